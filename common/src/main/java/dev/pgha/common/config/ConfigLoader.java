@@ -1,0 +1,204 @@
+package dev.pgha.common.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link PghaConfig} from three layers, strongest first: environment variables ({@link EnvOverrides}),
+ * the config file ({@code --config FILE}, else {@code $PGHA_DATA_DIR/pgha.conf} when it exists), and
+ * {@code reference.conf}. Everything is validated here, up front, so a daemon never starts half-configured.
+ */
+public final class ConfigLoader {
+    public static final String FILE_NAME = "pgha.conf";
+
+    /** DNS-label-like names: they end up in ZooKeeper paths, host names, application_name and slot names. */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?");
+    private static final Pattern CONNECT = Pattern.compile("[A-Za-z0-9.:\\[\\]-]+:\\d+(,[A-Za-z0-9.:\\[\\]-]+:\\d+)*(/[A-Za-z0-9/_.-]*)?");
+    private static final Pattern OS_USER = Pattern.compile("[a-z_][a-z0-9_-]*");
+
+    private ConfigLoader() {
+    }
+
+    /** Loads the configuration of a daemon started with {@code configFile} (from --config, may be empty). */
+    public static PghaConfig load(Optional<Path> configFile, Map<String, String> env) {
+        Config reference = reference();
+        Config envLayer = EnvOverrides.from(env);
+        Config fileLayer = fileLayer(configFile, envLayer.withFallback(reference), reference);
+        Config merged = envLayer.withFallback(fileLayer).withFallback(reference).resolve();
+        return validate(new Settings(merged));
+    }
+
+    static Config reference() {
+        return ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf")
+                .resolve()
+                .getConfig("pgha");
+    }
+
+    private static Config fileLayer(Optional<Path> explicit, Config envAndDefaults, Config reference) {
+        Path file;
+        if (explicit.isPresent()) {
+            file = explicit.get().toAbsolutePath();
+            if (!Files.isRegularFile(file)) {
+                throw new InvalidConfigException("config file " + file + " (--config) does not exist or is not a file");
+            }
+        } else {
+            String dataDir = envAndDefaults.getString("dataDir");
+            if (dataDir.isBlank() || !Path.of(dataDir).isAbsolute()) {
+                return ConfigFactory.empty(); // reported by validation with the key's name
+            }
+            file = Path.of(dataDir).resolve(FILE_NAME);
+            if (!Files.isRegularFile(file)) {
+                return ConfigFactory.empty();
+            }
+        }
+        if (!Files.isReadable(file)) {
+            throw new InvalidConfigException("config file " + file + " is not readable");
+        }
+        Config parsed;
+        try {
+            parsed = ConfigFactory.parseFile(file.toFile(),
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new InvalidConfigException("cannot parse config file " + file + ": " + e.getMessage());
+        }
+        rejectUnknownKeys(parsed, reference, file);
+        return parsed;
+    }
+
+    private static void rejectUnknownKeys(Config file, Config reference, Path source) {
+        for (Map.Entry<String, ConfigValue> e : file.entrySet()) {
+            String key = e.getKey();
+            String at = Settings.fileLocation(e.getValue().origin());
+            if (at.isEmpty()) {
+                at = " in " + source;
+            }
+            if (key.startsWith("pgha.")) {
+                throw new InvalidConfigException("setting " + key + at + ": write settings without the 'pgha.' prefix, e.g. "
+                        + key.substring("pgha.".length()));
+            }
+            if (!knownPath(reference, key)) {
+                throw new InvalidConfigException("unknown setting " + key + at + "; known settings"
+                        + parentOf(key).map(p -> " under " + p).orElse("") + ": " + knownSiblings(reference, key));
+            }
+            if (reference.getValue(key).valueType() == ConfigValueType.OBJECT) {
+                throw new InvalidConfigException("setting " + key + at + " is a section; set the keys inside it, e.g. "
+                        + key + "." + knownChildren(reference, key).first());
+            }
+        }
+    }
+
+    private static boolean knownPath(Config reference, String key) {
+        try {
+            return reference.hasPathOrNull(key);
+        } catch (ConfigException e) {
+            return false;
+        }
+    }
+
+    private static Optional<String> parentOf(String key) {
+        int dot = key.lastIndexOf('.');
+        return dot < 0 ? Optional.empty() : Optional.of(key.substring(0, dot));
+    }
+
+    private static String knownSiblings(Config reference, String key) {
+        Optional<String> parent = parentOf(key);
+        while (parent.isPresent() && !knownPath(reference, parent.get())) {
+            parent = parentOf(parent.get());
+        }
+        return String.join(", ", parent.isPresent() ? knownChildren(reference, parent.get())
+                : new TreeSet<>(reference.root().keySet()));
+    }
+
+    private static TreeSet<String> knownChildren(Config reference, String key) {
+        return new TreeSet<>(reference.getConfig(key).root().keySet());
+    }
+
+    private static PghaConfig validate(Settings s) {
+        String nameRule = "lowercase letters, digits and '-' (not at either end)";
+        String clusterName = s.matching("clusterName", NAME, 63, "a cluster name of up to 63 " + nameRule);
+        Optional<String> nodeId = s.optionalMatching("nodeId", NAME, 40, "a node id of up to 40 " + nameRule);
+        String regionRule = "a region name such as \"ams\" or \"us-east-1\": up to 32 " + nameRule;
+        Optional<String> region = s.optionalMatching("region", NAME, 32, regionRule);
+        Optional<String> primaryRegion = s.optionalMatching("primaryRegion", NAME, 32, regionRule);
+        var dataDir = s.absolutePath("dataDir");
+        Optional<String> advertiseHost = s.optionalMatching("advertiseHost", HOST, 253, "a host name or IP address");
+
+        var postgres = new PghaConfig.Postgres(
+                s.port("postgres.port"),
+                s.optionalAbsolutePath("postgres.binDir"),
+                s.absolutePath("postgres.installRoot"),
+                s.matching("postgres.osUser", OS_USER, 32, "an OS user name such as postgres"),
+                s.size("postgres.memory", 64L << 20),
+                s.integer("postgres.maxConnections", 10, 10_000, "a number of connections between 10 and 10000"),
+                s.duration("postgres.stopTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                s.duration("postgres.startTimeout", Duration.ofSeconds(10), Duration.ofHours(24)));
+        var proxy = new PghaConfig.Proxy(
+                s.port("proxy.port"),
+                s.duration("proxy.connectTimeout", Duration.ofMillis(100), Duration.ofMinutes(1)),
+                s.integer("proxy.threads", 0, 256, "a thread count between 0 (one per core) and 256"));
+        int httpPort = s.port("http.port");
+        int metricsPort = s.port("metrics.port");
+        var store = new PghaConfig.Store(
+                s.optionalMatching("store.connect", CONNECT, 4096, "a ZooKeeper connect string host:port[,host:port...][/chroot]"),
+                s.duration("store.sessionTimeout", Duration.ofMillis(500), Duration.ofMinutes(1)),
+                s.duration("store.connectTimeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
+                s.port("store.embedded.port"),
+                s.matching("store.embedded.host", HOST, 253, "a host name or IP address to listen on"),
+                s.duration("store.embedded.tickTime", Duration.ofMillis(10), Duration.ofSeconds(5)));
+        Duration heartbeat = s.duration("keeper.heartbeat", Duration.ofMillis(50), Duration.ofSeconds(10));
+        Duration sentinelInterval = s.duration("sentinel.interval", Duration.ofMillis(50), Duration.ofSeconds(10));
+        var secrets = new PghaConfig.Secrets(
+                s.secret("secrets.suPassword"),
+                s.secret("secrets.replPassword"),
+                s.secret("secrets.operatorPassword"));
+
+        if (primaryRegion.isPresent() && region.isEmpty()) {
+            throw new InvalidConfigException(s.label("primaryRegion") + " is \"" + primaryRegion.get()
+                    + "\" but this node has no region: set FLY_REGION (region) to the region it runs in");
+        }
+        Map<Integer, String> ports = new HashMap<>();
+        distinctPort(s, ports, "proxy.port");
+        distinctPort(s, ports, "postgres.port");
+        distinctPort(s, ports, "http.port");
+        distinctPort(s, ports, "metrics.port");
+        if (store.embedded()) {
+            distinctPort(s, ports, "store.embedded.port");
+            long tick = store.embeddedTickTime().toMillis();
+            long session = store.sessionTimeout().toMillis();
+            if (session < 2 * tick || session > 20 * tick) {
+                throw new InvalidConfigException("store.sessionTimeout (" + Durations.format(store.sessionTimeout())
+                        + ") must be between 2 and 20 ticks of store.embedded.tickTime ("
+                        + Durations.format(store.embeddedTickTime()) + "), as ZooKeeper only grants sessions in that range");
+            }
+        }
+        if (heartbeat.compareTo(store.sessionTimeout()) >= 0) {
+            throw new InvalidConfigException("keeper.heartbeat (" + Durations.format(heartbeat)
+                    + ") must be shorter than store.sessionTimeout (" + Durations.format(store.sessionTimeout()) + ")");
+        }
+        return new PghaConfig(clusterName, nodeId, region, primaryRegion, dataDir, advertiseHost, postgres, proxy,
+                httpPort, metricsPort, store, heartbeat, sentinelInterval, secrets);
+    }
+
+    private static void distinctPort(Settings s, Map<Integer, String> taken, String path) {
+        int port = s.port(path);
+        String previous = taken.putIfAbsent(port, path);
+        if (previous != null) {
+            throw new InvalidConfigException(s.label(previous) + " and " + s.label(path) + " are both " + port
+                    + ": every port pgha listens on must be different");
+        }
+    }
+}

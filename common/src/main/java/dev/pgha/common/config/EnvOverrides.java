@@ -1,0 +1,66 @@
+package dev.pgha.common.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Environment variables that override configuration keys. Fly's names are kept so a Fly Postgres user's
+ * environment works unchanged. Each variable becomes a config layer whose origin names the variable, so a bad
+ * value is reported as coming from it.
+ */
+public final class EnvOverrides {
+    /** Variable name to config path (relative to {@code pgha}). */
+    public static final Map<String, String> VARIABLES;
+
+    static {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("FLY_APP_NAME", "clusterName");
+        m.put("PGHA_NODE_ID", "nodeId");
+        m.put("FLY_REGION", "region");
+        m.put("PRIMARY_REGION", "primaryRegion");
+        m.put("PGHA_DATA_DIR", "dataDir");
+        m.put("PGHA_ADVERTISE_HOST", "advertiseHost");
+        m.put("PG_PORT", "postgres.port");
+        m.put("PGHA_PG_BIN_DIR", "postgres.binDir");
+        m.put("PGHA_PG_MEMORY", "postgres.memory");
+        m.put("PG_PROXY_PORT", "proxy.port");
+        m.put("PGHA_HTTP_PORT", "http.port");
+        m.put("PGHA_METRICS_PORT", "metrics.port");
+        m.put("PGHA_ZK_CONNECT", "store.connect");
+        m.put("PGHA_ZK_PORT", "store.embedded.port");
+        m.put("SU_PASSWORD", "secrets.suPassword");
+        m.put("REPL_PASSWORD", "secrets.replPassword");
+        m.put("OPERATOR_PASSWORD", "secrets.operatorPassword");
+        VARIABLES = Collections.unmodifiableMap(m);
+    }
+
+    private static final String ORIGIN_PREFIX = "environment variable ";
+
+    private EnvOverrides() {
+    }
+
+    /** The overrides present in {@code env}, one layer per variable. */
+    public static Config from(Map<String, String> env) {
+        Config merged = ConfigFactory.empty();
+        for (Map.Entry<String, String> e : VARIABLES.entrySet()) {
+            String value = env.get(e.getKey());
+            if (value != null) {
+                merged = ConfigFactory.parseMap(Map.of(e.getValue(), value), ORIGIN_PREFIX + e.getKey())
+                        .withFallback(merged);
+            }
+        }
+        return merged;
+    }
+
+    /** The variable that overrides {@code path}, if any. */
+    public static Optional<String> variableFor(String path) {
+        return VARIABLES.entrySet().stream()
+                .filter(e -> e.getValue().equals(path))
+                .map(Map.Entry::getKey)
+                .findFirst();
+    }
+}

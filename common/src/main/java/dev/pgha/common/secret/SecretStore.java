@@ -1,0 +1,107 @@
+package dev.pgha.common.secret;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.pgha.common.PghaException;
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.fs.PrivateFiles;
+import dev.pgha.common.model.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Resolves the three role passwords: a configured one (environment or config file) wins; a missing one is read from
+ * {@code $dataDir/pgha/secrets}, or generated once (192 random bits) and stored there with mode 0600.
+ */
+public final class SecretStore {
+    public static final String FILE_NAME = "secrets";
+    private static final String SHOWN_MARKER = "credentials-shown";
+    private static final int RANDOM_BYTES = 24;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path dir;
+
+    public SecretStore(Path stateDir) {
+        this.dir = stateDir;
+    }
+
+    public Credentials resolve(PghaConfig.Secrets configured) {
+        Map<String, String> stored = readStored();
+        Map<String, String> toStore = new LinkedHashMap<>(stored);
+        Set<String> generated = new LinkedHashSet<>();
+        Secret su = pick("suPassword", configured.suPassword(), stored, toStore, generated);
+        Secret repl = pick("replPassword", configured.replPassword(), stored, toStore, generated);
+        Secret operator = pick("operatorPassword", configured.operatorPassword(), stored, toStore, generated);
+        if (!toStore.equals(stored)) {
+            try {
+                PrivateFiles.write(file(), Json.write(toStore));
+            } catch (IOException e) {
+                throw new PghaException("cannot store generated passwords in " + file() + ": " + e.getMessage());
+            }
+        }
+        Set<String> generatedEver = new LinkedHashSet<>(generated);
+        stored.keySet().stream().filter(k -> !isConfigured(k, configured)).forEach(generatedEver::add);
+        return new Credentials(su, repl, operator, generatedEver);
+    }
+
+    /** True until {@link #markShown()}: generated passwords have not been shown to the user yet. */
+    public boolean shown() {
+        return Files.exists(dir.resolve(SHOWN_MARKER));
+    }
+
+    public void markShown() throws IOException {
+        PrivateFiles.write(dir.resolve(SHOWN_MARKER), new byte[0]);
+    }
+
+    public Path file() {
+        return dir.resolve(FILE_NAME);
+    }
+
+    private static Secret pick(String key, Optional<Secret> configured, Map<String, String> stored,
+                               Map<String, String> toStore, Set<String> generated) {
+        if (configured.isPresent()) {
+            return configured.get();
+        }
+        String value = stored.get(key);
+        if (value == null) {
+            byte[] bytes = new byte[RANDOM_BYTES];
+            RANDOM.nextBytes(bytes);
+            value = HexFormat.of().formatHex(bytes);
+            toStore.put(key, value);
+            generated.add(key);
+        }
+        return Secret.of(value);
+    }
+
+    private static boolean isConfigured(String key, PghaConfig.Secrets configured) {
+        return switch (key) {
+            case "suPassword" -> configured.suPassword().isPresent();
+            case "replPassword" -> configured.replPassword().isPresent();
+            case "operatorPassword" -> configured.operatorPassword().isPresent();
+            default -> true;
+        };
+    }
+
+    private Map<String, String> readStored() {
+        Path file = file();
+        if (!Files.exists(file)) {
+            return new LinkedHashMap<>();
+        }
+        try {
+            return new LinkedHashMap<>(Json.mapper().readValue(Files.readAllBytes(file),
+                    new TypeReference<Map<String, String>>() { }));
+        } catch (IOException e) {
+            // The parser's message could quote file content, i.e. a password: name the file only.
+            throw new PghaException("cannot read stored passwords from " + file
+                    + ": the file is damaged or unreadable; restore it, or set SU_PASSWORD, REPL_PASSWORD and "
+                    + "OPERATOR_PASSWORD to the cluster's passwords");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.pgha.image;
+
+import dev.pgha.common.PghaException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code pgha}: the command line. Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 bad usage. */
+@Command(name = "pgha",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Keeps PostgreSQL highly available: keeper, sentinel and proxy in one daemon.",
+        subcommands = {StartCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (ex instanceof PghaException) {
+                err.println("pgha: " + ex.getMessage());
+            } else {
+                err.println("pgha: unexpected error (please report it): " + ex);
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required, e.g. pgha start");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"pgha " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

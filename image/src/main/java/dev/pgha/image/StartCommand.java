@@ -1,0 +1,22 @@
+package dev.pgha.image;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "start",
+        description = {"Run this node: local postgres (keeper), sentinel and proxy, plus an embedded ZooKeeper unless "
+                + "PGHA_ZK_CONNECT names one. Stops cleanly on SIGTERM or SIGINT; a second signal stops at once."},
+        mixinStandardHelpOptions = true)
+final class StartCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Config file (default: $PGHA_DATA_DIR/pgha.conf when it exists). Environment variables override it.")
+    Path config;
+
+    @Override
+    public Integer call() {
+        return new Supervisor(Optional.ofNullable(config), System.getenv()).run();
+    }
+}

@@ -1,0 +1,294 @@
+package dev.pgha.image;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.config.ConfigLoader;
+import dev.pgha.common.config.NodeIdentity;
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.net.Ports;
+import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.secret.SecretStore;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.EmbeddedZooKeeper;
+import dev.pgha.common.store.StoreException;
+import dev.pgha.keeper.Keeper;
+import dev.pgha.proxy.ProxyRouter;
+import dev.pgha.proxy.ProxyServer;
+import dev.pgha.proxy.Route;
+import dev.pgha.sentinel.Sentinel;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * {@code pgha start}: brings up store, proxy, sentinel and keeper in that order, waits for SIGTERM/SIGINT (or a
+ * fatal error), then takes them down in reverse: no new clients, client connections closed, postgres shut down
+ * (fast, then immediate), store closed, embedded ZooKeeper stopped. A second signal stops postgres immediately.
+ */
+final class Supervisor {
+    private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
+
+    private final Optional<Path> configFile;
+    private final Map<String, String> env;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final AtomicInteger signals = new AtomicInteger();
+    private final AtomicReference<PghaException> fatal = new AtomicReference<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    private EmbeddedZooKeeper zookeeper;
+    private ClusterStore store;
+    private ProxyServer proxy;
+    private ProxyRouter router;
+    private Sentinel sentinel;
+    private volatile Keeper keeper;
+    private Route announced;
+
+    Supervisor(Optional<Path> configFile, Map<String, String> env) {
+        this.configFile = configFile;
+        this.env = env;
+    }
+
+    int run() {
+        handleSignal("TERM");
+        handleSignal("INT");
+        Thread hook = new Thread(this::stopAll, "pgha-shutdown-hook");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            startAll();
+        } catch (RuntimeException | Error e) {
+            stopAll();
+            throw e;
+        }
+        awaitStop();
+        stopAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down
+        }
+        PghaException failure = fatal.get();
+        if (failure != null) {
+            throw failure;
+        }
+        return 0;
+    }
+
+    private void startAll() {
+        PghaConfig config = ConfigLoader.load(configFile, env);
+        prepareDataDir(config);
+        String memberId = NodeIdentity.resolve(config.stateDir(), config.nodeId(), hostname());
+        Keeper.Environment pgEnv = Keeper.preflight(config, env);
+        Ports.requireFree(null, config.proxy().port(), "PG_PROXY_PORT");
+        Ports.requireFree(null, config.postgres().port(), "PG_PORT");
+        if (config.store().embedded()) {
+            Ports.requireFree(config.store().embeddedHost(), config.store().embeddedPort(), "PGHA_ZK_PORT");
+        }
+        SecretStore secrets = new SecretStore(config.stateDir());
+        Credentials credentials = secrets.resolve(config.secrets());
+        log.info("starting member {} of cluster {} (data {})", memberId, config.clusterName(), config.dataDir());
+
+        String connect = config.store().connect().orElse(null);
+        String storeName = "ZooKeeper at " + connect + " (PGHA_ZK_CONNECT)";
+        if (config.store().embedded()) {
+            zookeeper = startEmbeddedZooKeeper(config);
+            connect = zookeeper.connectString();
+            storeName = "the embedded ZooKeeper at " + connect;
+        }
+        if (stopRequested.getCount() == 0) {
+            return; // SIGTERM during start-up: stop what was started
+        }
+        store = ClusterStore.connect(connect, config.clusterName(), config.store().sessionTimeout(),
+                config.store().connectTimeout(), storeName);
+        String host = advertiseHost(config);
+        try {
+            store.register(new MemberInfo(memberId, config.region().orElse(null), host, config.postgres().port(),
+                    config.proxy().port(), config.httpPort(), Instant.now()));
+        } catch (StoreException e) {
+            throw new PghaException(e.getMessage());
+        }
+
+        try {
+            proxy = ProxyServer.listen(config.proxy().port(), config.proxy().connectTimeout(), config.proxy().threads());
+        } catch (BindException e) {
+            throw Ports.inUse(config.proxy().port(), "PG_PROXY_PORT");
+        }
+        Runnable readiness = () -> announceReadiness(memberId, config, credentials, secrets);
+        proxy.onRouteChange(route -> readiness.run());
+        router = new ProxyRouter(store, memberId, proxy);
+        router.start();
+        sentinel = new Sentinel(store, memberId, config.primaryRegion(), config.sentinelInterval());
+        sentinel.start();
+        keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness);
+        keeper.start();
+    }
+
+    private EmbeddedZooKeeper startEmbeddedZooKeeper(PghaConfig config) {
+        try {
+            return EmbeddedZooKeeper.start(config.zookeeperDir(), config.store().embeddedHost(),
+                    config.store().embeddedPort(), config.store().embeddedTickTime());
+        } catch (BindException e) {
+            throw Ports.inUse(config.store().embeddedPort(), "PGHA_ZK_PORT");
+        } catch (IOException e) {
+            throw new PghaException("cannot start the embedded ZooKeeper in " + config.zookeeperDir() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PghaException("interrupted while starting the embedded ZooKeeper");
+        }
+    }
+
+    /**
+     * Called when the proxy's route or the keeper's state changes: once clients are routed to a serving leader, say
+     * so; the first time ever, also show the generated credentials.
+     */
+    private synchronized void announceReadiness(String memberId, PghaConfig config, Credentials credentials,
+                                                SecretStore secrets) {
+        Optional<Route> route = proxy == null ? Optional.empty() : proxy.currentRoute();
+        Keeper k = keeper;
+        boolean local = route.isPresent() && route.get().leader().equals(memberId);
+        boolean ready = route.isPresent() && (!local || (k != null && k.serving()));
+        if (!ready || route.get().equals(announced)) {
+            return;
+        }
+        announced = route.get();
+        if (local && !credentials.generated().isEmpty() && !secrets.shown()) {
+            System.out.print(CredentialsBanner.render(config.clusterName(), credentials, config.proxy().port(),
+                    config.postgres().port(), secrets.file()));
+            System.out.flush();
+            try {
+                secrets.markShown();
+            } catch (IOException e) {
+                log.warn("cannot record that the credentials were shown; they will be shown again: {}", e.getMessage());
+            }
+        }
+        log.info("ready: clients connect to port {} (leader {})", config.proxy().port(), route.get().leader());
+    }
+
+    /** Creates the data directory and its private state directory; refuses one that cannot be written. */
+    private static void prepareDataDir(PghaConfig config) {
+        Path dir = config.dataDir();
+        String label = "data directory " + dir + " (PGHA_DATA_DIR)";
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new PghaException("cannot create " + label + ": " + reason(e)
+                    + "; mount a writable volume there or set PGHA_DATA_DIR");
+        }
+        Path probe = dir.resolve(".pgha-write-test");
+        try {
+            Files.deleteIfExists(probe);
+            Files.createFile(probe);
+            Files.delete(probe);
+            dev.pgha.common.fs.PrivateFiles.privateDirectory(config.stateDir());
+        } catch (IOException e) {
+            throw new PghaException(label + " is not writable: " + reason(e)
+                    + "; mount a writable volume there or set PGHA_DATA_DIR");
+        }
+    }
+
+    private static String reason(IOException e) {
+        String cls = e.getClass().getSimpleName().replace("Exception", "");
+        return e.getMessage() == null ? cls : cls + " " + e.getMessage();
+    }
+
+    private String advertiseHost(PghaConfig config) {
+        if (config.advertiseHost().isPresent()) {
+            return config.advertiseHost().get();
+        }
+        String flyIp = env.get("FLY_PRIVATE_IP");
+        if (flyIp != null && !flyIp.isBlank()) {
+            return flyIp.strip();
+        }
+        if (config.store().embedded()) {
+            return "127.0.0.1"; // a standalone node: only its own proxy connects to its postgres
+        }
+        try {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (IOException e) {
+            throw new PghaException("cannot find this host's address (" + e.getMessage()
+                    + "): set PGHA_ADVERTISE_HOST to the address other members reach it at");
+        }
+    }
+
+    private static String hostname() {
+        String h = System.getenv("HOSTNAME");
+        if (h != null && !h.isBlank()) {
+            return h;
+        }
+        try {
+            return Files.readString(Path.of("/etc/hostname")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    // ---- stopping -------------------------------------------------------------------------------------------
+
+    private void handleSignal(String name) {
+        Signal.handle(new Signal(name), s -> {
+            if (signals.incrementAndGet() == 1) {
+                log.info("SIG{} received: stopping (send it again to stop postgres immediately)", name);
+                stopRequested.countDown();
+            } else {
+                log.warn("SIG{} received again: stopping postgres immediately", name);
+                Keeper k = keeper;
+                if (k != null) {
+                    k.stopNow();
+                }
+                Runtime.getRuntime().halt(1);
+            }
+        });
+    }
+
+    private void onFatal(PghaException e) {
+        fatal.compareAndSet(null, e);
+        stopRequested.countDown();
+    }
+
+    private void awaitStop() {
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Takes everything down in reverse order; safe to call more than once, from any thread. */
+    private void stopAll() {
+        if (!stopped.compareAndSet(false, true) || zookeeper == null && store == null) {
+            return; // nothing was started (a preflight check failed): the error says it all
+        }
+        if (proxy != null) {
+            proxy.stopAccepting();
+        }
+        close(router);
+        close(proxy);
+        close(sentinel);
+        close(keeper);
+        close(store);
+        close(zookeeper);
+        log.info("stopped");
+    }
+
+    private static void close(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+}

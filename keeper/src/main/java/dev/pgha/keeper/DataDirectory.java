@@ -1,0 +1,106 @@
+package dev.pgha.keeper;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** Facts about PGDATA read from disk, without postgres running. */
+public final class DataDirectory {
+    private final Path pgdata;
+    private final Path initMarker;
+
+    /**
+     * @param initMarker file that exists while initdb runs: a PGDATA left with it was never complete and is redone
+     */
+    public DataDirectory(Path pgdata, Path initMarker) {
+        this.pgdata = pgdata;
+        this.initMarker = initMarker;
+    }
+
+    public Path path() {
+        return pgdata;
+    }
+
+    public Path initMarker() {
+        return initMarker;
+    }
+
+    /** PGDATA holds a complete cluster. */
+    public boolean initialized() {
+        return Files.exists(pgdata.resolve("PG_VERSION")) && Files.exists(pgdata.resolve("global/pg_control"))
+                && !Files.exists(initMarker);
+    }
+
+    /** PGDATA exists and has any content. */
+    public boolean hasContent() throws IOException {
+        if (!Files.isDirectory(pgdata)) {
+            return false;
+        }
+        try (var entries = Files.list(pgdata)) {
+            return entries.findAny().isPresent();
+        }
+    }
+
+    public boolean standbySignal() {
+        return Files.exists(pgdata.resolve("standby.signal"));
+    }
+
+    /**
+     * The database system identifier from global/pg_control (its first 8 bytes, native order). Its high 32 bits are
+     * the initdb time in seconds, so it also tells which cluster was created first.
+     */
+    public OptionalLong systemIdentifier() {
+        try {
+            byte[] head = new byte[8];
+            try (var in = Files.newInputStream(pgdata.resolve("global/pg_control"))) {
+                if (in.readNBytes(head, 0, 8) != 8) {
+                    return OptionalLong.empty();
+                }
+            }
+            return OptionalLong.of(ByteBuffer.wrap(head).order(ByteOrder.nativeOrder()).getLong());
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The postmaster's lock file: line 1 pid, line 8 status (e.g. "ready"). */
+    public record PostmasterPid(long pid, String status) {
+        public boolean ready() {
+            return status.strip().equals("ready");
+        }
+    }
+
+    public Optional<PostmasterPid> postmasterPid() {
+        Path file = pgdata.resolve("postmaster.pid");
+        try {
+            List<String> lines = Files.readAllLines(file);
+            if (lines.isEmpty() || !lines.get(0).strip().matches("\\d+")) {
+                return Optional.empty();
+            }
+            return Optional.of(new PostmasterPid(Long.parseLong(lines.get(0).strip()),
+                    lines.size() >= 8 ? lines.get(7) : ""));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    public void removePostmasterPid() throws IOException {
+        Files.deleteIfExists(pgdata.resolve("postmaster.pid"));
+    }
+
+    /** True when {@code pid} is a live postgres whose working directory is this PGDATA (postgres chdirs there). */
+    public boolean isPostmasterOfThisDirectory(long pid) {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        try {
+            return Files.isSameFile(Files.readSymbolicLink(proc.resolve("cwd")), pgdata)
+                    && new String(Files.readAllBytes(proc.resolve("cmdline"))).contains("postgres");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}

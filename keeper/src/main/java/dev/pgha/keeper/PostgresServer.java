@@ -1,0 +1,216 @@
+package dev.pgha.keeper;
+
+import dev.pgha.common.PghaException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running postmaster, started by pgha as a direct child in its own session (so a terminal's Ctrl-C or a
+ * signal to pgha's process group does not reach it; pgha decides how postgres stops). Its output is relayed into
+ * pgha's log with the [postgres] prefix.
+ */
+public final class PostgresServer {
+    private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
+    private static final Logger pgLog = LoggerFactory.getLogger("postgres");
+    private static final int RECENT_LINES = 20;
+    private static final Duration IMMEDIATE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Process process;
+    private final Thread relay;
+    private final Deque<String> recent = new ArrayDeque<>();
+    private final PgBinaries binaries;
+    private final PostgresOsUser user;
+
+    private PostgresServer(Process process, PgBinaries binaries, PostgresOsUser user) {
+        this.process = process;
+        this.binaries = binaries;
+        this.user = user;
+        this.relay = new Thread(this::relayOutput, "postgres-output");
+        this.relay.setDaemon(true);
+        this.relay.start();
+    }
+
+    /** Starts {@code postgres -D pgdata}; returns at once (see {@link #awaitReady}). */
+    public static PostgresServer start(PgBinaries binaries, PostgresOsUser user, Path pgdata) {
+        Path setsid = Executables.require("setsid", "util-linux");
+        List<String> command = new java.util.ArrayList<>(List.of(setsid.toString()));
+        command.addAll(user.wrap(List.of(binaries.tool("postgres").toString(), "-D", pgdata.toString())));
+        try {
+            Process p = ProcessRunner.builder(command).start();
+            return new PostgresServer(p, binaries, user);
+        } catch (IOException e) {
+            throw new PghaException("cannot start postgres: " + e.getMessage());
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Exit code once the process has ended. */
+    public int exitCode() {
+        return process.exitValue();
+    }
+
+    /** The most telling recent output line: the last FATAL/PANIC/ERROR, else the last line. */
+    public String lastProblem() {
+        synchronized (recent) {
+            List<String> lines = List.copyOf(recent);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String l = lines.get(i);
+                if (l.contains("FATAL:") || l.contains("PANIC:") || l.contains("ERROR:")) {
+                    return l.strip();
+                }
+            }
+            return lines.isEmpty() ? "no output" : lines.get(lines.size() - 1).strip();
+        }
+    }
+
+    /**
+     * Waits until postmaster.pid says "ready" for this process.
+     *
+     * @param abandon polled while waiting; true stops waiting (the daemon is shutting down)
+     */
+    public void awaitReady(DataDirectory data, Duration timeout, BooleanSupplier abandon) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                waitForRelay();
+                throw new PghaException("postgres exited during start-up with code " + process.exitValue() + ": "
+                        + lastProblem());
+            }
+            Optional<DataDirectory.PostmasterPid> pid = data.postmasterPid();
+            if (pid.isPresent() && pid.get().pid() == process.pid() && pid.get().ready()) {
+                return;
+            }
+            if (abandon.getAsBoolean()) {
+                throw new PghaException("start of postgres abandoned: pgha is stopping");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new PghaException("postgres did not accept connections within " + timeout.toSeconds()
+                        + " s (postgres.startTimeout): " + lastProblem());
+            }
+            sleep(50);
+        }
+    }
+
+    /** Fast shutdown; immediate when that takes longer than {@code fastTimeout}; SIGKILL as the last resort. */
+    public void stop(Duration fastTimeout) {
+        stopProcess(process.toHandle(), binaries, user, fastTimeout);
+        waitForRelay();
+    }
+
+    /** Immediate shutdown at once (a second stop signal: the user wants out now). */
+    public void stopImmediately() {
+        stopProcess(process.toHandle(), binaries, user, Duration.ZERO);
+    }
+
+    /** Stops a postmaster pgha did not start in this run (an orphan of a crashed pgha), by its pid. */
+    public static void stopOrphan(long pid, PgBinaries binaries, PostgresOsUser user, Duration fastTimeout) {
+        ProcessHandle.of(pid).ifPresent(h -> stopProcess(h, binaries, user, fastTimeout));
+    }
+
+    private static void stopProcess(ProcessHandle handle, PgBinaries binaries, PostgresOsUser user, Duration fastTimeout) {
+        if (!handle.isAlive()) {
+            return;
+        }
+        if (!fastTimeout.isZero()) {
+            signal(handle.pid(), "INT", binaries, user);
+            if (awaitExit(handle, fastTimeout)) {
+                return;
+            }
+            log.warn("postgres (pid {}) did not finish a fast shutdown within {} s; using an immediate shutdown",
+                    handle.pid(), fastTimeout.toSeconds());
+        }
+        signal(handle.pid(), "QUIT", binaries, user);
+        if (awaitExit(handle, IMMEDIATE_TIMEOUT)) {
+            return;
+        }
+        log.error("postgres (pid {}) ignored an immediate shutdown for {} s; killing it", handle.pid(),
+                IMMEDIATE_TIMEOUT.toSeconds());
+        handle.destroyForcibly();
+        awaitExit(handle, IMMEDIATE_TIMEOUT);
+    }
+
+    /** Sends a signal with {@code pg_ctl kill}, which every postgres installation has, as postgres's own user. */
+    private static void signal(long pid, String signal, PgBinaries binaries, PostgresOsUser user) {
+        ProcessRunner.Result r = ProcessRunner.run(
+                user.wrap(List.of(binaries.tool("pg_ctl").toString(), "kill", signal, Long.toString(pid))),
+                Duration.ofSeconds(10));
+        if (!r.ok() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            log.warn("sending SIG{} to postgres (pid {}) failed: {}", signal, pid, r.tail(1));
+        }
+    }
+
+    private static boolean awaitExit(ProcessHandle handle, Duration timeout) {
+        try {
+            handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return !handle.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !handle.isAlive();
+        } catch (ExecutionException e) {
+            return !handle.isAlive();
+        }
+    }
+
+    private void relayOutput() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                synchronized (recent) {
+                    if (recent.size() == RECENT_LINES) {
+                        recent.removeFirst();
+                    }
+                    recent.addLast(line);
+                }
+                if (line.contains("FATAL:") || line.contains("PANIC:")) {
+                    pgLog.error("{}", line);
+                } else if (line.contains("ERROR:") || line.contains("WARNING:")) {
+                    pgLog.warn("{}", line);
+                } else {
+                    pgLog.info("{}", line);
+                }
+            }
+        } catch (IOException ignored) {
+            // postgres closed its output: it has exited
+        }
+    }
+
+    private void waitForRelay() {
+        try {
+            relay.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PghaException("interrupted while waiting for postgres");
+        }
+    }
+}

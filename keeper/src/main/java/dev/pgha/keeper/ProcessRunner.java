@@ -1,0 +1,85 @@
+package dev.pgha.keeper;
+
+import dev.pgha.common.PghaException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a short-lived command to completion (initdb, id, kill ...) with a clean environment: nothing of the daemon's
+ * environment (which may hold passwords) leaks into children.
+ */
+public final class ProcessRunner {
+    /** The only environment children get. */
+    public static final Map<String, String> CHILD_ENV = Map.of(
+            "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "LANG", "C.UTF-8");
+
+    private ProcessRunner() {
+    }
+
+    /** Exit code and combined stdout/stderr lines. */
+    public record Result(int exitCode, List<String> output) {
+        public boolean ok() {
+            return exitCode == 0;
+        }
+
+        /** The last {@code n} non-blank lines joined by " | ", for one-line error messages. */
+        public String tail(int n) {
+            List<String> lines = output.stream().filter(l -> !l.isBlank()).map(String::strip).toList();
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        }
+    }
+
+    public static ProcessBuilder builder(List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(CHILD_ENV);
+        return pb;
+    }
+
+    public static Result run(List<String> command, Duration timeout) {
+        Process process;
+        try {
+            process = builder(command).start();
+        } catch (IOException e) {
+            throw new PghaException("cannot run " + command.get(0) + ": " + e.getMessage());
+        }
+        List<String> output = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    synchronized (output) {
+                        output.add(line);
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process closed its output; what was read is kept
+            }
+        }, "output-" + command.get(0));
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+                throw new PghaException(command.get(0) + " did not finish within " + timeout.toSeconds() + " s");
+            }
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new PghaException(command.get(0) + " was interrupted");
+        }
+        synchronized (output) {
+            return new Result(process.exitValue(), List.copyOf(output));
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.pgha.proxy;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.Json;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.Versioned;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a {@link ProxyServer} routed by the cluster view, and acknowledges in the store the generation it routes
+ * by. While the store is briefly unreachable the last route stays (the leader keeps serving within its session);
+ * once the session is lost the leader may have changed without us knowing, so clients are refused until the
+ * store is back.
+ */
+public final class ProxyRouter implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyRouter.class);
+
+    private final ClusterStore store;
+    private final String memberId;
+    private final ProxyServer server;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "proxy-router");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private final List<Closeable> watches = new ArrayList<>();
+    private final ConnectionStateListener connectionListener = (client, state) -> onConnectionState(state);
+    private PersistentNode ack;
+    private long ackedGeneration = -1;
+    private boolean readFailing;
+
+    public ProxyRouter(ClusterStore store, String memberId, ProxyServer server) {
+        this.store = store;
+        this.memberId = memberId;
+        this.server = server;
+    }
+
+    public void start() {
+        store.curator().getConnectionStateListenable().addListener(connectionListener);
+        watches.add(store.watch(store.paths().view(), this::requestRefresh));
+        watches.add(store.watch(store.paths().members(), this::requestRefresh));
+        requestRefresh();
+    }
+
+    private void onConnectionState(ConnectionState state) {
+        if (state == ConnectionState.LOST) {
+            submit(() -> {
+                log.warn("store session lost: the leader may have changed, refusing clients until the store is back");
+                server.route(Optional.empty());
+            });
+        } else if (state == ConnectionState.RECONNECTED) {
+            requestRefresh();
+        }
+    }
+
+    private void requestRefresh() {
+        if (refreshQueued.compareAndSet(false, true)) {
+            submit(() -> {
+                refreshQueued.set(false);
+                refresh();
+            });
+        }
+    }
+
+    private void submit(Runnable r) {
+        try {
+            thread.execute(r);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void refresh() {
+        ClusterView view;
+        Optional<Route> route;
+        try {
+            view = store.view().map(Versioned::value).orElse(ClusterView.initial());
+            route = view.routable() ? routeTo(view) : Optional.empty();
+            if (readFailing) {
+                log.info("store reachable again");
+                readFailing = false;
+            }
+        } catch (PghaException e) {
+            if (!readFailing) {
+                log.warn("cannot read the cluster view, keeping the current route: {}", e.getMessage());
+                readFailing = true;
+            }
+            return;
+        }
+        server.route(route);
+        acknowledge(view.generation());
+    }
+
+    private Optional<Route> routeTo(ClusterView view) {
+        Optional<MemberInfo> member = store.member(view.leader());
+        if (member.isEmpty()) {
+            log.warn("leader {} has no registration under {}; cannot route to it", view.leader(),
+                    store.paths().members());
+            return Optional.empty();
+        }
+        return Optional.of(new Route(view.generation(), view.leader(), member.get().host(), member.get().pgPort()));
+    }
+
+    private void acknowledge(long generation) {
+        if (generation == ackedGeneration) {
+            return;
+        }
+        byte[] json = Json.write(new ProxyStatus(memberId, generation, Instant.now()));
+        try {
+            if (ack == null) {
+                ack = store.ephemeral(store.paths().proxy(memberId), json);
+            } else {
+                ack.setData(json);
+            }
+            ackedGeneration = generation;
+        } catch (Exception e) {
+            log.debug("acknowledging generation {} failed: {}", generation, e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        store.curator().getConnectionStateListenable().removeListener(connectionListener);
+        for (Closeable w : watches) {
+            try {
+                w.close();
+            } catch (IOException | RuntimeException ignored) {
+                // best effort during shutdown
+            }
+        }
+        thread.shutdown();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (ack != null) {
+            try {
+                ack.close();
+            } catch (IOException | RuntimeException ignored) {
+                // ephemeral: it goes with the session anyway
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.pgha.sentinel;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.model.ClusterSpec;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.HistoryEntry;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Phase;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.Versioned;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every member runs a sentinel; the one holding the LeaderLatch computes the next view ({@link ViewPlanner}) on
+ * every interval and whenever keepers, proxies or the view change, and writes it with compare-and-set so a
+ * sentinel acting on a stale read can never overwrite a newer view. All work runs on the "sentinel" thread.
+ */
+public final class Sentinel implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(Sentinel.class);
+    private static final int HISTORY_LIMIT = 100;
+
+    private final ClusterStore store;
+    private final String memberId;
+    private final Optional<String> primaryRegion;
+    private final Duration interval;
+    private final ScheduledExecutorService loop;
+    private final AtomicBoolean evaluationQueued = new AtomicBoolean();
+    private final List<Closeable> watches = new ArrayList<>();
+    private LeaderLatch latch;
+    private String lastReason;
+    private boolean lastFailed;
+
+    public Sentinel(ClusterStore store, String memberId, Optional<String> primaryRegion, Duration interval) {
+        this.store = store;
+        this.memberId = memberId;
+        this.primaryRegion = primaryRegion;
+        this.interval = interval;
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sentinel");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        latch = new LeaderLatch(store.curator(), store.paths().sentinelLeader(), memberId);
+        latch.addListener(new LeaderLatchListener() {
+            @Override
+            public void isLeader() {
+                log.info("elected: this member's sentinel now decides the cluster view");
+                requestEvaluation();
+            }
+
+            @Override
+            public void notLeader() {
+                log.info("no longer the elected sentinel");
+            }
+        });
+        try {
+            latch.start();
+        } catch (Exception e) {
+            throw new PghaException("cannot join the sentinel election: " + e.getMessage());
+        }
+        watches.add(store.watch(store.paths().keepers(), this::requestEvaluation));
+        watches.add(store.watch(store.paths().proxies(), this::requestEvaluation));
+        watches.add(store.watch(store.paths().view(), this::requestEvaluation));
+        loop.scheduleWithFixedDelay(this::evaluateSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public boolean isLeader() {
+        return latch != null && latch.hasLeadership();
+    }
+
+    private void requestEvaluation() {
+        if (evaluationQueued.compareAndSet(false, true)) {
+            try {
+                loop.execute(() -> {
+                    evaluationQueued.set(false);
+                    evaluateSafely();
+                });
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
+    }
+
+    private void evaluateSafely() {
+        try {
+            evaluate();
+            if (lastFailed) {
+                log.info("store reachable again");
+                lastFailed = false;
+            }
+        } catch (PghaException e) {
+            if (!lastFailed) {
+                log.warn("cannot evaluate the cluster: {}", e.getMessage());
+                lastFailed = true;
+            }
+        } catch (RuntimeException | Error e) {
+            // a scheduled task that throws is never run again: report and keep the loop alive
+            log.error("unexpected failure while evaluating the cluster", e);
+        }
+    }
+
+    private void evaluate() {
+        if (!isLeader()) {
+            return;
+        }
+        ClusterSpec spec = ensureSpec();
+        Optional<Versioned<ClusterView>> current = store.view();
+        ClusterView view = current.map(Versioned::value).orElse(ClusterView.initial());
+        Map<String, KeeperStatus> keepers = store.keepers();
+        ClusterView next = ViewPlanner.next(view, keepers, store.proxies(), spec, Instant.now());
+        if (next.equals(view) && current.isPresent()) {
+            return;
+        }
+        if (!isLeader()) {
+            return; // lost the election while reading; the compare-and-set would catch it too
+        }
+        if (!store.compareAndSetView(next, current.map(Versioned::version))) {
+            log.debug("view changed under us; evaluating again");
+            requestEvaluation();
+            return;
+        }
+        if (next.generation() != view.generation()) {
+            log.info("view generation {}: leader {}, phase {} ({})", next.generation(),
+                    next.leader() == null ? "none" : next.leader(), next.phase(), next.reason());
+        } else if (!Objects.equals(next.reason(), lastReason)) {
+            if (next.leader() == null && next.reason().startsWith("no leader")) {
+                log.warn("{}", next.reason());
+            } else {
+                log.info("{}", next.reason());
+            }
+        }
+        lastReason = next.reason();
+        if (next.phase() == Phase.NORMAL && next.leader() != null
+                && (view.phase() != Phase.NORMAL || !next.leader().equals(view.leader()))) {
+            recordLeaderChange(next, keepers.get(next.leader()));
+        }
+    }
+
+    private void recordLeaderChange(ClusterView next, KeeperStatus leaderStatus) {
+        List<HistoryEntry> history = store.history();
+        String previous = history.isEmpty() ? null : history.get(history.size() - 1).newLeader();
+        store.appendHistory(new HistoryEntry(next.updatedAt(), next.generation(), previous, next.leader(),
+                next.reason(), leaderStatus == null ? 0 : leaderStatus.writtenLsn()), HISTORY_LIMIT);
+    }
+
+    /** The elected sentinel's PRIMARY_REGION is the cluster's: it is written into the spec when it differs. */
+    private ClusterSpec ensureSpec() {
+        ClusterSpec desired = new ClusterSpec(primaryRegion.orElse(null));
+        Optional<Versioned<ClusterSpec>> current = store.spec();
+        if (current.isPresent() && current.get().value().equals(desired)) {
+            return desired;
+        }
+        if (store.compareAndSetSpec(desired, current.map(Versioned::version))) {
+            log.info("cluster spec: primary region {}", desired.primaryRegion() == null ? "any" : desired.primaryRegion());
+        }
+        return desired;
+    }
+
+    @Override
+    public void close() {
+        loop.shutdown();
+        try {
+            loop.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Closeable w : watches) {
+            try {
+                w.close();
+            } catch (IOException | RuntimeException ignored) {
+                // best effort during shutdown
+            }
+        }
+        if (latch != null) {
+            try {
+                latch.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the latch node is ephemeral: it goes with the session anyway
+            }
+        }
+    }
+}

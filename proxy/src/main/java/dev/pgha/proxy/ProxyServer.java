@@ -74,7 +74,7 @@ public final class ProxyServer implements Closeable {
     }
 
     /**
-     * Listens on {@code port} (all addresses).
+     * Listens on {@code port} (all addresses; 0 = any free port).
      *
      * @param threads event loop threads; 0 = one per core
      * @throws BindException when the port is taken
@@ -123,6 +123,11 @@ public final class ProxyServer implements Closeable {
     /** Called (on the routing thread) after every change of leader. */
     public void onRouteChange(Consumer<Optional<Route>> listener) {
         routeListeners.add(listener);
+    }
+
+    /** The port it listens on (useful after {@code listen(0, ...)}). */
+    public int port() {
+        return ((java.net.InetSocketAddress) listener.localAddress()).getPort();
     }
 
     public int clientConnections() {

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Seconds from `./pgha start` to the first successful query through the proxy, for a fresh data directory
+# (initdb included) and for an existing one. One run each; prints the figures, asserts nothing.
+#   PORT_BASE (default 25400) chooses the ports: proxy +32, postgres +33, ZooKeeper +81, http +50, metrics +87.
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+base=${PORT_BASE:-25400}
+export PG_PROXY_PORT=$((base + 32)) PG_PORT=$((base + 33)) PGHA_ZK_PORT=$((base + 81))
+export PGHA_HTTP_PORT=$((base + 50)) PGHA_METRICS_PORT=$((base + 87))
+work=$(mktemp -d /tmp/pgha-bench-startup.XXXXXX)
+chmod 711 "$work"
+export PGHA_DATA_DIR="$work/data"
+pid=""
+
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$root/pgha" --version >/dev/null   # builds the jar first if needed, outside the measurement
+psql_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql"
+
+# Starts pgha, waits for a query through the proxy to succeed, prints the elapsed seconds.
+run() {
+  local out="$work/stdout-$1" t0 t1
+  t0=$(date +%s.%N)
+  "$root/pgha" start >"$out" 2>"$work/stderr-$1" &
+  pid=$!
+  until grep -q '^  Password:' "$out" 2>/dev/null || [ -s "$work/password" ]; do
+    kill -0 "$pid" 2>/dev/null || { echo "pgha exited:"; cat "$work/stderr-$1"; exit 1; }
+    sleep 0.01
+  done
+  [ -s "$work/password" ] || awk '/^  Password:/ {print $2}' "$out" >"$work/password"
+  until PGPASSWORD="$(cat "$work/password")" PGCONNECT_TIMEOUT=2 "$psql_bin" -X -At -h 127.0.0.1 -p "$PG_PROXY_PORT" \
+      -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { echo "pgha exited:"; cat "$work/stderr-$1"; exit 1; }
+    sleep 0.01
+  done
+  t1=$(date +%s.%N)
+  kill -TERM "$pid"; wait "$pid" || true
+  pid=""
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+fresh=$(run fresh)
+existing=$(run existing)
+printf 'pgha startup: `./pgha start` -> first query through the proxy (PostgreSQL %s, %s cores)\n' \
+  "$("$psql_bin" --version | awk '{print $3}')" "$(nproc)"
+printf '  fresh data dir (initdb included): %5.2f s\n' "$fresh"
+printf '  existing data dir:                %5.2f s\n' "$existing"

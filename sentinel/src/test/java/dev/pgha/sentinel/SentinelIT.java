@@ -1,0 +1,114 @@
+package dev.pgha.sentinel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.Json;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.Role;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.Versioned;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Two sentinels against a real ZooKeeper: one decides, the other takes over when it goes. */
+class SentinelIT {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private TestingServer zk;
+    private ClusterStore storeA;
+    private ClusterStore storeB;
+    private ClusterStore observer;
+
+    @BeforeEach
+    void start() throws Exception {
+        zk = new TestingServer(true);
+        storeA = connect();
+        storeB = connect();
+        observer = connect();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        storeA.close();
+        storeB.close();
+        observer.close();
+        zk.close();
+    }
+
+    private ClusterStore connect() {
+        return ClusterStore.connect(zk.getConnectString(), "it", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
+    }
+
+    private static byte[] status(String id, boolean initialized, boolean primary) {
+        return Json.write(new KeeperStatus(id, null, initialized, initialized ? 42L << 32 : 0, primary,
+                primary ? Role.PRIMARY : Role.NONE, primary ? 1 : 0, primary ? 1000 : 0, 0, 0, primary, null, 0,
+                Instant.now()));
+    }
+
+    private ClusterView view() {
+        return observer.view().map(Versioned::value).orElse(ClusterView.initial());
+    }
+
+    @Test
+    void electedSentinelBootstrapsTheClusterAndTheOtherTakesOver() throws Exception {
+        Sentinel a = new Sentinel(storeA, "a", Optional.empty(), Duration.ofMillis(100));
+        Sentinel b = new Sentinel(storeB, "b", Optional.empty(), Duration.ofMillis(100));
+        a.start();
+        b.start();
+        try {
+            await().atMost(WAIT).until(() -> a.isLeader() ^ b.isLeader());
+            Sentinel leader = a.isLeader() ? a : b;
+            Sentinel follower = leader == a ? b : a;
+
+            // Keeper k1 appears, empty: it is designated to create the cluster.
+            PersistentNode k1 = observer.ephemeral(observer.paths().keeper("k1"), status("k1", false, false));
+            await().atMost(WAIT).until(() -> "k1".equals(view().leader()));
+            assertThat(view().phase()).isEqualTo(Phase.INITIALIZING);
+            long designated = view().generation();
+
+            // It reports a running primary: the cluster turns NORMAL and the change is in the history.
+            k1.setData(status("k1", true, true));
+            await().atMost(WAIT).until(() -> view().phase() == Phase.NORMAL);
+            assertThat(view().generation()).isEqualTo(designated + 1);
+            assertThat(observer.history()).singleElement().satisfies(h -> {
+                assertThat(h.newLeader()).isEqualTo("k1");
+                assertThat(h.leaderLsn()).isEqualTo(1000);
+            });
+            assertThat(observer.spec()).isPresent();
+
+            // The elected sentinel goes away; the other is elected and keeps the view as it is.
+            leader.close();
+            await().atMost(WAIT).until(follower::isLeader);
+            Thread.sleep(500);
+            assertThat(view().leader()).isEqualTo("k1");
+            assertThat(view().phase()).isEqualTo(Phase.NORMAL);
+            k1.close();
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
+    void primaryRegionOfTheElectedSentinelRulesAndLeaderlessnessIsExplained() throws Exception {
+        Sentinel a = new Sentinel(storeA, "a", Optional.of("ams"), Duration.ofMillis(100));
+        a.start();
+        try (PersistentNode k = observer.ephemeral(observer.paths().keeper("lhr-node"),
+                Json.write(new KeeperStatus("lhr-node", "lhr", false, 0, false, Role.NONE, 0, 0, 0, 0, false, "x", 0,
+                        Instant.now())))) {
+            await().atMost(WAIT).until(() -> view().reason().startsWith("no leader: no keeper runs in primary region ams"));
+            assertThat(view().leader()).isNull();
+            assertThat(observer.spec().orElseThrow().value().primaryRegion()).isEqualTo("ams");
+        } finally {
+            a.close();
+        }
+    }
+}

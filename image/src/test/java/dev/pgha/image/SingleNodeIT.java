@@ -133,6 +133,29 @@ class SingleNodeIT {
         assertThat(node.anyPostgresRunning()).isFalse();
     }
 
+    @Test
+    void afterNodeDeathTheStalePostmasterPidIsHandledAndCommittedRowsSurvive() throws Exception {
+        node.start().awaitReady(READY);
+        String password = node.printedPassword().orElseThrow();
+        String url = "postgres://postgres:" + password + "@127.0.0.1:" + node.proxyPort() + "/postgres";
+        assertThat(PgTools.psql(url, "CREATE TABLE durable(x int); INSERT INTO durable SELECT generate_series(1, 1000)")
+                .exitCode()).isZero();
+        long postmaster = node.postmasterPid().orElseThrow();
+
+        // The machine dies: daemon and postmaster are killed together, leaving postmaster.pid behind.
+        node.kill9();
+        ProcessHandle pm = ProcessHandle.of(postmaster).orElseThrow();
+        pm.destroyForcibly();
+        assertThat(PghaNode.waitForExit(pm, Duration.ofSeconds(10))).isTrue();
+        assertThat(node.pgData().resolve("postmaster.pid")).exists();
+
+        node.start().awaitReady(READY);
+        assertThat(PgTools.psql(url, "SELECT count(*) FROM durable").output()).isEqualTo("1000");
+        assertThat(node.log()).doesNotContain("still running from an earlier pgha run");
+        assertThat(node.stop(STOP)).isZero();
+        assertThat(node.anyPostgresRunning()).isFalse();
+    }
+
     private static String commandLine(long pid) throws IOException {
         byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
         return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');

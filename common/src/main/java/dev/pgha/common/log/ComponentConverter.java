@@ -31,6 +31,9 @@ public final class ComponentConverter extends ClassicConverter {
         if (logger.startsWith("io.netty")) {
             return "proxy";
         }
+        if (logger.startsWith("org.postgresql")) {
+            return "keeper";
+        }
         return "pgha";
     }
 }

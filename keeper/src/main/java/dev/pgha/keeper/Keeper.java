@@ -1,6 +1,8 @@
 package dev.pgha.keeper;
 
 import dev.pgha.common.PghaException;
+import dev.pgha.common.concurrent.Closeables;
+import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.fs.PrivateFiles;
 import dev.pgha.common.model.ClusterView;
@@ -24,10 +26,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
@@ -62,8 +60,7 @@ public final class Keeper implements Closeable {
     private volatile boolean serving;
     private final DataDirectory data;
     private final PgClient client;
-    private final ScheduledExecutorService loop;
-    private final AtomicBoolean tickQueued = new AtomicBoolean();
+    private final OwnerLoop loop;
     private volatile boolean closing;
 
     // owned by the keeper thread
@@ -92,11 +89,7 @@ public final class Keeper implements Closeable {
         this.memory = MemoryProbe.detect(config.postgres().memoryBytes(), processEnv);
         this.data = dataDirectory(config);
         this.client = new PgClient(config.postgres().port(), credentials.suPassword());
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "keeper");
-            t.setDaemon(true);
-            return t;
-        });
+        this.loop = new OwnerLoop("keeper", log, this::tickSafely);
     }
 
     private static DataDirectory dataDirectory(PghaConfig config) {
@@ -125,22 +118,8 @@ public final class Keeper implements Closeable {
         log.info("member {}: PostgreSQL {} from {}, running as OS user {}, tuned for {} MB ({})", memberId,
                 env.binaries().majorVersion(), env.binaries().binDir(), env.osUser().name(),
                 memory.bytes() >> 20, memory.source());
-        viewWatch = store.watch(store.paths().view(), this::requestTick);
-        loop.scheduleWithFixedDelay(this::tickSafely, 0, config.keeperHeartbeat().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Runs a tick soon (the view changed); ticks never overlap and queued requests collapse into one. */
-    private void requestTick() {
-        if (!closing && tickQueued.compareAndSet(false, true)) {
-            try {
-                loop.execute(() -> {
-                    tickQueued.set(false);
-                    tickSafely();
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // closing
-            }
-        }
+        viewWatch = store.watch(store.paths().view(), loop::trigger);
+        loop.runEvery(config.keeperHeartbeat());
     }
 
     private void tickSafely() {
@@ -154,10 +133,6 @@ public final class Keeper implements Closeable {
         } catch (PghaException e) {
             problem = e.getMessage();
             log.warn("{}", e.getMessage());
-        } catch (RuntimeException | Error e) {
-            // a scheduled task that throws is never run again: report and keep the loop alive
-            problem = e.toString();
-            log.error("unexpected failure in the keeper loop", e);
         }
     }
 
@@ -493,14 +468,9 @@ public final class Keeper implements Closeable {
     @Override
     public void close() {
         closing = true;
-        closeQuietly(viewWatch);
-        loop.shutdown();
-        try {
-            if (!loop.awaitTermination(INITDB_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                log.warn("keeper loop did not finish; stopping postgres anyway");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Closeables.closeQuietly(viewWatch);
+        if (!loop.close(INITDB_TIMEOUT)) {
+            log.warn("keeper loop did not finish; stopping postgres anyway");
         }
         PostgresServer current = server;
         if (current != null && current.isAlive()) {
@@ -510,16 +480,6 @@ public final class Keeper implements Closeable {
         }
         server = null;
         client.close();
-        closeQuietly(statusNode);
-    }
-
-    private static void closeQuietly(Closeable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (IOException | RuntimeException ignored) {
-                // best effort during shutdown
-            }
-        }
+        Closeables.closeQuietly(statusNode);
     }
 }

@@ -1,6 +1,8 @@
 package dev.pgha.proxy;
 
 import dev.pgha.common.PghaException;
+import dev.pgha.common.concurrent.Closeables;
+import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.MemberInfo;
@@ -8,16 +10,10 @@ import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Versioned;
 import java.io.Closeable;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -36,12 +32,7 @@ public final class ProxyRouter implements Closeable {
     private final ClusterStore store;
     private final String memberId;
     private final ProxyServer server;
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "proxy-router");
-        t.setDaemon(true);
-        return t;
-    });
-    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private final OwnerLoop loop = new OwnerLoop("proxy-router", log, this::refresh);
     private final List<Closeable> watches = new ArrayList<>();
     private final ConnectionStateListener connectionListener = (client, state) -> onConnectionState(state);
     private PersistentNode ack;
@@ -56,36 +47,19 @@ public final class ProxyRouter implements Closeable {
 
     public void start() {
         store.curator().getConnectionStateListenable().addListener(connectionListener);
-        watches.add(store.watch(store.paths().view(), this::requestRefresh));
-        watches.add(store.watch(store.paths().members(), this::requestRefresh));
-        requestRefresh();
+        watches.add(store.watch(store.paths().view(), loop::trigger));
+        watches.add(store.watch(store.paths().members(), loop::trigger));
+        loop.trigger();
     }
 
     private void onConnectionState(ConnectionState state) {
         if (state == ConnectionState.LOST) {
-            submit(() -> {
+            loop.execute(() -> {
                 log.warn("store session lost: the leader may have changed, refusing clients until the store is back");
                 server.route(Optional.empty());
             });
         } else if (state == ConnectionState.RECONNECTED) {
-            requestRefresh();
-        }
-    }
-
-    private void requestRefresh() {
-        if (refreshQueued.compareAndSet(false, true)) {
-            submit(() -> {
-                refreshQueued.set(false);
-                refresh();
-            });
-        }
-    }
-
-    private void submit(Runnable r) {
-        try {
-            thread.execute(r);
-        } catch (RejectedExecutionException e) {
-            // closing
+            loop.trigger();
         }
     }
 
@@ -140,25 +114,8 @@ public final class ProxyRouter implements Closeable {
     @Override
     public void close() {
         store.curator().getConnectionStateListenable().removeListener(connectionListener);
-        for (Closeable w : watches) {
-            try {
-                w.close();
-            } catch (IOException | RuntimeException ignored) {
-                // best effort during shutdown
-            }
-        }
-        thread.shutdown();
-        try {
-            thread.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (ack != null) {
-            try {
-                ack.close();
-            } catch (IOException | RuntimeException ignored) {
-                // ephemeral: it goes with the session anyway
-            }
-        }
+        watches.forEach(Closeables::closeQuietly);
+        loop.close();
+        Closeables.closeQuietly(ack); // ephemeral: it goes with the session anyway
     }
 }

@@ -1,6 +1,8 @@
 package dev.pgha.sentinel;
 
 import dev.pgha.common.PghaException;
+import dev.pgha.common.concurrent.Closeables;
+import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -9,7 +11,6 @@ import dev.pgha.common.model.Phase;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Versioned;
 import java.io.Closeable;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,11 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.slf4j.Logger;
@@ -40,8 +36,7 @@ public final class Sentinel implements Closeable {
     private final String memberId;
     private final Optional<String> primaryRegion;
     private final Duration interval;
-    private final ScheduledExecutorService loop;
-    private final AtomicBoolean evaluationQueued = new AtomicBoolean();
+    private final OwnerLoop loop;
     private final List<Closeable> watches = new ArrayList<>();
     private LeaderLatch latch;
     private String lastReason;
@@ -52,11 +47,7 @@ public final class Sentinel implements Closeable {
         this.memberId = memberId;
         this.primaryRegion = primaryRegion;
         this.interval = interval;
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sentinel");
-            t.setDaemon(true);
-            return t;
-        });
+        this.loop = new OwnerLoop("sentinel", log, this::evaluateSafely);
     }
 
     public void start() {
@@ -65,7 +56,7 @@ public final class Sentinel implements Closeable {
             @Override
             public void isLeader() {
                 log.info("elected: this member's sentinel now decides the cluster view");
-                requestEvaluation();
+                loop.trigger();
             }
 
             @Override
@@ -78,27 +69,14 @@ public final class Sentinel implements Closeable {
         } catch (Exception e) {
             throw new PghaException("cannot join the sentinel election: " + e.getMessage());
         }
-        watches.add(store.watch(store.paths().keepers(), this::requestEvaluation));
-        watches.add(store.watch(store.paths().proxies(), this::requestEvaluation));
-        watches.add(store.watch(store.paths().view(), this::requestEvaluation));
-        loop.scheduleWithFixedDelay(this::evaluateSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        watches.add(store.watch(store.paths().keepers(), loop::trigger));
+        watches.add(store.watch(store.paths().proxies(), loop::trigger));
+        watches.add(store.watch(store.paths().view(), loop::trigger));
+        loop.runEvery(interval);
     }
 
     public boolean isLeader() {
         return latch != null && latch.hasLeadership();
-    }
-
-    private void requestEvaluation() {
-        if (evaluationQueued.compareAndSet(false, true)) {
-            try {
-                loop.execute(() -> {
-                    evaluationQueued.set(false);
-                    evaluateSafely();
-                });
-            } catch (RejectedExecutionException e) {
-                // closing
-            }
-        }
     }
 
     private void evaluateSafely() {
@@ -113,9 +91,6 @@ public final class Sentinel implements Closeable {
                 log.warn("cannot evaluate the cluster: {}", e.getMessage());
                 lastFailed = true;
             }
-        } catch (RuntimeException | Error e) {
-            // a scheduled task that throws is never run again: report and keep the loop alive
-            log.error("unexpected failure while evaluating the cluster", e);
         }
     }
 
@@ -136,7 +111,7 @@ public final class Sentinel implements Closeable {
         }
         if (!store.compareAndSetView(next, current.map(Versioned::version))) {
             log.debug("view changed under us; evaluating again");
-            requestEvaluation();
+            loop.trigger();
             return;
         }
         if (next.generation() != view.generation()) {
@@ -178,25 +153,8 @@ public final class Sentinel implements Closeable {
 
     @Override
     public void close() {
-        loop.shutdown();
-        try {
-            loop.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        for (Closeable w : watches) {
-            try {
-                w.close();
-            } catch (IOException | RuntimeException ignored) {
-                // best effort during shutdown
-            }
-        }
-        if (latch != null) {
-            try {
-                latch.close();
-            } catch (IOException | RuntimeException ignored) {
-                // the latch node is ephemeral: it goes with the session anyway
-            }
-        }
+        loop.close();
+        watches.forEach(Closeables::closeQuietly);
+        Closeables.closeQuietly(latch); // its node is ephemeral: it goes with the session anyway
     }
 }

@@ -30,8 +30,10 @@ import java.util.regex.Pattern;
 final class PghaNode implements AutoCloseable {
     private static final Pattern PASSWORD = Pattern.compile("(?m)^  Password:\\s+([0-9a-f]{48})$");
 
+    final Path baseDir;
     final Path dataDir;
     final Path logDir;
+    private final boolean ownsBaseDir;
     final Map<String, String> env = new HashMap<>();
     private final List<String> args = new ArrayList<>();
     private Process process;
@@ -39,7 +41,18 @@ final class PghaNode implements AutoCloseable {
     Path stdout;
     Path stderr;
 
+    /** A node in a new temporary directory, removed again by {@link #close()}. */
+    static PghaNode inNewDir(String prefix) throws IOException {
+        return new PghaNode(TestDirs.create(prefix), "node", true);
+    }
+
     PghaNode(Path baseDir, String name) throws IOException {
+        this(baseDir, name, false);
+    }
+
+    private PghaNode(Path baseDir, String name, boolean ownsBaseDir) throws IOException {
+        this.baseDir = baseDir;
+        this.ownsBaseDir = ownsBaseDir;
         this.dataDir = baseDir.resolve(name);
         this.logDir = baseDir.resolve(name + "-logs");
         Files.createDirectories(logDir);
@@ -188,16 +201,27 @@ final class PghaNode implements AutoCloseable {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
     }
 
+    /** postgres://postgres:PASSWORD@127.0.0.1:PROXY_PORT/postgres */
+    String proxyUrl(String password) {
+        return "postgres://postgres:" + password + "@127.0.0.1:" + proxyPort() + "/postgres";
+    }
+
     @Override
     public void close() throws Exception {
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
+        try {
+            if (process != null && process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            killLeftoverPostgres();
+        } finally {
+            if (ownsBaseDir) {
+                TestDirs.delete(baseDir);
             }
         }
-        killLeftoverPostgres();
     }
 
     /** After a kill -9 of the daemon its postgres lives on: stop it by the pid PGDATA records, if it is ours. */

@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -25,25 +24,19 @@ import org.junit.jupiter.api.TestInstance;
 /** What misbehaving clients at the proxy port can and cannot do to everybody else. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxyClientsIT {
-    private Path base;
     private PghaNode node;
     private String password;
 
     @BeforeAll
     void startNode() throws Exception {
-        base = TestDirs.create("pgha-proxy");
-        node = new PghaNode(base, "node").withFreePorts();
+        node = PghaNode.inNewDir("pgha-proxy").withFreePorts();
         node.start().awaitReady(Duration.ofSeconds(60));
         password = node.printedPassword().orElseThrow();
     }
 
     @AfterAll
     void stopNode() throws Exception {
-        try {
-            node.close();
-        } finally {
-            TestDirs.delete(base);
-        }
+        node.close();
     }
 
     @Test

@@ -23,13 +23,11 @@ class SingleNodeIT {
     private static final Duration READY = Duration.ofSeconds(60);
     private static final Duration STOP = Duration.ofSeconds(60);
 
-    private Path base;
     private PghaNode node;
 
     @BeforeEach
     void setUp() throws IOException {
-        base = TestDirs.create("pgha-single");
-        node = new PghaNode(base, "node");
+        node = PghaNode.inNewDir("pgha-single");
         if (!defaultPortsFree()) {
             // Something on this machine holds 5432/5433/2181: same behaviour, other ports.
             System.out.println("default ports busy here; SingleNodeIT uses free ports instead");
@@ -39,11 +37,7 @@ class SingleNodeIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        try {
-            node.close();
-        } finally {
-            TestDirs.delete(base);
-        }
+        node.close();
     }
 
     @Test
@@ -52,7 +46,7 @@ class SingleNodeIT {
 
         // The generated credentials are printed once, with a ready connection string through the proxy.
         String password = node.printedPassword().orElseThrow(() -> new AssertionError("no password in:\n" + node.out()));
-        String url = "postgres://postgres:" + password + "@127.0.0.1:" + node.proxyPort() + "/postgres";
+        String url = node.proxyUrl(password);
         assertThat(node.out()).contains("Connect:       postgres://postgres:" + password + "@localhost:"
                 + node.proxyPort() + "/postgres");
         assertThat(node.log()).doesNotContain(password);
@@ -98,8 +92,7 @@ class SingleNodeIT {
     @Test
     void aCrashedPostgresIsRestartedAndServesAgain() throws Exception {
         node.start().awaitReady(READY);
-        String url = "postgres://postgres:" + node.printedPassword().orElseThrow() + "@127.0.0.1:" + node.proxyPort()
-                + "/postgres";
+        String url = node.proxyUrl(node.printedPassword().orElseThrow());
         assertThat(PgTools.psql(url, "CREATE TABLE t(x int); INSERT INTO t VALUES (42)").exitCode()).isZero();
         long first = node.postmasterPid().orElseThrow();
 
@@ -117,7 +110,7 @@ class SingleNodeIT {
     void postgresOrphanedByAKilledDaemonIsStoppedBeforeTheRestartedDaemonTakesOver() throws Exception {
         node.start().awaitReady(READY);
         String password = node.printedPassword().orElseThrow();
-        String url = "postgres://postgres:" + password + "@127.0.0.1:" + node.proxyPort() + "/postgres";
+        String url = node.proxyUrl(password);
         assertThat(PgTools.psql(url, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (7)").exitCode()).isZero();
         long orphan = node.postmasterPid().orElseThrow();
 
@@ -137,7 +130,7 @@ class SingleNodeIT {
     void afterNodeDeathTheStalePostmasterPidIsHandledAndCommittedRowsSurvive() throws Exception {
         node.start().awaitReady(READY);
         String password = node.printedPassword().orElseThrow();
-        String url = "postgres://postgres:" + password + "@127.0.0.1:" + node.proxyPort() + "/postgres";
+        String url = node.proxyUrl(password);
         assertThat(PgTools.psql(url, "CREATE TABLE durable(x int); INSERT INTO durable SELECT generate_series(1, 1000)")
                 .exitCode()).isZero();
         long postmaster = node.postmasterPid().orElseThrow();

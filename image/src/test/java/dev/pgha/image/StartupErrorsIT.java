@@ -21,22 +21,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StartupErrorsIT {
     private static final Duration EXIT = Duration.ofSeconds(60);
 
-    private Path base;
     private PghaNode node;
 
     @BeforeEach
     void setUp() throws IOException {
-        base = TestDirs.create("pgha-errors");
-        node = new PghaNode(base, "node").withFreePorts();
+        node = PghaNode.inNewDir("pgha-errors").withFreePorts();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        try {
-            node.close();
-        } finally {
-            TestDirs.delete(base);
-        }
+        node.close();
     }
 
     private List<String> failingRun() throws Exception {
@@ -63,7 +57,7 @@ class StartupErrorsIT {
 
     @Test
     void malformedValueInConfigFileNamesFileAndLine() throws Exception {
-        Path conf = base.resolve("custom.conf");
+        Path conf = node.baseDir.resolve("custom.conf");
         Files.writeString(conf, "# my settings\nkeeper.heartbeat = often\n");
         node.arg("--config").arg(conf.toString());
         assertThat(failingRun()).containsExactly("pgha: keeper.heartbeat = \"often\" in " + conf
@@ -72,12 +66,12 @@ class StartupErrorsIT {
 
     @Test
     void missingPostgresBinariesSayHowToInstallThem() throws Exception {
-        Path conf = base.resolve("custom.conf");
-        Files.writeString(conf, "postgres.installRoot = \"" + base.resolve("no-postgres-here") + "\"\n");
+        Path conf = node.baseDir.resolve("custom.conf");
+        Files.writeString(conf, "postgres.installRoot = \"" + node.baseDir.resolve("no-postgres-here") + "\"\n");
         node.arg("--config").arg(conf.toString());
-        node.env.put("PATH", base.resolve("empty-bin").toString()); // no pg_config either
+        node.env.put("PATH", node.baseDir.resolve("empty-bin").toString()); // no pg_config either
         assertThat(failingRun()).containsExactly("pgha: PostgreSQL server binaries not found: no pg_config on PATH and "
-                + "no " + base.resolve("no-postgres-here") + "/<version>/bin/postgres; install them (apt-get install -y "
+                + "no " + node.baseDir.resolve("no-postgres-here") + "/<version>/bin/postgres; install them (apt-get install -y "
                 + "postgresql-15) or set PGHA_PG_BIN_DIR");
     }
 
@@ -101,7 +95,7 @@ class StartupErrorsIT {
 
     @Test
     void dataDirectoryThatCannotBeCreated() throws Exception {
-        Path file = base.resolve("a-file");
+        Path file = node.baseDir.resolve("a-file");
         Files.writeString(file, "not a directory");
         node.env.put("PGHA_DATA_DIR", file.resolve("data").toString());
         assertThat(failingRun()).singleElement().asString()

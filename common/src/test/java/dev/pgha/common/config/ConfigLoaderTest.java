@@ -128,37 +128,44 @@ class ConfigLoaderTest {
                 .hasMessage(message);
     }
 
+    /** Loads with {@code --config} naming a file with {@code content}; returns the file. */
+    private Path customFile(String content) throws IOException {
+        Path file = dir.resolve("custom.conf");
+        Files.writeString(file, content);
+        return file;
+    }
+
+    private PghaConfig loadWith(Path file) {
+        return ConfigLoader.load(Optional.of(file), Map.of("PGHA_DATA_DIR", dir.toString()));
+    }
+
     @Test
     void badFileValueNamesKeyFileAndLine() throws IOException {
-        Path file = dir.resolve("custom.conf");
-        Files.writeString(file, "# tuning\nstore.sessionTimeout = forever\n");
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of("PGHA_DATA_DIR", dir.toString())))
+        Path file = customFile("# tuning\nstore.sessionTimeout = forever\n");
+        assertThatThrownBy(() -> loadWith(file))
                 .hasMessage("store.sessionTimeout = \"forever\" in " + file + " line 2 is not valid: expected a duration "
                         + "between 500ms and 1m, such as 500ms, 2s or 5m");
     }
 
     @Test
     void unknownKeyInFileIsRefusedWithTheKnownOnes() throws IOException {
-        Path file = dir.resolve("custom.conf");
-        Files.writeString(file, "proxy.prot = 6432\n");
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of("PGHA_DATA_DIR", dir.toString())))
+        Path file = customFile("proxy.prot = 6432\n");
+        assertThatThrownBy(() -> loadWith(file))
                 .hasMessage("unknown setting proxy.prot in " + file + " line 1; known settings under proxy: "
                         + "connectTimeout, port, threads");
     }
 
     @Test
     void prefixedKeysInFileAreExplained() throws IOException {
-        Path file = dir.resolve("custom.conf");
-        Files.writeString(file, "pgha.proxy.port = 6432\n");
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of("PGHA_DATA_DIR", dir.toString())))
+        Path file = customFile("pgha.proxy.port = 6432\n");
+        assertThatThrownBy(() -> loadWith(file))
                 .hasMessageContaining("write settings without the 'pgha.' prefix, e.g. proxy.port");
     }
 
     @Test
     void unparseableFileIsNamed() throws IOException {
-        Path file = dir.resolve("custom.conf");
-        Files.writeString(file, "proxy {\n port = \n");
-        assertThatThrownBy(() -> ConfigLoader.load(Optional.of(file), Map.of("PGHA_DATA_DIR", dir.toString())))
+        Path file = customFile("proxy {\n port = \n");
+        assertThatThrownBy(() -> loadWith(file))
                 .hasMessageStartingWith("cannot parse config file " + file + ": ");
     }
 

@@ -10,7 +10,6 @@ import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.EmbeddedZooKeeper;
-import dev.pgha.common.store.StoreException;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.proxy.ProxyRouter;
 import dev.pgha.proxy.ProxyServer;
@@ -111,13 +110,8 @@ final class Supervisor {
         }
         store = ClusterStore.connect(connect, config.clusterName(), config.store().sessionTimeout(),
                 config.store().connectTimeout(), storeName);
-        String host = advertiseHost(config);
-        try {
-            store.register(new MemberInfo(memberId, config.region().orElse(null), host, config.postgres().port(),
-                    config.proxy().port(), config.httpPort(), Instant.now()));
-        } catch (StoreException e) {
-            throw new PghaException(e.getMessage());
-        }
+        store.register(new MemberInfo(memberId, config.region().orElse(null), advertiseHost(config),
+                config.postgres().port(), config.proxy().port(), config.httpPort(), Instant.now()));
 
         try {
             proxy = ProxyServer.listen(config.proxy().port(), config.proxy().connectTimeout(), config.proxy().threads());

@@ -10,6 +10,7 @@ import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.Versioned;
@@ -166,10 +167,9 @@ public final class Keeper implements Closeable {
             }
             case FENCE -> fence(action.reason());
             case REFUSE -> problem = action.reason();
-            case NONE, WAIT -> {
-                if (action.kind() == KeeperAction.Kind.NONE) {
-                    appliedGeneration = view.generation();
-                }
+            case NONE -> appliedGeneration = view.generation();
+            case WAIT -> {
+                // the sentinel moves next
             }
         }
         if (server != null && action.kind() != KeeperAction.Kind.NONE) {
@@ -206,7 +206,7 @@ public final class Keeper implements Closeable {
         try {
             return client.state();
         } catch (SQLException e) {
-            problem = "cannot query postgres: " + describe(e);
+            reportProblem("cannot query postgres: " + describe(e));
             return null;
         }
     }
@@ -218,16 +218,24 @@ public final class Keeper implements Closeable {
             log.info("roles {}, {} and {} are in place", Credentials.SU_ROLE, Credentials.REPL_ROLE,
                     Credentials.OPERATOR_ROLE);
         } catch (SQLException e) {
-            problem = "cannot set up roles: " + describe(e);
-            log.warn("{}", problem);
+            reportProblem("cannot set up roles: " + describe(e));
         }
+    }
+
+    /** Records a problem for the status; logs it when it differs from the last one (no line every heartbeat). */
+    private void reportProblem(String text) {
+        if (!text.equals(problem)) {
+            log.warn("{}", text);
+        }
+        problem = text;
     }
 
     /** One line for a SQL failure; a wrong password gets the fix spelled out. */
     private String describe(SQLException e) {
         if ("28P01".equals(e.getSQLState())) {
             return "postgres rejected the password of " + Credentials.SU_ROLE + ": SU_PASSWORD (or "
-                    + config.stateDir().resolve("secrets") + ") does not match the password stored in the cluster";
+                    + config.stateDir().resolve(SecretStore.FILE_NAME) + ") does not match the password stored in "
+                    + "the cluster";
         }
         return e.getMessage();
     }
@@ -241,9 +249,9 @@ public final class Keeper implements Closeable {
     private static void recoverLeftovers(PghaConfig config, DataDirectory data, Environment env) {
         try {
             if (Files.exists(data.initMarker())) {
-                log.warn("an earlier initdb did not finish; removing its partial data directory {} to run it again",
+                log.warn("an earlier initdb did not finish; emptying its partial data directory {} to run it again",
                         data.path());
-                deleteTree(data.path());
+                deleteContents(data.path());
                 Files.deleteIfExists(data.initMarker());
             }
             Optional<DataDirectory.PostmasterPid> pid = data.postmasterPid();
@@ -439,12 +447,13 @@ public final class Keeper implements Closeable {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    /** Deletes everything under {@code root} but not root itself (it may be a mount point). */
+    private static void deleteContents(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
         try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(root)).toList()) {
                 Files.delete(p);
             }
         }

@@ -36,20 +36,6 @@ public final class DataDirectory {
                 && !Files.exists(initMarker);
     }
 
-    /** PGDATA exists and has any content. */
-    public boolean hasContent() throws IOException {
-        if (!Files.isDirectory(pgdata)) {
-            return false;
-        }
-        try (var entries = Files.list(pgdata)) {
-            return entries.findAny().isPresent();
-        }
-    }
-
-    public boolean standbySignal() {
-        return Files.exists(pgdata.resolve("standby.signal"));
-    }
-
     /**
      * The database system identifier from global/pg_control (its first 8 bytes, native order). Its high 32 bits are
      * the initdb time in seconds, so it also tells which cluster was created first.

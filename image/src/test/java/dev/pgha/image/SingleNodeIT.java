@@ -28,6 +28,7 @@ class SingleNodeIT {
     @BeforeEach
     void setUp() throws IOException {
         node = PghaNode.inNewDir("pgha-single");
+        node.env.remove("PGHA_PG_MEMORY"); // exactly what a container sets: PGHA_DATA_DIR only
         if (!defaultPortsFree()) {
             // Something on this machine holds 5432/5433/2181: same behaviour, other ports.
             System.out.println("default ports busy here; SingleNodeIT uses free ports instead");

@@ -21,7 +21,15 @@ public final class Main implements Runnable {
         // One log: what libraries log through java.util.logging goes through SLF4J too.
         org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
         org.slf4j.bridge.SLF4JBridgeHandler.install();
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args);
+        } catch (Throwable t) {
+            // Never linger: ZooKeeper's quorum threads are not daemons and would keep a broken JVM alive.
+            System.err.println("pgha: unexpected error (please report it): " + t);
+            code = 70;
+        }
+        System.exit(code);
     }
 
     static int run(String[] args) {

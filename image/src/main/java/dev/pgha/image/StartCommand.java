@@ -15,8 +15,13 @@ final class StartCommand implements Callable<Integer> {
             description = "Config file (default: $PGHA_DATA_DIR/pgha.conf when it exists). Environment variables override it.")
     Path config;
 
+    @Option(names = "--witness",
+            description = "Run only a ZooKeeper peer of PGHA_ZK_ENSEMBLE and a sentinel, no postgres: the third voter "
+                    + "that lets a two-database-node cluster keep a quorum.")
+    boolean witness;
+
     @Override
     public Integer call() {
-        return new Supervisor(Optional.ofNullable(config), System.getenv()).run();
+        return new Supervisor(Optional.ofNullable(config), System.getenv(), witness).run();
     }
 }

@@ -4,12 +4,15 @@ import dev.pgha.common.PghaException;
 import dev.pgha.common.config.ConfigLoader;
 import dev.pgha.common.config.NodeIdentity;
 import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.config.ZkPeer;
+import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.net.Ports;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.EmbeddedZooKeeper;
+import dev.pgha.common.store.ZooKeeperPeer;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.proxy.ProxyRouter;
 import dev.pgha.proxy.ProxyServer;
@@ -41,12 +44,13 @@ final class Supervisor {
 
     private final Optional<Path> configFile;
     private final Map<String, String> env;
+    private final boolean witness;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final AtomicInteger signals = new AtomicInteger();
     private final AtomicReference<PghaException> fatal = new AtomicReference<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private EmbeddedZooKeeper zookeeper;
+    private java.io.Closeable zookeeper;
     private ClusterStore store;
     private ProxyServer proxy;
     private ProxyRouter router;
@@ -54,9 +58,10 @@ final class Supervisor {
     private volatile Keeper keeper;
     private Route announced;
 
-    Supervisor(Optional<Path> configFile, Map<String, String> env) {
+    Supervisor(Optional<Path> configFile, Map<String, String> env, boolean witness) {
         this.configFile = configFile;
         this.env = env;
+        this.witness = witness;
     }
 
     int run() {
@@ -86,23 +91,35 @@ final class Supervisor {
 
     private void startAll() {
         PghaConfig config = ConfigLoader.load(configFile, env);
+        if (witness && !config.store().quorum()) {
+            throw new PghaException("--witness runs one peer of an embedded ZooKeeper ensemble: set PGHA_ZK_ENSEMBLE "
+                    + "and PGHA_ZK_MYID (a witness has no postgres, so it is pointless on its own)");
+        }
         prepareDataDir(config);
         String memberId = NodeIdentity.resolve(config.stateDir(), config.nodeId(), hostname());
-        Keeper.Environment pgEnv = Keeper.preflight(config, env);
-        Ports.requireFree(null, config.proxy().port(), "PG_PROXY_PORT");
-        Ports.requireFree(null, config.postgres().port(), "PG_PORT");
-        if (config.store().embedded()) {
-            Ports.requireFree(config.store().embeddedHost(), config.store().embeddedPort(), "PGHA_ZK_PORT");
+        Keeper.Environment pgEnv = witness ? null : Keeper.preflight(config, env);
+        if (!witness) {
+            Ports.requireFree(null, config.proxy().port(), "PG_PROXY_PORT");
+            Ports.requireFree(null, config.postgres().port(), "PG_PORT");
         }
+        requireStorePortsFree(config);
         SecretStore secrets = new SecretStore(config.stateDir());
-        Credentials credentials = secrets.resolve(config.secrets());
-        log.info("starting member {} of cluster {} (data {})", memberId, config.clusterName(), config.dataDir());
+        Credentials credentials = witness ? null : resolveCredentials(config, secrets);
+        log.info("starting {} {} of cluster {} (data {})", witness ? "witness" : "member", memberId,
+                config.clusterName(), config.dataDir());
 
         String connect = config.store().connect().orElse(null);
         String storeName = "ZooKeeper at " + connect + " (PGHA_ZK_CONNECT)";
-        if (config.store().embedded()) {
-            zookeeper = startEmbeddedZooKeeper(config);
-            connect = zookeeper.connectString();
+        if (config.store().quorum()) {
+            ZooKeeperPeer peer = ZooKeeperPeer.start(config.zookeeperDir(), config.store().ensemble(),
+                    config.store().myId(), config.store().embeddedTickTime());
+            zookeeper = peer;
+            connect = peer.connectString();
+            storeName = "the embedded ZooKeeper ensemble " + connect + " (it needs a majority of its peers running)";
+        } else if (config.store().embedded()) {
+            EmbeddedZooKeeper standalone = startEmbeddedZooKeeper(config);
+            zookeeper = standalone;
+            connect = standalone.connectString();
             storeName = "the embedded ZooKeeper at " + connect;
         }
         if (stopRequested.getCount() == 0) {
@@ -110,6 +127,15 @@ final class Supervisor {
         }
         store = ClusterStore.connect(connect, config.clusterName(), config.store().sessionTimeout(),
                 config.store().connectTimeout(), storeName);
+        ClusterSpec spec = new ClusterSpec(config.primaryRegion().orElse(null),
+                ClusterSpec.SyncMode.valueOf(config.cluster().synchronousMode().toUpperCase(java.util.Locale.ROOT)),
+                config.cluster().synchronousStrict(), config.cluster().failTimeout());
+        if (witness) {
+            sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval());
+            sentinel.start();
+            log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
+            return;
+        }
         store.register(new MemberInfo(memberId, config.region().orElse(null), advertiseHost(config),
                 config.postgres().port(), config.proxy().port(), config.httpPort(), Instant.now()));
 
@@ -122,10 +148,47 @@ final class Supervisor {
         proxy.onRouteChange(route -> readiness.run());
         router = new ProxyRouter(store, memberId, proxy);
         router.start();
-        sentinel = new Sentinel(store, memberId, config.primaryRegion(), config.sentinelInterval());
+        sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval());
         sentinel.start();
         keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness);
         keeper.start();
+    }
+
+    private static void requireStorePortsFree(PghaConfig config) {
+        if (config.store().quorum()) {
+            ZkPeer self = config.store().self().orElseThrow();
+            String label = "PGHA_ZK_ENSEMBLE entry " + self.id();
+            Ports.requireFree(null, self.clientPort(), label + " (client port)");
+            Ports.requireFree(null, self.peerPort(), label + " (peer port)");
+            Ports.requireFree(null, self.electionPort(), label + " (election port)");
+        } else if (config.store().embedded()) {
+            Ports.requireFree(config.store().embeddedHost(), config.store().embeddedPort(), "PGHA_ZK_PORT");
+        }
+    }
+
+    /**
+     * Members of a multi-node cluster clone each other's data, so they must share the three passwords: they come
+     * from the environment (or config file) on every member. A single node generates its own once.
+     */
+    private static Credentials resolveCredentials(PghaConfig config, SecretStore secrets) {
+        if (config.store().shared()) {
+            java.util.List<String> missing = new java.util.ArrayList<>();
+            if (config.secrets().suPassword().isEmpty()) {
+                missing.add("SU_PASSWORD");
+            }
+            if (config.secrets().replPassword().isEmpty()) {
+                missing.add("REPL_PASSWORD");
+            }
+            if (config.secrets().operatorPassword().isEmpty()) {
+                missing.add("OPERATOR_PASSWORD");
+            }
+            if (!missing.isEmpty()) {
+                throw new PghaException(String.join(", ", missing) + " not set: every member of a multi-node cluster "
+                        + "(PGHA_ZK_ENSEMBLE or PGHA_ZK_CONNECT) needs the same SU_PASSWORD, REPL_PASSWORD and "
+                        + "OPERATOR_PASSWORD, as members copy each other's data; set them as secrets of every node");
+            }
+        }
+        return secrets.resolve(config.secrets());
     }
 
     private EmbeddedZooKeeper startEmbeddedZooKeeper(PghaConfig config) {
@@ -204,6 +267,9 @@ final class Supervisor {
         if (flyIp != null && !flyIp.isBlank()) {
             return flyIp.strip();
         }
+        if (config.store().quorum()) {
+            return config.store().self().orElseThrow().host(); // the address its ZooKeeper peers reach it at
+        }
         if (config.store().embedded()) {
             return "127.0.0.1"; // a standalone node: only its own proxy connects to its postgres
         }
@@ -266,10 +332,10 @@ final class Supervisor {
         if (proxy != null) {
             proxy.stopAccepting();
         }
-        close(router);
         close(proxy);
+        close(keeper); // postgres stops before anything that may wait on an unreachable store
+        close(router);
         close(sentinel);
-        close(keeper);
         close(store);
         close(zookeeper);
         log.info("stopped");
@@ -281,7 +347,7 @@ final class Supervisor {
         }
         try {
             c.close();
-        } catch (Exception e) {
+        } catch (Throwable e) {
             log.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
         }
     }

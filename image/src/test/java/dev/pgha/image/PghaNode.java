@@ -135,9 +135,29 @@ final class PghaNode implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** A crash of the daemon alone: its postgres, in its own session, lives on. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Death of the whole node: the daemon and its postmaster are killed at once (the backends follow it). */
+    void killNode() throws InterruptedException {
+        OptionalLong postmaster = postmasterPid();
+        process.destroyForcibly();
+        if (postmaster.isPresent() && servesThisNode(Path.of("/proc", Long.toString(postmaster.getAsLong()), "cwd"))) {
+            ProcessHandle.of(postmaster.getAsLong()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGSTOP / SIGCONT of the daemon (its postgres keeps running, as when only the JVM hangs). */
+    void pause() throws InterruptedException {
+        signal(process.pid(), "STOP");
+    }
+
+    void resume() throws InterruptedException {
+        signal(process.pid(), "CONT");
     }
 
     boolean alive() {
@@ -210,6 +230,7 @@ final class PghaNode implements AutoCloseable {
     public void close() throws Exception {
         try {
             if (process != null && process.isAlive()) {
+                resume(); // a paused daemon cannot act on SIGTERM
                 process.destroy();
                 if (!process.waitFor(60, TimeUnit.SECONDS)) {
                     process.destroyForcibly();

@@ -56,6 +56,23 @@ class StartupErrorsIT {
     }
 
     @Test
+    void membersOfAMultiNodeClusterMustBeGivenTheSharedPasswords() throws Exception {
+        node.env.put("PGHA_ZK_CONNECT", "127.0.0.1:" + PghaNode.freePort());
+        node.env.put("SU_PASSWORD", "only-this-one");
+        assertThat(failingRun()).containsExactly("pgha: REPL_PASSWORD, OPERATOR_PASSWORD not set: every member of a "
+                + "multi-node cluster (PGHA_ZK_ENSEMBLE or PGHA_ZK_CONNECT) needs the same SU_PASSWORD, REPL_PASSWORD "
+                + "and OPERATOR_PASSWORD, as members copy each other's data; set them as secrets of every node");
+        assertThat(node.log()).doesNotContain("only-this-one");
+    }
+
+    @Test
+    void aWitnessNeedsAnEnsemble() throws Exception {
+        node.arg("--witness");
+        assertThat(failingRun()).containsExactly("pgha: --witness runs one peer of an embedded ZooKeeper ensemble: set "
+                + "PGHA_ZK_ENSEMBLE and PGHA_ZK_MYID (a witness has no postgres, so it is pointless on its own)");
+    }
+
+    @Test
     void malformedValueInConfigFileNamesFileAndLine() throws Exception {
         Path conf = node.baseDir.resolve("custom.conf");
         Files.writeString(conf, "# my settings\nkeeper.heartbeat = often\n");

@@ -5,9 +5,11 @@ import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.fs.PrivateFiles;
+import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.SecretStore;
@@ -30,6 +32,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +49,11 @@ public final class Keeper implements Closeable {
     /** A postgres that stayed up this long is healthy again: its next crash restarts it at once. */
     private static final Duration STABLE_UPTIME = Duration.ofSeconds(30);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** A standby that has not streamed from its leader for this long is rewound (it may hold WAL the leader lacks). */
+    private static final Duration STUCK_AFTER = Duration.ofSeconds(20);
+    private static final int PROMOTE_TIMEOUT_SECONDS = 60;
+    /** A standby that failed to start this many times in a row is rewound (e.g. its WAL forked off the leader's). */
+    private static final int STANDBY_START_ATTEMPTS = 3;
 
     /** What preflight found: the binaries and the OS user postgres runs as. */
     public record Environment(PgBinaries binaries, PostgresOsUser osUser) {
@@ -62,6 +71,8 @@ public final class Keeper implements Closeable {
     private final DataDirectory data;
     private final PgClient client;
     private final OwnerLoop loop;
+    private final ReplicaTools replicas;
+    private final ConnectionStateListener sessionListener = (c, state) -> onConnectionState(state);
     private volatile boolean closing;
 
     // owned by the keeper thread
@@ -77,6 +88,10 @@ public final class Keeper implements Closeable {
     private Instant nextStartAt = Instant.MIN;
     private Instant startedAt;
     private long appliedGeneration;
+    private String upstream; // the member the standby configuration points at
+    private Instant stalledSince; // a standby behind its leader whose received WAL position stopped advancing
+    private long lastReceivedLsn;
+    private Instant unhealthySince = Instant.now();
 
     public Keeper(PghaConfig config, String memberId, Credentials credentials, ClusterStore store, Environment env,
                   Map<String, String> processEnv, Consumer<PghaException> onFatal, Runnable onServing) {
@@ -91,6 +106,7 @@ public final class Keeper implements Closeable {
         this.data = dataDirectory(config);
         this.client = new PgClient(config.postgres().port(), credentials.suPassword());
         this.loop = new OwnerLoop("keeper", log, this::tickSafely);
+        this.replicas = new ReplicaTools(env.binaries(), env.osUser(), config.runDir());
     }
 
     private static DataDirectory dataDirectory(PghaConfig config) {
@@ -119,8 +135,31 @@ public final class Keeper implements Closeable {
         log.info("member {}: PostgreSQL {} from {}, running as OS user {}, tuned for {} MB ({})", memberId,
                 env.binaries().majorVersion(), env.binaries().binDir(), env.osUser().name(),
                 memory.bytes() >> 20, memory.source());
+        // A status node left by this member's previous run would make it look alive until that session expires.
+        store.deleteIfExists(store.paths().keeper(memberId));
+        store.curator().getConnectionStateListenable().addListener(sessionListener);
         viewWatch = store.watch(store.paths().view(), loop::trigger);
         loop.runEvery(config.keeperHeartbeat());
+    }
+
+    /**
+     * Fencing of a leader cut off from the store: once its session has expired the sentinel may already have
+     * promoted another member, so the local primary stops taking writes at once. It never promotes itself; when
+     * the store is back, the view says what to do.
+     */
+    private void onConnectionState(ConnectionState state) {
+        if (state == ConnectionState.LOST) {
+            loop.execute(() -> {
+                PostgresServer current = server;
+                if (current != null && current.isAlive() && !isStandbyConfigured()) {
+                    fence("the store session expired, so another member may lead by now");
+                } else {
+                    log.warn("store session expired; waiting for the store to come back");
+                }
+            });
+        } else if (state == ConnectionState.RECONNECTED) {
+            loop.trigger();
+        }
     }
 
     private void tickSafely() {
@@ -144,9 +183,13 @@ public final class Keeper implements Closeable {
             onUnexpectedExit(current);
         }
         PgClient.PgState state = queryIfRunning();
-        Role role = state == null ? Role.NONE : state.inRecovery() ? Role.STANDBY : Role.PRIMARY;
-        KeeperAction action = KeeperPlanner.decide(memberId, view,
-                new KeeperPlanner.Local(data.initialized(), server != null, role));
+        Role role = roleOf(state);
+        trackProgress(view, state);
+        boolean stuck = stalledSince != null
+                && Duration.between(stalledSince, Instant.now()).compareTo(STUCK_AFTER) > 0
+                || upstream != null && server == null && consecutiveFailures >= STANDBY_START_ATTEMPTS;
+        KeeperAction action = KeeperPlanner.decide(memberId, view, new KeeperPlanner.Local(data.initialized(),
+                server != null, role, isStandbyConfigured(), upstream, stuck));
         if (!action.reason().equals(lastActionReason)) {
             lastActionReason = action.reason();
             if (action.kind() == KeeperAction.Kind.REFUSE) {
@@ -158,27 +201,84 @@ public final class Keeper implements Closeable {
         switch (action.kind()) {
             case INITIALIZE -> {
                 initialize();
-                startPostgres();
+                startPostgres(null);
+            }
+            case CLONE -> {
+                Upstream leader = upstreamOf(view.leader());
+                cloneFrom(leader);
+                startPostgres(leader);
             }
             case START -> {
                 if (!Instant.now().isBefore(nextStartAt)) {
-                    startPostgres();
+                    startPostgres(memberId.equals(view.leader()) ? null : upstreamOf(view.leader()));
                 }
             }
+            case FOLLOW -> follow(upstreamOf(view.leader()));
+            case REWIND -> {
+                Upstream leader = upstreamOf(view.leader());
+                rewind(leader, stuck);
+                startPostgres(leader);
+            }
+            case PROMOTE -> promote(view);
             case FENCE -> fence(action.reason());
             case REFUSE -> problem = action.reason();
-            case NONE -> appliedGeneration = view.generation();
+            case NONE -> {
+                if (memberId.equals(view.leader())) {
+                    if (lead(view, state)) {
+                        appliedGeneration = view.generation();
+                    }
+                } else {
+                    appliedGeneration = view.generation();
+                }
+            }
             case WAIT -> {
                 // the sentinel moves next
             }
         }
         if (server != null && action.kind() != KeeperAction.Kind.NONE) {
-            state = queryIfRunning(); // it may have just started
+            state = queryIfRunning(); // it may have just started or changed role
         }
         if (state != null && !state.inRecovery() && !rolesEnsured) {
             ensureRoles();
         }
-        publish(view, state, action);
+        publish(state, action);
+    }
+
+    private static Role roleOf(PgClient.PgState state) {
+        return state == null ? Role.NONE : state.inRecovery() ? Role.STANDBY : Role.PRIMARY;
+    }
+
+    /**
+     * Remembers since when a standby that is behind its leader has received nothing new: one that cannot follow
+     * the leader's timeline (it holds WAL the leader never had) retries forever without an error we could catch.
+     */
+    private void trackProgress(ClusterView view, PgClient.PgState state) {
+        if (state == null || !state.inRecovery() || upstream == null || !upstream.equals(view.leader())) {
+            stalledSince = null;
+            return;
+        }
+        long leaderLsn;
+        try {
+            leaderLsn = store.keeper(upstream).map(KeeperStatus::writtenLsn).orElse(0L);
+        } catch (StoreException e) {
+            return;
+        }
+        if (state.receivedLsn() >= leaderLsn || state.receivedLsn() > lastReceivedLsn) {
+            stalledSince = null;
+        } else if (stalledSince == null) {
+            stalledSince = Instant.now();
+        }
+        lastReceivedLsn = state.receivedLsn();
+    }
+
+    private boolean isStandbyConfigured() {
+        return Files.exists(data.path().resolve("standby.signal"));
+    }
+
+    private Upstream upstreamOf(String leaderId) {
+        MemberInfo m = store.member(leaderId).orElseThrow(() -> new PghaException("leader " + leaderId
+                + " has no registration under " + store.paths().members() + "; cannot reach it"));
+        return new Upstream(leaderId, m.host(), m.pgPort());
     }
 
     private ClusterView readView() {
@@ -318,12 +418,153 @@ public final class Keeper implements Closeable {
                 (System.nanoTime() - t0) / 1_000_000, env.binaries().majorVersion());
     }
 
-    private void startPostgres() {
+    private void cloneFrom(Upstream leader) {
+        Path pgdata = data.path();
         try {
-            writeConfiguration();
+            PrivateFiles.write(data.initMarker(), new byte[0]);
+            deleteContents(pgdata);
+            prepareDirectory(pgdata);
+            prepareDirectory(config.runDir());
+            replicas.writePassfile(credentials);
+        } catch (IOException e) {
+            throw new PghaException("cannot prepare " + pgdata + " for a clone: " + e.getMessage());
+        }
+        long t0 = System.nanoTime();
+        log.info("cloning member {} ({}:{}) with pg_basebackup", leader.memberId(), leader.host(), leader.port());
+        replicas.cloneFrom(leader, pgdata, memberId);
+        try {
+            Files.delete(data.initMarker());
+        } catch (IOException e) {
+            throw fatal(new PghaException("cannot remove " + data.initMarker() + ": " + e.getMessage()));
+        }
+        log.info("cloned member {} in {} ms", leader.memberId(), (System.nanoTime() - t0) / 1_000_000);
+        consecutiveFailures = 0;
+        nextStartAt = Instant.MIN;
+    }
+
+    /**
+     * Rewinds the local data onto the leader's timeline; a fresh clone when pg_rewind cannot, or when a standby that
+     * could not follow ({@code stuck}) turns out to have nothing pg_rewind would change.
+     */
+    private void rewind(Upstream leader, boolean stuck) {
+        PostgresServer current = server;
+        if (current != null) {
+            current.stop(config.postgres().stopTimeout());
+            server = null;
+        }
+        try {
+            prepareDirectory(config.runDir());
+            replicas.writePassfile(credentials);
+            // pg_rewind recovers a crashed target in single-user mode first, which refuses a standby.signal
+            Files.deleteIfExists(data.path().resolve("standby.signal"));
+            writeConfiguration(null);
+        } catch (IOException e) {
+            throw new PghaException("cannot prepare " + data.path() + " for pg_rewind: " + e.getMessage());
+        }
+        try (PgClient source = new PgClient(leader.host(), leader.port(), credentials.suPassword())) {
+            source.checkpoint(); // a freshly promoted leader's control file still names the old timeline
+        } catch (SQLException e) {
+            throw new PghaException("cannot run CHECKPOINT on member " + leader.memberId() + " before pg_rewind: "
+                    + describe(e));
+        }
+        long t0 = System.nanoTime();
+        ProcessRunner.Result r = replicas.rewind(leader, data.path());
+        String said = r.output().stream().filter(l -> l.contains("diverged") || l.contains("no rewind required")
+                || l.contains("rewinding from")).map(l -> l.replaceFirst("^pg_rewind: ", "")).reduce((a, b) -> a + "; " + b)
+                .orElse(r.tail(1));
+        if (r.ok() && stuck && said.contains("no rewind required")) {
+            log.warn("this standby could not follow member {} and pg_rewind finds nothing to rewind; cloning it afresh",
+                    leader.memberId());
+            cloneFrom(leader);
+            return;
+        }
+        if (r.ok()) {
+            consecutiveFailures = 0;
+            nextStartAt = Instant.MIN;
+            log.info("rewound the data onto member {}'s timeline in {} ms ({})", leader.memberId(),
+                    (System.nanoTime() - t0) / 1_000_000, said);
+            return;
+        }
+        log.warn("pg_rewind from member {} failed ({}); cloning it afresh instead", leader.memberId(), r.tail(2));
+        cloneFrom(leader);
+    }
+
+    /** Points the running standby at {@code leader}; postgres 13+ re-reads primary_conninfo on reload. */
+    private void follow(Upstream leader) {
+        try {
+            writeConfiguration(leader);
+            client.reload();
+            upstream = leader.memberId();
+            stalledSince = null;
+            log.info("now following member {} ({}:{})", leader.memberId(), leader.host(), leader.port());
+        } catch (IOException | SQLException e) {
+            reportProblem("cannot point the standby at member " + leader.memberId() + ": " + e.getMessage());
+        }
+    }
+
+    private void promote(ClusterView view) {
+        long t0 = System.nanoTime();
+        try {
+            if (!client.promote(PROMOTE_TIMEOUT_SECONDS)) {
+                reportProblem("postgres did not finish its promotion within " + PROMOTE_TIMEOUT_SECONDS + " s");
+                return;
+            }
+        } catch (SQLException e) {
+            reportProblem("promotion failed: " + describe(e));
+            return;
+        }
+        upstream = null;
+        rolesEnsured = false;
+        try {
+            writeConfiguration(null); // drop the standby settings for the next start
+        } catch (IOException e) {
+            log.warn("cannot rewrite postgresql.conf after the promotion: {}", e.getMessage());
+        }
+        log.info("promoted: this member leads the cluster (generation {}) after {} ms", view.generation(),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * The leader's upkeep: a replication slot for every registered member, and synchronous_standby_names as the
+     * view says. Returns true once postgres matches the view (only then is the generation acknowledged, which the
+     * sentinel waits for before it shrinks the synchronous set).
+     */
+    private boolean lead(ClusterView view, PgClient.PgState state) {
+        try {
+            Map<String, MemberInfo> members = store.members();
+            List<String> slots = members.keySet().stream().filter(id -> !id.equals(memberId))
+                    .map(Upstream::slotName).toList();
+            for (String created : client.ensureSlots(slots)) {
+                log.info("created replication slot {}", created);
+            }
+            ClusterSpec spec = store.spec().map(Versioned::value).orElse(ClusterSpec.of(null));
+            boolean strict = spec.synchronousStrict() && spec.synchronous(members.size());
+            String wanted = SynchronousNames.render(view.synchronousNames(), strict);
+            if (state != null && !wanted.equals(state.synchronousSetting())) {
+                client.setSynchronousStandbyNames(wanted);
+                log.info("synchronous_standby_names = '{}'", wanted);
+            }
+            return true;
+        } catch (SQLException e) {
+            reportProblem("cannot update replication settings: " + describe(e));
+            return false;
+        } catch (StoreException e) {
+            return false; // acting on the last view; the next tick tries again
+        }
+    }
+
+    /** Starts postgres as the leader ({@code leader} null) or as a standby of {@code leader}. */
+    private void startPostgres(Upstream leader) {
+        try {
+            if (leader != null) {
+                replicas.writePassfile(credentials);
+            }
+            writeConfiguration(leader);
         } catch (IOException e) {
             throw new PghaException("cannot write postgres configuration into " + data.path() + ": " + e.getMessage());
         }
+        upstream = leader == null ? null : leader.memberId();
+        stalledSince = null;
         PostgresServer started = PostgresServer.start(env.binaries(), env.osUser(), data.path());
         log.info("starting postgres (pid {}, port {})", started.pid(), config.postgres().port());
         try {
@@ -358,19 +599,27 @@ public final class Keeper implements Closeable {
         if (current == null) {
             return;
         }
-        log.warn("stopping the local primary: {}; this member must not take writes", reason);
+        log.warn("fencing: stopping the local primary ({}); this member must not take writes", reason);
         current.stop(config.postgres().stopTimeout());
         server = null;
         log.info("postgres stopped");
     }
 
-    private void writeConfiguration() throws IOException {
+    /** postgresql.conf and pg_hba.conf; with a leader, the standby settings and standby.signal too. */
+    private void writeConfiguration(Upstream leader) throws IOException {
         prepareDirectory(config.runDir());
         long disk = Files.getFileStore(data.path()).getTotalSpace();
         PgTuning tuning = new PgTuning(memory.bytes(), disk, config.postgres().port(),
                 config.postgres().maxConnections(), config.runDir());
-        writeOwned(data.path().resolve("postgresql.conf"), PostgresConf.render(tuning, memory.source()));
+        String conf = PostgresConf.render(tuning, memory.source());
+        if (leader != null) {
+            conf += PostgresConf.standby(leader, memberId, replicas.passfile(), Credentials.REPL_ROLE);
+        }
+        writeOwned(data.path().resolve("postgresql.conf"), conf);
         writeOwned(data.path().resolve("pg_hba.conf"), PostgresConf.hba(Credentials.REPL_ROLE));
+        if (leader != null) {
+            writeOwned(data.path().resolve("standby.signal"), "");
+        }
     }
 
     private void writeOwned(Path file, String content) throws IOException {
@@ -384,25 +633,32 @@ public final class Keeper implements Closeable {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
 
-    private void publish(ClusterView view, PgClient.PgState state, KeeperAction action) {
+    private void publish(PgClient.PgState state, KeeperAction action) {
         boolean pgUp = state != null;
-        // Healthy means converged: postgres answers, plays the role the view gives it, and its roles are set up.
-        boolean healthy = pgUp && action.kind() == KeeperAction.Kind.NONE && (state.inRecovery() || rolesEnsured);
+        // Healthy means converged: postgres answers, plays the role the view gives it, and its roles are set up. A
+        // standby waiting out a failover is healthy too: it is what the sentinel may promote.
+        boolean converged = action.kind() == KeeperAction.Kind.NONE
+                || action.kind() == KeeperAction.Kind.WAIT && pgUp && state.inRecovery();
+        boolean healthy = pgUp && converged && (state.inRecovery() || rolesEnsured);
         if (healthy) {
             problem = null;
+            unhealthySince = null;
+        } else if (unhealthySince == null) {
+            unhealthySince = Instant.now();
         }
         boolean wasServing = serving;
         serving = healthy && !state.inRecovery();
         if (serving && !wasServing) {
             onServing.run();
         }
+        boolean primary = pgUp && !state.inRecovery();
         KeeperStatus status = new KeeperStatus(
                 memberId,
                 config.region().orElse(null),
                 data.initialized(),
                 data.systemIdentifier().orElse(0),
                 pgUp,
-                state == null ? Role.NONE : state.inRecovery() ? Role.STANDBY : Role.PRIMARY,
+                roleOf(state),
                 state == null ? 0 : state.timeline(),
                 state == null ? 0 : state.writtenLsn(),
                 state == null ? 0 : state.receivedLsn(),
@@ -410,7 +666,11 @@ public final class Keeper implements Closeable {
                 healthy,
                 healthy ? null : problem != null ? problem : action.reason(),
                 appliedGeneration,
-                Instant.now());
+                Instant.now(),
+                unhealthySince,
+                pgUp && state.inRecovery() && state.walReceiverStreaming() ? upstream : null,
+                primary ? state.streaming() : List.of(),
+                primary ? SynchronousNames.parse(state.synchronousSetting()) : List.of());
         byte[] json = Json.write(status);
         try {
             if (statusNode == null) {
@@ -477,6 +737,7 @@ public final class Keeper implements Closeable {
     @Override
     public void close() {
         closing = true;
+        store.curator().getConnectionStateListenable().removeListener(sessionListener);
         Closeables.closeQuietly(viewWatch);
         if (!loop.close(INITDB_TIMEOUT)) {
             log.warn("keeper loop did not finish; stopping postgres anyway");

@@ -5,12 +5,20 @@ public record KeeperAction(Kind kind, String reason) {
     public enum Kind {
         /** Nothing to change. */
         NONE,
-        /** Wait for the sentinel (no leader chosen, or this member has nothing to do yet). */
+        /** Wait for the sentinel (no leader chosen, or nothing to do until the leader is confirmed). */
         WAIT,
         /** Run initdb: the sentinel designated this member to create the cluster. */
         INITIALIZE,
-        /** Start postgres: this member leads and its postgres is down. */
+        /** Copy the leader's data with pg_basebackup: this member has none yet. */
+        CLONE,
+        /** Start postgres in the role the view gives this member. */
         START,
+        /** Point the running standby at the current leader (primary_conninfo, reload). */
+        FOLLOW,
+        /** Rewind this member's data to the leader's timeline (pg_rewind, re-clone if that fails). */
+        REWIND,
+        /** Promote the local standby: the sentinel chose this member to lead. */
+        PROMOTE,
         /** Stop postgres now: it is a primary but another member (or nobody) leads — never two writable leaders. */
         FENCE,
         /** Refuse to act: doing what the view asks would lose data; needs an operator. */

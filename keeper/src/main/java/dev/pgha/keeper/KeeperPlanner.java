@@ -3,45 +3,102 @@ package dev.pgha.keeper;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
+import java.util.Objects;
 
 /** The keeper's decision as a pure function of the view and the local postgres, tested by tables. */
 public final class KeeperPlanner {
     private KeeperPlanner() {
     }
 
-    /** The local facts the decision depends on. */
-    public record Local(boolean initialized, boolean running, Role role) {
+    /**
+     * The local facts the decision depends on.
+     *
+     * @param initialized   PGDATA holds a complete cluster
+     * @param running       postgres runs
+     * @param role          what the running postgres is (NONE when it does not answer)
+     * @param standbySignal PGDATA has standby.signal: it last ran (or will start) as a standby; a data directory
+     *                      without it was a primary and must be rewound before it may follow anyone
+     * @param upstream      the member the standby configuration points at (null when none)
+     * @param stuck         a standby that cannot follow the leader: it receives nothing new while behind, or
+     *                      postgres keeps failing to start (e.g. it holds WAL the leader never had)
+     */
+    public record Local(boolean initialized, boolean running, Role role, boolean standbySignal, String upstream,
+                        boolean stuck) {
+        public static Local primaryOrNothing(boolean initialized, boolean running, Role role) {
+            return new Local(initialized, running, role, false, null, false);
+        }
     }
 
     public static KeeperAction decide(String me, ClusterView view, Local local) {
         String leader = view.leader();
-        if (me.equals(leader)) {
-            if (!local.initialized()) {
-                if (view.phase() == Phase.INITIALIZING) {
-                    return KeeperAction.of(KeeperAction.Kind.INITIALIZE, "designated to create the cluster: running initdb");
-                }
-                return KeeperAction.of(KeeperAction.Kind.REFUSE, "this member leads the cluster (generation "
-                        + view.generation() + ") but its data directory is empty; refusing to create a new, empty "
-                        + "cluster in its place. Restore the data directory, or to really start over delete the "
-                        + "cluster's state in the store as well");
-            }
-            if (!local.running()) {
-                return KeeperAction.of(KeeperAction.Kind.START, "this member leads the cluster: starting postgres");
-            }
-            return KeeperAction.of(KeeperAction.Kind.NONE, "serving as the cluster's leader");
-        }
         boolean writablePrimary = local.running() && local.role() == Role.PRIMARY;
-        if (leader != null) {
-            if (writablePrimary) {
-                return KeeperAction.of(KeeperAction.Kind.FENCE, "member " + leader + " leads the cluster (generation "
-                        + view.generation() + ")");
+        if (me.equals(leader)) {
+            return lead(view, local);
+        }
+        if (leader == null) {
+            if (writablePrimary && view.phase() != Phase.INITIALIZING) {
+                return KeeperAction.of(KeeperAction.Kind.FENCE, "the cluster has no leader (" + view.phase() + ")");
             }
-            return KeeperAction.of(KeeperAction.Kind.WAIT, "member " + leader
-                    + " leads; this pgha version cannot run a replica yet");
+            return KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the sentinel to choose a leader");
         }
-        if (writablePrimary && view.phase() != Phase.INITIALIZING) {
-            return KeeperAction.of(KeeperAction.Kind.FENCE, "the cluster has no leader (" + view.phase() + ")");
+        if (writablePrimary) {
+            return KeeperAction.of(KeeperAction.Kind.FENCE, "member " + leader + " leads the cluster (generation "
+                    + view.generation() + ")");
         }
-        return KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the sentinel to choose a leader");
+        if (view.phase() == Phase.INITIALIZING) {
+            return KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for member " + leader + " to start the cluster");
+        }
+        boolean leaderConfirmed = view.phase() == Phase.NORMAL || view.phase() == Phase.SWITCHOVER;
+        if (!local.initialized()) {
+            return leaderConfirmed
+                    ? KeeperAction.of(KeeperAction.Kind.CLONE, "no data yet: cloning member " + leader)
+                    : KeeperAction.of(KeeperAction.Kind.WAIT, "no data yet: waiting for member " + leader
+                    + " to finish its promotion before cloning it");
+        }
+        if (!local.standbySignal() && !local.running()) {
+            return leaderConfirmed
+                    ? KeeperAction.of(KeeperAction.Kind.REWIND, "this member's data was a primary and member " + leader
+                    + " leads now: rewinding it to follow " + leader)
+                    : KeeperAction.of(KeeperAction.Kind.WAIT, "this member's data was a primary: waiting for member "
+                    + leader + " to finish its promotion, then rewinding to follow it");
+        }
+        if (!local.running()) {
+            if (local.stuck() && leaderConfirmed) {
+                return KeeperAction.of(KeeperAction.Kind.REWIND, "postgres keeps failing to start as a standby of member "
+                        + leader + ": rewinding it to the leader's timeline");
+            }
+            return KeeperAction.of(KeeperAction.Kind.START, "starting as a standby of member " + leader);
+        }
+        if (!Objects.equals(local.upstream(), leader)) {
+            return KeeperAction.of(KeeperAction.Kind.FOLLOW, "member " + leader + " leads now: following it");
+        }
+        if (local.stuck() && leaderConfirmed) {
+            return KeeperAction.of(KeeperAction.Kind.REWIND, "this standby cannot stream from member " + leader
+                    + ": rewinding it to the leader's timeline");
+        }
+        return KeeperAction.of(KeeperAction.Kind.NONE, "streaming from member " + leader);
+    }
+
+    private static KeeperAction lead(ClusterView view, Local local) {
+        if (!local.initialized()) {
+            if (view.phase() == Phase.INITIALIZING) {
+                return KeeperAction.of(KeeperAction.Kind.INITIALIZE, "designated to create the cluster: running initdb");
+            }
+            return KeeperAction.of(KeeperAction.Kind.REFUSE, "this member leads the cluster (generation "
+                    + view.generation() + ") but its data directory is empty; refusing to create a new, empty "
+                    + "cluster in its place. Restore the data directory, or to really start over delete the "
+                    + "cluster's state in the store as well");
+        }
+        if (!local.running()) {
+            return KeeperAction.of(KeeperAction.Kind.START, "this member leads the cluster: starting postgres");
+        }
+        if (local.role() == Role.STANDBY) {
+            return KeeperAction.of(KeeperAction.Kind.PROMOTE, "chosen to lead (generation " + view.generation()
+                    + "): promoting the local standby");
+        }
+        if (local.role() == Role.NONE) {
+            return KeeperAction.of(KeeperAction.Kind.WAIT, "postgres does not answer yet");
+        }
+        return KeeperAction.of(KeeperAction.Kind.NONE, "serving as the cluster's leader");
     }
 }

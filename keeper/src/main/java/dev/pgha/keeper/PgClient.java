@@ -8,7 +8,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import org.postgresql.Driver;
 import org.postgresql.util.PasswordUtil;
 
@@ -24,30 +29,111 @@ public final class PgClient implements AutoCloseable {
                         ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint END,
                    COALESCE(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::bigint, 0),
                    COALESCE(pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint, 0),
-                   (SELECT timeline_id FROM pg_control_checkpoint())
+                   CASE WHEN pg_is_in_recovery()
+                        THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver),
+                                      (SELECT timeline_id FROM pg_control_checkpoint()))
+                        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+                   EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
+                   current_setting('synchronous_standby_names'),
+                   (SELECT COALESCE(string_agg(application_name, ',' ORDER BY application_name), '')
+                      FROM pg_stat_replication WHERE state = 'streaming')
             """;
 
+    private final String host;
     private final int port;
     private final Secret password;
     private Connection connection;
 
+    /** The local postgres, over loopback. */
     public PgClient(int port, Secret suPassword) {
+        this("127.0.0.1", port, suPassword);
+    }
+
+    /** Another member's postgres (e.g. the leader a rejoining member rewinds from). */
+    public PgClient(String host, int port, Secret suPassword) {
+        this.host = host;
         this.port = port;
         this.password = suPassword;
     }
 
-    /** What postgres reports about itself. */
-    public record PgState(boolean inRecovery, long writtenLsn, long receivedLsn, long replayedLsn, long timeline) {
+    /**
+     * What postgres reports about itself.
+     *
+     * @param walReceiverStreaming  standby: its WAL receiver streams from the primary right now
+     * @param synchronousSetting    synchronous_standby_names as postgres runs it
+     * @param streaming             primary: application names of standbys that have caught up
+     */
+    public record PgState(boolean inRecovery, long writtenLsn, long receivedLsn, long replayedLsn, long timeline,
+                          boolean walReceiverStreaming, String synchronousSetting, List<String> streaming) {
     }
 
     public PgState state() throws SQLException {
-        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(STATUS_SQL)) {
-            rs.next();
-            return new PgState(rs.getBoolean(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
-        } catch (SQLException e) {
-            reset();
-            throw e;
-        }
+        return call(c -> {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATUS_SQL)) {
+                rs.next();
+                String agg = rs.getString(8);
+                return new PgState(rs.getBoolean(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getBoolean(6), rs.getString(7), agg.isEmpty() ? List.of() : List.of(agg.split(",")));
+            }
+        });
+    }
+
+    /** pg_promote(wait => true): returns once the standby accepts writes (or the timeout passed). */
+    public boolean promote(int timeoutSeconds) throws SQLException {
+        return call(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_promote(true, ?)")) {
+                ps.setInt(1, timeoutSeconds);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            }
+        });
+    }
+
+    /**
+     * CHECKPOINT: after a promotion the control file names the new timeline only once a checkpoint has completed,
+     * and pg_rewind reads the timeline from there (without it, it wrongly finds "no rewind required").
+     */
+    public void checkpoint() throws SQLException {
+        call(c -> execute(c, "CHECKPOINT"));
+    }
+
+    /** Makes postgres re-read its configuration files. */
+    public void reload() throws SQLException {
+        call(c -> execute(c, "SELECT pg_reload_conf()"));
+    }
+
+    /** Sets synchronous_standby_names (ALTER SYSTEM, so it survives restarts) and reloads. */
+    public void setSynchronousStandbyNames(String value) throws SQLException {
+        call(c -> {
+            executeFormatted(c, "SELECT format('ALTER SYSTEM SET synchronous_standby_names TO %L', ?::text)", value);
+            return execute(c, "SELECT pg_reload_conf()");
+        });
+    }
+
+    /** Creates the missing physical replication slots among {@code names}, reserving WAL at once; returns those created. */
+    public List<String> ensureSlots(Collection<String> names) throws SQLException {
+        return call(c -> {
+            Set<String> existing = new HashSet<>();
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'")) {
+                while (rs.next()) {
+                    existing.add(rs.getString(1));
+                }
+            }
+            List<String> created = new ArrayList<>();
+            for (String name : names) {
+                if (!existing.contains(name)) {
+                    try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+                        ps.setString(1, name);
+                        ps.execute();
+                    }
+                    created.add(name);
+                }
+            }
+            return created;
+        });
     }
 
     /**
@@ -55,17 +141,36 @@ public final class PgClient implements AutoCloseable {
      * passwords to the configured ones. Only on a primary.
      */
     public void ensureRoles(Credentials credentials) throws SQLException {
-        try {
-            Connection c = connection();
+        call(c -> {
             ensureRole(c, Credentials.REPL_ROLE, "LOGIN REPLICATION");
             ensureRole(c, Credentials.OPERATOR_ROLE, "LOGIN SUPERUSER");
             setPassword(c, Credentials.SU_ROLE, credentials.suPassword());
             setPassword(c, Credentials.REPL_ROLE, credentials.replPassword());
             setPassword(c, Credentials.OPERATOR_ROLE, credentials.operatorPassword());
+            return null;
+        });
+    }
+
+    /** Work on the connection; a failure drops the connection, so the next call starts from a fresh one. */
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T call(Work<T> work) throws SQLException {
+        try {
+            return work.run(connection());
         } catch (SQLException e) {
             reset();
             throw e;
         }
+    }
+
+    /** Runs a fixed statement (never one built from input). */
+    private static Void execute(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+        return null;
     }
 
     private static void ensureRole(Connection c, String role, String attributes) throws SQLException {
@@ -114,7 +219,8 @@ public final class PgClient implements AutoCloseable {
         props.setProperty("connectTimeout", "5");
         props.setProperty("socketTimeout", "30");
         props.setProperty("ApplicationName", "pgha-keeper");
-        Connection c = new Driver().connect("jdbc:postgresql://127.0.0.1:" + port + "/postgres", props);
+        Connection c = new Driver().connect("jdbc:postgresql://"
+                + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/postgres", props);
         if (c == null) {
             throw new PghaException("the PostgreSQL JDBC driver refused the keeper's connection URL");
         }

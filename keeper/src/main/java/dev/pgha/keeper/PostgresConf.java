@@ -48,6 +48,9 @@ public final class PostgresConf {
         s.put("min_wal_size", mb(minWal));
         s.put("wal_sender_timeout", quote("30s"));
         s.put("wal_receiver_timeout", quote("30s"));
+        // A standby reconnects this soon after its leader changed or was promoted (postgres's default is 5 s, all of
+        // which a failover would spend without a synchronous standby).
+        s.put("wal_retrieve_retry_interval", quote("1s"));
         s.put("hot_standby", "on");
         s.put("hot_standby_feedback", "on");
         s.put("logging_collector", "off");
@@ -72,6 +75,31 @@ public final class PostgresConf {
                 .append("# Put your own settings in postgresql.auto.conf (ALTER SYSTEM): postgres reads it after this file.\n");
         settings(t).forEach((k, v) -> b.append(k).append(" = ").append(v).append('\n'));
         return b.toString();
+    }
+
+    /**
+     * Settings of a standby streaming from {@code upstream}: application_name is this member's id (what
+     * synchronous_standby_names names), the slot is the one the leader keeps for it, and the password comes from
+     * a passfile, so none is written into the configuration.
+     */
+    public static String standby(Upstream upstream, String memberId, java.nio.file.Path passfile, String replicationRole) {
+        String conninfo = String.join(" ",
+                "host=" + conninfoValue(upstream.host()),
+                "port=" + upstream.port(),
+                "user=" + conninfoValue(replicationRole),
+                "passfile=" + conninfoValue(passfile.toString()),
+                "application_name=" + conninfoValue(memberId),
+                "connect_timeout=5",
+                "sslmode=prefer");
+        return "# Standby of member " + upstream.memberId() + "\n"
+                + "primary_conninfo = " + quote(conninfo) + "\n"
+                + "primary_slot_name = " + quote(Upstream.slotName(memberId)) + "\n"
+                + "recovery_target_timeline = 'latest'\n";
+    }
+
+    /** A libpq connection-string value: single-quoted, with ' and \\ escaped. */
+    static String conninfoValue(String v) {
+        return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     /** Password (SCRAM) authentication everywhere; never trust over TCP. */

@@ -45,9 +45,16 @@ public final class ProcessRunner {
     }
 
     public static Result run(List<String> command, Duration timeout) {
+        return run(command, Map.of(), timeout);
+    }
+
+    /** Runs with {@code extraEnv} added to the clean environment (e.g. PGPASSFILE: never a password itself). */
+    public static Result run(List<String> command, Map<String, String> extraEnv, Duration timeout) {
         Process process;
         try {
-            process = builder(command).start();
+            ProcessBuilder pb = builder(command);
+            pb.environment().putAll(extraEnv);
+            process = pb.start();
         } catch (IOException e) {
             throw new PghaException("cannot run " + command.get(0) + ": " + e.getMessage());
         }

@@ -46,6 +46,8 @@ public final class ProxyRouter implements Closeable {
     }
 
     public void start() {
+        // An ack left by this member's previous run would stand for a proxy that is gone.
+        store.deleteIfExists(store.paths().proxy(memberId));
         store.curator().getConnectionStateListenable().addListener(connectionListener);
         watches.add(store.watch(store.paths().view(), loop::trigger));
         watches.add(store.watch(store.paths().members(), loop::trigger));

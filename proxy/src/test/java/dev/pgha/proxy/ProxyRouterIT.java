@@ -57,8 +57,8 @@ class ProxyRouterIT {
 
     private void publish(long generation, String leader, Phase phase) {
         Optional<Integer> version = writer.view().map(v -> v.version());
-        assertThat(writer.compareAndSetView(new ClusterView(generation, leader, List.of(), List.of(), phase, "it",
-                Instant.now()), version)).isTrue();
+        assertThat(writer.compareAndSetView(new ClusterView(generation, leader, List.of(), List.of(), List.of(), phase, "it",
+                null, Instant.now()), version)).isTrue();
     }
 
     /** The greeting of the backend a new connection reaches, or "closed". */

@@ -3,6 +3,7 @@ package dev.pgha.sentinel;
 import dev.pgha.common.PghaException;
 import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.OwnerLoop;
+import dev.pgha.common.config.Durations;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -34,7 +35,7 @@ public final class Sentinel implements Closeable {
 
     private final ClusterStore store;
     private final String memberId;
-    private final Optional<String> primaryRegion;
+    private final ClusterSpec desiredSpec;
     private final Duration interval;
     private final OwnerLoop loop;
     private final List<Closeable> watches = new ArrayList<>();
@@ -42,10 +43,14 @@ public final class Sentinel implements Closeable {
     private String lastReason;
     private boolean lastFailed;
 
-    public Sentinel(ClusterStore store, String memberId, Optional<String> primaryRegion, Duration interval) {
+    /**
+     * @param desiredSpec the spec from this member's configuration; written to the store while this sentinel is
+     *                    the elected one
+     */
+    public Sentinel(ClusterStore store, String memberId, ClusterSpec desiredSpec, Duration interval) {
         this.store = store;
         this.memberId = memberId;
-        this.primaryRegion = primaryRegion;
+        this.desiredSpec = desiredSpec;
         this.interval = interval;
         this.loop = new OwnerLoop("sentinel", log, this::evaluateSafely);
     }
@@ -102,7 +107,8 @@ public final class Sentinel implements Closeable {
         Optional<Versioned<ClusterView>> current = store.view();
         ClusterView view = current.map(Versioned::value).orElse(ClusterView.initial());
         Map<String, KeeperStatus> keepers = store.keepers();
-        ClusterView next = ViewPlanner.next(view, keepers, store.proxies(), spec, Instant.now());
+        ClusterView next = ViewPlanner.next(view, keepers, store.proxies(), store.members().keySet(), spec,
+                Instant.now());
         if (next.equals(view) && current.isPresent()) {
             return;
         }
@@ -118,7 +124,7 @@ public final class Sentinel implements Closeable {
             log.info("view generation {}: leader {}, phase {} ({})", next.generation(),
                     next.leader() == null ? "none" : next.leader(), next.phase(), next.reason());
         } else if (!Objects.equals(next.reason(), lastReason)) {
-            if (next.leader() == null && next.reason().startsWith("no leader")) {
+            if (next.reason().startsWith("no leader") || next.reason().contains("no synchronous standby")) {
                 log.warn("{}", next.reason());
             } else {
                 log.info("{}", next.reason());
@@ -138,15 +144,18 @@ public final class Sentinel implements Closeable {
                 next.reason(), leaderStatus == null ? 0 : leaderStatus.writtenLsn()), HISTORY_LIMIT);
     }
 
-    /** The elected sentinel's PRIMARY_REGION is the cluster's: it is written into the spec when it differs. */
+    /** The elected sentinel's configuration is the cluster's: it is written into the spec when it differs. */
     private ClusterSpec ensureSpec() {
-        ClusterSpec desired = new ClusterSpec(primaryRegion.orElse(null));
+        ClusterSpec desired = desiredSpec;
         Optional<Versioned<ClusterSpec>> current = store.spec();
         if (current.isPresent() && current.get().value().equals(desired)) {
             return desired;
         }
         if (store.compareAndSetSpec(desired, current.map(Versioned::version))) {
-            log.info("cluster spec: primary region {}", desired.primaryRegion() == null ? "any" : desired.primaryRegion());
+            log.info("cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}",
+                    desired.primaryRegion() == null ? "any" : desired.primaryRegion(),
+                    desired.synchronousMode().name().toLowerCase(java.util.Locale.ROOT),
+                    desired.synchronousStrict() ? " (strict)" : "", Durations.format(desired.failTimeout()));
         }
         return desired;
     }

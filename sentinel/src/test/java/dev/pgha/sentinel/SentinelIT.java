@@ -3,6 +3,7 @@ package dev.pgha.sentinel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
@@ -12,6 +13,7 @@ import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Versioned;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.test.TestingServer;
@@ -49,8 +51,8 @@ class SentinelIT {
 
     private static byte[] status(String id, boolean initialized, boolean primary) {
         return Json.write(new KeeperStatus(id, null, initialized, initialized ? 42L << 32 : 0, primary,
-                primary ? Role.PRIMARY : Role.NONE, primary ? 1 : 0, primary ? 1000 : 0, 0, 0, primary, null, 0,
-                Instant.now()));
+                primary ? Role.PRIMARY : Role.NONE, primary ? 1 : 0, primary ? 1000 : 0, 0, 0, primary, null, 1000,
+                Instant.now(), null, null, List.of(), List.of()));
     }
 
     private ClusterView view() {
@@ -59,8 +61,8 @@ class SentinelIT {
 
     @Test
     void electedSentinelBootstrapsTheClusterAndTheOtherTakesOver() throws Exception {
-        Sentinel a = new Sentinel(storeA, "a", Optional.empty(), Duration.ofMillis(100));
-        Sentinel b = new Sentinel(storeB, "b", Optional.empty(), Duration.ofMillis(100));
+        Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of(null), Duration.ofMillis(100));
+        Sentinel b = new Sentinel(storeB, "b", ClusterSpec.of(null), Duration.ofMillis(100));
         a.start();
         b.start();
         try {
@@ -99,11 +101,11 @@ class SentinelIT {
 
     @Test
     void primaryRegionOfTheElectedSentinelRulesAndLeaderlessnessIsExplained() throws Exception {
-        Sentinel a = new Sentinel(storeA, "a", Optional.of("ams"), Duration.ofMillis(100));
+        Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of("ams"), Duration.ofMillis(100));
         a.start();
         try (PersistentNode k = observer.ephemeral(observer.paths().keeper("lhr-node"),
                 Json.write(new KeeperStatus("lhr-node", "lhr", false, 0, false, Role.NONE, 0, 0, 0, 0, false, "x", 0,
-                        Instant.now())))) {
+                        Instant.now(), Instant.now(), null, List.of(), List.of())))) {
             await().atMost(WAIT).until(() -> view().reason().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();
             assertThat(observer.spec().orElseThrow().value().primaryRegion()).isEqualTo("ams");

@@ -12,13 +12,15 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ViewPlannerTest {
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
-    private static final ClusterSpec ANY_REGION = new ClusterSpec(null);
+    private static final ClusterSpec ANY_REGION = ClusterSpec.of(null);
+    private static final Set<String> ONE_MEMBER = Set.of("a");
 
     /**
      * A keeper in a table cell: {@code id/region/state}, state one of empty (no data), down (data, postgres down),
@@ -33,7 +35,7 @@ class ViewPlannerTest {
         return new KeeperStatus(f[0], f[1].equals("-") ? null : f[1], !state.equals("empty"),
                 state.equals("empty") ? 0 : (1_700_000_000L << 32), running, role, running ? 1 : 0,
                 role == Role.PRIMARY ? lsn : 0, role == Role.STANDBY ? lsn : 0, role == Role.STANDBY ? lsn : 0,
-                running, running ? null : "down", 0, NOW);
+                running, running ? null : "down", 1000, NOW, running ? null : NOW, null, List.of(), List.of());
     }
 
     private static Map<String, KeeperStatus> keepers(String cells) {
@@ -45,7 +47,8 @@ class ViewPlannerTest {
     }
 
     private static ClusterView view(long generation, String leader, Phase phase) {
-        return new ClusterView(generation, leader.equals("-") ? null : leader, List.of(), List.of(), phase, "r", null);
+        return new ClusterView(generation, leader.equals("-") ? null : leader, List.of(), List.of(), List.of(), phase, "r",
+                null, null);
     }
 
     /** Each row: current view (generation, leader, phase), primary region, live keepers -> next view. */
@@ -78,8 +81,8 @@ class ViewPlannerTest {
     void plans(long gen, String leader, Phase phase, String region, String cells,
                long nextGen, String nextLeader, Phase nextPhase) {
         ClusterView current = view(gen, leader, phase);
-        ClusterSpec spec = new ClusterSpec(region.equals("-") ? null : region);
-        ClusterView next = ViewPlanner.next(current, keepers(cells), Map.of(), spec, NOW);
+        ClusterSpec spec = ClusterSpec.of(region.equals("-") ? null : region);
+        ClusterView next = ViewPlanner.next(current, keepers(cells), Map.of(), ONE_MEMBER, spec, NOW);
         assertThat(next.generation()).isEqualTo(nextGen);
         assertThat(next.leader()).isEqualTo(nextLeader.equals("-") ? null : nextLeader);
         assertThat(next.phase()).isEqualTo(nextPhase);
@@ -90,31 +93,31 @@ class ViewPlannerTest {
 
     @Test
     void unchangedViewIsTheSameObjectValue() {
-        ClusterView v = view(2, "a", Phase.NORMAL);
-        assertThat(ViewPlanner.next(v, keepers("a/-/primary"), Map.of(), ANY_REGION, NOW)).isEqualTo(v);
+        ClusterView v = view(2, "a", Phase.NORMAL).withReason("member a leads");
+        assertThat(ViewPlanner.next(v, keepers("a/-/primary"), Map.of(), ONE_MEMBER, ANY_REGION, NOW)).isEqualTo(v);
     }
 
     @Test
     void leaderlessBecauseOfRegionSaysWhy() {
         ClusterView next = ViewPlanner.next(ClusterView.initial(), keepers("a/lhr/empty b/-/empty"), Map.of(),
-                new ClusterSpec("ams"), NOW);
+                ONE_MEMBER, ClusterSpec.of("ams"), NOW);
         assertThat(next.generation()).isZero();
         assertThat(next.reason()).isEqualTo("no leader: no keeper runs in primary region ams; running: a (lhr), b (no region)");
     }
 
     @Test
     void initialViewWithoutKeepersSaysSo() {
-        ClusterView next = ViewPlanner.next(ClusterView.initial(), Map.of(), Map.of(), ANY_REGION, NOW);
+        ClusterView next = ViewPlanner.next(ClusterView.initial(), Map.of(), Map.of(), ONE_MEMBER, ANY_REGION, NOW);
         assertThat(next.reason()).isEqualTo("no leader: no keeper is running");
     }
 
     @Test
     void reasonsNameTheMember() {
-        assertThat(ViewPlanner.next(ClusterView.initial(), keepers("a/-/empty"), Map.of(), ANY_REGION, NOW).reason())
+        assertThat(ViewPlanner.next(ClusterView.initial(), keepers("a/-/empty"), Map.of(), ONE_MEMBER, ANY_REGION, NOW).reason())
                 .isEqualTo("member a creates the cluster");
-        assertThat(ViewPlanner.next(ClusterView.initial(), keepers("a/-/down"), Map.of(), ANY_REGION, NOW).reason())
+        assertThat(ViewPlanner.next(ClusterView.initial(), keepers("a/-/down"), Map.of(), ONE_MEMBER, ANY_REGION, NOW).reason())
                 .isEqualTo("member a has the cluster's data and starts as leader");
-        assertThat(ViewPlanner.next(view(1, "a", Phase.INITIALIZING), keepers("a/-/primary"), Map.of(), ANY_REGION, NOW)
+        assertThat(ViewPlanner.next(view(1, "a", Phase.INITIALIZING), keepers("a/-/primary"), Map.of(), ONE_MEMBER, ANY_REGION, NOW)
                 .reason()).isEqualTo("member a leads");
     }
 }

@@ -29,6 +29,7 @@ public final class ConfigLoader {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?");
     private static final Pattern CONNECT = Pattern.compile("[A-Za-z0-9.:\\[\\]-]+:\\d+(,[A-Za-z0-9.:\\[\\]-]+:\\d+)*(/[A-Za-z0-9/_.-]*)?");
     private static final Pattern OS_USER = Pattern.compile("[a-z_][a-z0-9_-]*");
+    private static final Pattern SYNC_MODE = Pattern.compile("on|off|auto");
 
     private ConfigLoader() {
     }
@@ -154,6 +155,8 @@ public final class ConfigLoader {
         int metricsPort = s.port("metrics.port");
         var store = new PghaConfig.Store(
                 s.optionalMatching("store.connect", CONNECT, 4096, "a ZooKeeper connect string host:port[,host:port...][/chroot]"),
+                Ensemble.parse(s, "store.ensemble"),
+                s.integer("store.myId", 0, 255, "the id (1-255) of this node's entry in PGHA_ZK_ENSEMBLE"),
                 s.duration("store.sessionTimeout", Duration.ofMillis(500), Duration.ofMinutes(1)),
                 s.duration("store.connectTimeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
                 s.port("store.embedded.port"),
@@ -161,6 +164,9 @@ public final class ConfigLoader {
                 s.duration("store.embedded.tickTime", Duration.ofMillis(10), Duration.ofSeconds(5)));
         Duration heartbeat = s.duration("keeper.heartbeat", Duration.ofMillis(50), Duration.ofSeconds(10));
         Duration sentinelInterval = s.duration("sentinel.interval", Duration.ofMillis(50), Duration.ofSeconds(10));
+        String syncMode = s.matching("cluster.synchronousMode", SYNC_MODE, 4, "on, off or auto");
+        var cluster = new PghaConfig.Cluster(syncMode, s.bool("cluster.synchronousStrict"),
+                s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)));
         var secrets = new PghaConfig.Secrets(
                 s.secret("secrets.suPassword"),
                 s.secret("secrets.replPassword"),
@@ -175,8 +181,11 @@ public final class ConfigLoader {
         distinctPort(s, ports, "postgres.port");
         distinctPort(s, ports, "http.port");
         distinctPort(s, ports, "metrics.port");
-        if (store.embedded()) {
+        Ensemble.check(s, store);
+        if (store.embedded() && !store.quorum()) {
             distinctPort(s, ports, "store.embedded.port");
+        }
+        if (store.embedded()) {
             long tick = store.embeddedTickTime().toMillis();
             long session = store.sessionTimeout().toMillis();
             if (session < 2 * tick || session > 20 * tick) {
@@ -190,7 +199,7 @@ public final class ConfigLoader {
                     + ") must be shorter than store.sessionTimeout (" + Durations.format(store.sessionTimeout()) + ")");
         }
         return new PghaConfig(clusterName, nodeId, region, primaryRegion, dataDir, advertiseHost, postgres, proxy,
-                httpPort, metricsPort, store, heartbeat, sentinelInterval, secrets);
+                httpPort, metricsPort, store, heartbeat, sentinelInterval, cluster, secrets);
     }
 
     private static void distinctPort(Settings s, Map<Integer, String> taken, String path) {

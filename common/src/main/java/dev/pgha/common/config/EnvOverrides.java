@@ -32,6 +32,9 @@ public final class EnvOverrides {
         m.put("PGHA_METRICS_PORT", "metrics.port");
         m.put("PGHA_ZK_CONNECT", "store.connect");
         m.put("PGHA_ZK_PORT", "store.embedded.port");
+        m.put("PGHA_ZK_ENSEMBLE", "store.ensemble");
+        m.put("PGHA_ZK_MYID", "store.myId");
+        m.put("PGHA_SYNCHRONOUS_MODE", "cluster.synchronousMode");
         m.put("SU_PASSWORD", "secrets.suPassword");
         m.put("REPL_PASSWORD", "secrets.replPassword");
         m.put("OPERATOR_PASSWORD", "secrets.operatorPassword");

@@ -61,6 +61,14 @@ final class Settings {
         return v;
     }
 
+    boolean bool(String path) {
+        try {
+            return config.getBoolean(path);
+        } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+            throw invalid(path, "true or false");
+        }
+    }
+
     int port(String path) {
         return integer(path, 1, 65535, "a TCP port number 1-65535");
     }

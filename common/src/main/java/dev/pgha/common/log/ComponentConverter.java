@@ -17,7 +17,8 @@ public final class ComponentConverter extends ClassicConverter {
         if (logger.equals("postgres")) {
             return "postgres";
         }
-        if (logger.startsWith("dev.pgha.common.store.EmbeddedZooKeeper") || logger.startsWith("org.apache.zookeeper")) {
+        if (logger.startsWith("dev.pgha.common.store.EmbeddedZooKeeper")
+                || logger.startsWith("dev.pgha.common.store.ZooKeeperPeer") || logger.startsWith("org.apache.zookeeper")) {
             return "zookeeper";
         }
         if (logger.startsWith("dev.pgha.common.store") || logger.startsWith("org.apache.curator")) {

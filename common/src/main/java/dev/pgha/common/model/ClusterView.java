@@ -8,12 +8,20 @@ import java.util.Objects;
  * The cluster view: who leads, written only by the elected sentinel, one generation at a time (compare-and-set on
  * the znode version). Keepers converge postgres to it; proxies route by it.
  *
- * @param generation    monotonic; every change of leader or phase increments it
+ * <p>Synchronous replication uses two sets so that the leader's {@code synchronous_standby_names} is always a
+ * subset of {@code syncStandbys}, the members a failover may promote: every acknowledged commit is then on at least
+ * one of them. The leader runs {@code ANY 1 (syncStandbys ∩ syncRequested)}. A member joins by entering both sets
+ * in one generation (the view grows before postgres); it leaves {@code syncRequested} first and {@code
+ * syncStandbys} only once the leader reports postgres no longer waits for it (postgres shrinks before the view).
+ *
+ * @param generation    monotonic; every change anyone acts on increments it
  * @param leader        member id of the leader, or null while leaderless
- * @param standbys      members that should stream from the leader
- * @param syncStandbys  members in synchronous_standby_names
+ * @param standbys      members following the leader (for status)
+ * @param syncStandbys  members that may hold acknowledged commits the others lack: only they may be promoted
+ * @param syncRequested members the sentinel wants the leader to wait for
  * @param phase         see {@link Phase}
  * @param reason        why the view is what it is, in words (shown by status and logs)
+ * @param formerLeader  during a failover: the leader that was lost (it may lead again if it returns first)
  * @param updatedAt     when this generation was written
  */
 public record ClusterView(
@@ -21,29 +29,59 @@ public record ClusterView(
         String leader,
         List<String> standbys,
         List<String> syncStandbys,
+        List<String> syncRequested,
         Phase phase,
         String reason,
+        String formerLeader,
         Instant updatedAt) {
 
     public ClusterView {
-        standbys = List.copyOf(Objects.requireNonNullElse(standbys, List.of()));
-        syncStandbys = List.copyOf(Objects.requireNonNullElse(syncStandbys, List.of()));
+        standbys = sorted(standbys);
+        syncStandbys = sorted(syncStandbys);
+        syncRequested = sorted(syncRequested);
         Objects.requireNonNull(phase, "phase");
+    }
+
+    private static List<String> sorted(List<String> list) {
+        return Objects.requireNonNullElse(list, List.<String>of()).stream().sorted().distinct().toList();
     }
 
     /** The view before the sentinel has written anything. */
     public static ClusterView initial() {
-        return new ClusterView(0, null, List.of(), List.of(), Phase.INITIALIZING, "cluster not initialised yet", null);
+        return new ClusterView(0, null, List.of(), List.of(), List.of(), Phase.INITIALIZING,
+                "cluster not initialised yet", null, null);
     }
 
     /** The next generation with the given leader, phase and reason. */
     public ClusterView advance(String newLeader, Phase newPhase, String newReason, Instant now) {
-        return new ClusterView(generation + 1, newLeader, standbys, syncStandbys, newPhase, newReason, now);
+        return new ClusterView(generation + 1, newLeader, standbys, syncStandbys, syncRequested, newPhase, newReason,
+                formerLeader, now);
     }
 
     /** The same generation with another explanation (no new generation: nothing anyone acts on changed). */
     public ClusterView withReason(String newReason) {
-        return new ClusterView(generation, leader, standbys, syncStandbys, phase, newReason, updatedAt);
+        return new ClusterView(generation, leader, standbys, syncStandbys, syncRequested, phase, newReason,
+                formerLeader, updatedAt);
+    }
+
+    public ClusterView withStandbys(List<String> newStandbys) {
+        return new ClusterView(generation, leader, newStandbys, syncStandbys, syncRequested, phase, reason,
+                formerLeader, updatedAt);
+    }
+
+    public ClusterView withSync(List<String> newSyncStandbys, List<String> newSyncRequested) {
+        return new ClusterView(generation, leader, standbys, newSyncStandbys, newSyncRequested, phase, reason,
+                formerLeader, updatedAt);
+    }
+
+    public ClusterView withFormerLeader(String member) {
+        return new ClusterView(generation, leader, standbys, syncStandbys, syncRequested, phase, reason, member,
+                updatedAt);
+    }
+
+    /** The members the leader's postgres waits for: syncStandbys ∩ syncRequested, in id order. */
+    public List<String> synchronousNames() {
+        return syncStandbys.stream().filter(syncRequested::contains).toList();
     }
 
     /** Proxies send clients to the leader only once it is confirmed. */

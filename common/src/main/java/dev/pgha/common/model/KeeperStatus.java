@@ -1,6 +1,8 @@
 package dev.pgha.common.model;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * What a keeper reports about its postgres every heartbeat (ephemeral node: it vanishes with the keeper's session).
@@ -19,6 +21,10 @@ import java.time.Instant;
  * @param problem            why it is not healthy (null when healthy)
  * @param appliedGeneration  the view generation this keeper has converged to
  * @param updatedAt          when the keeper wrote this status
+ * @param unhealthySince     when it last turned unhealthy (null while healthy)
+ * @param following          standby: the member whose postgres it streams from right now (null when not streaming)
+ * @param streaming          primary: members streaming from it that have caught up (pg_stat_replication 'streaming')
+ * @param synchronousNames   primary: the members its synchronous_standby_names waits for right now
  */
 public record KeeperStatus(
         String memberId,
@@ -34,5 +40,19 @@ public record KeeperStatus(
         boolean healthy,
         String problem,
         long appliedGeneration,
-        Instant updatedAt) {
+        Instant updatedAt,
+        Instant unhealthySince,
+        String following,
+        List<String> streaming,
+        List<String> synchronousNames) {
+
+    public KeeperStatus {
+        streaming = List.copyOf(Objects.requireNonNullElse(streaming, List.of()));
+        synchronousNames = List.copyOf(Objects.requireNonNullElse(synchronousNames, List.of()));
+    }
+
+    /** The furthest WAL position this member holds: what a failover compares. */
+    public long lsn() {
+        return Math.max(writtenLsn, Math.max(receivedLsn, replayedLsn));
+    }
 }

@@ -136,6 +136,10 @@ public final class ClusterStore implements Closeable {
         return children(paths.keepers(), KeeperStatus.class);
     }
 
+    public Optional<KeeperStatus> keeper(String id) {
+        return readVersioned(paths.keeper(id), KeeperStatus.class).map(Versioned::value);
+    }
+
     public Map<String, ProxyStatus> proxies() {
         return children(paths.proxies(), ProxyStatus.class);
     }
@@ -148,6 +152,15 @@ public final class ClusterStore implements Closeable {
         PersistentNode node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path, initialData);
         node.start();
         return node;
+    }
+
+    /** Removes {@code path} if it exists (e.g. an ephemeral node this member's previous run left behind). */
+    public void deleteIfExists(String path) {
+        try {
+            client.delete().quietly().forPath(path);
+        } catch (Exception e) {
+            throw new StoreException("cannot delete " + path, e);
+        }
     }
 
     // ---- history --------------------------------------------------------------------------------------------

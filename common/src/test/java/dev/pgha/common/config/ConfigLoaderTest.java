@@ -202,4 +202,51 @@ class ConfigLoaderTest {
         PghaConfig ok = load(Map.of("SU_PASSWORD", "hunter2"));
         assertThat(ok.toString()).doesNotContain("hunter2");
     }
+
+    private static final String ENSEMBLE = "1=10.0.0.1:2888:3888;2181,2=10.0.0.2:2888:3888;2181,3=10.0.0.3:2888:3888;127.0.0.1:2182";
+
+    @Test
+    void ensembleIsReadInZooKeepersOwnSyntax() {
+        PghaConfig c = load(Map.of("PGHA_ZK_ENSEMBLE", ENSEMBLE, "PGHA_ZK_MYID", "2"));
+        assertThat(c.store().quorum()).isTrue();
+        assertThat(c.store().shared()).isTrue();
+        assertThat(c.store().ensemble()).hasSize(3);
+        assertThat(c.store().self().orElseThrow()).isEqualTo(new ZkPeer(2, "10.0.0.2", 2888, 3888, "0.0.0.0", 2181));
+        assertThat(c.store().ensemble().get(2).clientAddress()).isEqualTo("127.0.0.1:2182");
+        assertThat(c.store().ensemble().get(0).clientAddress()).isEqualTo("10.0.0.1:2181");
+        assertThat(c.store().ensemble().get(0).serverLine()).isEqualTo("10.0.0.1:2888:3888;0.0.0.0:2181");
+        assertThat(c.cluster().synchronousMode()).isEqualTo("auto");
+        assertThat(c.cluster().failTimeout()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            1=10.0.0.1:2888:3888                                   | 2 | PGHA_ZK_ENSEMBLE="1=10.0.0.1:2888:3888" is not valid for store.ensemble: expected ZooKeeper's server syntax
+            1=a:1:2;3,1=b:1:2;3,2=c:1:2;3                         | 1 | (id 1 is out of range or repeated)
+            1=a:1:2;3,2=b:1:2;3                                     | 1 | PGHA_ZK_ENSEMBLE lists 2 peer(s): an ensemble needs at least 3 voters
+            1=a:1:2;3,2=b:1:2;3,3=c:1:2;3                         | 4 | PGHA_ZK_MYID (4) does not name an entry of PGHA_ZK_ENSEMBLE
+            1=a:1:2;3,2=b:1:2;3,3=c:1:2;70000                     | 1 | (port 70000 is not 1-65535)
+            """)
+    void badEnsemblesNameTheVariableAndTheRule(String ensemble, String myId, String message) {
+        assertThatThrownBy(() -> load(Map.of("PGHA_ZK_ENSEMBLE", ensemble, "PGHA_ZK_MYID", myId)))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void ensembleAndExternalStoreExcludeEachOther() {
+        assertThatThrownBy(() -> load(Map.of("PGHA_ZK_ENSEMBLE", ENSEMBLE, "PGHA_ZK_MYID", "1",
+                "PGHA_ZK_CONNECT", "zk:2181")))
+                .hasMessage("PGHA_ZK_CONNECT and PGHA_ZK_ENSEMBLE are both set: use an external ZooKeeper or the "
+                        + "embedded ensemble, not both");
+        assertThatThrownBy(() -> load(Map.of("PGHA_ZK_MYID", "1")))
+                .hasMessageContaining("PGHA_ZK_MYID is set but PGHA_ZK_ENSEMBLE (store.ensemble) is empty");
+    }
+
+    @Test
+    void synchronousModeIsOnOffOrAuto() {
+        assertThat(load(Map.of("PGHA_SYNCHRONOUS_MODE", "off")).cluster().synchronousMode()).isEqualTo("off");
+        assertThatThrownBy(() -> load(Map.of("PGHA_SYNCHRONOUS_MODE", "yes")))
+                .hasMessage("PGHA_SYNCHRONOUS_MODE=\"yes\" is not valid for cluster.synchronousMode: expected on, off or auto");
+    }
 }

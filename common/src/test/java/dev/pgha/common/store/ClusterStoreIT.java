@@ -59,7 +59,8 @@ class ClusterStoreIT {
     }
 
     private static ClusterView view(long gen, String leader) {
-        return new ClusterView(gen, leader, List.of(), List.of(), Phase.NORMAL, "test", Instant.parse("2026-01-01T00:00:00Z"));
+        return new ClusterView(gen, leader, List.of(), List.of(), List.of(), Phase.NORMAL, "test", null,
+                Instant.parse("2026-01-01T00:00:00Z"));
     }
 
     @Test
@@ -77,11 +78,11 @@ class ClusterStoreIT {
     @Test
     void ephemeralStatusVanishesWithItsSession() throws Exception {
         ClusterStore other = connect(store.paths().cluster());
-        KeeperStatus s = new KeeperStatus("k1", "ams", true, 1, true, Role.PRIMARY, 1, 10, 0, 0, true, null, 3, Instant.now());
+        KeeperStatus s = new KeeperStatus("k1", "ams", true, 1, true, Role.PRIMARY, 1, 10, 0, 0, true, null, 3, Instant.now(), null, null, List.of(), List.of());
         PersistentNode node = other.ephemeral(other.paths().keeper("k1"), Json.write(s));
         await().atMost(Duration.ofSeconds(10)).until(() -> store.keepers().containsKey("k1"));
         assertThat(store.keepers().get("k1")).isEqualTo(s);
-        node.setData(Json.write(new KeeperStatus("k1", "ams", true, 1, true, Role.PRIMARY, 1, 20, 0, 0, true, null, 3, s.updatedAt())));
+        node.setData(Json.write(new KeeperStatus("k1", "ams", true, 1, true, Role.PRIMARY, 1, 20, 0, 0, true, null, 3, s.updatedAt(), null, null, List.of(), List.of())));
         await().atMost(Duration.ofSeconds(10)).until(() -> store.keepers().get("k1").writtenLsn() == 20);
         other.close(); // the session ends: the member is gone
         await().atMost(Duration.ofSeconds(10)).until(() -> store.keepers().isEmpty());

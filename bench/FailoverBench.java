@@ -1,0 +1,275 @@
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.Versioned;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * bench/failover.sh: kill -9 of the leader node (daemon and postmaster) on a 3-node cluster with default settings,
+ * CYCLES times, while one client writes through a surviving node's proxy. Prints, per cycle and as median / p95:
+ * (a) kill -> first acknowledged write on the new leader, (b) the client-visible write gap (last acknowledged write
+ * before the kill -> first one after). Measures only; asserts nothing.
+ */
+public class FailoverBench {
+    static final String PASSWORD = "bench-operator-password";
+
+    record Node(String id, Map<String, String> env, Path dir) {
+        int port(String var) {
+            return Integer.parseInt(env.get(var));
+        }
+    }
+
+    static final List<Node> nodes = new ArrayList<>();
+    static final Map<String, Process> processes = new HashMap<>();
+    static String jar;
+
+    public static void main(String[] args) throws Exception {
+        jar = args[0];
+        int cycles = Integer.parseInt(args[1]);
+        Path base = Path.of(args[2]);
+        List<String> entries = new ArrayList<>();
+        List<String> clients = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            int client = freePort();
+            entries.add(i + "=127.0.0.1:" + freePort() + ":" + freePort() + ";127.0.0.1:" + client);
+            clients.add("127.0.0.1:" + client);
+        }
+        for (int i = 1; i <= 3; i++) {
+            Map<String, String> env = new HashMap<>();
+            env.put("PATH", System.getenv("PATH"));
+            env.put("PGHA_NODE_ID", "node-" + i);
+            env.put("PGHA_DATA_DIR", base.resolve("node-" + i).toString());
+            env.put("PGHA_ZK_ENSEMBLE", String.join(",", entries));
+            env.put("PGHA_ZK_MYID", Integer.toString(i));
+            for (String v : List.of("PG_PORT", "PG_PROXY_PORT", "PGHA_HTTP_PORT", "PGHA_METRICS_PORT")) {
+                env.put(v, Integer.toString(freePort()));
+            }
+            env.put("PGHA_PG_MEMORY", "256MB");
+            env.put("SU_PASSWORD", "bench-su-password");
+            env.put("REPL_PASSWORD", "bench-repl-password");
+            env.put("OPERATOR_PASSWORD", PASSWORD);
+            nodes.add(new Node("node-" + i, env, base.resolve("node-" + i)));
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(FailoverBench::stopAll));
+        nodes.forEach(FailoverBench::start);
+        ClusterStore store = ClusterStore.connect(String.join(",", clients), "pgha", Duration.ofSeconds(5),
+                Duration.ofSeconds(60), "the bench cluster");
+        List<Double> toFirstWrite = new ArrayList<>();
+        List<Double> gaps = new ArrayList<>();
+        System.out.printf("failover bench: %d cycles of kill -9 of the leader node, 3 nodes, default settings, %d cores%n",
+                cycles, Runtime.getRuntime().availableProcessors());
+        for (int c = 1; c <= cycles; c++) {
+            String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
+            Node leader = node(leaderId);
+            Node via = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+            Writer w = new Writer(via);
+            w.thread.start();
+            Thread.sleep(1500);
+            long kill = System.nanoTime();
+            killNode(leader);
+            while (w.firstAckAfter(kill, leader.port("PG_PORT")) < 0) {
+                if (System.nanoTime() - kill > TimeUnit.SECONDS.toNanos(120)) {
+                    throw new IllegalStateException("no write acknowledged within 120 s of the kill");
+                }
+                Thread.sleep(20);
+            }
+            w.stop();
+            long first = w.firstAckAfter(kill, leader.port("PG_PORT"));
+            double a = (first - kill) / 1e9;
+            double gap = (first - w.lastAckBefore(kill)) / 1e9;
+            toFirstWrite.add(a);
+            gaps.add(gap);
+            System.out.printf("  cycle %2d: killed %s, new leader %s: first write after %.2f s, write gap %.2f s%n",
+                    c, leaderId, store.view().map(Versioned::value).map(ClusterView::leader).orElse("?"), a, gap);
+            start(leader); // rejoins as a standby before the next cycle
+        }
+        System.out.printf("kill -> first acknowledged write on the new leader: median %.2f s, p95 %.2f s%n",
+                pct(toFirstWrite, 50), pct(toFirstWrite, 95));
+        System.out.printf("client-visible write gap:                           median %.2f s, p95 %.2f s%n",
+                pct(gaps, 50), pct(gaps, 95));
+        store.close();
+    }
+
+    /** A leader with two synchronous standbys, so that the next kill tests a healthy cluster. */
+    static String awaitHealthy(ClusterStore store, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                ClusterView v = store.view().map(Versioned::value).orElse(null);
+                if (v != null && v.routable() && v.synchronousNames().size() == 2) {
+                    return v.leader();
+                }
+            } catch (RuntimeException e) {
+                // store still starting
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("cluster not healthy within " + timeout);
+    }
+
+    static final class Writer {
+        final Node via;
+        final List<long[]> acks = java.util.Collections.synchronizedList(new ArrayList<>()); // {nanoTime, port}
+        volatile boolean running = true;
+        final Thread thread = new Thread(this::run);
+
+        Writer(Node via) {
+            this.via = via;
+        }
+
+        void run() {
+            long id = System.nanoTime();
+            while (running) {
+                try (Connection c = connect(via.port("PG_PROXY_PORT"));
+                     PreparedStatement ps = c.prepareStatement(
+                             "INSERT INTO bench_appends VALUES (?) RETURNING inet_server_port()")) {
+                    while (running) {
+                        ps.setLong(1, id++);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            acks.add(new long[] {System.nanoTime(), rs.getInt(1)});
+                        }
+                    }
+                } catch (SQLException e) {
+                    id++;
+                    sleep(10);
+                }
+            }
+        }
+
+        long firstAckAfter(long t, int oldPort) {
+            synchronized (acks) {
+                return acks.stream().filter(a -> a[0] > t && a[1] != oldPort).mapToLong(a -> a[0]).min().orElse(-1);
+            }
+        }
+
+        long lastAckBefore(long t) {
+            synchronized (acks) {
+                return acks.stream().filter(a -> a[0] <= t).mapToLong(a -> a[0]).max().orElse(t);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(30_000);
+        }
+    }
+
+    static Connection connect(int port) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        p.setProperty("password", PASSWORD);
+        p.setProperty("sslmode", "disable");
+        p.setProperty("connectTimeout", "2");
+        p.setProperty("socketTimeout", "10");
+        Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS bench_appends (id bigint PRIMARY KEY)");
+        }
+        return c;
+    }
+
+    static void start(Node n) {
+        try {
+            Files.createDirectories(n.dir.getParent());
+            ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                    "-XX:+UseSerialGC", "-jar", jar, "start")
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(n.dir + ".out")))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(new File(n.dir + ".log")));
+            pb.environment().clear();
+            pb.environment().putAll(n.env);
+            processes.put(n.id, pb.start());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start " + n.id, e);
+        }
+    }
+
+    static Node node(String id) {
+        return nodes.stream().filter(n -> n.id.equals(id)).findFirst().orElseThrow();
+    }
+
+    /** Node death: the daemon and its postmaster, by pid. */
+    static void killNode(Node n) throws InterruptedException {
+        long pm = postmasterPid(n);
+        processes.get(n.id).destroyForcibly();
+        if (pm > 0 && isPostgresOf(n, pm)) {
+            ProcessHandle.of(pm).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        processes.get(n.id).waitFor(10, TimeUnit.SECONDS);
+    }
+
+    static long postmasterPid(Node n) {
+        try {
+            return Long.parseLong(Files.readAllLines(n.dir.resolve("postgres/postmaster.pid")).get(0).strip());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static boolean isPostgresOf(Node n, long pid) {
+        try {
+            return Files.isSameFile(Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd")), n.dir.resolve("postgres"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** SIGTERM to every daemon; then any postgres still recorded in a data directory, by its pid. */
+    static void stopAll() {
+        processes.values().forEach(Process::destroy);
+        for (Process p : processes.values()) {
+            try {
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Node n : nodes) {
+            long pm = postmasterPid(n);
+            if (pm > 0 && isPostgresOf(n, pm)) {
+                ProcessHandle.of(pm).ifPresent(h -> {
+                    h.destroyForcibly();
+                    h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> h).join();
+                });
+            }
+        }
+    }
+
+    static double pct(List<Double> xs, int p) {
+        List<Double> s = xs.stream().sorted().toList();
+        int i = (int) Math.ceil(p / 100.0 * s.size()) - 1;
+        return s.get(Math.max(0, Math.min(s.size() - 1, i)));
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.pgha.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three-node clusters on 127.0.0.1, each node a separate {@code pgha start} JVM with its own postgres and ZooKeeper
+ * peer: replication, failover with fencing, rejoin, and the faults a fleet sees (node death, daemon crash, a
+ * paused daemon).
+ */
+class ClusterIT {
+    private static final Duration FAILOVER = Duration.ofSeconds(60);
+    private static final Duration REJOIN = Duration.ofSeconds(90);
+
+    private PghaCluster cluster;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private PghaNode startThreeNodes() throws Exception {
+        cluster = new PghaCluster("pgha-cluster", 3, 0).start();
+        return cluster.awaitLeader(null, 2, PghaCluster.READY);
+    }
+
+    private List<PghaNode> others(PghaNode leader) {
+        return cluster.nodes.stream().filter(n -> n != leader).toList();
+    }
+
+    @Test
+    void leaderNodeDeathLosesNoAcknowledgedWriteAndTheOldLeaderRejoinsAsAStandby() throws Exception {
+        PghaNode leader = startThreeNodes();
+        PghaNode survivor = others(leader).get(0);
+        PghaNode third = others(leader).get(1);
+
+        // A write through any node's proxy lands on the leader; reads on a standby's own port see it.
+        assertThat(PghaCluster.servedBy(survivor)).isEqualTo(leader.pgPort() + " primary");
+        AppendWriter writer = new AppendWriter(survivor, "appends");
+        writer.awaitMore(50, Duration.ofSeconds(30));
+        cluster.awaitStandbyWith(third, "(SELECT 1 FROM appends LIMIT 1) x", 1, Duration.ofSeconds(30));
+
+        // A client connected through a proxy before the failover.
+        Connection before = survivor.connect(survivor.proxyPort(), "postgres", PghaCluster.PASSWORD);
+
+        leader.killNode();
+        PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
+        writer.awaitMore(50, FAILOVER);
+        writer.close();
+
+        // Every acknowledged write is on the new leader, exactly once.
+        Set<Long> present = ids(next, "appends");
+        assertThat(present).containsAll(writer.acknowledged);
+        assertThat(PghaCluster.servedBy(survivor)).isEqualTo(next.pgPort() + " primary");
+        assertThat(PghaCluster.servedBy(third)).isEqualTo(next.pgPort() + " primary");
+        // The connection from before was closed by the proxy; a new one reaches the new leader.
+        assertThatThrownBy(() -> query(before, "SELECT 1")).isInstanceOf(SQLException.class);
+        before.close();
+
+        // The killed node comes back: pg_rewind, then it streams from the new leader and has every row.
+        leader.start();
+        cluster.awaitStandbyWith(leader, "appends", present.size(), REJOIN);
+        assertThat(leader.log()).contains("rewound the data onto member " + next.dataDir.getFileName());
+        assertThat(cluster.view().leader()).isEqualTo(next.dataDir.getFileName().toString());
+
+        // A node started later joins the running cluster as a new standby without restarting anyone.
+        PghaNode late = cluster.addClientNode("node-4").start();
+        cluster.awaitStandbyWith(late, "appends", present.size(), REJOIN);
+        assertThat(late.log()).contains("cloning member " + next.dataDir.getFileName());
+        assertThat(PghaCluster.servedBy(late)).isEqualTo(next.pgPort() + " primary");
+    }
+
+    @Test
+    void aCrashedLeaderDaemonIsReplacedAndItsOrphanedPostgresRejoinsAsAStandby() throws Exception {
+        PghaNode leader = startThreeNodes();
+        PghaNode survivor = others(leader).get(0);
+        execute(survivor, "CREATE TABLE kept(x int); INSERT INTO kept SELECT generate_series(1, 500)");
+        long orphan = leader.postmasterPid().orElseThrow();
+
+        leader.kill9(); // the daemon dies; its postgres lives on as a primary
+        PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isTrue();
+        // No proxy routes to the orphan.
+        for (PghaNode n : others(leader)) {
+            assertThat(PghaCluster.servedBy(n)).isEqualTo(next.pgPort() + " primary");
+        }
+        execute(survivor, "INSERT INTO kept VALUES (501)");
+
+        leader.start();
+        cluster.awaitStandbyWith(leader, "kept", 501, REJOIN);
+        assertThat(leader.log()).contains("found postgres (pid " + orphan + ") still running from an earlier pgha run");
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    }
+
+    @Test
+    void aPausedLeaderNeverTakesWritesAgainAndRejoinsAsAStandby() throws Exception {
+        PghaNode leader = startThreeNodes();
+        PghaNode survivor = others(leader).get(0);
+        execute(survivor, "CREATE TABLE paused(x int); INSERT INTO paused VALUES (1)");
+
+        leader.pause(); // longer than the session timeout (2 s)
+        PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
+        execute(survivor, "INSERT INTO paused VALUES (2)");
+        leader.resume();
+
+        // Through its own proxy, a write never lands on the old leader; directly on its port it is not acknowledged.
+        await().atMost(FAILOVER).ignoreExceptions().until(() ->
+                PghaCluster.servedBy(leader).equals(next.pgPort() + " primary"));
+        Properties shortWait = new Properties();
+        assertThat(directWriteAcknowledged(leader)).as("a write on the old leader's own port").isFalse();
+        cluster.awaitStandbyWith(leader, "paused", 2, REJOIN);
+        assertThat(leader.log()).contains("fencing: stopping the local primary");
+        assertThat(ids(next, "paused")).doesNotContain(3L);
+    }
+
+    @Test
+    void aMemberOutsideThePrimaryRegionIsNeverPromoted() throws Exception {
+        // Two database nodes and a witness: ams may lead, lhr may not.
+        cluster = new PghaCluster("pgha-region", 3, 1);
+        for (PghaNode n : cluster.nodes) {
+            n.env.put("PRIMARY_REGION", "ams");
+            n.env.put("FLY_REGION", "ams");
+        }
+        cluster.node("node-2").env.put("FLY_REGION", "lhr");
+        cluster.start();
+        PghaNode leader = cluster.awaitLeader(null, 0, PghaCluster.READY);
+        assertThat(leader.dataDir.getFileName().toString()).isEqualTo("node-1");
+        PghaNode lhr = cluster.node("node-2");
+        execute(leader, "CREATE TABLE r(x int); INSERT INTO r VALUES (1)");
+        cluster.awaitStandbyWith(lhr, "r", 1, REJOIN);
+        assertThat(cluster.node("node-3").log()).contains("ready: witness node-3");
+
+        leader.killNode();
+        await().atMost(FAILOVER).ignoreExceptions().until(() -> cluster.view().reason().startsWith("no leader"));
+        Thread.sleep(3000);
+        assertThat(cluster.view().leader()).isNull();
+        assertThat(cluster.view().reason()).contains("node-2");
+        cluster.awaitStandbyWith(lhr, "r", 1, Duration.ofSeconds(5)); // still a read-only standby
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    /** Tries one INSERT directly on the node's postgres port; false unless the commit was acknowledged. */
+    private static boolean directWriteAcknowledged(PghaNode node) {
+        Properties p = new Properties();
+        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
+             Statement st = c.createStatement()) {
+            st.setQueryTimeout(0);
+            c.setNetworkTimeout(Runnable::run, 5000);
+            st.execute("INSERT INTO paused VALUES (3)");
+            return true;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static void execute(PghaNode via, String sql) throws SQLException {
+        try (Connection c = via.connect(via.proxyPort(), "postgres", PghaCluster.PASSWORD);
+             Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static void query(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+        }
+    }
+
+    private static Set<Long> ids(PghaNode node, String table) throws SQLException {
+        Set<Long> ids = new HashSet<>();
+        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT " + (table.equals("paused") ? "x" : "id") + " FROM " + table)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.pgha.keeper;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.fs.PrivateFiles;
+import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.secret.Secret;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * pg_basebackup and pg_rewind against the leader, run as postgres's OS user. Passwords reach them only through a
+ * passfile (0600, owned by that user), never on a command line or in the environment.
+ */
+final class ReplicaTools {
+    private static final Duration CLONE_TIMEOUT = Duration.ofHours(24);
+    private static final Duration REWIND_TIMEOUT = Duration.ofHours(1);
+
+    private final PgBinaries binaries;
+    private final PostgresOsUser user;
+    private final Path passfile;
+
+    ReplicaTools(PgBinaries binaries, PostgresOsUser user, Path runDir) {
+        this.binaries = binaries;
+        this.user = user;
+        this.passfile = runDir.resolve("pgpass");
+    }
+
+    Path passfile() {
+        return passfile;
+    }
+
+    /** (Re)writes the passfile with the replication and superuser passwords. */
+    void writePassfile(Credentials credentials) throws IOException {
+        String content = line(Credentials.REPL_ROLE, credentials.replPassword())
+                + line(Credentials.SU_ROLE, credentials.suPassword());
+        PrivateFiles.write(passfile, content.getBytes(StandardCharsets.UTF_8));
+        user.own(passfile);
+    }
+
+    private static String line(String role, Secret password) {
+        return "*:*:*:" + escape(role) + ":" + escape(password.reveal()) + "\n";
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace(":", "\\:");
+    }
+
+    /** Copies the leader's data into the empty {@code pgdata}, streaming WAL through this member's slot. */
+    void cloneFrom(Upstream leader, Path pgdata, String memberId) {
+        ProcessRunner.Result r = ProcessRunner.run(user.wrap(List.of(
+                binaries.tool("pg_basebackup").toString(),
+                "--pgdata=" + pgdata,
+                "--host=" + leader.host(),
+                "--port=" + leader.port(),
+                "--username=" + Credentials.REPL_ROLE,
+                "--no-password",
+                "--wal-method=stream",
+                "--slot=" + Upstream.slotName(memberId),
+                "--checkpoint=fast")), env(), CLONE_TIMEOUT);
+        if (!r.ok()) {
+            throw new PghaException("cloning member " + leader.memberId() + " (" + leader.host() + ":" + leader.port()
+                    + ") with pg_basebackup failed: " + r.tail(2));
+        }
+    }
+
+    /**
+     * Rewinds {@code pgdata} (stopped) onto the leader's timeline.
+     *
+     * @return pg_rewind's result: its output says what it did ("servers diverged at ...", "no rewind required")
+     */
+    ProcessRunner.Result rewind(Upstream leader, Path pgdata) {
+        String source = String.join(" ",
+                "host=" + PostgresConf.conninfoValue(leader.host()),
+                "port=" + leader.port(),
+                "user=" + PostgresConf.conninfoValue(Credentials.SU_ROLE),
+                "dbname=postgres",
+                "passfile=" + PostgresConf.conninfoValue(passfile.toString()),
+                "connect_timeout=5",
+                "application_name=pgha-rewind");
+        ProcessRunner.Result r = ProcessRunner.run(user.wrap(List.of(
+                binaries.tool("pg_rewind").toString(),
+                "--target-pgdata=" + pgdata,
+                "--source-server=" + source)), env(), REWIND_TIMEOUT);
+        return r;
+    }
+
+    private Map<String, String> env() {
+        return Map.of("PGPASSFILE", passfile.toString(), "PGCONNECT_TIMEOUT", "5");
+    }
+}

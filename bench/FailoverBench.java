@@ -259,10 +259,19 @@ public class FailoverBench {
         return s.get(Math.max(0, Math.min(s.size() - 1, i)));
     }
 
+    static int nextPort = 20000 + new java.util.Random().nextInt(10000);
+
+    /** Below the kernel's ephemeral range (32768+), so no outgoing connection takes it before the node binds it. */
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        while (nextPort < 32000) {
+            int port = nextPort++;
+            try (ServerSocket s = new ServerSocket(port)) {
+                return port;
+            } catch (IOException taken) {
+                // next one
+            }
         }
+        throw new IOException("no free port below 32000");
     }
 
     static void sleep(long ms) {

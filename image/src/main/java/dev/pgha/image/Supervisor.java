@@ -125,8 +125,10 @@ final class Supervisor {
         if (stopRequested.getCount() == 0) {
             return; // SIGTERM during start-up: stop what was started
         }
-        store = ClusterStore.connect(connect, config.clusterName(), config.store().sessionTimeout(),
-                config.store().connectTimeout(), storeName);
+        store = connectStore(config, connect, storeName);
+        if (store == null) {
+            return; // stopped while waiting for the ensemble
+        }
         ClusterSpec spec = new ClusterSpec(config.primaryRegion().orElse(null),
                 ClusterSpec.SyncMode.valueOf(config.cluster().synchronousMode().toUpperCase(java.util.Locale.ROOT)),
                 config.cluster().synchronousStrict(), config.cluster().failTimeout());
@@ -152,6 +154,18 @@ final class Supervisor {
         sentinel.start();
         keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness);
         keeper.start();
+    }
+
+    /**
+     * Connects to the store. A peer of an embedded ensemble keeps waiting (and says so) until a majority of peers
+     * runs: nodes of a new cluster are often started one after another. Returns null when stopped meanwhile.
+     */
+    private ClusterStore connectStore(PghaConfig config, String connect, String storeName) {
+        Runnable stillWaiting = !config.store().quorum() ? null : () -> log.warn(
+                "waiting for a majority of the ZooKeeper ensemble ({} peers) to run; start the other nodes with the "
+                        + "same PGHA_ZK_ENSEMBLE", config.store().ensemble().size());
+        return ClusterStore.connect(connect, config.clusterName(), config.store().sessionTimeout(),
+                config.store().connectTimeout(), storeName, () -> stopRequested.getCount() == 0, stillWaiting);
     }
 
     private static void requireStorePortsFree(PghaConfig config) {

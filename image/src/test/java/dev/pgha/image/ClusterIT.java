@@ -129,6 +129,37 @@ class ClusterIT {
     }
 
     @Test
+    void theWholeClusterStopsCleanlyAndComesBackWithItsData() throws Exception {
+        PghaNode leader = startThreeNodes();
+        execute(leader, "CREATE TABLE lasting(x int); INSERT INTO lasting SELECT generate_series(1, 1000)");
+        cluster.awaitStandbyWith(others(leader).get(1), "lasting", 1000, REJOIN);
+
+        List<Thread> stops = cluster.nodes.stream().map(n -> new Thread(() -> {
+            try {
+                assertThat(n.stop(Duration.ofSeconds(60))).as(n.log()).isZero();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })).toList();
+        stops.forEach(Thread::start);
+        for (Thread t : stops) {
+            t.join();
+        }
+        for (PghaNode n : cluster.nodes) {
+            assertThat(n.anyPostgresRunning()).isFalse();
+        }
+
+        // The former leader stays down: the two standbys must still elect one of themselves.
+        for (PghaNode n : others(leader)) {
+            n.start();
+        }
+        PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
+        assertThat(ids(next, "lasting")).hasSize(1000);
+        leader.start();
+        cluster.awaitStandbyWith(leader, "lasting", 1000, REJOIN);
+    }
+
+    @Test
     void aMemberOutsideThePrimaryRegionIsNeverPromoted() throws Exception {
         // Two database nodes and a witness: ams may lead, lhr may not.
         cluster = new PghaCluster("pgha-region", 3, 1);
@@ -186,7 +217,7 @@ class ClusterIT {
         Set<Long> ids = new HashSet<>();
         try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
              Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT " + (table.equals("paused") ? "x" : "id") + " FROM " + table)) {
+             ResultSet rs = st.executeQuery("SELECT " + (table.equals("appends") ? "id" : "x") + " FROM " + table)) {
             while (rs.next()) {
                 ids.add(rs.getLong(1));
             }

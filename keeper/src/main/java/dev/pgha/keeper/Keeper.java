@@ -210,7 +210,9 @@ public final class Keeper implements Closeable {
             }
             case START -> {
                 if (!Instant.now().isBefore(nextStartAt)) {
-                    startPostgres(memberId.equals(view.leader()) ? null : upstreamOf(view.leader()));
+                    // as the leader, or following it; with no leader, a standby starts without an upstream
+                    startPostgres(view.leader() == null || memberId.equals(view.leader()) ? null
+                            : upstreamOf(view.leader()));
                 }
             }
             case FOLLOW -> follow(upstreamOf(view.leader()));

@@ -39,6 +39,11 @@ public final class KeeperPlanner {
             if (writablePrimary && view.phase() != Phase.INITIALIZING) {
                 return KeeperAction.of(KeeperAction.Kind.FENCE, "the cluster has no leader (" + view.phase() + ")");
             }
+            if (local.initialized() && local.standbySignal() && !local.running() && view.phase() != Phase.INITIALIZING) {
+                // Up and reporting its WAL position, a standby can be chosen; stopped, it could not.
+                return KeeperAction.of(KeeperAction.Kind.START, "the cluster has no leader: starting as a standby "
+                        + "so that the sentinel can choose among the members");
+            }
             return KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the sentinel to choose a leader");
         }
         if (writablePrimary) {

@@ -67,6 +67,9 @@ class KeeperPlannerTest {
             "-,  FAILOVER_FENCING,   true,  true,  PRIMARY, false, -, false, FENCE",
             "-,  FAILOVER_FENCING,   true,  true,  STANDBY, true,  a, false, WAIT",
             "-,  FAILOVER_FENCING,   true,  false, NONE,    false, -, false, WAIT",
+            // ... but a stopped standby starts (without an upstream), so that it reports its WAL position
+            "-,  FAILOVER_FENCING,   true,  false, NONE,    true,  -, false, START",
+            "-,  INITIALIZING,       true,  false, NONE,    true,  -, false, WAIT",
     })
     void decides(String leader, Phase phase, boolean initialized, boolean running, Role role, boolean signal,
                  String upstream, boolean stuck, KeeperAction.Kind expected) {

@@ -243,9 +243,11 @@ public final class ViewPlanner {
                     + " was lost while being promoted; choosing again", now);
         }
         if (isServingPrimary(candidate, view)) {
-            return view.withSync(List.of(), List.of())
-                    .advance(view.leader(), Phase.NORMAL, "member " + view.leader() + " leads (promoted after "
-                            + (view.formerLeader() == null ? "the leader" : view.formerLeader()) + " was lost)", now)
+            String reason = view.leader().equals(view.formerLeader())
+                    ? "member " + view.leader() + " leads again (it came back before anyone else was promoted)"
+                    : "member " + view.leader() + " leads (promoted after "
+                    + (view.formerLeader() == null ? "the leader" : view.formerLeader()) + " was lost)";
+            return view.withSync(List.of(), List.of()).advance(view.leader(), Phase.NORMAL, reason, now)
                     .withFormerLeader(null);
         }
         return view;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
@@ -55,6 +56,19 @@ public final class ClusterStore implements Closeable {
      */
     public static ClusterStore connect(String connectString, String cluster, Duration sessionTimeout,
                                        Duration connectTimeout, String what) {
+        return connect(connectString, cluster, sessionTimeout, connectTimeout, what, () -> false, null);
+    }
+
+    /**
+     * Connects, waiting for the first connection in short steps.
+     *
+     * @param abandon      polled while waiting: true gives up and returns null (the daemon is stopping)
+     * @param stillWaiting null: fail after {@code connectTimeout}; else called every {@code connectTimeout} and
+     *                     the wait goes on
+     */
+    public static ClusterStore connect(String connectString, String cluster, Duration sessionTimeout,
+                                       Duration connectTimeout, String what, BooleanSupplier abandon,
+                                       Runnable stillWaiting) {
         int sessionMs = (int) sessionTimeout.toMillis();
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
@@ -64,17 +78,29 @@ public final class ClusterStore implements Closeable {
                 .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000))
                 .build();
         client.start();
-        boolean connected;
+        long stepMs = 250;
+        long waited = 0;
         try {
-            connected = client.blockUntilConnected((int) connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            while (!client.blockUntilConnected((int) stepMs, TimeUnit.MILLISECONDS)) {
+                waited += stepMs;
+                if (abandon.getAsBoolean()) {
+                    client.close();
+                    return null;
+                }
+                if (waited >= connectTimeout.toMillis()) {
+                    if (stillWaiting == null) {
+                        client.close();
+                        throw new PghaException("cannot reach " + what + " within " + Durations.format(connectTimeout)
+                                + ": check that it runs and the address is right");
+                    }
+                    stillWaiting.run();
+                    waited = 0;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            connected = false;
-        }
-        if (!connected) {
             client.close();
-            throw new PghaException("cannot reach " + what + " within " + Durations.format(connectTimeout)
-                    + ": check that it runs and the address is right");
+            throw new PghaException("interrupted while connecting to " + what);
         }
         return new ClusterStore(client, cluster);
     }

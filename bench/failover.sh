@@ -9,6 +9,6 @@ cycles=${CYCLES:-10}
 jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
 work=$(mktemp -d /tmp/pgha-bench-failover.XXXXXX)
 chmod 711 "$work"
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP:-}" ] && echo "keeping $work" >&2 || trap 'rm -rf "$work"' EXIT
 java -XX:+UseSerialGC -cp "$jar" "$root/bench/FailoverBench.java" "$jar" "$cycles" "$work" \
   || { echo "failover bench failed; node logs:"; tail -n 30 "$work"/*.log; exit 1; }

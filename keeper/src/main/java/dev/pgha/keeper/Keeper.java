@@ -198,6 +198,7 @@ public final class Keeper implements Closeable {
                 log.info("{}", action.reason());
             }
         }
+        boolean waiting = false; // a START held back by the restart backoff
         switch (action.kind()) {
             case INITIALIZE -> {
                 initialize();
@@ -209,7 +210,8 @@ public final class Keeper implements Closeable {
                 startPostgres(leader);
             }
             case START -> {
-                if (!Instant.now().isBefore(nextStartAt)) {
+                waiting = Instant.now().isBefore(nextStartAt);
+                if (!waiting) {
                     // as the leader, or following it; with no leader, a standby starts without an upstream
                     startPostgres(view.leader() == null || memberId.equals(view.leader()) ? null
                             : upstreamOf(view.leader()));
@@ -226,8 +228,13 @@ public final class Keeper implements Closeable {
             case REFUSE -> problem = action.reason();
             case NONE -> {
                 if (memberId.equals(view.leader())) {
+                    // synchronous_standby_names first: a commit (such as setting role passwords) would otherwise
+                    // wait for standbys an earlier leader named, which may be gone
                     if (lead(view, state)) {
                         appliedGeneration = view.generation();
+                        if (!rolesEnsured) {
+                            ensureRoles();
+                        }
                     }
                 } else {
                     appliedGeneration = view.generation();
@@ -240,10 +247,11 @@ public final class Keeper implements Closeable {
         if (server != null && action.kind() != KeeperAction.Kind.NONE) {
             state = queryIfRunning(); // it may have just started or changed role
         }
-        if (state != null && !state.inRecovery() && !rolesEnsured) {
-            ensureRoles();
-        }
         publish(state, action);
+        if (!waiting && action.kind() != KeeperAction.Kind.NONE && action.kind() != KeeperAction.Kind.WAIT
+                && action.kind() != KeeperAction.Kind.REFUSE) {
+            loop.trigger(); // something changed: converge further at once instead of a heartbeat later
+        }
     }
 
     private static Role roleOf(PgClient.PgState state) {

@@ -53,6 +53,7 @@ final class Supervisor {
     private java.io.Closeable zookeeper;
     private ClusterStore store;
     private ProxyServer proxy;
+    private ProxyServer readOnlyProxy;
     private ProxyRouter router;
     private Sentinel sentinel;
     private volatile Keeper keeper;
@@ -100,6 +101,9 @@ final class Supervisor {
         Keeper.Environment pgEnv = witness ? null : Keeper.preflight(config, env);
         if (!witness) {
             Ports.requireFree(null, config.proxy().port(), "PG_PROXY_PORT");
+            if (config.proxy().readOnlyPort() != 0) {
+                Ports.requireFree(null, config.proxy().readOnlyPort(), "PGHA_READONLY_PORT");
+            }
             Ports.requireFree(null, config.postgres().port(), "PG_PORT");
         }
         requireStorePortsFree(config);
@@ -141,14 +145,24 @@ final class Supervisor {
         store.register(new MemberInfo(memberId, config.region().orElse(null), advertiseHost(config),
                 config.postgres().port(), config.proxy().port(), config.httpPort(), Instant.now()));
 
+        PghaConfig.Proxy p = config.proxy();
+        ProxyServer.Settings proxySettings = new ProxyServer.Settings(p.connectTimeout(), p.threads(), p.holdTimeout(),
+                p.maxHeld(), p.maxConnections(), false);
         try {
-            proxy = ProxyServer.listen(config.proxy().port(), config.proxy().connectTimeout(), config.proxy().threads());
+            proxy = ProxyServer.listen("proxy", p.port(), proxySettings);
         } catch (BindException e) {
-            throw Ports.inUse(config.proxy().port(), "PG_PROXY_PORT");
+            throw Ports.inUse(p.port(), "PG_PROXY_PORT");
+        }
+        if (p.readOnlyPort() != 0) {
+            try {
+                readOnlyProxy = ProxyServer.listen("read-only proxy", p.readOnlyPort(), proxySettings.readOnly());
+            } catch (BindException e) {
+                throw Ports.inUse(p.readOnlyPort(), "PGHA_READONLY_PORT");
+            }
         }
         Runnable readiness = () -> announceReadiness(memberId, config, credentials, secrets);
         proxy.onRouteChange(route -> readiness.run());
-        router = new ProxyRouter(store, memberId, proxy);
+        router = new ProxyRouter(store, memberId, proxy, readOnlyProxy, p.readOnlyMaxLagBytes());
         router.start();
         sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval());
         sentinel.start();
@@ -346,7 +360,11 @@ final class Supervisor {
         if (proxy != null) {
             proxy.stopAccepting();
         }
+        if (readOnlyProxy != null) {
+            readOnlyProxy.stopAccepting();
+        }
         close(proxy);
+        close(readOnlyProxy);
         close(keeper); // postgres stops before anything that may wait on an unreachable store
         close(router);
         close(sentinel);

@@ -55,11 +55,31 @@ class ClusterIT {
         writer.awaitMore(50, Duration.ofSeconds(30));
         cluster.awaitStandbyWith(third, "(SELECT 1 FROM appends LIMIT 1) x", 1, Duration.ofSeconds(30));
 
+        // The read-only port sends clients to a standby.
+        int readOnlyPort = Integer.parseInt(survivor.env.get("PGHA_READONLY_PORT"));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            try (Connection ro = survivor.connect(readOnlyPort, "postgres", PghaCluster.PASSWORD)) {
+                return queryBoolean(ro, "SELECT pg_is_in_recovery()");
+            }
+        });
+
         // A client connected through a proxy before the failover.
         Connection before = survivor.connect(survivor.proxyPort(), "postgres", PghaCluster.PASSWORD);
 
         leader.killNode();
+        // A client connecting during the failover is held, then reaches the new leader.
+        java.util.concurrent.CompletableFuture<String> during = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (Connection c = survivor.connect(survivor.proxyPort(), "postgres", PghaCluster.PASSWORD);
+                 Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
+                rs.next();
+                return rs.getInt(1) + (rs.getBoolean(2) ? " standby" : " primary");
+            } catch (SQLException e) {
+                return "failed: " + e.getSQLState() + " " + e.getMessage();
+            }
+        });
         PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
+        assertThat(during.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(next.pgPort() + " primary");
         writer.awaitMore(50, FAILOVER);
         writer.close();
 
@@ -182,6 +202,17 @@ class ClusterIT {
         assertThat(cluster.view().leader()).isNull();
         assertThat(cluster.view().reason()).contains("node-2");
         cluster.awaitStandbyWith(lhr, "r", 1, Duration.ofSeconds(5)); // still a read-only standby
+
+        // Clients of the leaderless cluster are held, then told why in postgres's own terms: pgjdbc and psql.
+        assertThatThrownBy(() -> lhr.connect(lhr.proxyPort(), "postgres", PghaCluster.PASSWORD))
+                .isInstanceOfSatisfying(SQLException.class, e -> {
+                    assertThat(e.getSQLState()).isEqualTo("57P03");
+                    assertThat(e.getMessage()).contains("no leader available: no healthy standby to promote");
+                });
+        PgTools.Result psql = PgTools.psql("postgres://postgres:" + PghaCluster.PASSWORD + "@127.0.0.1:"
+                + lhr.proxyPort() + "/postgres?connect_timeout=30", "SELECT 1");
+        assertThat(psql.exitCode()).isEqualTo(2);
+        assertThat(psql.output()).contains("FATAL:  no leader available: no healthy standby to promote");
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------
@@ -204,6 +235,13 @@ class ClusterIT {
         try (Connection c = via.connect(via.proxyPort(), "postgres", PghaCluster.PASSWORD);
              Statement st = c.createStatement()) {
             st.execute(sql);
+        }
+    }
+
+    private static boolean queryBoolean(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 

@@ -69,6 +69,7 @@ final class PghaCluster implements AutoCloseable {
         node.env.put("SU_PASSWORD", "su-test-password");
         node.env.put("REPL_PASSWORD", "repl-test-password");
         node.env.put("OPERATOR_PASSWORD", PASSWORD);
+        node.env.put("PGHA_READONLY_PORT", Integer.toString(PghaNode.freePort()));
         nodes.add(node);
         return node;
     }

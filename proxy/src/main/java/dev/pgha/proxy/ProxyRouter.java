@@ -13,6 +13,9 @@ import java.io.Closeable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Role;
 import java.util.Optional;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
@@ -22,9 +25,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a {@link ProxyServer} routed by the cluster view, and acknowledges in the store the generation it routes
- * by. While the store is briefly unreachable the last route stays (the leader keeps serving within its session);
- * once the session is lost the leader may have changed without us knowing, so clients are refused until the
- * store is back.
+ * by. While the cluster has no leader (a failover), new clients are held. While the store is briefly unreachable
+ * the last route stays (the leader keeps serving within its session); once the session is lost the leader may have
+ * changed without us knowing, so clients are refused (57P03) until the store is back.
+ *
+ * <p>An optional read-only proxy is routed to the healthy standbys that follow the leader within a lag bound,
+ * and to the leader when there are none.
  */
 public final class ProxyRouter implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ProxyRouter.class);
@@ -32,6 +38,8 @@ public final class ProxyRouter implements Closeable {
     private final ClusterStore store;
     private final String memberId;
     private final ProxyServer server;
+    private final ProxyServer readOnly; // null when off
+    private final long readOnlyMaxLagBytes;
     private final OwnerLoop loop = new OwnerLoop("proxy-router", log, this::refresh);
     private final List<Closeable> watches = new ArrayList<>();
     private final ConnectionStateListener connectionListener = (client, state) -> onConnectionState(state);
@@ -40,9 +48,20 @@ public final class ProxyRouter implements Closeable {
     private boolean readFailing;
 
     public ProxyRouter(ClusterStore store, String memberId, ProxyServer server) {
+        this(store, memberId, server, null, 0);
+    }
+
+    /**
+     * @param readOnly            the read-only proxy, or null
+     * @param readOnlyMaxLagBytes standbys further behind the leader than this get no read-only clients
+     */
+    public ProxyRouter(ClusterStore store, String memberId, ProxyServer server, ProxyServer readOnly,
+                       long readOnlyMaxLagBytes) {
         this.store = store;
         this.memberId = memberId;
         this.server = server;
+        this.readOnly = readOnly;
+        this.readOnlyMaxLagBytes = readOnlyMaxLagBytes;
     }
 
     public void start() {
@@ -51,6 +70,9 @@ public final class ProxyRouter implements Closeable {
         store.curator().getConnectionStateListenable().addListener(connectionListener);
         watches.add(store.watch(store.paths().view(), loop::trigger));
         watches.add(store.watch(store.paths().members(), loop::trigger));
+        if (readOnly != null) {
+            watches.add(store.watch(store.paths().keepers(), loop::trigger));
+        }
         loop.trigger();
     }
 
@@ -58,7 +80,12 @@ public final class ProxyRouter implements Closeable {
         if (state == ConnectionState.LOST) {
             loop.execute(() -> {
                 log.warn("store session lost: the leader may have changed, refusing clients until the store is back");
-                server.route(Optional.empty());
+                Routing refuse = new Routing.Refuse("no leader available: this node lost its connection to the "
+                        + "cluster store (ZooKeeper)");
+                server.update(refuse);
+                if (readOnly != null) {
+                    readOnly.update(refuse);
+                }
             });
         } else if (state == ConnectionState.RECONNECTED) {
             loop.trigger();
@@ -67,10 +94,15 @@ public final class ProxyRouter implements Closeable {
 
     private void refresh() {
         ClusterView view;
-        Optional<Route> route;
+        Routing routing;
+        Routing readOnlyRouting = null;
         try {
             view = store.view().map(Versioned::value).orElse(ClusterView.initial());
-            route = view.routable() ? routeTo(view) : Optional.empty();
+            Optional<Route> leader = view.routable() ? routeTo(view) : Optional.empty();
+            routing = leader.<Routing>map(Routing::to).orElseGet(() -> new Routing.Hold(holdReason(view)));
+            if (readOnly != null) {
+                readOnlyRouting = readOnlyRouting(view, leader, routing);
+            }
             if (readFailing) {
                 log.info("store reachable again");
                 readFailing = false;
@@ -82,8 +114,43 @@ public final class ProxyRouter implements Closeable {
             }
             return;
         }
-        server.route(route);
+        server.update(routing);
+        if (readOnlyRouting != null) {
+            readOnly.update(readOnlyRouting);
+        }
         acknowledge(view.generation());
+    }
+
+    /** What a client held past the hold timeout is told. */
+    static String holdReason(ClusterView view) {
+        return switch (view.phase()) {
+            case INITIALIZING -> "no leader available: the cluster is starting";
+            case FAILOVER_FENCING, FAILOVER_PROMOTING, SWITCHOVER -> view.reason() != null
+                    && view.reason().startsWith("no leader: ")
+                    ? "no leader available: " + view.reason().substring("no leader: ".length())
+                    : "no leader available: failover in progress";
+            case NORMAL -> "no leader available: the leader is not reachable";
+        };
+    }
+
+    /** Healthy standbys following the leader within the lag bound; the leader when there are none. */
+    private Routing readOnlyRouting(ClusterView view, Optional<Route> leader, Routing primary) {
+        if (leader.isEmpty()) {
+            return primary;
+        }
+        Map<String, KeeperStatus> keepers = store.keepers();
+        KeeperStatus leaderStatus = keepers.get(view.leader());
+        long leaderLsn = leaderStatus == null ? 0 : leaderStatus.writtenLsn();
+        List<Route> standbys = new ArrayList<>();
+        for (KeeperStatus k : keepers.values()) {
+            boolean eligible = k.role() == Role.STANDBY && k.healthy() && view.leader().equals(k.following())
+                    && leaderLsn - k.replayedLsn() <= readOnlyMaxLagBytes;
+            if (eligible) {
+                store.member(k.memberId()).ifPresent(m -> standbys.add(
+                        new Route(view.generation(), m.id(), m.host(), m.pgPort())));
+            }
+        }
+        return standbys.isEmpty() ? primary : new Routing.To(standbys);
     }
 
     private Optional<Route> routeTo(ClusterView view) {

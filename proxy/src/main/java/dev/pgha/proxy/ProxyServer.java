@@ -2,8 +2,10 @@ package dev.pgha.proxy;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -13,40 +15,71 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
 import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client-facing TCP proxy: every accepted connection is relayed to the current {@link Route}. When the leader
- * changes (or there is none) every client connection to the old leader is closed, and new connections are refused
- * until a leader is published. The listener itself never depends on the store.
+ * The client-facing TCP proxy. Every accepted connection is relayed to a destination of the current
+ * {@link Routing}; while there is none (a failover) it is held, unread, and connected as soon as one is published,
+ * or refused with a postgres ErrorResponse (57P03) after {@link Settings#holdTimeout}. When the destination
+ * changes, connections to the old one are closed, with a FATAL 57P01 when the proxy can place it between two
+ * server messages. The listener never depends on the store.
  */
 public final class ProxyServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
-    private static final AttributeKey<Route> ROUTE = AttributeKey.valueOf("pgha.route");
+    private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("pgha.connection");
 
+    /**
+     * @param connectTimeout  for connecting to postgres
+     * @param threads         event loops; 0 = one per core
+     * @param holdTimeout     how long a new connection waits for a leader during a failover
+     * @param maxHeld         connections held at once; beyond, new ones are refused at once
+     * @param maxConnections  client connections at once; beyond, new ones get 53300
+     * @param keepOnReroute   false: a connection whose destination is no longer routed to is closed (the
+     *                        leader's port); true: it stays until its destination goes away (the read-only port,
+     *                        where a standby briefly lagging must not cut its readers off)
+     */
+    public record Settings(Duration connectTimeout, int threads, Duration holdTimeout, int maxHeld, int maxConnections,
+                           boolean keepOnReroute) {
+        public Settings readOnly() {
+            return new Settings(connectTimeout, threads, holdTimeout, maxHeld, maxConnections, true);
+        }
+    }
+
+    private final String name;
+    private final Settings settings;
     private final Transport transport;
     private final EventLoopGroup group;
-    private final Duration connectTimeout;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-    private final AtomicReference<Route> route = new AtomicReference<>();
+    private final Set<Channel> held = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<Routing> routing = new AtomicReference<>(new Routing.Hold(
+            "no leader available: the cluster is starting"));
+    private final AtomicInteger roundRobin = new AtomicInteger();
     private final List<Consumer<Optional<Route>>> routeListeners = new CopyOnWriteArrayList<>();
     private final Channel listener;
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
 
-    private ProxyServer(Transport transport, EventLoopGroup group, Duration connectTimeout, int port)
+    private ProxyServer(String name, Settings settings, Transport transport, EventLoopGroup group, int port)
             throws BindException {
+        this.name = name;
+        this.settings = settings;
         this.transport = transport;
         this.group = group;
-        this.connectTimeout = connectTimeout;
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -76,17 +109,17 @@ public final class ProxyServer implements Closeable {
     /**
      * Listens on {@code port} (all addresses; 0 = any free port).
      *
-     * @param threads event loop threads; 0 = one per core
+     * @param name what to call it in logs, e.g. "proxy" or "read-only proxy"
      * @throws BindException when the port is taken
      */
-    public static ProxyServer listen(int port, Duration connectTimeout, int threads) throws BindException {
+    public static ProxyServer listen(String name, int port, Settings settings) throws BindException {
         Transport transport = Transport.best();
-        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        EventLoopGroup group = transport.newGroup(n, "proxy");
+        int n = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup group = transport.newGroup(n, name.replace(' ', '-'));
         try {
-            ProxyServer server = new ProxyServer(transport, group, connectTimeout, port);
-            log.info("listening on port {} ({} transport, {} event loops); no leader yet, refusing clients",
-                    port, transport.name(), n);
+            ProxyServer server = new ProxyServer(name, settings, transport, group, port);
+            log.info("{} listening on port {} ({} transport, {} event loops); no leader yet, holding clients",
+                    name, server.port(), transport.name(), n);
             return server;
         } catch (BindException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -94,44 +127,95 @@ public final class ProxyServer implements Closeable {
         }
     }
 
-    /** Sets where new connections go; closes connections to a leader that is no longer the route. */
-    public void route(Optional<Route> next) {
-        Route previous = route.getAndSet(next.orElse(null));
-        if (next.isPresent() && next.get().sameLeader(previous)) {
+    /** Defaults for tests and tools: 5 s connect timeout, 2 loops, 10 s hold, 1000 held, 10000 connections. */
+    public static Settings defaults() {
+        return new Settings(Duration.ofSeconds(5), 2, Duration.ofSeconds(10), 1000, 10_000, false);
+    }
+
+    /**
+     * Sets what happens to new connections. Connections to a destination that is no longer routed to are closed;
+     * held connections are connected to the new destination, or refused when the new routing refuses.
+     */
+    public void update(Routing next) {
+        Routing previous = routing.getAndSet(next);
+        if (next.equals(previous)) {
             return;
         }
+        List<Route> now = next instanceof Routing.To to ? to.routes() : List.of();
         int closed = 0;
-        for (Channel ch : clients) {
-            Route r = ch.attr(ROUTE).get();
-            if (r != null && !r.sameLeader(next.orElse(null))) {
-                ch.close();
+        for (Channel ch : settings.keepOnReroute() ? List.<Channel>of() : clients) {
+            Connection c = ch.attr(CONNECTION).get();
+            if (c != null && c.route != null && now.stream().noneMatch(c.route::sameLeader)) {
+                ch.eventLoop().execute(() -> c.closeForRouteChange(ch));
                 closed++;
             }
         }
-        if (next.isPresent()) {
-            log.info("routing clients to {}{}", next.get(), closed > 0 ? "; closed " + closed + " connections to the old leader" : "");
-        } else if (previous != null) {
-            log.warn("no leader: refusing new clients{}", closed > 0 ? "; closed " + closed + " connections" : "");
+        if (!(next instanceof Routing.Hold)) {
+            for (Channel ch : held) {
+                ch.eventLoop().execute(() -> {
+                    Connection c = ch.attr(CONNECTION).get();
+                    if (c != null && held.remove(ch)) {
+                        c.dispatch(ch);
+                    }
+                });
+            }
         }
-        routeListeners.forEach(l -> l.accept(next));
+        String closedNote = closed > 0 ? "; closing " + closed + " connections to the old destination" : "";
+        if (next instanceof Routing.To to) {
+            List<Route> was = previous instanceof Routing.To p ? p.routes() : List.of();
+            if (!sameDestinations(was, to.routes()) || closed > 0) {
+                log.info("{}: routing clients to {}{}", name, describe(to.routes()), closedNote);
+            }
+        } else if (next instanceof Routing.Hold hold) {
+            log.warn("{}: holding new clients up to {} s ({}){}", name, settings.holdTimeout().toSeconds(),
+                    hold.reason(), closedNote);
+        } else if (next instanceof Routing.Refuse refuse) {
+            log.warn("{}: refusing new clients ({}){}", name, refuse.reason(), closedNote);
+        }
+        Optional<Route> first = currentRoute();
+        Optional<Route> before = previous instanceof Routing.To p ? Optional.of(p.routes().get(0)) : Optional.empty();
+        if (!first.equals(before)) {
+            routeListeners.forEach(l -> l.accept(first));
+        }
     }
 
+    private static boolean sameDestinations(List<Route> a, List<Route> b) {
+        return a.size() == b.size() && a.stream().allMatch(r -> b.stream().anyMatch(r::sameLeader));
+    }
+
+    private static String describe(List<Route> routes) {
+        return routes.size() == 1 ? routes.get(0).toString() : routes.toString();
+    }
+
+    /** The (first) destination, while there is one. */
     public Optional<Route> currentRoute() {
-        return Optional.ofNullable(route.get());
+        return routing.get() instanceof Routing.To to ? Optional.of(to.routes().get(0)) : Optional.empty();
     }
 
-    /** Called (on the routing thread) after every change of leader. */
+    /** Called (on the routing thread) after every change of the first destination. */
     public void onRouteChange(Consumer<Optional<Route>> listener) {
         routeListeners.add(listener);
     }
 
-    /** The port it listens on (useful after {@code listen(0, ...)}). */
+    /** The port it listens on (useful after {@code listen(name, 0, ...)}). */
     public int port() {
         return ((java.net.InetSocketAddress) listener.localAddress()).getPort();
     }
 
     public int clientConnections() {
         return clients.size();
+    }
+
+    public int heldConnections() {
+        return held.size();
+    }
+
+    public long acceptedTotal() {
+        return accepted.get();
+    }
+
+    public long refusedTotal() {
+        return refused.get();
     }
 
     /** Stops accepting; existing connections continue until {@link #close()}. */
@@ -145,11 +229,142 @@ public final class ProxyServer implements Closeable {
         int open = clients.size();
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        log.info("stopped; closed {} client connections", open);
+        log.info("{} stopped; closed {} client connections", name, open);
     }
 
-    /** Client side of a pair: connects to the route's backend when the client connects. */
+    /** One client connection's state, owned by its event loop. */
+    private final class Connection {
+        final MessageFraming framing = new MessageFraming();
+        Route route;
+        Relay toClient; // the backend channel's handler
+        Channel backend;
+        ScheduledFuture<?> holdTimer;
+        String unreachable; // why the last connect attempt failed, while held because of it
+
+        /** Acts on the current routing: connect, hold, or refuse. */
+        void dispatch(Channel client) {
+            unreachable = null;
+            Routing r = routing.get();
+            if (r instanceof Routing.To to) {
+                connect(client, to.routes().get(Math.floorMod(roundRobin.getAndIncrement(), to.routes().size())));
+            } else if (r instanceof Routing.Refuse refuse) {
+                refuse(client, PgWire.CANNOT_CONNECT_NOW, refuse.reason());
+            } else if (held.size() >= settings.maxHeld()) {
+                refuse(client, PgWire.CANNOT_CONNECT_NOW, ((Routing.Hold) r).reason() + " (and "
+                        + settings.maxHeld() + " connections are already waiting)");
+            } else {
+                hold(client);
+            }
+        }
+
+        private void hold(Channel client) {
+            held.add(client);
+            if (holdTimer == null) {
+                holdTimer = client.eventLoop().schedule(() -> {
+                    if (held.remove(client)) {
+                        Routing r = routing.get();
+                        String reason = r instanceof Routing.Hold h ? h.reason()
+                                : r instanceof Routing.Refuse f ? f.reason()
+                                : unreachable != null ? unreachable : "no leader available";
+                        refuse(client, PgWire.CANNOT_CONNECT_NOW, reason);
+                    }
+                }, settings.holdTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+            // The routing may have changed between reading it and joining the held set: look again.
+            if (!(routing.get() instanceof Routing.Hold) && unreachable == null && held.remove(client)) {
+                dispatch(client);
+            }
+        }
+
+        /**
+         * The destination did not accept the connection: most likely the leader just died and the cluster has not
+         * noticed yet. The client waits, unread, for the next routing (bounded by the hold timeout).
+         */
+        private void holdAfterFailedConnect(Channel client, Route r, Throwable cause) {
+            route = null;
+            toClient = null;
+            backend = null;
+            client.pipeline().get(Frontend.class).peer = null;
+            unreachable = "no leader available: cannot reach " + r.leader() + " at " + r.host() + ":" + r.port()
+                    + " (" + (cause == null ? "closed" : cause.getMessage()) + ")";
+            hold(client);
+        }
+
+        void refuse(Channel client, String sqlState, String message) {
+            cancelHold();
+            refused.incrementAndGet();
+            client.pipeline().replace(Frontend.class, "refusal", new StartupRefusal(sqlState, message, () -> { }));
+        }
+
+        private void cancelHold() {
+            if (holdTimer != null) {
+                holdTimer.cancel(false);
+            }
+        }
+
+        private void connect(Channel client, Route r) {
+            cancelHold();
+            route = r;
+            toClient = new Relay(client) {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    if (msg instanceof ByteBuf buf) {
+                        framing.fromServer(buf);
+                    }
+                    super.channelRead(ctx, msg);
+                }
+            };
+            Bootstrap b = new Bootstrap()
+                    .group(client.eventLoop())
+                    .channel(transport.socketChannel())
+                    .option(ChannelOption.AUTO_READ, false)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                    .handler(toClient);
+            transport.keepalive(b, false);
+            ChannelFuture connect = b.connect(r.host(), r.port());
+            backend = connect.channel();
+            client.pipeline().get(Frontend.class).peer = backend;
+            Channel attempt = backend;
+            Relay attemptRelay = toClient;
+            connect.addListener(f -> {
+                if (f.isSuccess() && client.isActive()) {
+                    client.config().setAutoRead(true);
+                    attempt.config().setAutoRead(true);
+                } else {
+                    attemptRelay.peer = null; // closing the failed attempt must not close the client with it
+                    attempt.close();
+                    if (!f.isSuccess() && client.isActive()) {
+                        log.debug("cannot reach {}: {}", r, f.cause().toString());
+                        holdAfterFailedConnect(client, r, f.cause());
+                    } else {
+                        client.close();
+                    }
+                }
+            });
+        }
+
+        /** Ends a connection whose destination is no longer routed to: 57P01 between messages, else a plain close. */
+        void closeForRouteChange(Channel client) {
+            if (toClient != null) {
+                toClient.peer = null; // nothing more from the old leader reaches the client
+            }
+            if (backend != null) {
+                backend.close();
+            }
+            if (client.isActive() && framing.atServerMessageBoundary()) {
+                client.writeAndFlush(PgWire.fatal(client.alloc(), PgWire.ADMIN_SHUTDOWN,
+                        "terminating connection: the leader changed")).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                client.close();
+            }
+        }
+    }
+
+    /** Client side of a pair: admission, then routing; afterwards relays client bytes to postgres. */
     private final class Frontend extends Relay {
+        private Connection connection;
+
         Frontend() {
             super(null);
         }
@@ -157,35 +372,33 @@ public final class ProxyServer implements Closeable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             Channel client = ctx.channel();
-            clients.add(client); // before reading the route: a route change after this point will see it
-            Route r = route.get();
-            if (r == null) {
-                client.close();
+            accepted.incrementAndGet();
+            connection = new Connection();
+            client.attr(CONNECTION).set(connection);
+            clients.add(client); // before reading the routing: a change after this point will see it
+            if (clients.size() > settings.maxConnections()) {
+                connection.refuse(client, PgWire.TOO_MANY_CONNECTIONS, "too many connections to the pgha proxy "
+                        + "(proxy.maxConnections = " + settings.maxConnections() + ")");
                 return;
             }
-            client.attr(ROUTE).set(r);
-            Bootstrap b = new Bootstrap()
-                    .group(client.eventLoop())
-                    .channel(transport.socketChannel())
-                    .option(ChannelOption.AUTO_READ, false)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                    .handler(new Relay(client));
-            transport.keepalive(b, false);
-            ChannelFuture connect = b.connect(r.host(), r.port());
-            peer = connect.channel();
-            connect.addListener(f -> {
-                if (f.isSuccess() && client.isActive()) {
-                    client.config().setAutoRead(true);
-                    connect.channel().config().setAutoRead(true);
-                } else {
-                    if (!f.isSuccess()) {
-                        log.debug("cannot reach the leader {}: {}", r, f.cause().toString());
-                    }
-                    connect.channel().close();
-                    client.close();
-                }
-            });
+            connection.dispatch(client);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf buf) {
+                connection.framing.fromClient(buf);
+            }
+            super.channelRead(ctx, msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            held.remove(ctx.channel());
+            if (connection != null) {
+                connection.cancelHold();
+            }
+            super.channelInactive(ctx);
         }
     }
 }

@@ -39,7 +39,8 @@ class ProxyRouterIT {
         b = new EchoServer("B");
         writer.register(new MemberInfo("a", null, "127.0.0.1", a.port(), 0, 0, Instant.now()));
         writer.register(new MemberInfo("b", null, "127.0.0.1", b.port(), 0, 0, Instant.now()));
-        proxy = ProxyServer.listen(0, Duration.ofSeconds(2), 1);
+        proxy = ProxyServer.listen("proxy", 0, new ProxyServer.Settings(Duration.ofSeconds(2), 1,
+                Duration.ofMillis(300), 100, 1000, false));
         router = new ProxyRouter(store, "p1", proxy);
         router.start();
     }
@@ -61,29 +62,38 @@ class ProxyRouterIT {
                 null, Instant.now()), version)).isTrue();
     }
 
-    /** The greeting of the backend a new connection reaches, or "closed". */
+    /** The greeting of the backend a new connection reaches, or the SQLSTATE the proxy refused it with. */
     private String reach() {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", proxy.port()), 2000);
             s.setSoTimeout(3000);
+            Wire.startup(s.getOutputStream());
             InputStream in = s.getInputStream();
+            int first = in.read();
+            if (first == 'E') {
+                byte[] rest = new byte[4];
+                new java.io.DataInputStream(in).readFully(rest);
+                int length = java.nio.ByteBuffer.wrap(rest).getInt();
+                byte[] body = new byte[length - 4];
+                new java.io.DataInputStream(in).readFully(body);
+                return "refused " + new Wire.Message('E', body).sqlState();
+            }
             StringBuilder line = new StringBuilder();
-            int c;
-            while ((c = in.read()) >= 0 && c != '\n') {
+            for (int c = first; c >= 0 && c != '\n'; c = in.read()) {
                 line.append((char) c);
             }
-            return c < 0 && line.length() == 0 ? "closed" : line.toString();
+            return line.length() == 0 ? "closed" : line.toString();
         } catch (java.io.IOException e) {
-            return "refused: " + e.getMessage();
+            return "failed: " + e.getMessage();
         }
     }
 
     @Test
     void routesByTheViewAndAcknowledgesTheGeneration() {
-        assertThat(reach()).isEqualTo("closed");
+        assertThat(reach()).as("held, then refused").isEqualTo("refused 57P03");
         publish(1, "a", Phase.INITIALIZING);
         await().atMost(WAIT).until(() -> writer.proxies().containsKey("p1") && writer.proxies().get("p1").generation() == 1);
-        assertThat(reach()).as("not routable before NORMAL").isEqualTo("closed");
+        assertThat(reach()).as("not routable before NORMAL").isEqualTo("refused 57P03");
         publish(2, "a", Phase.NORMAL);
         await().atMost(WAIT).until(() -> reach().equals("A"));
         publish(3, "b", Phase.NORMAL);
@@ -92,16 +102,20 @@ class ProxyRouterIT {
     }
 
     @Test
-    void keepsListeningThroughAStoreOutageAndRefusesOnceTheSessionIsLost() throws Exception {
+    void keepsListeningThroughAThirtySecondStoreOutageAndRefusesCleanlyOnceTheSessionIsLost() throws Exception {
         publish(2, "a", Phase.NORMAL);
         await().atMost(WAIT).until(() -> reach().equals("A"));
 
         zk.stop();
         // Within the session the last known leader is still served.
         assertThat(reach()).isEqualTo("A");
-        // Once the session is lost the leader may have changed: refuse, but keep the port open.
+        // Once the session is lost the leader may have changed: refuse with 57P03, but keep the port open.
         await().atMost(WAIT).until(() -> proxy.currentRoute().isEmpty());
-        assertThat(reach()).isEqualTo("closed");
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(reach()).isEqualTo("refused 57P03");
+            Thread.sleep(2000);
+        }
 
         zk.restart();
         await().atMost(WAIT).until(() -> reach().equals("A"));

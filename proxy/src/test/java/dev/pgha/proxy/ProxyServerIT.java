@@ -1,6 +1,7 @@
 package dev.pgha.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.DataInputStream;
@@ -16,22 +17,28 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The proxy relaying real TCP connections to real TCP peers. */
 class ProxyServerIT {
+    /** A short hold, so that refusals show quickly. */
+    private static final ProxyServer.Settings SETTINGS = new ProxyServer.Settings(Duration.ofSeconds(2), 2,
+            Duration.ofMillis(500), 1000, 10_000, false);
+
     private ProxyServer proxy;
     private EchoServer a;
     private EchoServer b;
 
     @BeforeEach
     void start() throws Exception {
-        proxy = ProxyServer.listen(0, Duration.ofSeconds(2), 2);
+        proxy = ProxyServer.listen("proxy", 0, SETTINGS);
         a = new EchoServer("A");
         b = new EchoServer("B");
     }
@@ -90,15 +97,128 @@ class ProxyServerIT {
     }
 
     @Test
-    void refusesWhileThereIsNoLeader() throws Exception {
+    void aClientHeldPastTheTimeoutGetsAPostgresError57P03() throws Exception {
+        proxy.update(new Routing.Hold("no leader available: failover in progress"));
         try (Socket s = client()) {
+            Wire.startup(s.getOutputStream());
+            Wire.Message m = Wire.read(s.getInputStream());
+            assertThat(m.type()).isEqualTo('E');
+            assertThat(m.sqlState()).isEqualTo("57P03");
+            assertThat(m.field('S')).isEqualTo("FATAL");
+            assertThat(m.field('M')).isEqualTo("no leader available: failover in progress");
             assertThat(closedByPeer(s)).isTrue();
+        }
+        // ... and so does the JDBC driver, with the SQLSTATE pools retry on.
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> jdbc()).isInstanceOfSatisfying(SQLException.class, e -> {
+            assertThat(e.getSQLState()).isEqualTo("57P03");
+            assertThat(e.getMessage()).contains("no leader available: failover in progress");
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(450));
+    }
+
+    @Test
+    void anSslRequestIsAnsweredNoBeforeTheRefusal() throws Exception {
+        proxy.update(new Routing.Refuse("no leader available: this node lost its connection to the cluster store"));
+        try (Socket s = client()) {
+            Wire.sslRequest(s.getOutputStream());
+            assertThat(s.getInputStream().read()).isEqualTo('N');
+            Wire.startup(s.getOutputStream());
+            Wire.Message m = Wire.read(s.getInputStream());
+            assertThat(m.sqlState()).isEqualTo("57P03");
+            assertThat(m.field('M')).contains("lost its connection to the cluster store");
         }
     }
 
     @Test
+    void aHeldClientIsConnectedAsSoonAsALeaderIsPublished() throws Exception {
+        proxy.update(new Routing.Hold("failover"));
+        try (Socket s = client()) {
+            await().atMost(Duration.ofSeconds(2)).until(() -> proxy.heldConnections() == 1);
+            proxy.update(Routing.to(to(b, "b", 2)));
+            assertThat(greeting(s)).isEqualTo("B");
+        }
+        assertThat(proxy.heldConnections()).isZero();
+    }
+
+    @Test
+    void beyondMaxHeldAndMaxConnectionsClientsAreRefusedAtOnceWithTheRightCode() throws Exception {
+        proxy.close();
+        proxy = ProxyServer.listen("proxy", 0, new ProxyServer.Settings(Duration.ofSeconds(2), 2,
+                Duration.ofSeconds(30), 1, 2, false));
+        try (Socket first = client()) {
+            await().atMost(Duration.ofSeconds(2)).until(() -> proxy.heldConnections() == 1);
+            assertThatThrownBy(() -> jdbc()).isInstanceOfSatisfying(SQLException.class, e -> {
+                assertThat(e.getSQLState()).isEqualTo("57P03");
+                assertThat(e.getMessage()).contains("1 connections are already waiting");
+            });
+            proxy.update(Routing.to(to(a, "a", 1)));
+            assertThat(greeting(first)).isEqualTo("A");
+            try (Socket second = client()) {
+                assertThat(greeting(second)).isEqualTo("A");
+                assertThatThrownBy(() -> jdbc()).isInstanceOfSatisfying(SQLException.class, e -> {
+                    assertThat(e.getSQLState()).isEqualTo("53300");
+                    assertThat(e.getMessage()).contains("proxy.maxConnections = 2");
+                });
+            }
+        }
+    }
+
+    @Test
+    void garbageAtARefusingProxyClosesThatConnectionOnly() throws Exception {
+        proxy.update(new Routing.Refuse("no leader"));
+        try (Socket garbage = client(); Socket good = client()) {
+            garbage.getOutputStream().write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3, 4});
+            assertThat(closedByPeer(garbage)).isTrue();
+            Wire.startup(good.getOutputStream());
+            assertThat(Wire.read(good.getInputStream()).sqlState()).isEqualTo("57P03");
+        }
+        proxy.update(Routing.to(to(a, "a", 1)));
+        try (Socket s = client()) {
+            assertThat(greeting(s)).isEqualTo("A");
+        }
+    }
+
+    @Test
+    void aLeaderChangeEndsSessionsWith57P01BetweenMessagesAndAPlainCloseInsideOne() throws Exception {
+        // A backend that answers every read with one complete message, then with half a message.
+        try (ScriptedBackend backend = new ScriptedBackend(new byte[] {'Z', 0, 0, 0, 5, 'I'},
+                new byte[] {'D', 0, 0, 0, 100, 1, 2, 3})) {
+            proxy.update(Routing.to(new Route(1, "x", "127.0.0.1", backend.port())));
+            Socket between = client();
+            Wire.startup(between.getOutputStream());
+            assertThat(Wire.read(between.getInputStream()).type()).isEqualTo('Z');
+            Socket inside = client();
+            Wire.startup(inside.getOutputStream());
+            assertThat(Wire.read(inside.getInputStream()).type()).isEqualTo('Z');
+            inside.getOutputStream().write(new byte[] {'Q', 0, 0, 0, 5, 0}); // the backend answers half a message
+            byte[] half = new byte[8];
+            new DataInputStream(inside.getInputStream()).readFully(half);
+
+            proxy.update(Routing.to(to(b, "b", 2)));
+            Wire.Message m = Wire.read(between.getInputStream());
+            assertThat(m.type()).isEqualTo('E');
+            assertThat(m.sqlState()).isEqualTo("57P01");
+            assertThat(m.field('M')).isEqualTo("terminating connection: the leader changed");
+            assertThat(closedByPeer(between)).isTrue();
+            assertThat(inside.getInputStream().read()).as("a plain close, nothing after the half message").isEqualTo(-1);
+            between.close();
+            inside.close();
+        }
+    }
+
+    private Connection jdbc() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "tester");
+        p.setProperty("password", "x");
+        p.setProperty("connectTimeout", "10");
+        p.setProperty("socketTimeout", "10");
+        return new org.postgresql.Driver().connect("jdbc:postgresql://127.0.0.1:" + proxyPort() + "/postgres", p);
+    }
+
+    @Test
     void relaysBothWaysAndKeepsEveryByteUnderBackpressure() throws Exception {
-        proxy.route(Optional.of(to(a, "a", 1)));
+        proxy.update(Routing.to(to(a, "a", 1)));
         try (Socket s = client()) {
             assertThat(greeting(s)).isEqualTo("A");
             byte[] payload = new byte[32 << 20]; // far more than any socket or proxy buffer
@@ -130,7 +250,7 @@ class ProxyServerIT {
 
     @Test
     void leaderChangeClosesOldConnectionsAndSendsNewOnesToTheNewLeader() throws Exception {
-        proxy.route(Optional.of(to(a, "a", 1)));
+        proxy.update(Routing.to(to(a, "a", 1)));
         List<Socket> old = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             Socket s = client();
@@ -138,12 +258,12 @@ class ProxyServerIT {
             old.add(s);
         }
         // A new generation with the same leader keeps connections.
-        proxy.route(Optional.of(to(a, "a", 2)));
+        proxy.update(Routing.to(to(a, "a", 2)));
         Socket kept = old.get(0);
         kept.getOutputStream().write("still here\n".getBytes(StandardCharsets.US_ASCII));
         assertThat(greeting(kept)).isEqualTo("still here");
 
-        proxy.route(Optional.of(to(b, "b", 3)));
+        proxy.update(Routing.to(to(b, "b", 3)));
         for (Socket s : old) {
             assertThat(closedByPeer(s)).isTrue();
             s.close();
@@ -156,16 +276,17 @@ class ProxyServerIT {
 
     @Test
     void noLeaderClosesEverythingUntilOneIsPublished() throws Exception {
-        proxy.route(Optional.of(to(a, "a", 1)));
+        proxy.update(Routing.to(to(a, "a", 1)));
         Socket s = client();
         assertThat(greeting(s)).isEqualTo("A");
-        proxy.route(Optional.empty());
+        proxy.update(new Routing.Hold("failover"));
         assertThat(closedByPeer(s)).isTrue();
         s.close();
         try (Socket refused = client()) {
-            assertThat(closedByPeer(refused)).isTrue();
+            Wire.startup(refused.getOutputStream());
+            assertThat(Wire.read(refused.getInputStream()).sqlState()).isEqualTo("57P03");
         }
-        proxy.route(Optional.of(to(b, "b", 2)));
+        proxy.update(Routing.to(to(b, "b", 2)));
         try (Socket again = client()) {
             assertThat(greeting(again)).isEqualTo("B");
         }
@@ -173,16 +294,27 @@ class ProxyServerIT {
 
     @Test
     void unreachableLeaderClosesOnlyTheNewConnection() throws Exception {
-        proxy.route(Optional.of(to(a, "a", 1)));
+        proxy.update(Routing.to(to(a, "a", 1)));
         Socket healthy = client();
         assertThat(greeting(healthy)).isEqualTo("A");
         int dead = freePort();
-        proxy.route(Optional.of(new Route(2, "a", "127.0.0.1", dead))); // same member, new address: not reachable
+        proxy.update(Routing.to(new Route(2, "a", "127.0.0.1", dead))); // same member, new address: not reachable
         assertThat(closedByPeer(healthy)).isTrue(); // a different address is a different leader
         try (Socket s = client()) {
-            assertThat(closedByPeer(s)).isTrue();
+            // held while the leader is unreachable; past the hold timeout it is told why
+            Wire.startup(s.getOutputStream());
+            Wire.Message m = Wire.read(s.getInputStream());
+            assertThat(m.sqlState()).isEqualTo("57P03");
+            assertThat(m.field('M')).startsWith("no leader available: cannot reach a at 127.0.0.1:" + dead);
         }
-        proxy.route(Optional.of(to(a, "a", 3)));
+        try (Socket s = client()) {
+            // held (its startup packet unread), then connected as soon as a reachable leader is published
+            Wire.startup(s.getOutputStream());
+            await().atMost(Duration.ofSeconds(2)).until(() -> proxy.heldConnections() == 1);
+            proxy.update(Routing.to(to(b, "b", 3)));
+            assertThat(greeting(s)).isEqualTo("B");
+        }
+        proxy.update(Routing.to(to(a, "a", 4)));
         try (Socket s = client()) {
             assertThat(greeting(s)).isEqualTo("A");
         }

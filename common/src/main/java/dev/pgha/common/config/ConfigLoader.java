@@ -147,10 +147,16 @@ public final class ConfigLoader {
                 s.integer("postgres.maxConnections", 10, 10_000, "a number of connections between 10 and 10000"),
                 s.duration("postgres.stopTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 s.duration("postgres.startTimeout", Duration.ofSeconds(10), Duration.ofHours(24)));
+        int readOnlyPort = s.integer("proxy.readOnlyPort", 0, 65535, "a TCP port number 1-65535, or 0 for none");
         var proxy = new PghaConfig.Proxy(
                 s.port("proxy.port"),
                 s.duration("proxy.connectTimeout", Duration.ofMillis(100), Duration.ofMinutes(1)),
-                s.integer("proxy.threads", 0, 256, "a thread count between 0 (one per core) and 256"));
+                s.integer("proxy.threads", 0, 256, "a thread count between 0 (one per core) and 256"),
+                s.duration("proxy.holdTimeout", Duration.ZERO, Duration.ofMinutes(10)),
+                s.integer("proxy.maxHeld", 0, 1_000_000, "a number of connections between 0 and 1000000"),
+                s.integer("proxy.maxConnections", 1, 1_000_000, "a number of connections between 1 and 1000000"),
+                readOnlyPort,
+                s.size("proxy.readOnlyMaxLag", 0).orElse(16L << 20));
         int httpPort = s.port("http.port");
         int metricsPort = s.port("metrics.port");
         var store = new PghaConfig.Store(
@@ -178,6 +184,9 @@ public final class ConfigLoader {
         }
         Map<Integer, String> ports = new HashMap<>();
         distinctPort(s, ports, "proxy.port");
+        if (readOnlyPort != 0) {
+            distinctPort(s, ports, "proxy.readOnlyPort");
+        }
         distinctPort(s, ports, "postgres.port");
         distinctPort(s, ports, "http.port");
         distinctPort(s, ports, "metrics.port");

@@ -28,6 +28,7 @@ public final class EnvOverrides {
         m.put("PGHA_PG_BIN_DIR", "postgres.binDir");
         m.put("PGHA_PG_MEMORY", "postgres.memory");
         m.put("PG_PROXY_PORT", "proxy.port");
+        m.put("PGHA_READONLY_PORT", "proxy.readOnlyPort");
         m.put("PGHA_HTTP_PORT", "http.port");
         m.put("PGHA_METRICS_PORT", "metrics.port");
         m.put("PGHA_ZK_CONNECT", "store.connect");

@@ -39,8 +39,13 @@ public record PghaConfig(
             Duration startTimeout) {
     }
 
-    /** Settings of the client-facing proxy. */
-    public record Proxy(int port, Duration connectTimeout, int threads) {
+    /**
+     * Settings of the client-facing proxy.
+     *
+     * @param readOnlyPort 0 = no read-only proxy
+     */
+    public record Proxy(int port, Duration connectTimeout, int threads, Duration holdTimeout, int maxHeld,
+                        int maxConnections, int readOnlyPort, long readOnlyMaxLagBytes) {
     }
 
     /**

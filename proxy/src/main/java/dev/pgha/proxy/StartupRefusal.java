@@ -1,0 +1,112 @@
+package dev.pgha.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Refuses a client the way postgres would: reads its opening packets (answering an SSLRequest or GSSENCRequest with
+ * 'N', "not supported here, go on in plain text"), then replies to the startup message with a FATAL ErrorResponse
+ * and closes. Anything that is not the protocol, or that takes too long, just closes this one connection.
+ */
+final class StartupRefusal extends ChannelInboundHandlerAdapter {
+    private static final long READ_TIMEOUT_SECONDS = 10;
+
+    private final String sqlState;
+    private final String message;
+    private final Runnable onRefused;
+    private ByteBuf pending;
+    private ScheduledFuture<?> timeout;
+    private boolean done;
+
+    StartupRefusal(String sqlState, String message, Runnable onRefused) {
+        this.sqlState = sqlState;
+        this.message = message;
+        this.onRefused = onRefused;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        pending = ctx.alloc().buffer(64);
+        timeout = ctx.executor().schedule(() -> finish(ctx, false), READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (!done && msg instanceof ByteBuf in) {
+                pending.writeBytes(in);
+                parse(ctx);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void parse(ChannelHandlerContext ctx) {
+        while (!done && pending.readableBytes() >= 8) {
+            int length = pending.getInt(pending.readerIndex());
+            if (length < 8 || length > PgWire.MAX_STARTUP_PACKET) {
+                finish(ctx, false); // not the postgres protocol
+                return;
+            }
+            if (pending.readableBytes() < length) {
+                return;
+            }
+            int code = pending.getInt(pending.readerIndex() + 4);
+            pending.skipBytes(length);
+            if (code == PgWire.SSL_REQUEST || code == PgWire.GSSENC_REQUEST) {
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            } else if (code == PgWire.CANCEL_REQUEST) {
+                finish(ctx, false); // nothing to cancel here
+            } else {
+                finish(ctx, true); // a startup message (any protocol version gets the v3 error, as postgres does)
+            }
+        }
+    }
+
+    private void finish(ChannelHandlerContext ctx, boolean answer) {
+        if (done) {
+            return;
+        }
+        done = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        onRefused.run();
+        if (answer) {
+            ctx.writeAndFlush(PgWire.fatal(ctx.alloc(), sqlState, message)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        done = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        done = true;
+        ctx.close();
+    }
+}

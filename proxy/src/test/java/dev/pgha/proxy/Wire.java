@@ -1,0 +1,72 @@
+package dev.pgha.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** A test client's side of the postgres wire protocol: opening packets out, typed messages in. */
+final class Wire {
+    private Wire() {
+    }
+
+    static void sslRequest(OutputStream out) throws IOException {
+        DataOutputStream d = new DataOutputStream(out);
+        d.writeInt(8);
+        d.writeInt(80877103);
+        d.flush();
+    }
+
+    static void startup(OutputStream out) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (String s : new String[] {"user", "tester", "database", "postgres"}) {
+            body.write(s.getBytes(StandardCharsets.UTF_8));
+            body.write(0);
+        }
+        body.write(0);
+        DataOutputStream d = new DataOutputStream(out);
+        d.writeInt(8 + body.size());
+        d.writeInt(196608);
+        d.write(body.toByteArray());
+        d.flush();
+    }
+
+    /** One typed message: its type byte and body. */
+    record Message(char type, byte[] body) {
+        /** The 'C' (SQLSTATE) field of an ErrorResponse. */
+        String sqlState() {
+            return field('C');
+        }
+
+        String field(char code) {
+            int i = 0;
+            while (i < body.length && body[i] != 0) {
+                int start = i + 1;
+                int end = start;
+                while (body[end] != 0) {
+                    end++;
+                }
+                if (body[i] == code) {
+                    return new String(body, start, end - start, StandardCharsets.UTF_8);
+                }
+                i = end + 1;
+            }
+            return null;
+        }
+    }
+
+    static Message read(InputStream in) throws IOException {
+        DataInputStream d = new DataInputStream(in);
+        int type = d.read();
+        if (type < 0) {
+            return null;
+        }
+        int length = d.readInt();
+        byte[] body = new byte[length - 4];
+        d.readFully(body);
+        return new Message((char) type, body);
+    }
+}

@@ -133,7 +133,8 @@ class StartupErrorsIT {
         Files.createDirectories(node.dataDir);
         Files.writeString(node.dataDir.resolve("pgha.conf"), "proxy {\n  prot = 6432\n}\n");
         assertThat(failingRun()).containsExactly("pgha: unknown setting proxy.prot in "
-                + node.dataDir.resolve("pgha.conf") + " line 2; known settings under proxy: connectTimeout, port, threads");
+                + node.dataDir.resolve("pgha.conf") + " line 2; known settings under proxy: connectTimeout, holdTimeout, "
+                + "maxConnections, maxHeld, port, readOnlyMaxLag, readOnlyPort, threads");
         try (var entries = Files.list(node.dataDir)) {
             assertThat(entries.map(p -> p.getFileName().toString())).containsExactly("pgha.conf");
         }

@@ -19,7 +19,11 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
 import java.net.BindException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -143,13 +147,15 @@ public final class ProxyServer implements Closeable {
         }
         List<Route> now = next instanceof Routing.To to ? to.routes() : List.of();
         int closed = 0;
+        List<Future<?>> closing = new ArrayList<>();
         for (Channel ch : settings.keepOnReroute() ? List.<Channel>of() : clients) {
             Connection c = ch.attr(CONNECTION).get();
             if (c != null && c.route != null && now.stream().noneMatch(c.route::sameLeader)) {
-                ch.eventLoop().execute(() -> c.closeForRouteChange(ch));
+                closing.add(ch.eventLoop().submit(() -> c.closeForRouteChange(ch)));
                 closed++;
             }
         }
+        awaitQuietly(closing); // the router acknowledges the generation after this: the old leader's clients are gone
         if (!(next instanceof Routing.Hold)) {
             for (Channel ch : held) {
                 ch.eventLoop().execute(() -> {
@@ -176,6 +182,21 @@ public final class ProxyServer implements Closeable {
         Optional<Route> before = previous instanceof Routing.To p ? Optional.of(p.routes().get(0)) : Optional.empty();
         if (!first.equals(before)) {
             routeListeners.forEach(l -> l.accept(first));
+        }
+    }
+
+    /** Waits (bounded) for work on the event loops; never called from one of them. */
+    private static void awaitQuietly(List<Future<?>> work) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (Future<?> f : work) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                log.debug("closing a client connection: {}", e.toString());
+            }
         }
     }
 

@@ -152,7 +152,7 @@ class ConfigLoaderTest {
         Path file = customFile("proxy.prot = 6432\n");
         assertThatThrownBy(() -> loadWith(file))
                 .hasMessage("unknown setting proxy.prot in " + file + " line 1; known settings under proxy: "
-                        + "connectTimeout, port, threads");
+                        + "connectTimeout, holdTimeout, maxConnections, maxHeld, port, readOnlyMaxLag, readOnlyPort, threads");
     }
 
     @Test

@@ -24,9 +24,6 @@ public final class KeeperPlanner {
      */
     public record Local(boolean initialized, boolean running, Role role, boolean standbySignal, String upstream,
                         boolean stuck) {
-        public static Local primaryOrNothing(boolean initialized, boolean running, Role role) {
-            return new Local(initialized, running, role, false, null, false);
-        }
     }
 
     public static KeeperAction decide(String me, ClusterView view, Local local) {

@@ -82,7 +82,7 @@ class KeeperPlannerTest {
     @Test
     void refusalExplainsTheFix() {
         KeeperAction action = KeeperPlanner.decide("me", view(7, "me", Phase.NORMAL),
-                KeeperPlanner.Local.primaryOrNothing(false, false, Role.NONE));
+                new KeeperPlanner.Local(false, false, Role.NONE, false, null, false));
         assertThat(action.reason()).contains("generation 7").contains("data directory is empty")
                 .contains("Restore the data directory");
     }

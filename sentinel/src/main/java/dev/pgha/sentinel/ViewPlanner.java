@@ -98,6 +98,11 @@ public final class ViewPlanner {
         if (leader == null) {
             return startFailover(view, "leader " + leaderId + " was lost (its store session ended)", now);
         }
+        if (leader.updatedAt() != null && now.isAfter(leader.updatedAt().plus(spec.failTimeout()))) {
+            // Its session lives but its keeper stopped reporting: stuck on a hung postgres, say.
+            return startFailover(view, "leader " + leaderId + " has not reported its status for more than "
+                    + Durations.format(spec.failTimeout()) + " (cluster.failTimeout)", now);
+        }
         if (!leader.healthy() && leader.unhealthySince() != null
                 && !now.isBefore(leader.unhealthySince().plus(spec.failTimeout()))) {
             return startFailover(view, "leader " + leaderId + " has been unhealthy for more than "

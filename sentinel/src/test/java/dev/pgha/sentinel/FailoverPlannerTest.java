@@ -90,6 +90,17 @@ class FailoverPlannerTest {
         assertThat(later.reason()).contains("unhealthy for more than 10s").contains("postgres exited");
     }
 
+    @Test
+    void aLeaderWhoseKeeperStopsReportingIsReplacedAfterFailTimeout() {
+        ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
+        var ks = keepers(primary("a", 100, List.of("b"), List.of("b")), standby("b", 100, "a"));
+        assertThat(ViewPlanner.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(10)).phase())
+                .isEqualTo(Phase.NORMAL);
+        ClusterView stale = ViewPlanner.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(11));
+        assertThat(stale.phase()).isEqualTo(Phase.FAILOVER_FENCING);
+        assertThat(stale.reason()).contains("leader a has not reported its status for more than 10s");
+    }
+
     // ---- fencing, then choosing ----
 
     @Test

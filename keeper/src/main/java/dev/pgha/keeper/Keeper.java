@@ -92,6 +92,7 @@ public final class Keeper implements Closeable {
     private Instant stalledSince; // a standby behind its leader whose received WAL position stopped advancing
     private long lastReceivedLsn;
     private Instant unhealthySince = Instant.now();
+    private volatile boolean sessionLost; // from LOST until RECONNECTED (a new session)
 
     public Keeper(PghaConfig config, String memberId, Credentials credentials, ClusterStore store, Environment env,
                   Map<String, String> processEnv, Consumer<PghaException> onFatal, Runnable onServing) {
@@ -149,17 +150,26 @@ public final class Keeper implements Closeable {
      */
     private void onConnectionState(ConnectionState state) {
         if (state == ConnectionState.LOST) {
+            sessionLost = true;
             loop.execute(() -> {
-                PostgresServer current = server;
-                if (current != null && current.isAlive() && !isStandbyConfigured()) {
-                    fence("the store session expired, so another member may lead by now");
-                } else {
+                if (!fenceIfPrimary()) {
                     log.warn("store session expired; waiting for the store to come back");
                 }
             });
         } else if (state == ConnectionState.RECONNECTED) {
+            sessionLost = false; // a new session: the view can be trusted again
             loop.trigger();
         }
+    }
+
+    /** Stops a running primary because the session is gone; true when there was one. */
+    private boolean fenceIfPrimary() {
+        PostgresServer current = server;
+        if (current != null && current.isAlive() && !isStandbyConfigured()) {
+            fence("the store session expired, so another member may lead by now");
+            return true;
+        }
+        return false;
     }
 
     private void tickSafely() {
@@ -177,6 +187,12 @@ public final class Keeper implements Closeable {
     }
 
     private void tick() {
+        if (sessionLost) {
+            // The last view may be stale by now (another member may lead): act on none of it. Only fencing runs
+            // until a new session exists; a fenced primary must not be restarted from a cached "you lead".
+            fenceIfPrimary();
+            return;
+        }
         ClusterView view = readView();
         PostgresServer current = server;
         if (current != null && !current.isAlive()) {

@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -141,7 +140,6 @@ class ClusterIT {
         // Through its own proxy, a write never lands on the old leader; directly on its port it is not acknowledged.
         await().atMost(FAILOVER).ignoreExceptions().until(() ->
                 PghaCluster.servedBy(leader).equals(next.pgPort() + " primary"));
-        Properties shortWait = new Properties();
         assertThat(directWriteAcknowledged(leader)).as("a write on the old leader's own port").isFalse();
         cluster.awaitStandbyWith(leader, "paused", 2, REJOIN);
         assertThat(leader.log()).contains("fencing: stopping the local primary");
@@ -219,10 +217,8 @@ class ClusterIT {
 
     /** Tries one INSERT directly on the node's postgres port; false unless the commit was acknowledged. */
     private static boolean directWriteAcknowledged(PghaNode node) {
-        Properties p = new Properties();
         try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
              Statement st = c.createStatement()) {
-            st.setQueryTimeout(0);
             c.setNetworkTimeout(Runnable::run, 5000);
             st.execute("INSERT INTO paused VALUES (3)");
             return true;

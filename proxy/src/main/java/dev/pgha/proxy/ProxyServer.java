@@ -314,7 +314,7 @@ public final class ProxyServer implements Closeable {
         void refuse(Channel client, String sqlState, String message) {
             cancelHold();
             refused.incrementAndGet();
-            client.pipeline().replace(Frontend.class, "refusal", new StartupRefusal(sqlState, message, () -> { }));
+            client.pipeline().replace(Frontend.class, "refusal", new StartupRefusal(sqlState, message));
         }
 
         private void cancelHold() {

@@ -19,15 +19,13 @@ final class StartupRefusal extends ChannelInboundHandlerAdapter {
 
     private final String sqlState;
     private final String message;
-    private final Runnable onRefused;
     private ByteBuf pending;
     private ScheduledFuture<?> timeout;
     private boolean done;
 
-    StartupRefusal(String sqlState, String message, Runnable onRefused) {
+    StartupRefusal(String sqlState, String message) {
         this.sqlState = sqlState;
         this.message = message;
-        this.onRefused = onRefused;
     }
 
     @Override
@@ -80,7 +78,6 @@ final class StartupRefusal extends ChannelInboundHandlerAdapter {
         if (timeout != null) {
             timeout.cancel(false);
         }
-        onRefused.run();
         if (answer) {
             ctx.writeAndFlush(PgWire.fatal(ctx.alloc(), sqlState, message)).addListener(ChannelFutureListener.CLOSE);
         } else {

@@ -140,7 +140,7 @@ public final class ViewPlanner {
         }
         String reason = syncReason(leaderId, newSync, newRequested, synchronous, spec);
         ClusterView next = standbys.equals(view.standbys()) ? view : view.withStandbys(standbys);
-        return reason.equals(view.reason()) ? next : next.withReason(reason);
+        return reason(next, reason);
     }
 
     private static String syncReason(String leader, List<String> sync, List<String> requested, boolean synchronous,

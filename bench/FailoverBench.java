@@ -190,8 +190,8 @@ public class FailoverBench {
             Files.createDirectories(n.dir.getParent());
             ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                     "-XX:+UseSerialGC", "-jar", jar, "start")
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(n.dir + ".out")))
-                    .redirectError(ProcessBuilder.Redirect.appendTo(new File(n.dir + ".log")));
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(n.dir + ".log")))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(new File(n.dir + ".err")));
             pb.environment().clear();
             pb.environment().putAll(n.env);
             processes.put(n.id, pb.start());

@@ -43,8 +43,8 @@ trap cleanup EXIT
 "$root/pgha" --version >/dev/null   # builds the jar first if needed
 "$root/pgha" start >"$work/stdout" 2>"$work/stderr" &
 pgha_pid=$!
-until grep -q 'ready: clients connect' "$work/stderr" 2>/dev/null; do
-  kill -0 "$pgha_pid" 2>/dev/null || { echo "pgha exited:"; cat "$work/stderr"; exit 1; }
+until grep -q 'ready: clients connect' "$work/stdout" 2>/dev/null; do
+  kill -0 "$pgha_pid" 2>/dev/null || { echo "pgha exited:"; cat "$work/stdout" "$work/stderr"; exit 1; }
   sleep 0.2
 done
 

@@ -29,14 +29,14 @@ run() {
   t0=$(date +%s.%N)
   "$root/pgha" start >"$out" 2>"$work/stderr-$1" &
   pid=$!
-  until grep -q '^  Password:' "$out" 2>/dev/null || [ -s "$work/password" ]; do
-    kill -0 "$pid" 2>/dev/null || { echo "pgha exited:"; cat "$work/stderr-$1"; exit 1; }
+  until grep -q '^  Password:' "$work/stderr-$1" 2>/dev/null || [ -s "$work/password" ]; do
+    kill -0 "$pid" 2>/dev/null || { echo "pgha exited:"; cat "$out" "$work/stderr-$1"; exit 1; }
     sleep 0.01
   done
-  [ -s "$work/password" ] || awk '/^  Password:/ {print $2}' "$out" >"$work/password"
+  [ -s "$work/password" ] || awk '/^  Password:/ {print $2}' "$work/stderr-$1" >"$work/password"
   until PGPASSWORD="$(cat "$work/password")" PGCONNECT_TIMEOUT=2 "$psql_bin" -X -At -h 127.0.0.1 -p "$PG_PROXY_PORT" \
       -U postgres -d postgres -c 'SELECT 1' >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || { echo "pgha exited:"; cat "$work/stderr-$1"; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { echo "pgha exited:"; cat "$out" "$work/stderr-$1"; exit 1; }
     sleep 0.01
   done
   t1=$(date +%s.%N)

@@ -4,5 +4,14 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 "$root/scripts/setup.sh"
+# Tests only: a real Prometheus (and promtool) parses the metrics the way users' servers do.
+if ! command -v promtool >/dev/null 2>&1; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "test: installing prometheus (for the metrics tests)"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+    || { "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
+           apt-get install -y -qq --no-install-recommends prometheus; }
+fi
 cd "$root"
 exec mvn -B -ntp verify "$@"

@@ -12,12 +12,16 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Keeps PostgreSQL highly available: keeper, sentinel and proxy in one daemon.",
-        subcommands = {StartCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StartCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // The daemon logs to stdout, its one stream; other commands keep stdout for their own output.
+        if (args.length == 0 || !args[0].equals("start")) {
+            System.setProperty("pgha.log.target", "System.err");
+        }
         // One log: what libraries log through java.util.logging goes through SLF4J too.
         org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
         org.slf4j.bridge.SLF4JBridgeHandler.install();

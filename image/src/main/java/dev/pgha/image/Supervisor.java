@@ -13,7 +13,14 @@ import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.EmbeddedZooKeeper;
 import dev.pgha.common.store.ZooKeeperPeer;
+import dev.pgha.common.http.HttpService;
+import dev.pgha.image.health.HealthApi;
+import dev.pgha.image.metrics.ClusterMetrics;
+import dev.pgha.image.metrics.MetricsEndpoint;
 import dev.pgha.keeper.Keeper;
+import dev.pgha.keeper.PgChecks;
+import dev.pgha.keeper.PgMetrics;
+import dev.pgha.proxy.ProxyMetrics;
 import dev.pgha.proxy.ProxyRouter;
 import dev.pgha.proxy.ProxyServer;
 import dev.pgha.proxy.Route;
@@ -58,6 +65,10 @@ final class Supervisor {
     private Sentinel sentinel;
     private volatile Keeper keeper;
     private Route announced;
+    private MetricsEndpoint metrics;
+    private ClusterMetrics clusterMetrics;
+    private HttpService healthHttp;
+    private HttpService metricsHttp;
 
     Supervisor(Optional<Path> configFile, Map<String, String> env, boolean witness) {
         this.configFile = configFile;
@@ -105,6 +116,8 @@ final class Supervisor {
                 Ports.requireFree(null, config.proxy().readOnlyPort(), "PGHA_READONLY_PORT");
             }
             Ports.requireFree(null, config.postgres().port(), "PG_PORT");
+            Ports.requireFree(null, config.httpPort(), "PGHA_HTTP_PORT");
+            Ports.requireFree(null, config.metricsPort(), "PGHA_METRICS_PORT");
         }
         requireStorePortsFree(config);
         SecretStore secrets = new SecretStore(config.stateDir());
@@ -168,6 +181,32 @@ final class Supervisor {
         sentinel.start();
         keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness);
         keeper.start();
+        serveHealthAndMetrics(config, memberId, credentials);
+    }
+
+    /** The health-check endpoints (Fly's and Patroni's) and the Prometheus endpoint, each on its own port. */
+    private void serveHealthAndMetrics(PghaConfig config, String memberId, Credentials credentials) {
+        PghaConfig.Health limits = config.health();
+        PgChecks checks = new PgChecks(memberId, config.postgres().port(), credentials.suPassword(), limits);
+        HealthApi health = new HealthApi(memberId, config.clusterName(), keeper, checks, config.dataDir(), limits,
+                store, config.keeperHeartbeat());
+        metrics = new MetricsEndpoint();
+        metrics.readPostgresWith(new PgMetrics(metrics.registry(), config.postgres().port(), credentials.suPassword(),
+                limits.checkTimeout()));
+        ProxyMetrics.bind(metrics.registry(), proxy);
+        clusterMetrics = new ClusterMetrics(metrics.registry(), memberId, store, keeper);
+        try {
+            healthHttp = HttpService.listen("health-check", null, config.httpPort(), health.routes(),
+                    HealthApi.deadline(limits.checkTimeout()));
+        } catch (BindException e) {
+            throw Ports.inUse(config.httpPort(), "PGHA_HTTP_PORT");
+        }
+        try {
+            metricsHttp = HttpService.listen("metrics", null, config.metricsPort(), metrics.routes(),
+                    HealthApi.deadline(limits.checkTimeout()));
+        } catch (BindException e) {
+            throw Ports.inUse(config.metricsPort(), "PGHA_METRICS_PORT");
+        }
     }
 
     /**
@@ -248,9 +287,10 @@ final class Supervisor {
         }
         announced = route.get();
         if (local && !credentials.generated().isEmpty() && !secrets.shown()) {
-            System.out.print(CredentialsBanner.render(config.clusterName(), credentials, config.proxy().port(),
+            // On the console (stderr), never in the log stream (stdout), which is shipped and kept.
+            System.err.print(CredentialsBanner.render(config.clusterName(), credentials, config.proxy().port(),
                     config.postgres().port(), secrets.file()));
-            System.out.flush();
+            System.err.flush();
             try {
                 secrets.markShown();
             } catch (IOException e) {
@@ -357,6 +397,9 @@ final class Supervisor {
         if (!stopped.compareAndSet(false, true) || zookeeper == null && store == null) {
             return; // nothing was started (a preflight check failed): the error says it all
         }
+        close(healthHttp);
+        close(metricsHttp);
+        close(clusterMetrics);
         if (proxy != null) {
             proxy.stopAccepting();
         }
@@ -370,6 +413,7 @@ final class Supervisor {
         close(sentinel);
         close(store);
         close(zookeeper);
+        close(metrics);
         log.info("stopped");
     }
 

@@ -62,6 +62,26 @@ class ClusterIT {
             }
         });
 
+        // Health checks: each member reports its own role; a standby checks its leader and its lag.
+        assertRole(leader, "leader");
+        assertRole(survivor, "replica");
+        assertThat(HttpProbe.get(leader.httpPort(), "/primary").status()).isEqualTo(200);
+        assertThat(HttpProbe.get(survivor.httpPort(), "/primary").status()).isEqualTo(503);
+        assertThat(HttpProbe.get(survivor.httpPort(), "/replica?lag=1GB").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpProbe.Reply pg = HttpProbe.get(survivor.httpPort(), "/flycheck/pg");
+            assertThat(pg.status()).as(pg.body()).isEqualTo(200);
+            assertThat(pg.lines()).hasSize(4);
+            assertThat(pg.lines().get(0)).startsWith("[✓] transactions: readonly (");
+            assertThat(pg.lines().get(1)).startsWith("[✓] leader check: connected (");
+            assertThat(pg.lines().get(2)).matches("\\[✓\\] replication lag: \\S+, [\\d.]+ (B|kB|MB) behind \\(.+\\)");
+            assertThat(pg.lines().get(3)).matches("\\[✓\\] connections: \\d+ used, 3 reserved, 300 max \\(.+\\)");
+        });
+        HttpProbe.Reply leaderPg = HttpProbe.get(leader.httpPort(), "/flycheck/pg");
+        assertThat(leaderPg.body()).startsWith("[✓] replication: currently leader (")
+                .contains("replication lag of " + survivor.memberId() + ": ")
+                .contains("replication lag of " + third.memberId() + ": ");
+
         // A client connected through a proxy before the failover.
         Connection before = survivor.connect(survivor.proxyPort(), "postgres", PghaCluster.PASSWORD);
 
@@ -81,6 +101,19 @@ class ClusterIT {
         assertThat(during.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(next.pgPort() + " primary");
         writer.awaitMore(50, FAILOVER);
         writer.close();
+
+        // The checks follow the new roles; every member saw one change of leader and timed the failover.
+        assertRole(next, "leader");
+        assertThat(HttpProbe.get(next.httpPort(), "/primary").status()).isEqualTo(200);
+        assertThat(HttpProbe.get(next.httpPort(), "/replica").status()).isEqualTo(503);
+        PghaNode remaining = next == survivor ? third : survivor;
+        assertRole(remaining, "replica");
+        for (PghaNode n : List.of(next, remaining)) {
+            String metrics = HttpProbe.get(n.metricsPort(), "/metrics").body();
+            assertThat(metrics).containsPattern("(?m)^pgha_leader_changes_total 1\\.0$")
+                    .containsPattern("(?m)^pgha_failover_duration_seconds_count 1$")
+                    .containsPattern("(?m)^pgha_is_leader " + (n == next ? "1" : "0") + "\\.0$");
+        }
 
         // Every acknowledged write is on the new leader, exactly once.
         Set<Long> present = ids(next, "appends");
@@ -239,6 +272,12 @@ class ClusterIT {
             rs.next();
             return rs.getBoolean(1);
         }
+    }
+
+    /** /flycheck/role answers the role (allowing the member time to converge to it). */
+    private static void assertRole(PghaNode node, String role) {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+                assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role")).isEqualTo(new HttpProbe.Reply(200, role + "\n")));
     }
 
     private static void query(Connection c, String sql) throws SQLException {

@@ -80,6 +80,20 @@ final class PghaNode implements AutoCloseable {
         return Integer.parseInt(env.getOrDefault("PG_PROXY_PORT", "5432"));
     }
 
+    /** The member id: PGHA_NODE_ID, else the one the daemon generated and keeps in its data directory. */
+    String memberId() throws IOException {
+        String id = env.get("PGHA_NODE_ID");
+        return id != null ? id : Files.readString(dataDir.resolve("pgha/node-id")).strip();
+    }
+
+    int httpPort() {
+        return Integer.parseInt(env.getOrDefault("PGHA_HTTP_PORT", "5500"));
+    }
+
+    int metricsPort() {
+        return Integer.parseInt(env.getOrDefault("PGHA_METRICS_PORT", "9187"));
+    }
+
     int pgPort() {
         return Integer.parseInt(env.getOrDefault("PG_PORT", "5433"));
     }
@@ -168,20 +182,27 @@ final class PghaNode implements AutoCloseable {
         return process.pid();
     }
 
+    /** The log stream (stdout). */
     String out() {
         return read(stdout);
     }
 
+    /** Everything the daemon printed: its log (stdout) and any error it exited with (stderr). */
     String log() {
-        return read(stderr);
+        return read(stdout) + read(stderr);
     }
 
     List<String> logLines() {
         return log().lines().toList();
     }
 
+    /** The console (stderr): the one-time credentials banner and any error the daemon exited with. */
+    String banner() {
+        return read(stderr);
+    }
+
     Optional<String> printedPassword() {
-        Matcher m = PASSWORD.matcher(out());
+        Matcher m = PASSWORD.matcher(banner());
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 

@@ -46,11 +46,11 @@ class SingleNodeIT {
         node.start().awaitReady(READY);
 
         // The generated credentials are printed once, with a ready connection string through the proxy.
-        String password = node.printedPassword().orElseThrow(() -> new AssertionError("no password in:\n" + node.out()));
+        String password = node.printedPassword().orElseThrow(() -> new AssertionError("no password in:\n" + node.banner()));
         String url = node.proxyUrl(password);
-        assertThat(node.out()).contains("Connect:       postgres://postgres:" + password + "@localhost:"
+        assertThat(node.banner()).contains("Connect:       postgres://postgres:" + password + "@localhost:"
                 + node.proxyPort() + "/postgres");
-        assertThat(node.log()).doesNotContain(password);
+        assertThat(node.out()).as("the log stream").doesNotContain(password);
 
         // psql through the proxy writes rows...
         PgTools.Result created = PgTools.psql(url, "CREATE TABLE notes(id int PRIMARY KEY, body text); "
@@ -78,12 +78,12 @@ class SingleNodeIT {
         assertThat(node.stop(STOP)).as(node.log()).isZero();
         assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         assertThat(node.anyPostgresRunning()).isFalse();
-        assertThat(node.log()).contains("[keeper] postgres stopped").endsWith("INFO  [pgha] stopped\n");
+        assertThat(node.out()).contains("[keeper] postgres stopped").endsWith("INFO  [pgha] stopped\n");
 
         // Start again: same data, same password, nothing printed again.
         node.start().awaitReady(READY);
-        assertThat(node.out()).doesNotContain("Password:");
-        assertThat(node.log()).doesNotContain("initdb").doesNotContain(password);
+        assertThat(node.banner()).doesNotContain("Password:");
+        assertThat(node.out()).doesNotContain("initdb").doesNotContain(password);
         PgTools.Result after = PgTools.psql(url, "SELECT count(*) FROM notes");
         assertThat(after.output()).isEqualTo("100");
         assertThat(node.stop(STOP)).isZero();

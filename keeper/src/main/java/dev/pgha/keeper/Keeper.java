@@ -79,7 +79,8 @@ public final class Keeper implements Closeable {
     private volatile PostgresServer server;
     private Closeable viewWatch;
     private PersistentNode statusNode;
-    private ClusterView lastView = ClusterView.initial();
+    private volatile ClusterView lastView = ClusterView.initial();
+    private volatile KeeperStatus lastStatus; // what was last published (also while the store is unreachable)
     private boolean storeDown;
     private String lastActionReason;
     private String problem;
@@ -697,6 +698,7 @@ public final class Keeper implements Closeable {
                 pgUp && state.inRecovery() && state.walReceiverStreaming() ? upstream : null,
                 primary ? state.streaming() : List.of(),
                 primary ? SynchronousNames.parse(state.synchronousSetting()) : List.of());
+        lastStatus = status;
         byte[] json = Json.write(status);
         try {
             if (statusNode == null) {
@@ -743,6 +745,16 @@ public final class Keeper implements Closeable {
                 Files.delete(p);
             }
         }
+    }
+
+    /** The status this keeper last reported (empty before its first heartbeat); readable from any thread. */
+    public Optional<KeeperStatus> status() {
+        return Optional.ofNullable(lastStatus);
+    }
+
+    /** The cluster view this keeper last acted on; readable from any thread. */
+    public ClusterView view() {
+        return lastView;
     }
 
     /** True while the local postgres is up, converged and the primary: clients can be sent here. */

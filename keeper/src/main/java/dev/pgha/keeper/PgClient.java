@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -212,19 +213,30 @@ public final class PgClient implements AutoCloseable {
         if (connection != null && !connection.isClosed()) {
             return connection;
         }
+        connection = open(host, port, password, Duration.ofSeconds(5), Duration.ofSeconds(30), "pgha-keeper");
+        return connection;
+    }
+
+    /**
+     * A connection as the superuser pgha uses, to {@code host:port}.
+     *
+     * @param connectTimeout bound on connecting (pgjdbc counts whole seconds; at least 1)
+     * @param socketTimeout  bound on each statement's answer (at least 1 s)
+     */
+    public static Connection open(String host, int port, Secret password, Duration connectTimeout,
+                                  Duration socketTimeout, String applicationName) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", Credentials.SU_ROLE);
         props.setProperty("password", password.reveal());
         props.setProperty("sslmode", "disable");
-        props.setProperty("connectTimeout", "5");
-        props.setProperty("socketTimeout", "30");
-        props.setProperty("ApplicationName", "pgha-keeper");
+        props.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
+        props.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
+        props.setProperty("ApplicationName", applicationName);
         Connection c = new Driver().connect("jdbc:postgresql://"
                 + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/postgres", props);
         if (c == null) {
-            throw new PghaException("the PostgreSQL JDBC driver refused the keeper's connection URL");
+            throw new PghaException("the PostgreSQL JDBC driver refused the connection URL");
         }
-        connection = c;
         return c;
     }
 

@@ -31,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -77,6 +78,8 @@ public final class ProxyServer implements Closeable {
     private final Channel listener;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final LongAdder bytesFromClients = new LongAdder();
+    private final LongAdder bytesToClients = new LongAdder();
 
     private ProxyServer(String name, Settings settings, Transport transport, EventLoopGroup group, int port)
             throws BindException {
@@ -239,6 +242,16 @@ public final class ProxyServer implements Closeable {
         return refused.get();
     }
 
+    /** Bytes relayed from clients to postgres. */
+    public long bytesFromClients() {
+        return bytesFromClients.sum();
+    }
+
+    /** Bytes relayed from postgres to clients. */
+    public long bytesToClients() {
+        return bytesToClients.sum();
+    }
+
     /** Stops accepting; existing connections continue until {@link #close()}. */
     public void stopAccepting() {
         listener.close().awaitUninterruptibly();
@@ -330,6 +343,7 @@ public final class ProxyServer implements Closeable {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
                     if (msg instanceof ByteBuf buf) {
+                        bytesToClients.add(buf.readableBytes());
                         framing.fromServer(buf);
                     }
                     super.channelRead(ctx, msg);
@@ -408,6 +422,7 @@ public final class ProxyServer implements Closeable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf buf) {
+                bytesFromClients.add(buf.readableBytes());
                 connection.framing.fromClient(buf);
             }
             super.channelRead(ctx, msg);

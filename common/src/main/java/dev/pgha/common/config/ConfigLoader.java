@@ -30,6 +30,7 @@ public final class ConfigLoader {
     private static final Pattern CONNECT = Pattern.compile("[A-Za-z0-9.:\\[\\]-]+:\\d+(,[A-Za-z0-9.:\\[\\]-]+:\\d+)*(/[A-Za-z0-9/_.-]*)?");
     private static final Pattern OS_USER = Pattern.compile("[a-z_][a-z0-9_-]*");
     private static final Pattern SYNC_MODE = Pattern.compile("on|off|auto");
+    private static final Pattern LOG_FORMAT = Pattern.compile("text|json");
 
     private ConfigLoader() {
     }
@@ -159,6 +160,14 @@ public final class ConfigLoader {
                 s.size("proxy.readOnlyMaxLag", 0).orElse(16L << 20));
         int httpPort = s.port("http.port");
         int metricsPort = s.port("metrics.port");
+        var health = new PghaConfig.Health(
+                s.duration("health.checkTimeout", Duration.ofMillis(100), Duration.ofMinutes(1)),
+                s.integer("health.diskMinFreePercent", 0, 100, "a percentage between 0 and 100"),
+                s.integer("health.maxLoadPerCore", 1, 1000, "a load per core between 1 and 1000"),
+                s.integer("health.maxPressurePercent", 1, 100, "a percentage between 1 and 100"),
+                s.duration("health.maxReplicationLag", Duration.ofMillis(1), Duration.ofDays(1)),
+                s.size("health.maxReplicationLagBytes", 0).orElse(10_000_000L));
+        String logFormat = s.matching("log.format", LOG_FORMAT, 4, "text or json");
         var store = new PghaConfig.Store(
                 s.optionalMatching("store.connect", CONNECT, 4096, "a ZooKeeper connect string host:port[,host:port...][/chroot]"),
                 Ensemble.parse(s, "store.ensemble"),
@@ -208,7 +217,7 @@ public final class ConfigLoader {
                     + ") must be shorter than store.sessionTimeout (" + Durations.format(store.sessionTimeout()) + ")");
         }
         return new PghaConfig(clusterName, nodeId, region, primaryRegion, dataDir, advertiseHost, postgres, proxy,
-                httpPort, metricsPort, store, heartbeat, sentinelInterval, cluster, secrets);
+                httpPort, metricsPort, health, logFormat, store, heartbeat, sentinelInterval, cluster, secrets);
     }
 
     private static void distinctPort(Settings s, Map<Integer, String> taken, String path) {

@@ -21,11 +21,27 @@ public record PghaConfig(
         Proxy proxy,
         int httpPort,
         int metricsPort,
+        Health health,
+        String logFormat,
         Store store,
         Duration keeperHeartbeat,
         Duration sentinelInterval,
         Cluster cluster,
         Secrets secrets) {
+
+    /**
+     * Thresholds of the health checks (/flycheck/vm, /flycheck/pg).
+     *
+     * @param checkTimeout           each check gives up (and fails) after this long
+     * @param diskMinFreePercent     the data volume needs at least this much free space
+     * @param maxLoadPerCore         the 1-minute load average may reach this many times the cores
+     * @param maxPressurePercent     tasks may wait for cpu, memory or io this share of the last 10 s
+     * @param maxReplicationLag      a standby may replay this far behind the leader (time)
+     * @param maxReplicationLagBytes ... or this far (WAL bytes)
+     */
+    public record Health(Duration checkTimeout, int diskMinFreePercent, int maxLoadPerCore, int maxPressurePercent,
+                         Duration maxReplicationLag, long maxReplicationLagBytes) {
+    }
 
     /** Settings of the local postgres. */
     public record Postgres(

@@ -40,6 +40,9 @@ class ConfigLoaderTest {
         assertThat(c.nodeId()).isEmpty();
         assertThat(c.secrets().suPassword()).isEmpty();
         assertThat(c.pgData()).isEqualTo(dir.resolve("postgres"));
+        assertThat(c.health()).isEqualTo(new PghaConfig.Health(Duration.ofSeconds(5), 10, 4, 80,
+                Duration.ofSeconds(3), 10_000_000L));
+        assertThat(c.logFormat()).isEqualTo("text");
     }
 
     @Test
@@ -119,6 +122,9 @@ class ConfigLoaderTest {
             PGHA_PG_MEMORY   | lots      | PGHA_PG_MEMORY="lots" is not valid for postgres.memory: expected a size of at least 64MB, such as 512MB or 2GB
             PGHA_PG_MEMORY   | 1MB       | PGHA_PG_MEMORY="1MB" is not valid for postgres.memory: expected a size of at least 64MB, such as 512MB or 2GB
             PGHA_PG_BIN_DIR  | bin       | PGHA_PG_BIN_DIR="bin" is not valid for postgres.binDir: expected an absolute path such as /data
+            PGHA_LOG_FORMAT  | yaml      | PGHA_LOG_FORMAT="yaml" is not valid for log.format: expected text or json
+            PGHA_CHECK_DISK_MIN_FREE | 10% | PGHA_CHECK_DISK_MIN_FREE="10%" is not valid for health.diskMinFreePercent: expected a percentage between 0 and 100
+            PGHA_CHECK_DISK_MIN_FREE | 101 | PGHA_CHECK_DISK_MIN_FREE="101" is not valid for health.diskMinFreePercent: expected a percentage between 0 and 100
             """)
     void badEnvironmentValueNamesVariableKeyValueAndRule(String variable, String value, String message) {
         Map<String, String> env = new HashMap<>(Map.of(variable, value));

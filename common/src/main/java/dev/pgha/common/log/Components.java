@@ -1,19 +1,14 @@
 package dev.pgha.common.log;
 
-import ch.qos.logback.classic.pattern.ClassicConverter;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-
 /**
- * Logback converter {@code %component}: the pgha component a log line belongs to ([keeper], [sentinel], [proxy],
- * [zookeeper], [postgres], [store], [pgha]), derived from the logger name so classes keep ordinary loggers.
+ * The pgha component a log line belongs to ([keeper], [sentinel], [proxy], [store], [zookeeper], [postgres],
+ * [check], [http], [pgha]), derived from the logger name so classes keep ordinary loggers.
  */
-public final class ComponentConverter extends ClassicConverter {
-    @Override
-    public String convert(ILoggingEvent event) {
-        return componentOf(event.getLoggerName());
+public final class Components {
+    private Components() {
     }
 
-    public static String componentOf(String logger) {
+    public static String of(String logger) {
         if (logger.equals("postgres")) {
             return "postgres";
         }
@@ -23,6 +18,12 @@ public final class ComponentConverter extends ClassicConverter {
         }
         if (logger.startsWith("dev.pgha.common.store") || logger.startsWith("org.apache.curator")) {
             return "store";
+        }
+        if (logger.startsWith("dev.pgha.common.health") || logger.startsWith("dev.pgha.image.health")) {
+            return "check";
+        }
+        if (logger.startsWith("dev.pgha.common.http")) {
+            return "http";
         }
         for (String component : new String[] {"keeper", "sentinel", "proxy"}) {
             if (logger.startsWith("dev.pgha." + component + ".")) {

@@ -6,29 +6,18 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 n=${N:-200}
-base=${PORT_BASE:-25600}
-export PG_PROXY_PORT=$((base + 32)) PG_PORT=$((base + 33)) PGHA_ZK_PORT=$((base + 81))
-export PGHA_HTTP_PORT=$((base + 50)) PGHA_METRICS_PORT=$((base + 87))
-work=$(mktemp -d /tmp/pgha-bench-checks.XXXXXX)
-chmod 711 "$work"
-export PGHA_DATA_DIR="$work/data"
-pid=""
+. "$root/bench/lib.sh"
+bench_ports 25600
+bench_workdir checks
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  fi
+  bench_stop_pgha
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 "$root/pgha" --version >/dev/null   # builds the jar first if needed
-"$root/pgha" start >"$work/stdout" 2>"$work/stderr" &
-pid=$!
-until grep -q 'ready: clients connect' "$work/stdout" 2>/dev/null; do
-  kill -0 "$pid" 2>/dev/null || { echo "pgha exited:"; cat "$work/stdout" "$work/stderr"; exit 1; }
-  sleep 0.2
-done
-jvm=$(pgrep -P "$pid" java || echo "$pid")   # ./pgha runs java as its child (or execs it)
+bench_start_pgha
+jvm=$pgha_pid   # ./pgha execs java
 rss() { awk '/^VmRSS/ {print int($2/1024)}' "/proc/$1/status"; }
 
 # median and p95 in ms of N GETs of $1

@@ -7,11 +7,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 duration=${DURATION:-20}
-base=${PORT_BASE:-26400}
 idle=${IDLE_CONNECTIONS:-2000}
-export PG_PROXY_PORT=$((base + 32)) PG_PORT=$((base + 33)) PGHA_ZK_PORT=$((base + 81))
-export PGHA_HTTP_PORT=$((base + 50)) PGHA_METRICS_PORT=$((base + 87))
-haproxy_port=$((base + 34))
+. "$root/bench/lib.sh"
+bench_ports 26400
+haproxy_port=$((PG_PROXY_PORT + 2))
 export OPERATOR_PASSWORD="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export PGPASSWORD="$OPERATOR_PASSWORD" PGHA_PG_MEMORY=${PGHA_PG_MEMORY:-1GB}
 
@@ -22,31 +21,22 @@ fi
 pgbench=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pgbench
 [ -x "$pgbench" ] || pgbench=$(command -v pgbench)
 
-work=$(mktemp -d /tmp/pgha-bench-proxy.XXXXXX)
-chmod 711 "$work"
-export PGHA_DATA_DIR="$work/data"
+bench_workdir proxy
 mkdir -p "$PGHA_DATA_DIR"
 # Room for the idle sessions: postgres's own limit, above the proxy's.
 echo "postgres.maxConnections = $((idle + 100))" >"$PGHA_DATA_DIR/pgha.conf"
 [ -n "${PROXY_THREADS:-}" ] && echo "proxy.threads = $PROXY_THREADS" >>"$PGHA_DATA_DIR/pgha.conf"
-pgha_pid="" haproxy_pid="" idle_pid=""
+haproxy_pid="" idle_pid=""
 cleanup() {
   [ -n "$idle_pid" ] && kill "$idle_pid" 2>/dev/null || true
   [ -n "$haproxy_pid" ] && kill "$haproxy_pid" 2>/dev/null || true
-  if [ -n "$pgha_pid" ] && kill -0 "$pgha_pid" 2>/dev/null; then
-    kill -TERM "$pgha_pid"; wait "$pgha_pid" 2>/dev/null || true
-  fi
+  bench_stop_pgha
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 "$root/pgha" --version >/dev/null   # builds the jar first if needed
-"$root/pgha" start >"$work/stdout" 2>"$work/stderr" &
-pgha_pid=$!
-until grep -q 'ready: clients connect' "$work/stdout" 2>/dev/null; do
-  kill -0 "$pgha_pid" 2>/dev/null || { echo "pgha exited:"; cat "$work/stdout" "$work/stderr"; exit 1; }
-  sleep 0.2
-done
+bench_start_pgha
 
 cat >"$work/haproxy.cfg" <<CFG
 global

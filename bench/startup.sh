@@ -4,12 +4,9 @@
 #   PORT_BASE (default 25400) chooses the ports: proxy +32, postgres +33, ZooKeeper +81, http +50, metrics +87.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-base=${PORT_BASE:-25400}
-export PG_PROXY_PORT=$((base + 32)) PG_PORT=$((base + 33)) PGHA_ZK_PORT=$((base + 81))
-export PGHA_HTTP_PORT=$((base + 50)) PGHA_METRICS_PORT=$((base + 87))
-work=$(mktemp -d /tmp/pgha-bench-startup.XXXXXX)
-chmod 711 "$work"
-export PGHA_DATA_DIR="$work/data"
+. "$root/bench/lib.sh"
+bench_ports 25400
+bench_workdir startup
 pid=""
 
 cleanup() {

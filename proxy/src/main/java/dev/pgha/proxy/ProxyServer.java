@@ -101,16 +101,7 @@ public final class ProxyServer implements Closeable {
                     }
                 });
         transport.keepalive(b, true);
-        ChannelFuture bound = b.bind(port).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
-            if (bound.cause() instanceof BindException be) {
-                throw be;
-            }
-            BindException be = new BindException(String.valueOf(bound.cause()));
-            be.initCause(bound.cause());
-            throw be;
-        }
-        this.listener = bound.channel();
+        this.listener = dev.pgha.common.net.Ports.awaitBound(b.bind(port));
     }
 
     /**

@@ -1,10 +1,10 @@
 package dev.pgha.common.http;
 
+import dev.pgha.common.net.Ports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -95,17 +95,12 @@ public final class HttpService implements Closeable {
                         ch.pipeline().addLast(new Endpoint());
                     }
                 });
-        ChannelFuture bound = (host == null ? b.bind(port) : b.bind(host, port)).awaitUninterruptibly();
-        if (!bound.isSuccess()) {
+        try {
+            this.listener = Ports.awaitBound(host == null ? b.bind(port) : b.bind(host, port));
+        } catch (BindException e) {
             close();
-            if (bound.cause() instanceof BindException be) {
-                throw be;
-            }
-            BindException be = new BindException(String.valueOf(bound.cause()));
-            be.initCause(bound.cause());
-            throw be;
+            throw e;
         }
-        this.listener = bound.channel();
     }
 
     /**

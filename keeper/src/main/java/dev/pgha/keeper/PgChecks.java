@@ -186,8 +186,8 @@ public final class PgChecks {
 
     private Connection connect(String host, int port) throws SQLException {
         Connection c = PgClient.open(host, port, password, limits.checkTimeout(), limits.checkTimeout(), "pgha-check");
-        try (Statement st = c.createStatement()) {
-            st.execute("SET statement_timeout = " + Math.max(1, limits.checkTimeout().toMillis()));
+        try {
+            PgClient.limitStatements(c, limits.checkTimeout());
         } catch (SQLException e) {
             c.close();
             throw e;

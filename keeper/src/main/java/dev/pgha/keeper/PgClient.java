@@ -240,6 +240,14 @@ public final class PgClient implements AutoCloseable {
         return c;
     }
 
+    /** Bounds every later statement on {@code c} to {@code timeout} (statement_timeout, set through a bind parameter). */
+    static void limitStatements(Connection c, Duration timeout) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, false)")) {
+            ps.setString(1, Math.max(1, timeout.toMillis()) + "ms");
+            ps.executeQuery().close();
+        }
+    }
+
     private void reset() {
         close();
     }

@@ -96,7 +96,7 @@ public final class PgMetrics {
     public synchronized void collect() {
         try (Connection c = PgClient.open("127.0.0.1", pgPort, password, timeout, timeout, "pgha-metrics");
              Statement st = c.createStatement()) {
-            st.execute("SET statement_timeout = " + Math.max(1, timeout.toMillis()));
+            PgClient.limitStatements(c, timeout);
             readDatabases(st);
             readActivity(st);
             try (ResultSet rs = st.executeQuery(SERVER_SQL)) {

@@ -1,5 +1,6 @@
 package dev.pgha.common.http;
 
+import dev.pgha.common.config.Durations;
 import dev.pgha.common.net.Ports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -147,9 +148,7 @@ public final class HttpService implements Closeable {
         }
 
         private void armDeadline(ChannelHandlerContext ctx) {
-            deadline = ctx.executor().schedule(() -> {
-                ctx.close();
-            }, REQUEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            deadline = ctx.executor().schedule(() -> ctx.close(), REQUEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -186,7 +185,7 @@ public final class HttpService implements Closeable {
                 if (failure != null) {
                     Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
                     out = cause instanceof TimeoutException
-                            ? HttpReply.text(503, "no answer within " + dev.pgha.common.config.Durations.format(endpointDeadline) + "\n")
+                            ? HttpReply.text(503, "no answer within " + Durations.format(endpointDeadline) + "\n")
                             : HttpReply.text(500, "internal error: " + cause + "\n");
                     if (!(cause instanceof TimeoutException)) {
                         log.warn("{} {} failed: {}", name, info.path(), cause.toString());

@@ -2,6 +2,7 @@ package dev.pgha.image.health;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.health.CheckReport;
 import dev.pgha.common.health.CheckResult;
 import dev.pgha.common.http.HttpReply;
@@ -15,6 +16,7 @@ import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.StoreException;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.keeper.PgChecks;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -46,13 +48,13 @@ public final class HealthApi {
     private final Duration livenessBound;
     private final Map<String, Boolean> lastOutcome = new ConcurrentHashMap<>();
 
-    public HealthApi(String memberId, String clusterName, Keeper keeper, PgChecks pg, java.nio.file.Path dataDir,
-                     dev.pgha.common.config.PghaConfig.Health limits, ClusterStore store, Duration heartbeat) {
+    public HealthApi(String memberId, String clusterName, Keeper keeper, PgChecks pg, Path dataDir,
+                     PghaConfig.Health limits, ClusterStore store, Duration heartbeat) {
         this.memberId = memberId;
         this.clusterName = clusterName;
         this.keeper = keeper;
         this.pg = pg;
-        this.vm = new VmChecks(dataDir, java.nio.file.Path.of("/proc"), limits,
+        this.vm = new VmChecks(dataDir, Path.of("/proc"), limits,
                 Runtime.getRuntime().availableProcessors());
         this.store = store;
         // the keeper publishes every heartbeat, whatever the store does; a loop stuck far longer is not alive
@@ -63,7 +65,10 @@ public final class HealthApi {
     public Map<String, Function<HttpRequestInfo, HttpReply>> routes() {
         Map<String, Function<HttpRequestInfo, HttpReply>> r = new LinkedHashMap<>();
         r.put("/flycheck/vm", q -> flycheck("vm", vm.run()));
-        r.put("/flycheck/pg", q -> flycheck("pg", pg.flycheck(keeper.view(), leaderInfo(keeper.view()))));
+        r.put("/flycheck/pg", q -> {
+            ClusterView view = keeper.view();
+            return flycheck("pg", pg.flycheck(view, leaderInfo(view)));
+        });
         r.put("/flycheck/role", q -> roleReply());
         for (String p : List.of("/primary", "/leader", "/master", "/read-write")) {
             r.put(p, q -> patroni(role -> role == Role.LEADER));

@@ -43,6 +43,7 @@ public class FailoverBench {
         jar = args[0];
         int cycles = Integer.parseInt(args[1]);
         Path base = Path.of(args[2]);
+        boolean switchover = args.length > 3 && args[3].equals("switchover");
         List<String> entries = new ArrayList<>();
         List<String> clients = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
@@ -72,6 +73,11 @@ public class FailoverBench {
                 Duration.ofSeconds(60), "the bench cluster");
         List<Double> toFirstWrite = new ArrayList<>();
         List<Double> gaps = new ArrayList<>();
+        if (switchover) {
+            switchovers(store, cycles);
+            store.close();
+            return;
+        }
         System.out.printf("failover bench: %d cycles of kill -9 of the leader node, 3 nodes, default settings, %d cores%n",
                 cycles, Runtime.getRuntime().availableProcessors());
         for (int c = 1; c <= cycles; c++) {
@@ -83,14 +89,8 @@ public class FailoverBench {
             Thread.sleep(1500);
             long kill = System.nanoTime();
             killNode(leader);
-            while (w.firstAckAfter(kill, leader.port("PG_PORT")) < 0) {
-                if (System.nanoTime() - kill > TimeUnit.SECONDS.toNanos(120)) {
-                    throw new IllegalStateException("no write acknowledged within 120 s of the kill");
-                }
-                Thread.sleep(20);
-            }
+            long first = w.awaitAckAfter(kill, leader.port("PG_PORT"));
             w.stop();
-            long first = w.firstAckAfter(kill, leader.port("PG_PORT"));
             double a = (first - kill) / 1e9;
             double gap = (first - w.lastAckBefore(kill)) / 1e9;
             toFirstWrite.add(a);
@@ -104,6 +104,47 @@ public class FailoverBench {
         System.out.printf("client-visible write gap:                           median %.2f s, p95 %.2f s%n",
                 pct(gaps, 50), pct(gaps, 95));
         store.close();
+    }
+
+    /**
+     * bench/switchover.sh: `pgha switchover` (run as an operator would, from a standby's node) while a client writes
+     * through that node's proxy. The write gap is the longest pause between two acknowledged writes from the command's
+     * start until the first write the new leader acknowledged.
+     */
+    static void switchovers(ClusterStore store, int cycles) throws Exception {
+        System.out.printf("switchover bench: %d planned switchovers (pgha switchover), 3 nodes, default settings, %d cores%n",
+                cycles, Runtime.getRuntime().availableProcessors());
+        List<Double> gaps = new ArrayList<>();
+        List<Double> commands = new ArrayList<>();
+        for (int c = 1; c <= cycles; c++) {
+            String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
+            Node leader = node(leaderId);
+            Node via = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+            Writer w = new Writer(via);
+            w.thread.start();
+            Thread.sleep(1500);
+            long start = System.nanoTime();
+            ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar, "switchover").redirectErrorStream(true);
+            pb.environment().clear();
+            pb.environment().putAll(via.env());
+            pb.environment().put("LANG", "C.UTF-8");
+            Process p = pb.start();
+            String output = new String(p.getInputStream().readAllBytes()).strip();
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("pgha switchover failed: " + output);
+            }
+            double command = (System.nanoTime() - start) / 1e9;
+            long first = w.awaitAckAfter(start, leader.port("PG_PORT"));
+            w.stop();
+            double gap = w.longestPause(start, first) / 1e9;
+            gaps.add(gap);
+            commands.add(command);
+            System.out.printf("  cycle %2d: %s; write gap %.3f s, command %.2f s%n", c, output, gap, command);
+        }
+        System.out.printf("client-visible write gap:                median %.3f s, p95 %.3f s%n", pct(gaps, 50), pct(gaps, 95));
+        System.out.printf("pgha switchover command (JVM start incl.): median %.2f s, p95 %.2f s%n",
+                pct(commands, 50), pct(commands, 95));
     }
 
     /** A leader with two synchronous standbys, so that the next kill tests a healthy cluster. */
@@ -157,6 +198,32 @@ public class FailoverBench {
             synchronized (acks) {
                 return acks.stream().filter(a -> a[0] > t && a[1] != oldPort).mapToLong(a -> a[0]).min().orElse(-1);
             }
+        }
+
+        /** Waits (up to 120 s) for the first write acknowledged after {@code t} by another postgres than {@code oldPort}. */
+        long awaitAckAfter(long t, int oldPort) throws InterruptedException {
+            while (firstAckAfter(t, oldPort) < 0) {
+                if (System.nanoTime() - t > TimeUnit.SECONDS.toNanos(120)) {
+                    throw new IllegalStateException("no write acknowledged by a new leader within 120 s");
+                }
+                Thread.sleep(20);
+            }
+            return firstAckAfter(t, oldPort);
+        }
+
+        /** The longest time between two consecutive acknowledged writes from the last one before {@code from} to {@code to}. */
+        long longestPause(long from, long to) {
+            long before = lastAckBefore(from);
+            long previous = before;
+            long longest = 0;
+            synchronized (acks) {
+                List<Long> times = acks.stream().map(a -> a[0]).filter(x -> x > before && x <= to).sorted().toList();
+                for (long x : times) {
+                    longest = Math.max(longest, x - previous);
+                    previous = x;
+                }
+            }
+            return longest;
         }
 
         long lastAckBefore(long t) {

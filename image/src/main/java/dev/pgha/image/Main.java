@@ -1,6 +1,15 @@
 package dev.pgha.image;
 
 import dev.pgha.common.PghaException;
+import dev.pgha.image.admin.AttachCommand;
+import dev.pgha.image.admin.ConfigCommand;
+import dev.pgha.image.admin.DbCommand;
+import dev.pgha.image.admin.DetachCommand;
+import dev.pgha.image.admin.FailoverCommand;
+import dev.pgha.image.admin.HistoryCommand;
+import dev.pgha.image.admin.StatusCommand;
+import dev.pgha.image.admin.SwitchoverCommand;
+import dev.pgha.image.admin.UsersCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +21,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Keeps PostgreSQL highly available: keeper, sentinel and proxy in one daemon.",
-        subcommands = {StartCommand.class, CheckCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StartCommand.class, CheckCommand.class, StatusCommand.class, SwitchoverCommand.class,
+                FailoverCommand.class, HistoryCommand.class, UsersCommand.class, DbCommand.class, AttachCommand.class,
+                DetachCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;

@@ -6,6 +6,7 @@ import dev.pgha.common.config.NodeIdentity;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.model.ClusterSpec;
+import dev.pgha.common.model.Json;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.net.Ports;
 import dev.pgha.common.secret.Credentials;
@@ -63,6 +64,7 @@ final class Supervisor {
     private ProxyServer readOnlyProxy;
     private ProxyRouter router;
     private Sentinel sentinel;
+    private java.io.Closeable witnessNode; // announces a witness to pgha status
     private volatile Keeper keeper;
     private Route announced;
     private MetricsEndpoint metrics;
@@ -152,6 +154,8 @@ final class Supervisor {
         if (witness) {
             sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval());
             sentinel.start();
+            store.deleteIfExists(store.paths().witness(memberId));
+            witnessNode = store.ephemeral(store.paths().witness(memberId), Json.write(Instant.now()));
             log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
             return;
         }
@@ -411,6 +415,7 @@ final class Supervisor {
         close(keeper); // postgres stops before anything that may wait on an unreachable store
         close(router);
         close(sentinel);
+        close(witnessNode);
         close(store);
         close(zookeeper);
         close(metrics);

@@ -92,17 +92,17 @@ class HealthIT {
 
         // pgha check: the same lines on stdout, exit 0 passing / 1 failing / 2 cannot check
         String url = "http://127.0.0.1:" + node.httpPort();
-        Cli pgCheck = cli("check", "pg", "--url", url);
-        assertThat(pgCheck.code).as(pgCheck.err).isZero();
-        assertThat(pgCheck.out).contains("[✓] replication: currently leader");
-        Cli role = cli("check", "role", "--url", url);
-        assertThat(role.code).isZero();
-        assertThat(role.out).isEqualTo("leader\n");
-        Cli nowhere = cli("check", "vm", "--url", "http://127.0.0.1:" + PghaNode.freePort());
-        assertThat(nowhere.code).isEqualTo(2);
-        assertThat(nowhere.err).startsWith("pgha check: cannot connect to http://127.0.0.1:")
+        PghaCli.Result pgCheck = cli("check", "pg", "--url", url);
+        assertThat(pgCheck.code()).as(pgCheck.err()).isZero();
+        assertThat(pgCheck.out()).contains("[✓] replication: currently leader");
+        PghaCli.Result role = cli("check", "role", "--url", url);
+        assertThat(role.code()).isZero();
+        assertThat(role.out()).isEqualTo("leader\n");
+        PghaCli.Result nowhere = cli("check", "vm", "--url", "http://127.0.0.1:" + PghaNode.freePort());
+        assertThat(nowhere.code()).isEqualTo(2);
+        assertThat(nowhere.err()).startsWith("pgha check: cannot connect to http://127.0.0.1:")
                 .contains("is pgha running there");
-        assertThat(cli("check", "disk").code).isEqualTo(2); // usage error: picocli names the valid values
+        assertThat(cli("check", "disk").code()).isEqualTo(2); // usage error: picocli names the valid values
     }
 
     @Test
@@ -217,9 +217,9 @@ class HealthIT {
             assertThat(vm.status()).isEqualTo(500);
             assertThat(vm.lines().get(0)).matches("\\[✗\\] [\\d.]+ (B|kB|MB|GB|TB) \\([\\d.]+%\\) free space on .*: "
                     + "below the 100% minimum \\(health\\.diskMinFreePercent\\); free space or grow the volume \\(.+\\)");
-            Cli check = cli("check", "vm", "--url", "http://127.0.0.1:" + other.httpPort());
-            assertThat(check.code).isEqualTo(1);
-            assertThat(check.out).startsWith("[✗] ");
+            PghaCli.Result check = cli("check", "vm", "--url", "http://127.0.0.1:" + other.httpPort());
+            assertThat(check.code()).isEqualTo(1);
+            assertThat(check.out()).startsWith("[✗] ");
 
             // The log stream (stdout): JSON lines only, with the fields of the text format.
             assertThat(other.stop(Duration.ofSeconds(60))).isZero();
@@ -285,22 +285,7 @@ class HealthIT {
         }
     }
 
-    private record Cli(int code, String out, String err) {
-    }
-
-    private static Cli cli(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-jar", PghaNode.jar().toString()));
-        cmd.addAll(List.of(args));
-        Path out = Files.createTempFile("pgha-cli", ".out");
-        Path err = Files.createTempFile("pgha-cli", ".err");
-        try {
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            return new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
+    private static PghaCli.Result cli(String... args) throws IOException, InterruptedException {
+        return PghaCli.run(null, args);
     }
 }

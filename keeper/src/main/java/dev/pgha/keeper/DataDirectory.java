@@ -41,17 +41,37 @@ public final class DataDirectory {
      * the initdb time in seconds, so it also tells which cluster was created first.
      */
     public OptionalLong systemIdentifier() {
-        try {
-            byte[] head = new byte[8];
-            try (var in = Files.newInputStream(pgdata.resolve("global/pg_control"))) {
-                if (in.readNBytes(head, 0, 8) != 8) {
-                    return OptionalLong.empty();
-                }
-            }
-            return OptionalLong.of(ByteBuffer.wrap(head).order(ByteOrder.nativeOrder()).getLong());
-        } catch (IOException e) {
+        ByteBuffer control = controlFile(8);
+        return control == null ? OptionalLong.empty() : OptionalLong.of(control.getLong(0));
+    }
+
+    /** pg_control's DBState value for a clean shutdown (DB_SHUTDOWNED). */
+    private static final int DB_SHUTDOWNED = 1;
+
+    /**
+     * Where the WAL of a cleanly shut down cluster ends: the location of its shutdown checkpoint record (pg_control's
+     * checkPoint), or empty when postgres did not shut down cleanly (crashed, or still running). pg_control of
+     * PostgreSQL 15: system_identifier (8 bytes), pg_control_version (4), catalog_version_no (4), state (4),
+     * padding, time (8, at 24), checkPoint (8, at 32), in the machine's byte order.
+     */
+    public OptionalLong cleanShutdownCheckpoint() {
+        ByteBuffer control = controlFile(40);
+        if (control == null || control.getInt(16) != DB_SHUTDOWNED) {
             return OptionalLong.empty();
         }
+        return OptionalLong.of(control.getLong(32));
+    }
+
+    private ByteBuffer controlFile(int length) {
+        byte[] head = new byte[length];
+        try (var in = Files.newInputStream(pgdata.resolve("global/pg_control"))) {
+            if (in.readNBytes(head, 0, length) != length) {
+                return null;
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return ByteBuffer.wrap(head).order(ByteOrder.nativeOrder());
     }
 
     /** The postmaster's lock file: line 1 pid, line 8 status (e.g. "ready"). */

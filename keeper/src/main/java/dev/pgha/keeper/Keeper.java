@@ -78,6 +78,11 @@ public final class Keeper implements Closeable {
     // owned by the keeper thread
     private volatile PostgresServer server;
     private Closeable viewWatch;
+    private Closeable parametersWatch;
+    private Closeable restartsWatch;
+    private volatile boolean parametersChanged = true; // `pgha config set` wrote new parameters (or never applied)
+    private volatile boolean restartRequested = true; // look for a restart request (`pgha config set --restart`)
+    private Map<String, String> appliedParameters = Map.of();
     private PersistentNode statusNode;
     private volatile ClusterView lastView = ClusterView.initial();
     private volatile KeeperStatus lastStatus; // what was last published (also while the store is unreachable)
@@ -141,6 +146,14 @@ public final class Keeper implements Closeable {
         store.deleteIfExists(store.paths().keeper(memberId));
         store.curator().getConnectionStateListenable().addListener(sessionListener);
         viewWatch = store.watch(store.paths().view(), loop::trigger);
+        parametersWatch = store.watch(store.paths().parameters(), () -> {
+            parametersChanged = true;
+            loop.trigger();
+        });
+        restartsWatch = store.watch(store.paths().restarts(), () -> {
+            restartRequested = true;
+            loop.trigger();
+        });
         loop.runEvery(config.keeperHeartbeat());
     }
 
@@ -160,6 +173,57 @@ public final class Keeper implements Closeable {
         } else if (state == ConnectionState.RECONNECTED) {
             sessionLost = false; // a new session: the view can be trusted again
             loop.trigger();
+        }
+    }
+
+    /** Brings postgres's settings in line with the parameters `pgha config set` stored for the cluster. */
+    private void applyParameters() {
+        if (!parametersChanged) {
+            return;
+        }
+        parametersChanged = false;
+        try {
+            Map<String, String> wanted = store.parameters();
+            Map<String, String> set = new java.util.TreeMap<>(wanted);
+            set.entrySet().removeIf(e -> e.getValue().equals(appliedParameters.get(e.getKey())));
+            List<String> reset = appliedParameters.keySet().stream().filter(k -> !wanted.containsKey(k)).sorted().toList();
+            if (!set.isEmpty() || !reset.isEmpty()) {
+                client.applyParameters(set, reset);
+                log.info("postgres parameters applied: {}{}", set.isEmpty() ? "" : "set " + String.join(", ", set.keySet()),
+                        reset.isEmpty() ? "" : (set.isEmpty() ? "" : "; ") + "reset " + String.join(", ", reset));
+            }
+            appliedParameters = Map.copyOf(wanted);
+        } catch (StoreException | SQLException e) {
+            parametersChanged = true; // next heartbeat tries again
+            log.warn("cannot apply the cluster's postgres parameters yet: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Stops postgres when `pgha config set --restart` asks this member to restart (one member at a time); the next
+     * tick starts it again. True when it stopped it.
+     */
+    private boolean restartIfRequested() {
+        if (!restartRequested) {
+            return false;
+        }
+        restartRequested = false;
+        try {
+            if (!store.restartRequested(memberId)) {
+                return false;
+            }
+            PostgresServer current = server;
+            if (current != null && current.isAlive()) {
+                log.info("restarting postgres (pid {}), as requested by pgha config set --restart", current.pid());
+                current.stop(config.postgres().stopTimeout());
+                server = null;
+            }
+            store.deleteIfExists(store.paths().restart(memberId));
+            loop.trigger(); // started again at once by the next tick
+            return true;
+        } catch (StoreException e) {
+            restartRequested = true;
+            return false;
         }
     }
 
@@ -263,6 +327,12 @@ public final class Keeper implements Closeable {
         }
         if (server != null && action.kind() != KeeperAction.Kind.NONE) {
             state = queryIfRunning(); // it may have just started or changed role
+        }
+        if (state != null) {
+            applyParameters();
+        }
+        if (restartIfRequested()) {
+            state = null; // postgres is down now: say so, not what it was a moment ago
         }
         publish(state, action);
         if (!waiting && action.kind() != KeeperAction.Kind.NONE && action.kind() != KeeperAction.Kind.WAIT
@@ -687,7 +757,7 @@ public final class Keeper implements Closeable {
                 pgUp,
                 roleOf(state),
                 state == null ? 0 : state.timeline(),
-                state == null ? 0 : state.writtenLsn(),
+                state == null ? stoppedPrimaryLsn() : state.writtenLsn(),
                 state == null ? 0 : state.receivedLsn(),
                 state == null ? 0 : state.replayedLsn(),
                 healthy,
@@ -709,6 +779,17 @@ public final class Keeper implements Closeable {
         } catch (Exception e) {
             log.debug("publishing keeper status failed: {}", e.toString());
         }
+    }
+
+    /**
+     * A former primary stopped cleanly (a switchover's demote) reports where its WAL ends, so the sentinel can tell
+     * when the target has received all of it; 0 otherwise.
+     */
+    private long stoppedPrimaryLsn() {
+        if (server != null || isStandbyConfigured() || !data.initialized()) {
+            return 0;
+        }
+        return data.cleanShutdownCheckpoint().orElse(0);
     }
 
     private static Duration backoff(int failures) {
@@ -777,6 +858,8 @@ public final class Keeper implements Closeable {
         closing = true;
         store.curator().getConnectionStateListenable().removeListener(sessionListener);
         Closeables.closeQuietly(viewWatch);
+        Closeables.closeQuietly(parametersWatch);
+        Closeables.closeQuietly(restartsWatch);
         if (!loop.close(INITDB_TIMEOUT)) {
             log.warn("keeper loop did not finish; stopping postgres anyway");
         }

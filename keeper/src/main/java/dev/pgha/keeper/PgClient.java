@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.postgresql.Driver;
@@ -105,6 +106,22 @@ public final class PgClient implements AutoCloseable {
         call(c -> execute(c, "SELECT pg_reload_conf()"));
     }
 
+    /**
+     * Applies parameters set through `pgha config set` (ALTER SYSTEM, so they survive restarts; allowed on a standby
+     * too, as it writes no WAL): each of {@code set} is set, each of {@code reset} is reset, then postgres reloads.
+     */
+    public void applyParameters(Map<String, String> set, Collection<String> reset) throws SQLException {
+        call(c -> {
+            for (Map.Entry<String, String> e : set.entrySet()) {
+                executeFormatted(c, "SELECT format('ALTER SYSTEM SET %I TO %L', ?::text, ?::text)", e.getKey(), e.getValue());
+            }
+            for (String name : reset) {
+                executeFormatted(c, "SELECT format('ALTER SYSTEM RESET %I', ?::text)", name);
+            }
+            return execute(c, "SELECT pg_reload_conf()");
+        });
+    }
+
     /** Sets synchronous_standby_names (ALTER SYSTEM, so it survives restarts) and reloads. */
     public void setSynchronousStandbyNames(String value) throws SQLException {
         call(c -> {
@@ -193,7 +210,7 @@ public final class PgClient implements AutoCloseable {
     }
 
     /** Builds a utility statement with format() on the server (quote_ident/quote_literal), then runs it. */
-    private static void executeFormatted(Connection c, String formatQuery, String... args) throws SQLException {
+    public static void executeFormatted(Connection c, String formatQuery, String... args) throws SQLException {
         String statement;
         try (PreparedStatement ps = c.prepareStatement(formatQuery)) {
             for (int i = 0; i < args.length; i++) {
@@ -225,6 +242,12 @@ public final class PgClient implements AutoCloseable {
      */
     public static Connection open(String host, int port, Secret password, Duration connectTimeout,
                                   Duration socketTimeout, String applicationName) throws SQLException {
+        return open(host, port, "postgres", password, connectTimeout, socketTimeout, applicationName);
+    }
+
+    /** The same, to {@code database}. */
+    public static Connection open(String host, int port, String database, Secret password, Duration connectTimeout,
+                                  Duration socketTimeout, String applicationName) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", Credentials.SU_ROLE);
         props.setProperty("password", password.reveal());
@@ -232,8 +255,9 @@ public final class PgClient implements AutoCloseable {
         props.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
         props.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
         props.setProperty("ApplicationName", applicationName);
-        Connection c = new Driver().connect("jdbc:postgresql://"
-                + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/postgres", props);
+        // URL-encoded (pgjdbc decodes it): any database name works, and none can change the rest of the URL
+        Connection c = new Driver().connect("jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host)
+                + ":" + port + "/" + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8), props);
         if (c == null) {
             throw new PghaException("the PostgreSQL JDBC driver refused the connection URL");
         }

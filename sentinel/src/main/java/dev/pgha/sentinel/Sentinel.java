@@ -8,6 +8,7 @@ import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Versioned;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.slf4j.Logger;
@@ -32,6 +34,10 @@ import org.slf4j.LoggerFactory;
 public final class Sentinel implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Sentinel.class);
     private static final int HISTORY_LIMIT = 100;
+    /** An accepted request is dropped after this long even if the cluster never got back to NORMAL. */
+    private static final Duration REQUEST_LIFETIME = Duration.ofMinutes(10);
+    /** A refusal waits this long for its CLI to read it. */
+    private static final Duration REFUSAL_LIFETIME = Duration.ofMinutes(1);
 
     private final ClusterStore store;
     private final String memberId;
@@ -77,6 +83,7 @@ public final class Sentinel implements Closeable {
         watches.add(store.watch(store.paths().keepers(), loop::trigger));
         watches.add(store.watch(store.paths().proxies(), loop::trigger));
         watches.add(store.watch(store.paths().view(), loop::trigger));
+        watches.add(store.watch(store.paths().request(), loop::trigger));
         loop.runEvery(interval);
     }
 
@@ -107,8 +114,9 @@ public final class Sentinel implements Closeable {
         Optional<Versioned<ClusterView>> current = store.view();
         ClusterView view = current.map(Versioned::value).orElse(ClusterView.initial());
         Map<String, KeeperStatus> keepers = store.keepers();
-        ClusterView next = ViewPlanner.next(view, keepers, store.proxies(), store.members().keySet(), spec,
-                Instant.now());
+        Set<String> members = store.members().keySet();
+        OperatorRequest accepted = handleRequest(view, keepers, members, spec);
+        ClusterView next = ViewPlanner.next(view, keepers, store.proxies(), members, spec, accepted, Instant.now());
         if (next.equals(view) && current.isPresent()) {
             return;
         }
@@ -135,6 +143,57 @@ public final class Sentinel implements Closeable {
                 && (view.phase() != Phase.NORMAL || !next.leader().equals(view.leader()))) {
             recordLeaderChange(next, keepers.get(next.leader()));
         }
+    }
+
+    /**
+     * An operator's request: a pending one is accepted or refused (the CLI reads the answer); an accepted one is
+     * handed to the planner until the cluster is NORMAL again, then removed. Returns the accepted request, if any.
+     */
+    private OperatorRequest handleRequest(ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members,
+                                          ClusterSpec spec) {
+        Optional<Versioned<OperatorRequest>> stored = store.request();
+        if (stored.isEmpty()) {
+            return null;
+        }
+        OperatorRequest r = stored.get().value();
+        int version = stored.get().version();
+        Instant now = Instant.now();
+        switch (r.state()) {
+            case PENDING -> {
+                ViewPlanner.Verdict v = ViewPlanner.check(r, view, keepers, members, spec);
+                OperatorRequest answered = v.refusal() != null ? r.refuse(v.refusal())
+                        : r.accept(v.target(), "accepted", view.generation());
+                if (!store.compareAndSetRequest(answered, version)) {
+                    loop.trigger();
+                    return null;
+                }
+                if (v.refusal() != null) {
+                    log.warn("{} refused: {}", describe(r), v.refusal());
+                    return null;
+                }
+                log.info("{} accepted: target {}", describe(r), v.target());
+                return answered;
+            }
+            case ACCEPTED -> {
+                boolean done = view.generation() > r.generation() && view.phase() == Phase.NORMAL;
+                if (done || now.isAfter(r.requestedAt().plus(REQUEST_LIFETIME))) {
+                    store.deleteRequest(version);
+                    return null;
+                }
+                return r;
+            }
+            default -> {
+                if (now.isAfter(r.requestedAt().plus(REFUSAL_LIFETIME))) {
+                    store.deleteRequest(version); // its CLI did not collect the answer
+                }
+                return null;
+            }
+        }
+    }
+
+    private static String describe(OperatorRequest r) {
+        return (r.kind() == OperatorRequest.Kind.SWITCHOVER ? "switchover" : "forced failover")
+                + (r.target() == null ? "" : " to " + r.target());
     }
 
     private void recordLeaderChange(ClusterView next, KeeperStatus leaderStatus) {

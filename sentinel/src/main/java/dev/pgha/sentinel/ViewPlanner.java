@@ -4,9 +4,12 @@ import dev.pgha.common.config.Durations;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Lsn;
+import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.model.Role;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,10 +51,20 @@ public final class ViewPlanner {
     public static ClusterView next(ClusterView view, Map<String, KeeperStatus> keepers,
                                    Map<String, ProxyStatus> proxies, Set<String> members, ClusterSpec spec,
                                    Instant now) {
+        return next(view, keepers, proxies, members, spec, null, now);
+    }
+
+    /**
+     * @param accepted an operator request the sentinel has accepted ({@link #check}), or null
+     */
+    public static ClusterView next(ClusterView view, Map<String, KeeperStatus> keepers,
+                                   Map<String, ProxyStatus> proxies, Set<String> members, ClusterSpec spec,
+                                   OperatorRequest accepted, Instant now) {
         return switch (view.phase()) {
             case INITIALIZING -> initializing(view, keepers, spec, now);
-            case NORMAL, SWITCHOVER -> normal(view, keepers, members, spec, now);
-            case FAILOVER_FENCING -> fencing(view, keepers, proxies, members, spec, now);
+            case NORMAL -> normal(view, keepers, members, spec, accepted, now);
+            case SWITCHOVER -> switchover(view, keepers, proxies, members, spec, accepted, now);
+            case FAILOVER_FENCING -> fencing(view, keepers, proxies, members, spec, accepted, now);
             case FAILOVER_PROMOTING -> promoting(view, keepers, now);
         };
     }
@@ -92,7 +105,7 @@ public final class ViewPlanner {
     // ---- normal operation: watch the leader, keep the synchronous set --------------------------------------
 
     private static ClusterView normal(ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members,
-                                      ClusterSpec spec, Instant now) {
+                                      ClusterSpec spec, OperatorRequest accepted, Instant now) {
         String leaderId = view.leader();
         KeeperStatus leader = keepers.get(leaderId);
         if (leader == null) {
@@ -107,6 +120,15 @@ public final class ViewPlanner {
                 && !now.isBefore(leader.unhealthySince().plus(spec.failTimeout()))) {
             return startFailover(view, "leader " + leaderId + " has been unhealthy for more than "
                     + Durations.format(spec.failTimeout()) + " (cluster.failTimeout): " + leader.problem(), now);
+        }
+        if (accepted != null && accepted.kind() == OperatorRequest.Kind.SWITCHOVER
+                && accepted.generation() == view.generation() && !leaderId.equals(accepted.target())) {
+            // Planned: proxies close their connections and the leader shuts down cleanly, then the target,
+            // having received every byte of the leader's WAL, is promoted.
+            return view.withSync(view.syncStandbys(), List.of())
+                    .advance(null, Phase.SWITCHOVER, "switchover: stopping leader " + leaderId
+                            + " cleanly before promoting " + accepted.target(), now)
+                    .withFormerLeader(leaderId);
         }
         List<String> standbys = keepers.values().stream()
                 .filter(k -> !k.memberId().equals(leaderId) && k.pgUp() && k.role() == Role.STANDBY)
@@ -168,20 +190,198 @@ public final class ViewPlanner {
 
     private static ClusterView fencing(ClusterView view, Map<String, KeeperStatus> keepers,
                                        Map<String, ProxyStatus> proxies, Set<String> members, ClusterSpec spec,
-                                       Instant now) {
-        List<String> unfenced = proxies.values().stream()
-                .filter(p -> p.generation() < view.generation())
-                .map(ProxyStatus::memberId).sorted().toList();
+                                       OperatorRequest accepted, Instant now) {
+        List<String> unfenced = unfenced(view, proxies);
         if (!unfenced.isEmpty()) {
             return reason(view, "failover: waiting for the proxies of " + String.join(", ", unfenced)
                     + " to close their client connections");
         }
+        if (accepted != null && accepted.kind() == OperatorRequest.Kind.FAILOVER
+                && accepted.generation() == view.generation()) {
+            KeeperStatus forced = keepers.get(accepted.target());
+            if (forced != null && forced.pgUp() && forced.role() == Role.STANDBY) {
+                return view.advance(forced.memberId(), Phase.FAILOVER_PROMOTING, "forced failover (pgha failover "
+                        + "--force): promoting " + forced.memberId() + "; writes only " + formerName(view)
+                        + " acknowledged may be lost", now);
+            }
+        }
+        return chooseCandidate(view, keepers, members, spec, now, "");
+    }
+
+    private static List<String> unfenced(ClusterView view, Map<String, ProxyStatus> proxies) {
+        return proxies.values().stream()
+                .filter(p -> p.generation() < view.generation())
+                .map(ProxyStatus::memberId).sorted().toList();
+    }
+
+    private static ClusterView chooseCandidate(ClusterView view, Map<String, KeeperStatus> keepers,
+                                               Set<String> members, ClusterSpec spec, Instant now, String prefix) {
         Candidate c = candidate(view, keepers, members, spec);
         if (c.member() == null) {
-            return reason(view, "no leader: " + c.why());
+            return reason(view, prefix + "no leader: " + c.why());
         }
-        return view.advance(c.member(), Phase.FAILOVER_PROMOTING, "failover: promoting " + c.member() + " (" + c.why()
-                + ")", now);
+        return view.advance(c.member(), Phase.FAILOVER_PROMOTING, prefix + "failover: promoting " + c.member() + " ("
+                + c.why() + ")", now);
+    }
+
+    // ---- planned switchover -----------------------------------------------------------------------------------
+
+    /** How long a switchover may wait for the leader's clean stop and the target's catch-up before giving up. */
+    static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * SWITCHOVER: nobody leads; proxies hold clients; the former leader shuts down cleanly (a fast shutdown sends all
+     * of its WAL to the connected standbys) and reports where its WAL ends. Once the target has received all of it,
+     * the target is promoted. If the former leader dies, the target goes away or this takes longer than
+     * {@link #SWITCHOVER_TIMEOUT}, the failover rules decide instead (the former leader may lead again).
+     */
+    private static ClusterView switchover(ClusterView view, Map<String, KeeperStatus> keepers,
+                                          Map<String, ProxyStatus> proxies, Set<String> members, ClusterSpec spec,
+                                          OperatorRequest accepted, Instant now) {
+        String former = view.formerLeader();
+        String target = accepted == null || accepted.kind() != OperatorRequest.Kind.SWITCHOVER ? null : accepted.target();
+        KeeperStatus old = former == null ? null : keepers.get(former);
+        KeeperStatus next = target == null ? null : keepers.get(target);
+        String abandon = null;
+        if (target == null) {
+            abandon = "the request is gone";
+        } else if (old == null) {
+            abandon = "leader " + former + " was lost";
+        } else if (next == null || !next.pgUp() || next.role() != Role.STANDBY) {
+            abandon = target + " is no longer a running standby";
+        } else if (now.isAfter(view.updatedAt().plus(SWITCHOVER_TIMEOUT))) {
+            abandon = "it did not complete within " + Durations.format(SWITCHOVER_TIMEOUT);
+        }
+        if (abandon != null) {
+            List<String> unfenced = unfenced(view, proxies);
+            if (!unfenced.isEmpty()) {
+                return reason(view, "switchover abandoned (" + abandon + "): waiting for the proxies of "
+                        + String.join(", ", unfenced) + " to close their client connections");
+            }
+            String prefix = "switchover abandoned (" + abandon + "); ";
+            if (old != null && !old.pgUp() && old.writtenLsn() > 0) {
+                // The former leader stopped cleanly: a standby that received all of its WAL holds every commit.
+                Optional<KeeperStatus> complete = keepers.values().stream()
+                        .filter(k -> k.role() == Role.STANDBY && k.pgUp() && k.healthy() && inPrimaryRegion(k, spec)
+                                && k.receivedLsn() > old.writtenLsn())
+                        .min(MOST_WAL);
+                if (complete.isPresent()) {
+                    return view.advance(complete.get().memberId(), Phase.FAILOVER_PROMOTING, prefix + "promoting "
+                            + complete.get().memberId() + " (it has received all of " + former + "'s WAL)", now);
+                }
+            }
+            return chooseCandidate(view, keepers, members, spec, now, prefix);
+        }
+        List<String> unfenced = unfenced(view, proxies);
+        if (!unfenced.isEmpty()) {
+            return reason(view, "switchover: waiting for the proxies of " + String.join(", ", unfenced)
+                    + " to close their client connections");
+        }
+        if (old.pgUp()) {
+            return reason(view, "switchover: waiting for leader " + former + " to shut down cleanly");
+        }
+        if (old.writtenLsn() == 0) {
+            return reason(view, "switchover: waiting for " + former + " to report where its WAL ends");
+        }
+        if (next.receivedLsn() <= old.writtenLsn()) {
+            return reason(view, "switchover: waiting for " + target + " to receive the last WAL of " + former
+                    + " (it has " + Lsn.format(next.receivedLsn()) + ", " + former + " ended at " + Lsn.format(old.writtenLsn()) + ")");
+        }
+        return view.advance(target, Phase.FAILOVER_PROMOTING, "switchover: promoting " + target
+                + " (it has received all of " + former + "'s WAL)", now);
+    }
+
+    /** Whether an operator's request can be carried out now, and with which member. */
+    public record Verdict(String target, String refusal) {
+        static Verdict refuse(String why) {
+            return new Verdict(null, why);
+        }
+    }
+
+    /**
+     * Checks a pending request against the cluster as it is: a switchover needs a healthy leader and a healthy
+     * standby streaming from it (the target, or the best one: synchronous first, then the most WAL); a forced
+     * failover needs a leaderless cluster and a running standby to promote.
+     */
+    public static Verdict check(OperatorRequest request, ClusterView view, Map<String, KeeperStatus> keepers,
+                                Set<String> members, ClusterSpec spec) {
+        String target = request.target();
+        if (target != null && !members.contains(target)) {
+            return Verdict.refuse("there is no member " + target + "; members: " + String.join(", ", new TreeSet<>(members)));
+        }
+        if (request.kind() == OperatorRequest.Kind.FAILOVER) {
+            if (view.phase() != Phase.FAILOVER_FENCING || view.leader() != null) {
+                return Verdict.refuse("the cluster is not leaderless (leader " + (view.leader() == null ? "none"
+                        : view.leader()) + ", phase " + view.phase() + "); a forced failover is only for a cluster "
+                        + "that cannot choose a leader itself; use pgha switchover --to " + target);
+            }
+            KeeperStatus k = keepers.get(target);
+            if (k == null || !k.pgUp() || k.role() != Role.STANDBY || !k.initialized()) {
+                return Verdict.refuse(target + " is not a running standby, so it cannot be promoted"
+                        + (k != null && k.problem() != null ? " (" + k.problem() + ")" : ""));
+            }
+            if (!inPrimaryRegion(k, spec)) {
+                return Verdict.refuse(target + " is outside primary region " + spec.primaryRegion());
+            }
+            return new Verdict(target, null);
+        }
+        String leaderId = view.leader();
+        if (view.phase() != Phase.NORMAL || leaderId == null) {
+            return Verdict.refuse("the cluster has no serving leader right now (phase " + view.phase()
+                    + (view.reason() == null ? "" : ": " + view.reason()) + "); if it stays leaderless, use "
+                    + "pgha failover --to MEMBER --force");
+        }
+        KeeperStatus leader = keepers.get(leaderId);
+        if (leader == null || !leader.healthy() || leader.role() != Role.PRIMARY) {
+            return Verdict.refuse("leader " + leaderId + " is not a healthy primary"
+                    + (leader != null && leader.problem() != null ? " (" + leader.problem() + ")" : "")
+                    + "; a clean switchover needs one");
+        }
+        if (leaderId.equals(target)) {
+            return Verdict.refuse(target + " already leads the cluster");
+        }
+        List<KeeperStatus> eligible = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (KeeperStatus k : keepers.values()) {
+            if (k.memberId().equals(leaderId) || target != null && !k.memberId().equals(target)) {
+                continue;
+            }
+            String why = ineligible(k, leader, spec);
+            if (why == null) {
+                eligible.add(k);
+            } else {
+                notes.add(why);
+            }
+        }
+        if (target != null && !keepers.containsKey(target)) {
+            return Verdict.refuse(target + " is not running (its keeper does not report)");
+        }
+        List<String> sync = view.synchronousNames();
+        Optional<KeeperStatus> best = eligible.stream()
+                .min(Comparator.comparing((KeeperStatus k) -> !sync.contains(k.memberId())).thenComparing(MOST_WAL));
+        if (best.isEmpty()) {
+            return Verdict.refuse(notes.isEmpty() ? "there is no standby to switch over to"
+                    : String.join("; ", notes));
+        }
+        return new Verdict(best.get().memberId(), null);
+    }
+
+    /** Why {@code k} cannot take over from {@code leader} in a switchover, or null when it can. */
+    private static String ineligible(KeeperStatus k, KeeperStatus leader, ClusterSpec spec) {
+        String id = k.memberId();
+        if (!inPrimaryRegion(k, spec)) {
+            return id + " is outside primary region " + spec.primaryRegion();
+        }
+        if (!k.pgUp() || k.role() != Role.STANDBY) {
+            return id + " is not a running standby";
+        }
+        if (!k.healthy()) {
+            return id + " is unhealthy (" + k.problem() + ")";
+        }
+        if (!leader.memberId().equals(k.following()) || !leader.streaming().contains(id)) {
+            return id + " is not caught up with leader " + leader.memberId() + " (it is not streaming from it yet)";
+        }
+        return null;
     }
 
     private record Candidate(String member, String why) {
@@ -248,7 +448,9 @@ public final class ViewPlanner {
                     + " was lost while being promoted; choosing again", now);
         }
         if (isServingPrimary(candidate, view)) {
-            String reason = view.leader().equals(view.formerLeader())
+            String reason = view.reason() != null && view.reason().startsWith("switchover: promoting")
+                    ? "member " + view.leader() + " leads (switchover from " + view.formerLeader() + ")"
+                    : view.leader().equals(view.formerLeader())
                     ? "member " + view.leader() + " leads again (it came back before anyone else was promoted)"
                     : "member " + view.leader() + " leads (promoted after "
                     + (view.formerLeader() == null ? "the leader" : view.formerLeader()) + " was lost)";

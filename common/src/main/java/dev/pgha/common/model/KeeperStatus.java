@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param pgUp               postgres accepts connections
  * @param role               what postgres is right now
  * @param timeline           current timeline id, 0 when unknown
- * @param writtenLsn         primary: current WAL write position; 0 otherwise
+ * @param writtenLsn         primary: current WAL write position; a former primary shut down cleanly: where its WAL
+ *                           ends (its shutdown checkpoint); 0 otherwise
  * @param receivedLsn        standby: last WAL position received; 0 otherwise
  * @param replayedLsn        standby: last WAL position replayed; 0 otherwise
  * @param healthy            the keeper considers its postgres fit to serve in its role

@@ -51,6 +51,20 @@ public final class SecretStore {
         return new Credentials(su, repl, operator, generatedEver);
     }
 
+    /**
+     * The superuser password pgha uses, for admin commands: configured (SU_PASSWORD), else stored here; never
+     * generated. Empty when neither exists or the stored file is not readable (not root on a node, or elsewhere).
+     */
+    public Optional<Secret> existingSuPassword(PghaConfig.Secrets configured) {
+        if (configured.suPassword().isPresent()) {
+            return configured.suPassword();
+        }
+        if (!Files.isReadable(file())) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(readStored().get("suPassword")).map(Secret::of);
+    }
+
     /** True until {@link #markShown()}: generated passwords have not been shown to the user yet. */
     public boolean shown() {
         return Files.exists(dir.resolve(SHOWN_MARKER));

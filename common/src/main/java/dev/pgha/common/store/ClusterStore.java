@@ -9,10 +9,12 @@ import dev.pgha.common.model.HistoryEntry;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.ProxyStatus;
 import java.io.Closeable;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,8 @@ public final class ClusterStore implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ClusterStore.class);
     private static final JavaType HISTORY_TYPE =
             Json.mapper().getTypeFactory().constructCollectionType(List.class, HistoryEntry.class);
+    private static final JavaType PARAMETERS_TYPE =
+            Json.mapper().getTypeFactory().constructMapType(TreeMap.class, String.class, String.class);
 
     private final CuratorFramework client;
     private final StorePaths paths;
@@ -187,6 +191,75 @@ public final class ClusterStore implements Closeable {
         } catch (Exception e) {
             throw new StoreException("cannot delete " + path, e);
         }
+    }
+
+    // ---- operator requests, parameters, restarts, witnesses ---------------------------------------------------
+
+    public Optional<Versioned<OperatorRequest>> request() {
+        return readVersioned(paths.request(), OperatorRequest.class);
+    }
+
+    /** Creates the request; false when another one is already there. */
+    public boolean createRequest(OperatorRequest request) {
+        try {
+            client.create().creatingParentContainersIfNeeded().forPath(paths.request(), Json.write(request));
+            return true;
+        } catch (KeeperException.NodeExistsException e) {
+            return false;
+        } catch (Exception e) {
+            throw new StoreException("cannot write the request", e);
+        }
+    }
+
+    public boolean compareAndSetRequest(OperatorRequest next, int expectedVersion) {
+        return compareAndSet(paths.request(), Json.write(next), Optional.of(expectedVersion));
+    }
+
+    /** Removes the request if it is still at {@code expectedVersion}. */
+    public void deleteRequest(int expectedVersion) {
+        try {
+            client.delete().withVersion(expectedVersion).forPath(paths.request());
+        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
+            // gone already, or changed: the next evaluation looks again
+        } catch (Exception e) {
+            throw new StoreException("cannot remove the request", e);
+        }
+    }
+
+    /** postgres parameters set through `pgha config set` (name to value), empty when none. */
+    public Map<String, String> parameters() {
+        Optional<Versioned<Map<String, String>>> stored = readVersioned(paths.parameters(), PARAMETERS_TYPE);
+        return stored.map(Versioned::value).orElse(Map.of());
+    }
+
+    public void setParameters(Map<String, String> parameters) {
+        try {
+            client.create().orSetData().creatingParentContainersIfNeeded()
+                    .forPath(paths.parameters(), Json.write(new java.util.TreeMap<>(parameters)));
+        } catch (Exception e) {
+            throw new StoreException("cannot write the postgres parameters", e);
+        }
+    }
+
+    public void requestRestart(String memberId) {
+        try {
+            client.create().orSetData().creatingParentContainersIfNeeded()
+                    .forPath(paths.restart(memberId), Json.write(java.time.Instant.now()));
+        } catch (Exception e) {
+            throw new StoreException("cannot request a restart of " + memberId, e);
+        }
+    }
+
+    public boolean restartRequested(String memberId) {
+        try {
+            return client.checkExists().forPath(paths.restart(memberId)) != null;
+        } catch (Exception e) {
+            throw new StoreException("cannot read the restart requests", e);
+        }
+    }
+
+    public Map<String, Instant> witnesses() {
+        return children(paths.witnesses(), Instant.class);
     }
 
     // ---- history --------------------------------------------------------------------------------------------

@@ -45,4 +45,32 @@ public record StorePaths(String cluster) {
     public String history() {
         return root() + "/history";
     }
+
+    /** The pending operator request (switchover, forced failover), if any. */
+    public String request() {
+        return root() + "/request";
+    }
+
+    /** postgres parameters set by `pgha config set`, applied by every keeper. */
+    public String parameters() {
+        return root() + "/parameters";
+    }
+
+    /** Restart requests: one child per member whose postgres should restart (`pgha config set --restart`). */
+    public String restarts() {
+        return root() + "/restarts";
+    }
+
+    public String restart(String id) {
+        return restarts() + "/" + id;
+    }
+
+    /** Witnesses announce themselves here (ephemeral), so status can list them. */
+    public String witnesses() {
+        return root() + "/witnesses";
+    }
+
+    public String witness(String id) {
+        return witnesses() + "/" + id;
+    }
 }

@@ -1,0 +1,318 @@
+package dev.pgha.image.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgha.common.PghaException;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.Json;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.OperatorRequest;
+import dev.pgha.common.model.Role;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.keeper.PgClient;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "config", mixinStandardHelpOptions = true,
+        description = "Show or set postgres parameters for every member of the cluster.",
+        subcommands = {ConfigCommand.Show.class, ConfigCommand.Set.class})
+public final class ConfigCommand implements Runnable {
+    /** Parameters pgha sets itself: changing them would break replication, fencing or the proxy. */
+    static final java.util.Set<String> MANAGED = java.util.Set.of("port", "listen_addresses", "data_directory",
+            "hba_file", "ident_file", "config_file", "external_pid_file", "unix_socket_directories",
+            "unix_socket_group", "unix_socket_permissions", "wal_level", "hot_standby", "max_wal_senders",
+            "max_replication_slots", "primary_conninfo", "primary_slot_name", "synchronous_standby_names",
+            "wal_log_hints", "recovery_target_timeline", "password_encryption", "cluster_name");
+    private static final Duration RESTART_TIMEOUT = Duration.ofMinutes(5);
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: show or set");
+    }
+
+    /** A parameter set for the cluster, with postgres's word for when a change takes effect. */
+    record Parameter(String name, String value, String context) {
+        boolean needsRestart() {
+            return "postmaster".equals(context);
+        }
+    }
+
+    static String context(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT context FROM pg_settings WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** Members whose postgres has changes waiting for a restart, with those parameters. */
+    static Map<String, List<String>> pendingRestarts(Admin admin) {
+        Map<String, List<String>> pending = new TreeMap<>();
+        Map<String, KeeperStatus> keepers = admin.store().keepers();
+        for (MemberInfo m : admin.store().members().values()) {
+            if (keepers.get(m.id()) == null || !keepers.get(m.id()).pgUp()) {
+                continue;
+            }
+            try (Connection c = admin.connection(m.host(), m.pgPort(), "postgres", "member " + m.id());
+                 PreparedStatement ps = c.prepareStatement("SELECT name FROM pg_settings WHERE pending_restart ORDER BY 1");
+                 ResultSet rs = ps.executeQuery()) {
+                List<String> names = new ArrayList<>();
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+                if (!names.isEmpty()) {
+                    pending.put(m.id(), names);
+                }
+            } catch (SQLException | PghaException e) {
+                pending.put(m.id(), List.of("unknown: " + e.getMessage()));
+            }
+        }
+        return pending;
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "The parameters set with pgha config set, and which members still need a restart for them.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        AdminOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (Admin admin = Admin.open(options, System.getenv()); Connection c = admin.leaderConnection("postgres")) {
+                List<Parameter> params = new ArrayList<>();
+                for (Map.Entry<String, String> e : admin.store().parameters().entrySet()) {
+                    params.add(new Parameter(e.getKey(), e.getValue(), context(c, e.getKey())));
+                }
+                Map<String, List<String>> pending = pendingRestarts(admin);
+                PrintWriter out = spec.commandLine().getOut();
+                if (options.json) {
+                    ObjectNode root = Json.mapper().createObjectNode();
+                    ArrayNode list = root.putArray("parameters");
+                    for (Parameter p : params) {
+                        ObjectNode n = list.addObject();
+                        n.put("name", p.name());
+                        n.put("value", p.value());
+                        n.put("needs_restart", p.needsRestart());
+                    }
+                    ObjectNode pr = root.putObject("pending_restart");
+                    pending.forEach((member, names) -> names.forEach(pr.withArray(member)::add));
+                    out.print(root.toPrettyString() + "\n");
+                } else {
+                    Table t = new Table("NAME", "VALUE", "TAKES EFFECT");
+                    params.forEach(p -> t.row(p.name(), p.value(), p.needsRestart() ? "on restart" : "on reload"));
+                    out.print(params.isEmpty() ? "no parameters set (pgha config set NAME=VALUE sets one)\n" : t.render());
+                    pending.forEach((member, names) -> out.println("pending restart on " + member + ": "
+                            + String.join(", ", names) + " (pgha config set --restart restarts the members one by one)"));
+                }
+                out.flush();
+                return 0;
+            } catch (SQLException e) {
+                throw ClusterSql.failed("cannot read the parameters", e);
+            }
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true,
+            description = {"Set postgres parameters on every member: NAME=VALUE (NAME= resets one to its default). "
+                    + "Values are checked by postgres on the leader first; nothing is stored if one is refused.",
+                    "Parameters that take effect only on restart are reported; --restart then restarts the members "
+                            + "one at a time: standbys first, then a switchover, then the old leader."})
+    static final class Set implements Callable<Integer> {
+        @Mixin
+        AdminOptions options;
+
+        @Parameters(paramLabel = "NAME=VALUE", arity = "0..*")
+        List<String> assignments = new ArrayList<>();
+
+        @Option(names = "--restart", description = "Restart the members one at a time (rolling) afterwards.")
+        boolean restart;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (assignments.isEmpty() && !restart) {
+                throw new PghaException("nothing to set: give NAME=VALUE (e.g. work_mem=64MB), or --restart");
+            }
+            Map<String, String> changes = new LinkedHashMap<>();
+            for (String a : assignments) {
+                int eq = a.indexOf('=');
+                if (eq <= 0) {
+                    throw new PghaException("\"" + a + "\" is not NAME=VALUE");
+                }
+                String name = a.substring(0, eq).strip().toLowerCase(java.util.Locale.ROOT);
+                if (MANAGED.contains(name)) {
+                    throw new PghaException(name + " is managed by pgha (replication, fencing and the proxy depend on "
+                            + "it) and cannot be set");
+                }
+                changes.put(name, a.substring(eq + 1));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            try (Admin admin = Admin.open(options, System.getenv())) {
+                boolean needsRestart = false;
+                if (!changes.isEmpty()) {
+                    needsRestart = apply(admin, changes, out);
+                }
+                if (restart) {
+                    rollingRestart(admin, out);
+                } else if (needsRestart) {
+                    out.println("some changes take effect only after a restart: run pgha config set --restart to "
+                            + "restart the members one by one");
+                }
+                out.flush();
+                return 0;
+            }
+        }
+
+        /** Checks and applies the changes on the leader, then stores them for every member; true if a restart is needed. */
+        private boolean apply(Admin admin, Map<String, String> changes, PrintWriter out) {
+            Map<String, String> before = admin.store().parameters();
+            Map<String, String> applied = new LinkedHashMap<>();
+            boolean needsRestart = false;
+            try (Connection c = admin.leaderConnection("postgres")) {
+                for (Map.Entry<String, String> e : changes.entrySet()) {
+                    String context = context(c, e.getKey());
+                    if (context == null) {
+                        throw new PghaException("postgres has no parameter " + e.getKey());
+                    }
+                    if (context.equals("internal")) {
+                        throw new PghaException(e.getKey() + " is fixed when the cluster is created; it cannot be set");
+                    }
+                    try {
+                        setOnLeader(c, e.getKey(), e.getValue());
+                    } catch (SQLException refused) {
+                        undo(c, applied, before);
+                        throw ClusterSql.failed("postgres refused " + e.getKey() + "=" + e.getValue()
+                                + "; nothing was changed", refused);
+                    }
+                    applied.put(e.getKey(), e.getValue());
+                    needsRestart |= context.equals("postmaster") && !e.getValue().isEmpty();
+                    out.println((e.getValue().isEmpty() ? "reset " + e.getKey() : "set " + e.getKey() + " = " + e.getValue())
+                            + (context.equals("postmaster") ? " (needs a restart)" : " (applied on reload)"));
+                }
+            } catch (SQLException e) {
+                throw ClusterSql.failed("cannot set parameters", e);
+            }
+            Map<String, String> next = new TreeMap<>(before);
+            changes.forEach((k, v) -> {
+                if (v.isEmpty()) {
+                    next.remove(k);
+                } else {
+                    next.put(k, v);
+                }
+            });
+            admin.store().setParameters(next);
+            return needsRestart;
+        }
+
+        private static void setOnLeader(Connection c, String name, String value) throws SQLException {
+            if (value.isEmpty()) {
+                PgClient.executeFormatted(c, "SELECT format('ALTER SYSTEM RESET %I', ?::text)", name);
+            } else {
+                PgClient.executeFormatted(c, "SELECT format('ALTER SYSTEM SET %I TO %L', ?::text, ?::text)", name, value);
+            }
+        }
+
+        /** Puts back what this command already changed on the leader, after a later value was refused. */
+        private static void undo(Connection c, Map<String, String> applied, Map<String, String> before) {
+            for (String name : applied.keySet()) {
+                try {
+                    setOnLeader(c, name, before.getOrDefault(name, ""));
+                } catch (SQLException ignored) {
+                    // the earlier value was accepted once; the keeper re-applies the stored set anyway
+                }
+            }
+        }
+
+        /** Standbys first, one at a time; then a switchover; then the old leader, now a standby. */
+        private void rollingRestart(Admin admin, PrintWriter out) {
+            ClusterStore store = admin.store();
+            ClusterView view = admin.view();
+            String leader = admin.leader().id();
+            List<String> standbys = store.keepers().values().stream()
+                    .filter(k -> !k.memberId().equals(leader) && k.role() == Role.STANDBY)
+                    .map(KeeperStatus::memberId).sorted().toList();
+            for (String id : standbys) {
+                restartMember(store, id, Role.STANDBY, out);
+            }
+            if (standbys.isEmpty()) {
+                out.println("restarting " + leader + ", the only member: clients wait while postgres restarts");
+                out.flush();
+                restartMember(store, leader, Role.PRIMARY, out);
+                return;
+            }
+            LeaderRequest.Outcome o = LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, Duration.ofSeconds(90));
+            out.println("switched over from " + leader + " to " + o.to());
+            out.flush();
+            awaitRole(store, leader, Role.STANDBY);
+            restartMember(store, leader, Role.STANDBY, out);
+        }
+
+        private static void restartMember(ClusterStore store, String id, Role role, PrintWriter out) {
+            Instant asked = Instant.now();
+            store.requestRestart(id);
+            Instant deadline = asked.plus(RESTART_TIMEOUT);
+            while (Instant.now().isBefore(deadline)) {
+                KeeperStatus k = store.keeper(id).orElse(null);
+                if (!store.restartRequested(id) && k != null && k.pgUp() && k.healthy() && k.role() == role
+                        && k.updatedAt().isAfter(asked)) {
+                    out.println("restarted " + id);
+                    out.flush();
+                    return;
+                }
+                sleep();
+            }
+            throw new PghaException(id + " did not come back healthy within " + RESTART_TIMEOUT.toMinutes()
+                    + " minutes of its restart; pgha status shows why");
+        }
+
+        private static void awaitRole(ClusterStore store, String id, Role role) {
+            Instant deadline = Instant.now().plus(RESTART_TIMEOUT);
+            while (Instant.now().isBefore(deadline)) {
+                KeeperStatus k = store.keeper(id).orElse(null);
+                if (k != null && k.pgUp() && k.healthy() && k.role() == role) {
+                    return;
+                }
+                sleep();
+            }
+            throw new PghaException(id + " did not rejoin as a healthy standby within " + RESTART_TIMEOUT.toMinutes()
+                    + " minutes; pgha status shows why");
+        }
+
+        private static void sleep() {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PghaException("interrupted");
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.pgha.image.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgha.common.model.HistoryEntry;
+import dev.pgha.common.model.Json;
+import dev.pgha.common.model.Lsn;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "history", mixinStandardHelpOptions = true,
+        description = "List the cluster's leader changes, oldest first: when, view generation, from and to, why, and "
+                + "the new leader's WAL position.")
+public final class HistoryCommand implements Callable<Integer> {
+    @Mixin
+    AdminOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (Admin admin = Admin.open(options, System.getenv())) {
+            List<HistoryEntry> history = admin.store().history();
+            spec.commandLine().getOut().print(options.json ? json(history) : table(history));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    static String table(List<HistoryEntry> history) {
+        Table t = new Table("TIME", "GENERATION", "FROM", "TO", "LSN", "REASON");
+        for (HistoryEntry h : history) {
+            t.row(h.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), h.generation(), h.oldLeader(),
+                    h.newLeader(), Lsn.format(h.leaderLsn()), h.reason());
+        }
+        return t.render();
+    }
+
+    static String json(List<HistoryEntry> history) {
+        ArrayNode list = Json.mapper().createArrayNode();
+        for (HistoryEntry h : history) {
+            ObjectNode n = list.addObject();
+            n.put("time", h.time().toString());
+            n.put("generation", h.generation());
+            n.put("from", h.oldLeader());
+            n.put("to", h.newLeader());
+            n.put("lsn", Lsn.format(h.leaderLsn()));
+            n.put("reason", h.reason());
+        }
+        return list.toPrettyString() + "\n";
+    }
+}

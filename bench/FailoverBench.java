@@ -84,9 +84,7 @@ public class FailoverBench {
             String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
             Node leader = node(leaderId);
             Node via = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
-            Writer w = new Writer(via);
-            w.thread.start();
-            Thread.sleep(1500);
+            Writer w = Writer.startedVia(via);
             long kill = System.nanoTime();
             killNode(leader);
             long first = w.awaitAckAfter(kill, leader.port("PG_PORT"));
@@ -120,9 +118,7 @@ public class FailoverBench {
             String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
             Node leader = node(leaderId);
             Node via = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
-            Writer w = new Writer(via);
-            w.thread.start();
-            Thread.sleep(1500);
+            Writer w = Writer.startedVia(via);
             long start = System.nanoTime();
             ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar, "switchover").redirectErrorStream(true);
@@ -172,6 +168,14 @@ public class FailoverBench {
 
         Writer(Node via) {
             this.via = via;
+        }
+
+        /** A writer through {@code via}'s proxy, already writing for 1.5 s. */
+        static Writer startedVia(Node via) throws InterruptedException {
+            Writer w = new Writer(via);
+            w.thread.start();
+            Thread.sleep(1500);
+            return w;
         }
 
         void run() {

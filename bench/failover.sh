@@ -2,13 +2,15 @@
 # Failover time on a 3-node cluster (separate pgha JVMs on 127.0.0.1, embedded ZooKeeper ensemble, default
 # settings): CYCLES (default 10) kills -9 of the leader node while a client writes through a surviving proxy.
 # Prints median and p95 of kill -> first acknowledged write, and of the client-visible write gap. Asserts nothing.
+# MODE=switchover (bench/switchover.sh) runs `pgha switchover` instead of the kill.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cycles=${CYCLES:-10}
 "$root/pgha" --version >/dev/null   # builds the jar first if needed
 jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
-work=$(mktemp -d /tmp/pgha-bench-failover.XXXXXX)
+mode=${MODE:-kill}
+work=$(mktemp -d "/tmp/pgha-bench-$mode.XXXXXX")
 chmod 711 "$work"
 [ -n "${KEEP:-}" ] && echo "keeping $work" >&2 || trap 'rm -rf "$work"' EXIT
-java -XX:+UseSerialGC -cp "$jar" "$root/bench/FailoverBench.java" "$jar" "$cycles" "$work" \
-  || { echo "failover bench failed; node logs:"; tail -n 30 "$work"/*.log; exit 1; }
+java -XX:+UseSerialGC -cp "$jar" "$root/bench/FailoverBench.java" "$jar" "$cycles" "$work" "$mode" \
+  || { echo "$mode bench failed; node logs:"; tail -n 30 "$work"/*.log; exit 1; }

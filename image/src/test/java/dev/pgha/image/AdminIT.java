@@ -157,7 +157,9 @@ class AdminIT {
 
     @Test
     void dropRefusesADatabaseInUseUnlessForced() throws Exception {
-        assertThat(pgha("db", "create", "busy").code()).isZero();
+        PghaCli.Result created = pgha("db", "create", "busy", "--json");
+        assertThat(created.code()).as(created.toString()).isZero();
+        assertThat(JSON.readTree(created.out())).isEqualTo(JSON.readTree("{\"database\":\"busy\",\"owner\":\"postgres\"}"));
         try (Connection c = node.connect(node.pgPort(), "postgres", password)) {
             try (Connection inUse = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.pgPort()
                     + "/busy?user=postgres&password=" + password + "&sslmode=disable")) {
@@ -178,6 +180,9 @@ class AdminIT {
     @Test
     void configSetAppliesParametersAndRestartsWhenAsked() throws Exception {
         String tunedWorkMem = column("SHOW work_mem").get(0);
+        PghaCli.Result asJson = pgha("config", "set", "statement_timeout=0", "--json");
+        assertThat(JSON.readTree(asJson.out())).as(asJson.toString()).isEqualTo(JSON.readTree("{\"changed\":[{\"name\":"
+                + "\"statement_timeout\",\"value\":\"0\",\"takes_effect\":\"reload\"}],\"needs_restart\":false}"));
         PghaCli.Result set = pgha("config", "set", "work_mem=64MB", "log_min_duration_statement=250ms");
         assertThat(set.code()).as(set.toString()).isZero();
         assertThat(set.out()).isEqualTo("set work_mem = 64MB (applied on reload)\n"
@@ -202,7 +207,8 @@ class AdminIT {
                 assertThat(pgha("config", "show").out()).contains("pending restart on "));
         PghaCli.Result show = pgha("config", "show", "--json");
         JsonNode params = JSON.readTree(show.out()).get("parameters");
-        assertThat(names(params)).containsExactly("log_min_duration_statement", "max_locks_per_transaction", "work_mem");
+        assertThat(names(params)).containsExactly("log_min_duration_statement", "max_locks_per_transaction",
+                "statement_timeout", "work_mem");
 
         PghaCli.Result restarted = pgha("config", "set", "--restart");
         assertThat(restarted.code()).as(restarted.toString()).isZero();

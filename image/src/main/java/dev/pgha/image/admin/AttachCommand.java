@@ -1,30 +1,21 @@
 package dev.pgha.image.admin;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgha.common.PghaException;
-import dev.pgha.common.model.Json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
+import java.io.PrintWriter;
 import java.sql.SQLException;
-import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "attach", mixinStandardHelpOptions = true,
         description = {"Give an app its own database and user, as flyctl postgres attach does: both named after the app "
                 + "(my-app -> my_app), a generated password, and the connection string to put in the app's environment.",
                 "An existing user or database is refused; name others with --database-user / --database-name."})
-public final class AttachCommand implements Callable<Integer> {
+public final class AttachCommand extends AdminCommand {
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-
-    @Mixin
-    AdminOptions options;
 
     @Parameters(index = "0", paramLabel = "APP", description = "The app's name.")
     String app;
@@ -46,14 +37,14 @@ public final class AttachCommand implements Callable<Integer> {
             description = "Host in the connection string (default: <cluster>.internal).")
     String host;
 
-    @Spec
-    CommandSpec spec;
+    private String database;
+    private String user;
 
     @Override
-    public Integer call() {
+    void validate() {
         Names.check("app", app);
-        String database = Names.check("database", databaseName != null ? databaseName : Names.forApp(app));
-        String user = Names.check("user", databaseUser != null ? databaseUser : Names.forApp(app));
+        database = Names.check("database", databaseName != null ? databaseName : Names.forApp(app));
+        user = Names.check("user", databaseUser != null ? databaseUser : Names.forApp(app));
         if (!VARIABLE.matcher(variableName).matches()) {
             throw new PghaException("--variable-name " + variableName + " is not an environment variable name "
                     + "(letters, digits and _, not starting with a digit)");
@@ -61,7 +52,12 @@ public final class AttachCommand implements Callable<Integer> {
         if (Names.RESERVED_ROLES.contains(user)) {
             throw new PghaException("user " + user + " is one pgha itself uses; choose another with --database-user");
         }
-        try (Admin admin = Admin.open(options, System.getenv()); Connection c = admin.leaderConnection("postgres")) {
+    }
+
+    @Override
+    void run(Admin admin, PrintWriter out) {
+        String password = ClusterSql.newPassword();
+        onLeader(admin, "cannot attach " + app, c -> {
             if (ClusterSql.roleExists(c, user)) {
                 throw new PghaException("user " + user + " already exists: choose another with --database-user (or "
                         + "pgha detach " + app + " first)");
@@ -69,7 +65,6 @@ public final class AttachCommand implements Callable<Integer> {
             if (ClusterSql.databaseExists(c, database)) {
                 throw new PghaException("database " + database + " already exists: choose another with --database-name");
             }
-            String password = ClusterSql.newPassword();
             ClusterSql.createUser(c, user, password, superuser);
             try {
                 ClusterSql.createDatabase(c, database, user); // its owner: every privilege on it
@@ -77,24 +72,12 @@ public final class AttachCommand implements Callable<Integer> {
                 ClusterSql.dropUser(c, user); // do not leave half an attachment behind
                 throw e;
             }
-            String target = host != null ? host : admin.config().clusterName() + ".internal";
-            String url = "postgres://" + encode(user) + ":" + password + "@" + target + ":"
-                    + admin.config().proxy().port() + "/" + encode(database);
-            if (options.json) {
-                ObjectNode n = Json.mapper().createObjectNode();
-                n.put("database", database);
-                n.put("user", user);
-                n.put("variable", variableName);
-                n.put("url", url);
-                spec.commandLine().getOut().print(n.toPrettyString() + "\n");
-            } else {
-                spec.commandLine().getOut().println(variableName + "=" + url);
-            }
-            spec.commandLine().getOut().flush();
-            return 0;
-        } catch (SQLException e) {
-            throw ClusterSql.failed("cannot attach " + app, e);
-        }
+            return null;
+        });
+        String target = host != null ? host : admin.config().clusterName() + ".internal";
+        String url = "postgres://" + encode(user) + ":" + password + "@" + target + ":" + admin.config().proxy().port()
+                + "/" + encode(database);
+        report(out, variableName + "=" + url, "database", database, "user", user, "variable", variableName, "url", url);
     }
 
     /** Percent-encoding for the user and database parts of the URL (any name postgres accepts). */

@@ -3,7 +3,6 @@ package dev.pgha.image.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgha.common.PghaException;
-import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
@@ -22,20 +21,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "config", mixinStandardHelpOptions = true,
         description = "Show or set postgres parameters for every member of the cluster.",
         subcommands = {ConfigCommand.Show.class, ConfigCommand.Set.class})
-public final class ConfigCommand implements Runnable {
+public final class ConfigCommand extends AdminCommand.Group {
     /** Parameters pgha sets itself: changing them would break replication, fencing or the proxy. */
     static final java.util.Set<String> MANAGED = java.util.Set.of("port", "listen_addresses", "data_directory",
             "hba_file", "ident_file", "config_file", "external_pid_file", "unix_socket_directories",
@@ -43,14 +37,6 @@ public final class ConfigCommand implements Runnable {
             "max_replication_slots", "primary_conninfo", "primary_slot_name", "synchronous_standby_names",
             "wal_log_hints", "recovery_target_timeline", "password_encryption", "cluster_name");
     private static final Duration RESTART_TIMEOUT = Duration.ofMinutes(5);
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: show or set");
-    }
 
     /** A parameter set for the cluster, with postgres's word for when a change takes effect. */
     record Parameter(String name, String value, String context) {
@@ -95,45 +81,36 @@ public final class ConfigCommand implements Runnable {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "The parameters set with pgha config set, and which members still need a restart for them.")
-    static final class Show implements Callable<Integer> {
-        @Mixin
-        AdminOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Show extends AdminCommand {
         @Override
-        public Integer call() {
-            try (Admin admin = Admin.open(options, System.getenv()); Connection c = admin.leaderConnection("postgres")) {
-                List<Parameter> params = new ArrayList<>();
-                for (Map.Entry<String, String> e : admin.store().parameters().entrySet()) {
-                    params.add(new Parameter(e.getKey(), e.getValue(), context(c, e.getKey())));
+        void run(Admin admin, PrintWriter out) {
+            Map<String, String> stored = admin.store().parameters();
+            List<Parameter> params = onLeader(admin, "cannot read the parameters", c -> {
+                List<Parameter> list = new ArrayList<>();
+                for (Map.Entry<String, String> e : stored.entrySet()) {
+                    list.add(new Parameter(e.getKey(), e.getValue(), context(c, e.getKey())));
                 }
-                Map<String, List<String>> pending = pendingRestarts(admin);
-                PrintWriter out = spec.commandLine().getOut();
-                if (options.json) {
-                    ObjectNode root = Json.mapper().createObjectNode();
-                    ArrayNode list = root.putArray("parameters");
-                    for (Parameter p : params) {
-                        ObjectNode n = list.addObject();
-                        n.put("name", p.name());
-                        n.put("value", p.value());
-                        n.put("needs_restart", p.needsRestart());
-                    }
-                    ObjectNode pr = root.putObject("pending_restart");
-                    pending.forEach((member, names) -> names.forEach(pr.withArray(member)::add));
-                    out.print(root.toPrettyString() + "\n");
-                } else {
-                    Table t = new Table("NAME", "VALUE", "TAKES EFFECT");
-                    params.forEach(p -> t.row(p.name(), p.value(), p.needsRestart() ? "on restart" : "on reload"));
-                    out.print(params.isEmpty() ? "no parameters set (pgha config set NAME=VALUE sets one)\n" : t.render());
-                    pending.forEach((member, names) -> out.println("pending restart on " + member + ": "
-                            + String.join(", ", names) + " (pgha config set --restart restarts the members one by one)"));
+                return list;
+            });
+            Map<String, List<String>> pending = pendingRestarts(admin);
+            if (json()) {
+                ObjectNode root = Json.mapper().createObjectNode();
+                ArrayNode list = root.putArray("parameters");
+                for (Parameter p : params) {
+                    ObjectNode n = list.addObject();
+                    n.put("name", p.name());
+                    n.put("value", p.value());
+                    n.put("needs_restart", p.needsRestart());
                 }
-                out.flush();
-                return 0;
-            } catch (SQLException e) {
-                throw ClusterSql.failed("cannot read the parameters", e);
+                ObjectNode pr = root.putObject("pending_restart");
+                pending.forEach((member, names) -> names.forEach(pr.withArray(member)::add));
+                out.print(root.toPrettyString() + "\n");
+            } else {
+                Table t = new Table("NAME", "VALUE", "TAKES EFFECT");
+                params.forEach(p -> t.row(p.name(), p.value(), p.needsRestart() ? "on restart" : "on reload"));
+                out.print(params.isEmpty() ? "no parameters set (pgha config set NAME=VALUE sets one)\n" : t.render());
+                pending.forEach((member, names) -> out.println("pending restart on " + member + ": "
+                        + String.join(", ", names) + " (pgha config set --restart restarts the members one by one)"));
             }
         }
     }
@@ -143,25 +120,20 @@ public final class ConfigCommand implements Runnable {
                     + "Values are checked by postgres on the leader first; nothing is stored if one is refused.",
                     "Parameters that take effect only on restart are reported; --restart then restarts the members "
                             + "one at a time: standbys first, then a switchover, then the old leader."})
-    static final class Set implements Callable<Integer> {
-        @Mixin
-        AdminOptions options;
-
+    static final class Set extends AdminCommand {
         @Parameters(paramLabel = "NAME=VALUE", arity = "0..*")
         List<String> assignments = new ArrayList<>();
 
         @Option(names = "--restart", description = "Restart the members one at a time (rolling) afterwards.")
         boolean restart;
 
-        @Spec
-        CommandSpec spec;
+        private final Map<String, String> changes = new LinkedHashMap<>();
 
         @Override
-        public Integer call() {
+        void validate() {
             if (assignments.isEmpty() && !restart) {
                 throw new PghaException("nothing to set: give NAME=VALUE (e.g. work_mem=64MB), or --restart");
             }
-            Map<String, String> changes = new LinkedHashMap<>();
             for (String a : assignments) {
                 int eq = a.indexOf('=');
                 if (eq <= 0) {
@@ -174,20 +146,24 @@ public final class ConfigCommand implements Runnable {
                 }
                 changes.put(name, a.substring(eq + 1));
             }
-            PrintWriter out = spec.commandLine().getOut();
-            try (Admin admin = Admin.open(options, System.getenv())) {
-                boolean needsRestart = false;
-                if (!changes.isEmpty()) {
-                    needsRestart = apply(admin, changes, out);
-                }
-                if (restart) {
-                    rollingRestart(admin, out);
-                } else if (needsRestart) {
-                    out.println("some changes take effect only after a restart: run pgha config set --restart to "
-                            + "restart the members one by one");
-                }
-                out.flush();
-                return 0;
+        }
+
+        /** With --json, what happened, printed as one object at the end. */
+        private final ObjectNode result = Json.mapper().createObjectNode();
+
+        @Override
+        void run(Admin admin, PrintWriter out) {
+            PrintWriter lines = json() ? new PrintWriter(java.io.Writer.nullWriter()) : out;
+            boolean needsRestart = !changes.isEmpty() && apply(admin, changes, lines);
+            if (restart) {
+                rollingRestart(admin, lines);
+            } else if (needsRestart) {
+                lines.println("some changes take effect only after a restart: run pgha config set --restart to "
+                        + "restart the members one by one");
+            }
+            if (json()) {
+                result.put("needs_restart", needsRestart && !restart);
+                out.print(result.toPrettyString() + "\n");
             }
         }
 
@@ -214,6 +190,10 @@ public final class ConfigCommand implements Runnable {
                     }
                     applied.put(e.getKey(), e.getValue());
                     needsRestart |= context.equals("postmaster") && !e.getValue().isEmpty();
+                    ObjectNode change = result.withArray("changed").addObject();
+                    change.put("name", e.getKey());
+                    change.put("value", e.getValue().isEmpty() ? null : e.getValue());
+                    change.put("takes_effect", context.equals("postmaster") ? "restart" : "reload");
                     out.println((e.getValue().isEmpty() ? "reset " + e.getKey() : "set " + e.getKey() + " = " + e.getValue())
                             + (context.equals("postmaster") ? " (needs a restart)" : " (applied on reload)"));
                 }
@@ -254,7 +234,6 @@ public final class ConfigCommand implements Runnable {
         /** Standbys first, one at a time; then a switchover; then the old leader, now a standby. */
         private void rollingRestart(Admin admin, PrintWriter out) {
             ClusterStore store = admin.store();
-            ClusterView view = admin.view();
             String leader = admin.leader().id();
             List<String> standbys = store.keepers().values().stream()
                     .filter(k -> !k.memberId().equals(leader) && k.role() == Role.STANDBY)
@@ -270,12 +249,13 @@ public final class ConfigCommand implements Runnable {
             }
             LeaderRequest.Outcome o = LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, Duration.ofSeconds(90));
             out.println("switched over from " + leader + " to " + o.to());
+            result.put("switched_over_to", o.to());
             out.flush();
             awaitRole(store, leader, Role.STANDBY);
             restartMember(store, leader, Role.STANDBY, out);
         }
 
-        private static void restartMember(ClusterStore store, String id, Role role, PrintWriter out) {
+        private void restartMember(ClusterStore store, String id, Role role, PrintWriter out) {
             Instant asked = Instant.now();
             store.requestRestart(id);
             Instant deadline = asked.plus(RESTART_TIMEOUT);
@@ -285,6 +265,7 @@ public final class ConfigCommand implements Runnable {
                         && k.updatedAt().isAfter(asked)) {
                     out.println("restarted " + id);
                     out.flush();
+                    result.withArray("restarted").add(id);
                     return;
                 }
                 sleep();

@@ -1,25 +1,18 @@
 package dev.pgha.image.admin;
 
 import dev.pgha.common.PghaException;
+import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "detach", mixinStandardHelpOptions = true,
         description = "Take an app's access away: its user's sessions end, what it owns passes to postgres, and the "
                 + "user is dropped. The database and its data stay.")
-public final class DetachCommand implements Callable<Integer> {
+public final class DetachCommand extends AdminCommand {
     /** Who inherits what a detached app owned. */
     private static final String HEIR = "postgres";
-
-    @Mixin
-    AdminOptions options;
 
     @Parameters(index = "0", paramLabel = "APP", description = "The app's name.")
     String app;
@@ -27,17 +20,20 @@ public final class DetachCommand implements Callable<Integer> {
     @Option(names = "--database-user", paramLabel = "USER", description = "The app's user (default: the app's name).")
     String databaseUser;
 
-    @Spec
-    CommandSpec spec;
+    private String user;
 
     @Override
-    public Integer call() {
+    void validate() {
         Names.check("app", app);
-        String user = Names.check("user", databaseUser != null ? databaseUser : Names.forApp(app));
+        user = Names.check("user", databaseUser != null ? databaseUser : Names.forApp(app));
         if (Names.RESERVED_ROLES.contains(user)) {
             throw new PghaException("user " + user + " is one pgha itself uses; it cannot be detached");
         }
-        try (Admin admin = Admin.open(options, System.getenv()); Connection c = admin.leaderConnection("postgres")) {
+    }
+
+    @Override
+    void run(Admin admin, PrintWriter out) {
+        onLeader(admin, "cannot detach " + app, c -> {
             if (!ClusterSql.roleExists(c, user)) {
                 throw new PghaException("there is no user " + user + " (pgha users list shows them; name the app's "
                         + "user with --database-user)");
@@ -51,12 +47,9 @@ public final class DetachCommand implements Callable<Integer> {
                 }
             }
             ClusterSql.dropUser(c, user);
-            spec.commandLine().getOut().println("detached " + app + ": user " + user + " dropped; its databases and "
-                    + "everything it owned are kept, now owned by " + HEIR);
-            spec.commandLine().getOut().flush();
-            return 0;
-        } catch (SQLException e) {
-            throw ClusterSql.failed("cannot detach " + app, e);
-        }
+            return null;
+        });
+        report(out, "detached " + app + ": user " + user + " dropped; its databases and everything it owned are "
+                + "kept, now owned by " + HEIR, "app", app, "dropped_user", user, "new_owner", HEIR);
     }
 }

@@ -2,21 +2,15 @@ package dev.pgha.image.admin;
 
 import dev.pgha.common.PghaException;
 import dev.pgha.common.model.OperatorRequest;
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "failover", mixinStandardHelpOptions = true,
         description = {"Promote MEMBER in a cluster that has no leader and will not choose one itself (e.g. no "
                 + "synchronous standby was in sync when the leader was lost).",
                 "Writes only the lost leader acknowledged may be missing from MEMBER: this needs --force."})
-public final class FailoverCommand implements Callable<Integer> {
-    @Mixin
-    AdminOptions options;
-
+public final class FailoverCommand extends AdminCommand {
     @Option(names = "--to", paramLabel = "MEMBER", required = true, description = "The standby to promote.")
     String to;
 
@@ -27,15 +21,16 @@ public final class FailoverCommand implements Callable<Integer> {
             description = "Give up waiting after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 
-    @Spec
-    CommandSpec spec;
-
     @Override
-    public Integer call() {
+    void validate() {
         if (!force) {
             throw new PghaException("a forced failover may lose writes the lost leader acknowledged; add --force to "
                     + "promote " + to + " anyway (for a planned change of leader use pgha switchover)");
         }
-        return LeaderChangeCommands.run(spec, options, OperatorRequest.Kind.FAILOVER, to, timeout);
+    }
+
+    @Override
+    void run(Admin admin, PrintWriter out) {
+        LeaderChangeCommands.run(admin, out, json(), OperatorRequest.Kind.FAILOVER, to, timeout);
     }
 }

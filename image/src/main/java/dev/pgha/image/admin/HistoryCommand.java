@@ -6,30 +6,17 @@ import dev.pgha.common.model.HistoryEntry;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.Lsn;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 @Command(name = "history", mixinStandardHelpOptions = true,
         description = "List the cluster's leader changes, oldest first: when, view generation, from and to, why, and "
                 + "the new leader's WAL position.")
-public final class HistoryCommand implements Callable<Integer> {
-    @Mixin
-    AdminOptions options;
-
-    @Spec
-    CommandSpec spec;
-
+public final class HistoryCommand extends AdminCommand {
     @Override
-    public Integer call() {
-        try (Admin admin = Admin.open(options, System.getenv())) {
-            List<HistoryEntry> history = admin.store().history();
-            spec.commandLine().getOut().print(options.json ? json(history) : table(history));
-            spec.commandLine().getOut().flush();
-            return 0;
-        }
+    void run(Admin admin, PrintWriter out) {
+        List<HistoryEntry> history = admin.store().history();
+        out.print(json() ? json(history) : table(history));
     }
 
     static String table(List<HistoryEntry> history) {

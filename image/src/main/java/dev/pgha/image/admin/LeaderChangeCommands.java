@@ -8,37 +8,32 @@ import dev.pgha.common.model.Json;
 import dev.pgha.common.model.OperatorRequest;
 import java.io.PrintWriter;
 import java.time.Duration;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The shared body of switchover and failover: submit, wait, report. */
 final class LeaderChangeCommands {
     private LeaderChangeCommands() {
     }
 
-    static int run(CommandSpec spec, AdminOptions options, OperatorRequest.Kind kind, String target, String timeout) {
+    static void run(Admin admin, PrintWriter out, boolean json, OperatorRequest.Kind kind, String target,
+                    String timeout) {
         Duration limit;
         try {
             limit = Durations.parse(timeout);
         } catch (IllegalArgumentException e) {
             throw new PghaException("--timeout " + timeout + " is not a duration such as 60s or 2m");
         }
-        try (Admin admin = Admin.open(options, System.getenv())) {
-            LeaderRequest.Outcome o = LeaderRequest.run(admin.store(), kind, target, limit);
-            PrintWriter out = spec.commandLine().getOut();
-            if (options.json) {
-                ObjectNode n = Json.mapper().createObjectNode();
-                n.put("from", o.from());
-                n.put("to", o.to());
-                n.put("generation", o.generation());
-                n.put("held_seconds", o.held() == null ? null : o.held().toNanos() / 1e9);
-                out.print(n.toPrettyString() + "\n");
-            } else {
-                out.println((kind == OperatorRequest.Kind.SWITCHOVER ? "switchover" : "failover") + " done: " + o.to()
-                        + " leads (generation " + o.generation() + ", was " + (o.from() == null ? "none" : o.from())
-                        + ")" + (o.held() == null ? "" : "; new clients were held for " + Formats.duration(o.held())));
-            }
-            out.flush();
-            return 0;
+        LeaderRequest.Outcome o = LeaderRequest.run(admin.store(), kind, target, limit);
+        if (json) {
+            ObjectNode n = Json.mapper().createObjectNode();
+            n.put("from", o.from());
+            n.put("to", o.to());
+            n.put("generation", o.generation());
+            n.put("held_seconds", o.held() == null ? null : o.held().toNanos() / 1e9);
+            out.print(n.toPrettyString() + "\n");
+        } else {
+            out.println((kind == OperatorRequest.Kind.SWITCHOVER ? "switchover" : "failover") + " done: " + o.to()
+                    + " leads (generation " + o.generation() + ", was " + (o.from() == null ? "none" : o.from())
+                    + ")" + (o.held() == null ? "" : "; new clients were held for " + Formats.duration(o.held())));
         }
     }
 }

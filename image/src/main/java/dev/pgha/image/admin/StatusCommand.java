@@ -1,29 +1,16 @@
 package dev.pgha.image.admin;
 
+import java.io.PrintWriter;
 import java.time.Instant;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Show the cluster: every member's role, state, timeline, lag, health checks, address and uptime "
                 + "(the leader first), the view's generation and phase, and what needs attention.")
-public final class StatusCommand implements Callable<Integer> {
-    @Mixin
-    AdminOptions options;
-
-    @Spec
-    CommandSpec spec;
-
+public final class StatusCommand extends AdminCommand {
     @Override
-    public Integer call() {
-        try (Admin admin = Admin.open(options, System.getenv())) {
-            ClusterStatus status = StatusCollector.collect(admin.store(), admin.config().clusterName(), Instant.now());
-            spec.commandLine().getOut().print(options.json ? StatusFormat.json(status) : StatusFormat.table(status));
-            spec.commandLine().getOut().flush();
-            return 0;
-        }
+    void run(Admin admin, PrintWriter out) {
+        ClusterStatus status = StatusCollector.collect(admin.store(), admin.config().clusterName(), Instant.now());
+        out.print(json() ? StatusFormat.json(status) : StatusFormat.table(status));
     }
 }

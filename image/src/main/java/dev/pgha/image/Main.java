@@ -7,6 +7,7 @@ import dev.pgha.image.admin.DbCommand;
 import dev.pgha.image.admin.DetachCommand;
 import dev.pgha.image.admin.FailoverCommand;
 import dev.pgha.image.admin.HistoryCommand;
+import dev.pgha.image.admin.RestartCommand;
 import dev.pgha.image.admin.StatusCommand;
 import dev.pgha.image.admin.SwitchoverCommand;
 import dev.pgha.image.admin.UsersCommand;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Spec;
         description = "Keeps PostgreSQL highly available: keeper, sentinel and proxy in one daemon.",
         subcommands = {StartCommand.class, CheckCommand.class, StatusCommand.class, SwitchoverCommand.class,
                 FailoverCommand.class, HistoryCommand.class, UsersCommand.class, DbCommand.class, AttachCommand.class,
-                DetachCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+                DetachCommand.class, ConfigCommand.class, RestartCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;

@@ -8,6 +8,7 @@ import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.net.Ports;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.SecretStore;
@@ -18,6 +19,7 @@ import dev.pgha.common.http.HttpService;
 import dev.pgha.image.health.HealthApi;
 import dev.pgha.image.metrics.ClusterMetrics;
 import dev.pgha.image.metrics.MetricsEndpoint;
+import dev.pgha.image.admin.LeaderRequest;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.keeper.PgChecks;
 import dev.pgha.keeper.PgMetrics;
@@ -68,6 +70,9 @@ final class Supervisor {
     private volatile Keeper keeper;
     private Route announced;
     private MetricsEndpoint metrics;
+    private PghaConfig config;
+    private String memberId;
+    private java.util.concurrent.ScheduledExecutorService idleWatch;
     private ClusterMetrics clusterMetrics;
     private HttpService healthHttp;
     private HttpService metricsHttp;
@@ -90,6 +95,10 @@ final class Supervisor {
             throw e;
         }
         awaitStop();
+        if (fatal.get() == null) {
+            startStopWatchdog();
+            handOverIfLeading();
+        }
         stopAll();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -105,12 +114,14 @@ final class Supervisor {
 
     private void startAll() {
         PghaConfig config = ConfigLoader.load(configFile, env);
+        this.config = config;
         if (witness && !config.store().quorum()) {
             throw new PghaException("--witness runs one peer of an embedded ZooKeeper ensemble: set PGHA_ZK_ENSEMBLE "
                     + "and PGHA_ZK_MYID (a witness has no postgres, so it is pointless on its own)");
         }
         prepareDataDir(config);
         String memberId = NodeIdentity.resolve(config.stateDir(), config.nodeId(), hostname());
+        this.memberId = memberId;
         Keeper.Environment pgEnv = witness ? null : Keeper.preflight(config, env);
         if (!witness) {
             Ports.requireFree(null, config.proxy().port(), "PG_PROXY_PORT");
@@ -186,6 +197,88 @@ final class Supervisor {
         keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness);
         keeper.start();
         serveHealthAndMetrics(config, memberId, credentials);
+        watchForIdleness(config.lifecycle().scaleToZero());
+    }
+
+    /**
+     * Scale to zero: a single-node cluster whose proxy has had no client for {@code idle} stops itself (exit 0), so
+     * the platform can stop the VM; any connection, even a short one between two looks, resets the clock.
+     */
+    private void watchForIdleness(java.time.Duration idle) {
+        if (idle.isZero()) {
+            return;
+        }
+        long every = Math.max(100, Math.min(10_000, idle.toMillis() / 4));
+        idleWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pgha-scale-to-zero");
+            t.setDaemon(true);
+            return t;
+        });
+        long[] seen = {proxy.acceptedTotal()};
+        Instant[] idleSince = {Instant.now()};
+        idleWatch.scheduleWithFixedDelay(() -> {
+            long accepted = proxy.acceptedTotal();
+            if (accepted != seen[0] || proxy.clientConnections() > 0) {
+                seen[0] = accepted;
+                idleSince[0] = Instant.now();
+            } else if (!Instant.now().isBefore(idleSince[0].plus(idle))) {
+                log.info("no client connection for {} (lifecycle.scaleToZero): stopping; the next start resumes "
+                        + "as usual", dev.pgha.common.config.Durations.format(idle));
+                stopRequested.countDown();
+            }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A leader asked to stop hands leadership to a synchronous standby first (a switchover: clean demote, no
+     * acknowledged write lost, clients held for well under a second); then this node stops as a standby. Without a
+     * synchronous standby in sync it just stops, and the cluster fails over.
+     */
+    private void handOverIfLeading() {
+        Keeper k = keeper;
+        if (k == null || store == null || witness || !memberId.equals(k.view().leader()) || !k.serving()) {
+            return;
+        }
+        if (k.view().synchronousNames().isEmpty()) {
+            if (store.members().size() > 1) {
+                log.warn("stopping the leader without a handover: no synchronous standby is in sync");
+            }
+            return;
+        }
+        java.time.Duration budget = config.lifecycle().stopTimeout().minus(config.postgres().stopTimeout())
+                .minusSeconds(10);
+        java.time.Duration limit = budget.compareTo(java.time.Duration.ofSeconds(60)) > 0
+                ? java.time.Duration.ofSeconds(60) : budget;
+        log.info("handing leadership over before stopping (within {})", dev.pgha.common.config.Durations.format(limit));
+        long start = System.nanoTime();
+        try {
+            LeaderRequest.Outcome o = LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, limit);
+            log.info("handed leadership over to {} in {} ms; stopping", o.to(), (System.nanoTime() - start) / 1_000_000);
+        } catch (PghaException e) {
+            log.warn("no handover ({}); stopping anyway, the cluster fails over", e.getMessage());
+        }
+    }
+
+    /** The platform kills after lifecycle.stopTimeout: before that, postgres gets an immediate shutdown. */
+    private void startStopWatchdog() {
+        java.time.Duration timeout = config == null ? java.time.Duration.ofSeconds(300)
+                : config.lifecycle().stopTimeout().minusSeconds(3);
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(timeout.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            // still running (a normal exit ends this daemon thread first)
+            log.warn("still stopping after {}: stopping postgres immediately", dev.pgha.common.config.Durations.format(timeout));
+            Keeper k = keeper;
+            if (k != null) {
+                k.stopNow();
+            }
+            Runtime.getRuntime().halt(1);
+        }, "pgha-stop-watchdog");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The health-check endpoints (Fly's and Patroni's) and the Prometheus endpoint, each on its own port. */
@@ -400,6 +493,9 @@ final class Supervisor {
     private void stopAll() {
         if (!stopped.compareAndSet(false, true) || zookeeper == null && store == null) {
             return; // nothing was started (a preflight check failed): the error says it all
+        }
+        if (idleWatch != null) {
+            idleWatch.shutdownNow();
         }
         close(healthHttp);
         close(metricsHttp);

@@ -123,10 +123,14 @@ class AdminClusterIT {
         assertThat(cluster.view().leader()).isEqualTo(id(target));
 
         // a parameter that needs a restart, rolled through the cluster: standbys, switchover, old leader
-        PghaCli.Result rolled = PghaCli.run(via, "config", "set", "max_locks_per_transaction=96", "--restart");
+        PghaCli.Result set = PghaCli.run(via, "config", "set", "max_locks_per_transaction=96");
+        assertThat(set.out()).contains("set max_locks_per_transaction = 96 (needs a restart)")
+                .contains("run pgha config set --restart");
+        PghaCli.Result rolled = PghaCli.run(via, "restart", "--rolling");
         assertThat(rolled.code()).as(rolled.toString()).isZero();
-        assertThat(rolled.out()).contains("set max_locks_per_transaction = 96 (needs a restart)")
-                .contains("switched over from " + id(target) + " to ").contains("restarted " + id(target));
+        assertThat(rolled.out()).contains("switched over from " + id(target) + " to ").endsWith("restarted " + id(target) + "\n");
+        assertThat(PghaCli.run(via, "restart", "nobody").err())
+                .isEqualTo("pgha: member nobody is not running (pgha status lists the members)\n");
         for (PghaNode n : cluster.nodes) {
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
                 try (Connection c = n.connect(n.pgPort(), "postgres", PghaCluster.PASSWORD);

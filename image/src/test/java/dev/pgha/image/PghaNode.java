@@ -178,6 +178,10 @@ final class PghaNode implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    int exitCode() {
+        return process.exitValue();
+    }
+
     long pid() {
         return process.pid();
     }

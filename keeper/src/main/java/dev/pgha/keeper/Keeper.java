@@ -215,7 +215,7 @@ public final class Keeper implements Closeable {
             PostgresServer current = server;
             if (current != null && current.isAlive()) {
                 log.info("restarting postgres (pid {}), as requested by pgha config set --restart", current.pid());
-                current.stop(config.postgres().stopTimeout());
+                stopPostgres(current);
                 server = null;
             }
             store.deleteIfExists(store.paths().restart(memberId));
@@ -546,7 +546,7 @@ public final class Keeper implements Closeable {
     private void rewind(Upstream leader, boolean stuck) {
         PostgresServer current = server;
         if (current != null) {
-            current.stop(config.postgres().stopTimeout());
+            stopPostgres(current);
             server = null;
         }
         try {
@@ -667,7 +667,7 @@ public final class Keeper implements Closeable {
         try {
             started.awaitReady(data, config.postgres().startTimeout(), () -> closing);
         } catch (PghaException e) {
-            started.stop(config.postgres().stopTimeout());
+            stopPostgres(started);
             Duration wait = backoff(++consecutiveFailures);
             nextStartAt = Instant.now().plus(wait);
             throw new PghaException(e.getMessage() + (closing ? "" : "; trying again in " + wait.toSeconds() + " s"));
@@ -697,7 +697,7 @@ public final class Keeper implements Closeable {
             return;
         }
         log.warn("fencing: stopping the local primary ({}); this member must not take writes", reason);
-        current.stop(config.postgres().stopTimeout());
+        stopPostgres(current);
         server = null;
         log.info("postgres stopped");
     }
@@ -792,6 +792,15 @@ public final class Keeper implements Closeable {
         return data.cleanShutdownCheckpoint().orElse(0);
     }
 
+    /**
+     * Fast shutdown (immediate after postgres.stopTimeout). The keeper's own connection goes first, so postgres does
+     * not report terminating it as an error in the log.
+     */
+    private void stopPostgres(PostgresServer s) {
+        client.close();
+        s.stop(config.postgres().stopTimeout());
+    }
+
     private static Duration backoff(int failures) {
         if (failures <= 0) {
             return Duration.ZERO;
@@ -866,7 +875,7 @@ public final class Keeper implements Closeable {
         PostgresServer current = server;
         if (current != null && current.isAlive()) {
             log.info("stopping postgres (pid {}, fast shutdown)", current.pid());
-            current.stop(config.postgres().stopTimeout());
+            stopPostgres(current);
             log.info("postgres stopped");
         }
         server = null;

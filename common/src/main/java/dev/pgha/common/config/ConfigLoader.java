@@ -168,6 +168,9 @@ public final class ConfigLoader {
                 s.duration("health.maxReplicationLag", Duration.ofMillis(1), Duration.ofDays(1)),
                 s.size("health.maxReplicationLagBytes", 0).orElse(10_000_000L));
         String logFormat = s.matching("log.format", LOG_FORMAT, 4, "text or json");
+        var lifecycle = new PghaConfig.Lifecycle(
+                s.duration("lifecycle.stopTimeout", Duration.ofSeconds(10), Duration.ofHours(1)),
+                s.duration("lifecycle.scaleToZero", Duration.ZERO, Duration.ofDays(30)));
         var store = new PghaConfig.Store(
                 s.optionalMatching("store.connect", CONNECT, 4096, "a ZooKeeper connect string host:port[,host:port...][/chroot]"),
                 Ensemble.parse(s, "store.ensemble"),
@@ -212,12 +215,22 @@ public final class ConfigLoader {
                         + Durations.format(store.embeddedTickTime()) + "), as ZooKeeper only grants sessions in that range");
             }
         }
+        if (!lifecycle.scaleToZero().isZero() && (store.quorum() || store.connect().isPresent())) {
+            throw new InvalidConfigException(s.label("lifecycle.scaleToZero") + " stops an idle single-node cluster, but "
+                    + "this node belongs to a multi-node cluster (" + (store.quorum() ? "PGHA_ZK_ENSEMBLE" : "PGHA_ZK_CONNECT")
+                    + "); unset it");
+        }
+        if (lifecycle.stopTimeout().compareTo(postgres.stopTimeout().plusSeconds(5)) < 0) {
+            throw new InvalidConfigException(s.label("lifecycle.stopTimeout") + " (" + Durations.format(lifecycle.stopTimeout())
+                    + ") must leave room for postgres.stopTimeout (" + Durations.format(postgres.stopTimeout())
+                    + ") plus 5s");
+        }
         if (heartbeat.compareTo(store.sessionTimeout()) >= 0) {
             throw new InvalidConfigException("keeper.heartbeat (" + Durations.format(heartbeat)
                     + ") must be shorter than store.sessionTimeout (" + Durations.format(store.sessionTimeout()) + ")");
         }
         return new PghaConfig(clusterName, nodeId, region, primaryRegion, dataDir, advertiseHost, postgres, proxy,
-                httpPort, metricsPort, health, logFormat, store, heartbeat, sentinelInterval, cluster, secrets);
+                httpPort, metricsPort, health, lifecycle, logFormat, store, heartbeat, sentinelInterval, cluster, secrets);
     }
 
     private static void distinctPort(Settings s, Map<Integer, String> taken, String path) {

@@ -33,6 +33,8 @@ public final class EnvOverrides {
         m.put("PGHA_METRICS_PORT", "metrics.port");
         m.put("PGHA_CHECK_DISK_MIN_FREE", "health.diskMinFreePercent");
         m.put("PGHA_LOG_FORMAT", "log.format");
+        m.put("PGHA_STOP_TIMEOUT", "lifecycle.stopTimeout");
+        m.put("PGHA_SCALE_TO_ZERO", "lifecycle.scaleToZero");
         m.put("PGHA_ZK_CONNECT", "store.connect");
         m.put("PGHA_ZK_PORT", "store.embedded.port");
         m.put("PGHA_ZK_ENSEMBLE", "store.ensemble");

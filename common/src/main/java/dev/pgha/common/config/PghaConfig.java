@@ -22,6 +22,7 @@ public record PghaConfig(
         int httpPort,
         int metricsPort,
         Health health,
+        Lifecycle lifecycle,
         String logFormat,
         Store store,
         Duration keeperHeartbeat,
@@ -41,6 +42,15 @@ public record PghaConfig(
      */
     public record Health(Duration checkTimeout, int diskMinFreePercent, int maxLoadPerCore, int maxPressurePercent,
                          Duration maxReplicationLag, long maxReplicationLagBytes) {
+    }
+
+    /**
+     * Stopping and idling.
+     *
+     * @param stopTimeout  everything stops within this long of SIGTERM (the platform's kill timeout)
+     * @param scaleToZero  a single-node cluster idle this long stops itself; zero = never
+     */
+    public record Lifecycle(Duration stopTimeout, Duration scaleToZero) {
     }
 
     /** Settings of the local postgres. */

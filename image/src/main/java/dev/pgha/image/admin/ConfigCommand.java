@@ -36,7 +36,6 @@ public final class ConfigCommand extends AdminCommand.Group {
             "unix_socket_group", "unix_socket_permissions", "wal_level", "hot_standby", "max_wal_senders",
             "max_replication_slots", "primary_conninfo", "primary_slot_name", "synchronous_standby_names",
             "wal_log_hints", "recovery_target_timeline", "password_encryption", "cluster_name");
-    private static final Duration RESTART_TIMEOUT = Duration.ofMinutes(5);
 
     /** A parameter set for the cluster, with postgres's word for when a change takes effect. */
     record Parameter(String name, String value, String context) {
@@ -156,7 +155,11 @@ public final class ConfigCommand extends AdminCommand.Group {
             PrintWriter lines = json() ? new PrintWriter(java.io.Writer.nullWriter()) : out;
             boolean needsRestart = !changes.isEmpty() && apply(admin, changes, lines);
             if (restart) {
-                rollingRestart(admin, lines);
+                RollingRestart.Result r = RollingRestart.run(admin, lines);
+                r.restarted().forEach(result.withArray("restarted")::add);
+                if (r.switchedOverTo() != null) {
+                    result.put("switched_over_to", r.switchedOverTo());
+                }
             } else if (needsRestart) {
                 lines.println("some changes take effect only after a restart: run pgha config set --restart to "
                         + "restart the members one by one");
@@ -228,71 +231,6 @@ public final class ConfigCommand extends AdminCommand.Group {
                 } catch (SQLException ignored) {
                     // the earlier value was accepted once; the keeper re-applies the stored set anyway
                 }
-            }
-        }
-
-        /** Standbys first, one at a time; then a switchover; then the old leader, now a standby. */
-        private void rollingRestart(Admin admin, PrintWriter out) {
-            ClusterStore store = admin.store();
-            String leader = admin.leader().id();
-            List<String> standbys = store.keepers().values().stream()
-                    .filter(k -> !k.memberId().equals(leader) && k.role() == Role.STANDBY)
-                    .map(KeeperStatus::memberId).sorted().toList();
-            for (String id : standbys) {
-                restartMember(store, id, Role.STANDBY, out);
-            }
-            if (standbys.isEmpty()) {
-                out.println("restarting " + leader + ", the only member: clients wait while postgres restarts");
-                out.flush();
-                restartMember(store, leader, Role.PRIMARY, out);
-                return;
-            }
-            LeaderRequest.Outcome o = LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, Duration.ofSeconds(90));
-            out.println("switched over from " + leader + " to " + o.to());
-            result.put("switched_over_to", o.to());
-            out.flush();
-            awaitRole(store, leader, Role.STANDBY);
-            restartMember(store, leader, Role.STANDBY, out);
-        }
-
-        private void restartMember(ClusterStore store, String id, Role role, PrintWriter out) {
-            Instant asked = Instant.now();
-            store.requestRestart(id);
-            Instant deadline = asked.plus(RESTART_TIMEOUT);
-            while (Instant.now().isBefore(deadline)) {
-                KeeperStatus k = store.keeper(id).orElse(null);
-                if (!store.restartRequested(id) && k != null && k.pgUp() && k.healthy() && k.role() == role
-                        && k.updatedAt().isAfter(asked)) {
-                    out.println("restarted " + id);
-                    out.flush();
-                    result.withArray("restarted").add(id);
-                    return;
-                }
-                sleep();
-            }
-            throw new PghaException(id + " did not come back healthy within " + RESTART_TIMEOUT.toMinutes()
-                    + " minutes of its restart; pgha status shows why");
-        }
-
-        private static void awaitRole(ClusterStore store, String id, Role role) {
-            Instant deadline = Instant.now().plus(RESTART_TIMEOUT);
-            while (Instant.now().isBefore(deadline)) {
-                KeeperStatus k = store.keeper(id).orElse(null);
-                if (k != null && k.pgUp() && k.healthy() && k.role() == role) {
-                    return;
-                }
-                sleep();
-            }
-            throw new PghaException(id + " did not rejoin as a healthy standby within " + RESTART_TIMEOUT.toMinutes()
-                    + " minutes; pgha status shows why");
-        }
-
-        private static void sleep() {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new PghaException("interrupted");
             }
         }
     }

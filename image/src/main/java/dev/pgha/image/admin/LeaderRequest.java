@@ -15,7 +15,7 @@ import java.util.UUID;
  * Submits a switchover or forced failover to the elected sentinel through the store and follows it to the end:
  * refused (with the sentinel's reason), done (the target leads), or given up on.
  */
-final class LeaderRequest {
+public final class LeaderRequest {
     /** How long the elected sentinel has to accept or refuse. */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration POLL = Duration.ofMillis(50);
@@ -24,13 +24,13 @@ final class LeaderRequest {
      * How a completed request went: who leads, and how long clients were held (the view out of NORMAL, by the
      * sentinel's clock; null when the CLI did not see that moment).
      */
-    record Outcome(String from, String to, long generation, Duration held) {
+    public record Outcome(String from, String to, long generation, Duration held) {
     }
 
     private LeaderRequest() {
     }
 
-    static Outcome run(ClusterStore store, OperatorRequest.Kind kind, String target, Duration timeout) {
+    public static Outcome run(ClusterStore store, OperatorRequest.Kind kind, String target, Duration timeout) {
         ClusterView before = store.view().map(Versioned::value).orElseThrow(() -> new PghaException(
                 "the cluster has no state in the store yet"));
         OperatorRequest request = new OperatorRequest(UUID.randomUUID().toString(), kind, target,

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Memory of an idle 3-node cluster (separate pgha JVMs on 127.0.0.1, embedded ZooKeeper ensemble) with the
+# container image's JVM flags (image/jvm-daemon.args): each daemon's RSS (goal: <= 128 MB for an idle member, all
+# roles) next to its postgres's memory (PSS summed over the postmaster and its children, so shared buffers count
+# once). Waits SETTLE seconds (default 30) after the cluster is healthy. Asserts nothing.
+#   PGHA_JAVA_OPTS adds flags (e.g. to compare); PGHA_PG_MEMORY (default 256MB) is what postgres is tuned for.
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+settle=${SETTLE:-30}
+"$root/pgha" --version >/dev/null   # builds the jar first if needed
+jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
+work=$(mktemp -d /tmp/pgha-bench-rss.XXXXXX)
+chmod 711 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+base=$((20000 + RANDOM % 8000))
+ensemble="1=127.0.0.1:$((base + 1)):$((base + 2));127.0.0.1:$((base + 3)),2=127.0.0.1:$((base + 11)):$((base + 12));127.0.0.1:$((base + 13)),3=127.0.0.1:$((base + 21)):$((base + 22));127.0.0.1:$((base + 23))"
+for i in 1 2 3; do
+  o=$((base + 10 * i + 100))
+  env -i PATH="$PATH" LANG=C.UTF-8 PGHA_NODE_ID="node-$i" PGHA_DATA_DIR="$work/node-$i" PGHA_ZK_ENSEMBLE="$ensemble" \
+    PGHA_ZK_MYID=$i PG_PORT=$o PG_PROXY_PORT=$((o + 1)) PGHA_HTTP_PORT=$((o + 2)) PGHA_METRICS_PORT=$((o + 3)) \
+    PGHA_PG_MEMORY="${PGHA_PG_MEMORY:-256MB}" SU_PASSWORD=bench-su REPL_PASSWORD=bench-repl OPERATOR_PASSWORD=bench-op \
+    java @"$root/image/jvm-daemon.args" ${PGHA_JAVA_OPTS:-} -jar "$jar" start >"$work/node-$i.log" 2>&1 &
+  pids+=($!)
+done
+# healthy: the leader's sync standbys are both in the view
+for _ in $(seq 1 300); do
+  n=$(grep -h "synchronous standbys: node-[0-9], node-[0-9]" "$work"/node-*.log 2>/dev/null | wc -l || true)
+  [ "$n" -gt 0 ] && break
+  sleep 0.5
+done
+[ "${n:-0}" -gt 0 ] || { echo "the cluster did not become healthy:"; tail -n 20 "$work"/node-*.log; exit 1; }
+sleep "$settle"
+
+rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
+pg_pss_mb() { # PSS of every process whose working directory is the node's PGDATA (postgres chdirs there)
+  local dir=$1 total=0 p
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/cwd" 2>/dev/null)" = "$dir" ] || continue
+    total=$((total + $(awk '/^Pss:/ {print $2}' "$p/smaps_rollup" 2>/dev/null || echo 0)))
+  done
+  echo $((total / 1024))
+}
+printf 'pgha memory, idle 3-node cluster after %ss (jvm-daemon.args%s, postgres tuned for %s, %s cores)\n' \
+  "$settle" "${PGHA_JAVA_OPTS:+ + $PGHA_JAVA_OPTS}" "${PGHA_PG_MEMORY:-256MB}" "$(nproc)"
+printf '  %-8s %-8s %14s %18s\n' member role "daemon RSS MB" "postgres PSS MB"
+for i in 1 2 3; do
+  role=replica
+  grep -q "serving as the cluster's leader" "$work/node-$i.log" && role=leader
+  printf '  %-8s %-8s %14s %18s\n' "node-$i" "$role" "$(rss_mb "${pids[$((i - 1))]}")" "$(pg_pss_mb "$work/node-$i/postgres")"
+done

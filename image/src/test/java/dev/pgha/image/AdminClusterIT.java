@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -84,13 +83,7 @@ class AdminClusterIT {
                 .contains("was " + id(leader) + ")");
         writer.awaitMore(30, FAILOVER);
         writer.close();
-        Set<Long> present = new HashSet<>();
-        try (Connection c = target.connect(target.pgPort(), "postgres", PghaCluster.PASSWORD);
-             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM appends")) {
-            while (rs.next()) {
-                present.add(rs.getLong(1));
-            }
-        }
+        Set<Long> present = PghaCluster.ids(target, "appends");
         assertThat(present).containsAll(writer.acknowledged);
         assertThat(PghaCluster.servedBy(via)).isEqualTo(target.pgPort() + " primary");
         // the old leader rejoins as a streaming replica

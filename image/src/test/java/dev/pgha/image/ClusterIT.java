@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -116,7 +115,7 @@ class ClusterIT {
         }
 
         // Every acknowledged write is on the new leader, exactly once.
-        Set<Long> present = ids(next, "appends");
+        Set<Long> present = PghaCluster.ids(next, "appends");
         assertThat(present).containsAll(writer.acknowledged);
         assertThat(PghaCluster.servedBy(survivor)).isEqualTo(next.pgPort() + " primary");
         assertThat(PghaCluster.servedBy(third)).isEqualTo(next.pgPort() + " primary");
@@ -176,7 +175,7 @@ class ClusterIT {
         assertThat(directWriteAcknowledged(leader)).as("a write on the old leader's own port").isFalse();
         cluster.awaitStandbyWith(leader, "paused", 2, REJOIN);
         assertThat(leader.log()).contains("fencing: stopping the local primary");
-        assertThat(ids(next, "paused")).doesNotContain(3L);
+        assertThat(PghaCluster.ids(next, "paused")).doesNotContain(3L);
     }
 
     @Test
@@ -205,7 +204,7 @@ class ClusterIT {
             n.start();
         }
         PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
-        assertThat(ids(next, "lasting")).hasSize(1000);
+        assertThat(PghaCluster.ids(next, "lasting")).hasSize(1000);
         leader.start();
         cluster.awaitStandbyWith(leader, "lasting", 1000, REJOIN);
     }
@@ -284,17 +283,5 @@ class ClusterIT {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
         }
-    }
-
-    private static Set<Long> ids(PghaNode node, String table) throws SQLException {
-        Set<Long> ids = new HashSet<>();
-        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT " + (table.equals("appends") ? "id" : "x") + " FROM " + table)) {
-            while (rs.next()) {
-                ids.add(rs.getLong(1));
-            }
-        }
-        return ids;
     }
 }

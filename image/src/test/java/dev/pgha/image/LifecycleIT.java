@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -66,13 +64,7 @@ class LifecycleIT {
         writer.awaitMore(30, Duration.ofSeconds(30));
         writer.close();
         PghaNode nextNode = cluster.node(next);
-        Set<Long> present = new HashSet<>();
-        try (Connection c = nextNode.connect(nextNode.pgPort(), "postgres", PghaCluster.PASSWORD);
-             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM appends")) {
-            while (rs.next()) {
-                present.add(rs.getLong(1));
-            }
-        }
+        Set<Long> present = PghaCluster.ids(nextNode, "appends");
         assertThat(present).containsAll(writer.acknowledged);
     }
 

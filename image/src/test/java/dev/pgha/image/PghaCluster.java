@@ -171,4 +171,17 @@ final class PghaCluster implements AutoCloseable {
             throw first;
         }
     }
+
+    /** The ids in {@code table} (column id of appends, x otherwise) on {@code node}'s own postgres. */
+    static java.util.Set<Long> ids(PghaNode node, String table) throws java.sql.SQLException {
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        try (java.sql.Connection c = node.connect(node.pgPort(), "postgres", PASSWORD);
+             java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT " + (table.equals("appends") ? "id" : "x") + " FROM " + table)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
 }

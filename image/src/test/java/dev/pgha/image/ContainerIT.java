@@ -214,6 +214,17 @@ class ContainerIT {
             await().atMost(READY).ignoreExceptions().untilAsserted(() ->
                     assertThat(healthCheck(leader).getStdout()).isEqualTo("replica\n"));
 
+            // a healthy cluster first (both replicas streaming, nothing to warn about), as a platform would see it
+            await().atMost(READY).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().untilAsserted(() -> {
+                Container.ExecResult status = next.execInContainer("pgha", "status", "--json");
+                com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(status.getStdout());
+                assertThat(s.get("warnings")).as(status.getStdout()).isEmpty();
+                for (com.fasterxml.jackson.databind.JsonNode m : s.get("members")) {
+                    assertThat(m.get("state").asText()).isIn("running", "streaming");
+                }
+            });
+
             // cut the new leader off the network: it fences itself (stops taking writes), the others elect a leader
             String netId = network.getId();
             docker().disconnectFromNetworkCmd().withNetworkId(netId).withContainerId(next.getContainerId())
@@ -223,7 +234,15 @@ class ContainerIT {
                         + "-h 127.0.0.1 -p 5433 -U postgres -d postgres -Atc 'INSERT INTO appends VALUES (100000)'");
                 assertThat(write.getExitCode()).as("a write on the isolated leader").isNotZero();
             });
-            GenericContainer<?> third = awaitLeader(nodes.stream().filter(n -> n != next).toList(), null);
+            GenericContainer<?> third;
+            try {
+                third = awaitLeader(nodes.stream().filter(n -> n != next).toList(), null);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                StringBuilder logs = new StringBuilder();
+                nodes.forEach(n -> logs.append("\n== ").append(n.getNetworkAliases()).append('\n')
+                        .append(tail(n.getLogs(), 40)));
+                throw new AssertionError("no leader among the connected members:" + logs, e);
+            }
             assertThat(third).isNotSameAs(next);
 
             // reconnected, it rejoins as a replica
@@ -235,6 +254,11 @@ class ContainerIT {
         } finally {
             nodes.forEach(GenericContainer::stop);
         }
+    }
+
+    private static String tail(String log, int lines) {
+        List<String> all = log.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     private static int hostPort(String containerId, int port) {

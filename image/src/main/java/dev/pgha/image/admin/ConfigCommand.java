@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,10 +24,10 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "config", mixinStandardHelpOptions = true,
         description = "Show or set postgres parameters for every member of the cluster.",
-        subcommands = {ConfigCommand.Show.class, ConfigCommand.Set.class})
+        subcommands = {ConfigCommand.Show.class, ConfigCommand.SetParameters.class})
 public final class ConfigCommand extends AdminCommand.Group {
     /** Parameters pgha sets itself: changing them would break replication, fencing or the proxy. */
-    static final java.util.Set<String> MANAGED = java.util.Set.of("port", "listen_addresses", "data_directory",
+    static final Set<String> MANAGED = Set.of("port", "listen_addresses", "data_directory",
             "hba_file", "ident_file", "config_file", "external_pid_file", "unix_socket_directories",
             "unix_socket_group", "unix_socket_permissions", "wal_level", "hot_standby", "max_wal_senders",
             "max_replication_slots", "primary_conninfo", "primary_slot_name", "synchronous_standby_names",
@@ -114,7 +115,7 @@ public final class ConfigCommand extends AdminCommand.Group {
                     + "Values are checked by postgres on the leader first; nothing is stored if one is refused.",
                     "Parameters that take effect only on restart are reported; --restart then restarts the members "
                             + "one at a time: standbys first, then a switchover, then the old leader."})
-    static final class Set extends AdminCommand {
+    static final class SetParameters extends AdminCommand {
         @Parameters(paramLabel = "NAME=VALUE", arity = "0..*")
         List<String> assignments = new ArrayList<>();
 

@@ -2,9 +2,11 @@ package dev.pgha.image;
 
 import dev.pgha.common.PghaException;
 import dev.pgha.common.config.ConfigLoader;
+import dev.pgha.common.config.Durations;
 import dev.pgha.common.config.NodeIdentity;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.config.ZkPeer;
+import dev.pgha.common.http.HttpService;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.MemberInfo;
@@ -15,11 +17,10 @@ import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.EmbeddedZooKeeper;
 import dev.pgha.common.store.ZooKeeperPeer;
-import dev.pgha.common.http.HttpService;
+import dev.pgha.image.admin.LeaderRequest;
 import dev.pgha.image.health.HealthApi;
 import dev.pgha.image.metrics.ClusterMetrics;
 import dev.pgha.image.metrics.MetricsEndpoint;
-import dev.pgha.image.admin.LeaderRequest;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.keeper.PgChecks;
 import dev.pgha.keeper.PgMetrics;
@@ -28,15 +29,20 @@ import dev.pgha.proxy.ProxyRouter;
 import dev.pgha.proxy.ProxyServer;
 import dev.pgha.proxy.Route;
 import dev.pgha.sentinel.Sentinel;
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,19 +66,19 @@ final class Supervisor {
     private final AtomicReference<PghaException> fatal = new AtomicReference<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private java.io.Closeable zookeeper;
+    private Closeable zookeeper;
     private ClusterStore store;
     private ProxyServer proxy;
     private ProxyServer readOnlyProxy;
     private ProxyRouter router;
     private Sentinel sentinel;
-    private java.io.Closeable witnessNode; // announces a witness to pgha status
+    private Closeable witnessNode; // announces a witness to pgha status
     private volatile Keeper keeper;
     private Route announced;
     private MetricsEndpoint metrics;
     private PghaConfig config;
     private String memberId;
-    private java.util.concurrent.ScheduledExecutorService idleWatch;
+    private ScheduledExecutorService idleWatch;
     private ClusterMetrics clusterMetrics;
     private HttpService healthHttp;
     private HttpService metricsHttp;
@@ -204,12 +210,12 @@ final class Supervisor {
      * Scale to zero: a single-node cluster whose proxy has had no client for {@code idle} stops itself (exit 0), so
      * the platform can stop the VM; any connection, even a short one between two looks, resets the clock.
      */
-    private void watchForIdleness(java.time.Duration idle) {
+    private void watchForIdleness(Duration idle) {
         if (idle.isZero()) {
             return;
         }
         long every = Math.max(100, Math.min(10_000, idle.toMillis() / 4));
-        idleWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        idleWatch = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pgha-scale-to-zero");
             t.setDaemon(true);
             return t;
@@ -223,10 +229,10 @@ final class Supervisor {
                 idleSince[0] = Instant.now();
             } else if (!Instant.now().isBefore(idleSince[0].plus(idle))) {
                 log.info("no client connection for {} (lifecycle.scaleToZero): stopping; the next start resumes "
-                        + "as usual", dev.pgha.common.config.Durations.format(idle));
+                        + "as usual", Durations.format(idle));
                 stopRequested.countDown();
             }
-        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -245,11 +251,11 @@ final class Supervisor {
             }
             return;
         }
-        java.time.Duration budget = config.lifecycle().stopTimeout().minus(config.postgres().stopTimeout())
+        Duration budget = config.lifecycle().stopTimeout().minus(config.postgres().stopTimeout())
                 .minusSeconds(10);
-        java.time.Duration limit = budget.compareTo(java.time.Duration.ofSeconds(60)) > 0
-                ? java.time.Duration.ofSeconds(60) : budget;
-        log.info("handing leadership over before stopping (within {})", dev.pgha.common.config.Durations.format(limit));
+        Duration limit = budget.compareTo(Duration.ofSeconds(60)) > 0
+                ? Duration.ofSeconds(60) : budget;
+        log.info("handing leadership over before stopping (within {})", Durations.format(limit));
         long start = System.nanoTime();
         try {
             LeaderRequest.Outcome o = LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, limit);
@@ -261,7 +267,7 @@ final class Supervisor {
 
     /** The platform kills after lifecycle.stopTimeout: before that, postgres gets an immediate shutdown. */
     private void startStopWatchdog() {
-        java.time.Duration timeout = config == null ? java.time.Duration.ofSeconds(300)
+        Duration timeout = config == null ? Duration.ofSeconds(300)
                 : config.lifecycle().stopTimeout().minusSeconds(3);
         Thread t = new Thread(() -> {
             try {
@@ -270,7 +276,7 @@ final class Supervisor {
                 return;
             }
             // still running (a normal exit ends this daemon thread first)
-            log.warn("still stopping after {}: stopping postgres immediately", dev.pgha.common.config.Durations.format(timeout));
+            log.warn("still stopping after {}: stopping postgres immediately", Durations.format(timeout));
             Keeper k = keeper;
             if (k != null) {
                 k.stopNow();

@@ -135,9 +135,9 @@ final class Supervisor {
                 Ports.requireFree(null, config.proxy().readOnlyPort(), "PGHA_READONLY_PORT");
             }
             Ports.requireFree(null, config.postgres().port(), "PG_PORT");
-            Ports.requireFree(null, config.httpPort(), "PGHA_HTTP_PORT");
             Ports.requireFree(null, config.metricsPort(), "PGHA_METRICS_PORT");
         }
+        Ports.requireFree(null, config.httpPort(), "PGHA_HTTP_PORT");
         requireStorePortsFree(config);
         SecretStore secrets = new SecretStore(config.stateDir());
         Credentials credentials = witness ? null : resolveCredentials(config, secrets);
@@ -173,6 +173,13 @@ final class Supervisor {
             sentinel.start();
             store.deleteIfExists(store.paths().witness(memberId));
             witnessNode = store.ephemeral(store.paths().witness(memberId), Json.write(Instant.now()));
+            try {
+                healthHttp = HttpService.listen("health-check", null, config.httpPort(),
+                        HealthApi.witnessRoutes(config.dataDir(), config.health()),
+                        HealthApi.deadline(config.health().checkTimeout()));
+            } catch (BindException e) {
+                throw Ports.inUse(config.httpPort(), "PGHA_HTTP_PORT");
+            }
             log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
             return;
         }

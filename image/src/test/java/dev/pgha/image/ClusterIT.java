@@ -225,6 +225,10 @@ class ClusterIT {
         execute(leader, "CREATE TABLE r(x int); INSERT INTO r VALUES (1)");
         cluster.awaitStandbyWith(lhr, "r", 1, REJOIN);
         assertThat(cluster.node("node-3").log()).contains("ready: witness node-3");
+        // a witness answers health checks too: a container HEALTHCHECK of `pgha check role` passes on it
+        assertThat(HttpProbe.get(cluster.node("node-3").httpPort(), "/flycheck/role"))
+                .isEqualTo(new HttpProbe.Reply(200, "witness\n"));
+        assertThat(HttpProbe.get(cluster.node("node-3").httpPort(), "/liveness").status()).isEqualTo(200);
 
         leader.killNode();
         await().atMost(FAILOVER).ignoreExceptions().until(() -> cluster.view().reason().startsWith("no leader"));

@@ -89,6 +89,24 @@ public final class HealthApi {
         return r;
     }
 
+    /**
+     * A witness's endpoints: it has no postgres, so /flycheck/role answers "witness", /liveness answers while the
+     * daemon runs, and /flycheck/vm checks its machine like any member's (a container HEALTHCHECK of `pgha check
+     * role` passes on a witness too).
+     */
+    public static Map<String, Function<HttpRequestInfo, HttpReply>> witnessRoutes(Path dataDir,
+                                                                                  PghaConfig.Health limits) {
+        VmChecks vm = new VmChecks(dataDir, Path.of("/proc"), limits, Runtime.getRuntime().availableProcessors());
+        Map<String, Function<HttpRequestInfo, HttpReply>> r = new LinkedHashMap<>();
+        r.put("/flycheck/vm", q -> {
+            CheckReport report = vm.run();
+            return HttpReply.text(report.passed() ? 200 : 500, report.render());
+        });
+        r.put("/flycheck/role", q -> HttpReply.text(200, "witness\n"));
+        r.put("/liveness", q -> HttpReply.text(200, "alive\n"));
+        return r;
+    }
+
     /** The deadline for any one endpoint: /flycheck/pg may wait for two connections and three statements. */
     public static Duration deadline(Duration checkTimeout) {
         return checkTimeout.multipliedBy(4).plusSeconds(1);

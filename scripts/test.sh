@@ -13,5 +13,11 @@ if ! command -v promtool >/dev/null 2>&1; then
     || { "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
            apt-get install -y -qq --no-install-recommends prometheus; }
 fi
+# Tests only: the chaos suite builds its network namespaces with iproute2 and partitions them with iptables.
+if [ "$(id -u)" -eq 0 ] && { ! command -v ip >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; }; then
+  echo "test: installing iproute2 and iptables (for the chaos suite)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 iptables \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 iptables; }
+fi
 cd "$root"
 exec mvn -B -ntp verify "$@"

@@ -16,6 +16,7 @@ import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.EmbeddedZooKeeper;
+import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.ZooKeeperPeer;
 import dev.pgha.image.admin.LeaderRequest;
 import dev.pgha.image.health.HealthApi;
@@ -46,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.curator.framework.state.ConnectionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -169,7 +171,8 @@ final class Supervisor {
                 ClusterSpec.SyncMode.valueOf(config.cluster().synchronousMode().toUpperCase(java.util.Locale.ROOT)),
                 config.cluster().synchronousStrict(), config.cluster().failTimeout());
         if (witness) {
-            sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval());
+            sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval(),
+                    config.cluster().deadMemberRemovalInterval());
             sentinel.start();
             store.deleteIfExists(store.paths().witness(memberId));
             witnessNode = store.ephemeral(store.paths().witness(memberId), Json.write(Instant.now()));
@@ -183,8 +186,14 @@ final class Supervisor {
             log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
             return;
         }
-        store.register(new MemberInfo(memberId, config.region().orElse(null), advertiseHost(config),
-                config.postgres().port(), config.proxy().port(), config.httpPort(), Instant.now()));
+        MemberInfo registration = new MemberInfo(memberId, config.region().orElse(null), advertiseHost(config),
+                config.postgres().port(), config.proxy().port(), config.httpPort(), Instant.now());
+        store.register(registration);
+        store.curator().getConnectionStateListenable().addListener((c, state) -> {
+            if (state == ConnectionState.RECONNECTED) {
+                registerAgainIfRemoved(registration);
+            }
+        });
 
         PghaConfig.Proxy p = config.proxy();
         ProxyServer.Settings proxySettings = new ProxyServer.Settings(p.connectTimeout(), p.threads(), p.holdTimeout(),
@@ -205,7 +214,8 @@ final class Supervisor {
         proxy.onRouteChange(route -> readiness.run());
         router = new ProxyRouter(store, memberId, proxy, readOnlyProxy, p.readOnlyMaxLagBytes());
         router.start();
-        sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval());
+        sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval(),
+                    config.cluster().deadMemberRemovalInterval());
         sentinel.start();
         keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness);
         keeper.start();
@@ -435,6 +445,22 @@ final class Supervisor {
     private static String reason(IOException e) {
         String cls = e.getClass().getSimpleName().replace("Exception", "");
         return e.getMessage() == null ? cls : cls + " " + e.getMessage();
+    }
+
+    /**
+     * After a long absence (a partition, a paused VM) the elected sentinel may have removed this member's
+     * registration (cluster.deadMemberRemovalInterval); a member that is back registers again so the leader keeps
+     * a replication slot for it and the sentinel counts it.
+     */
+    private void registerAgainIfRemoved(MemberInfo registration) {
+        try {
+            if (store.member(memberId).isEmpty()) {
+                store.register(registration);
+                log.info("registered again: this member's registration had been removed while it was gone");
+            }
+        } catch (StoreException e) {
+            log.warn("cannot check this member's registration: {}", e.getMessage());
+        }
     }
 
     private String advertiseHost(PghaConfig config) {

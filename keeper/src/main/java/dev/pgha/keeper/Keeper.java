@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -200,6 +201,38 @@ public final class Keeper implements Closeable {
     }
 
     /**
+     * A full data volume crashes postgres (and a leader that crashes on a full disk fails over to standbys whose
+     * disks are as full): past postgres.diskFullPercent it goes read-only instead, and /flycheck/role says
+     * "readonly", until usage is 2 points below. Every member applies it to its own volume, so a clone that copied
+     * the setting from a full leader clears it.
+     */
+    private void guardDisk(PgClient.PgState state) {
+        int limit = config.postgres().diskFullPercent();
+        if (limit >= 100 && !state.defaultReadOnly()) {
+            return;
+        }
+        OptionalInt used = DiskUsage.usedPercent(data.path());
+        if (used.isEmpty()) {
+            return;
+        }
+        boolean wanted = DiskUsage.readOnly(used.getAsInt(), limit, state.defaultReadOnly());
+        if (wanted == state.defaultReadOnly()) {
+            return;
+        }
+        try {
+            client.setDefaultReadOnly(wanted);
+            if (wanted) {
+                log.warn("data volume {}% full (postgres.diskFullPercent is {}): postgres is read-only until space is "
+                        + "freed or the volume grows", used.getAsInt(), limit);
+            } else {
+                log.info("data volume {}% full: postgres accepts writes again", used.getAsInt());
+            }
+        } catch (SQLException e) {
+            log.warn("cannot switch postgres to read-{}: {}", wanted ? "only" : "write", describe(e));
+        }
+    }
+
+    /**
      * Stops postgres when `pgha config set --restart` asks this member to restart (one member at a time); the next
      * tick starts it again. True when it stopped it.
      */
@@ -330,6 +363,7 @@ public final class Keeper implements Closeable {
         }
         if (state != null) {
             applyParameters();
+            guardDisk(state);
         }
         if (restartIfRequested()) {
             state = null; // postgres is down now: say so, not what it was a moment ago
@@ -633,6 +667,9 @@ public final class Keeper implements Closeable {
                     .map(Upstream::slotName).toList();
             for (String created : client.ensureSlots(slots)) {
                 log.info("created replication slot {}", created);
+            }
+            for (String dropped : client.dropSlotsExcept(slots)) {
+                log.info("dropped replication slot {}: its member was removed", dropped);
             }
             ClusterSpec spec = store.spec().map(Versioned::value).orElse(ClusterSpec.of(null));
             boolean strict = spec.synchronousStrict() && spec.synchronous(members.size());

@@ -38,7 +38,8 @@ public final class PgClient implements AutoCloseable {
                    EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
                    current_setting('synchronous_standby_names'),
                    (SELECT COALESCE(string_agg(application_name, ',' ORDER BY application_name), '')
-                      FROM pg_stat_replication WHERE state = 'streaming')
+                      FROM pg_stat_replication WHERE state = 'streaming'),
+                   current_setting('default_transaction_read_only') = 'on'
             """;
 
     private final String host;
@@ -64,9 +65,11 @@ public final class PgClient implements AutoCloseable {
      * @param walReceiverStreaming  standby: its WAL receiver streams from the primary right now
      * @param synchronousSetting    synchronous_standby_names as postgres runs it
      * @param streaming             primary: application names of standbys that have caught up
+     * @param defaultReadOnly       default_transaction_read_only is on (pgha sets it when the disk is full)
      */
     public record PgState(boolean inRecovery, long writtenLsn, long receivedLsn, long replayedLsn, long timeline,
-                          boolean walReceiverStreaming, String synchronousSetting, List<String> streaming) {
+                          boolean walReceiverStreaming, String synchronousSetting, List<String> streaming,
+                          boolean defaultReadOnly) {
     }
 
     public PgState state() throws SQLException {
@@ -75,7 +78,8 @@ public final class PgClient implements AutoCloseable {
                 rs.next();
                 String agg = rs.getString(8);
                 return new PgState(rs.getBoolean(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                        rs.getBoolean(6), rs.getString(7), agg.isEmpty() ? List.of() : List.of(agg.split(",")));
+                        rs.getBoolean(6), rs.getString(7), agg.isEmpty() ? List.of() : List.of(agg.split(",")),
+                        rs.getBoolean(9));
             }
         });
     }
@@ -151,6 +155,44 @@ public final class PgClient implements AutoCloseable {
                 }
             }
             return created;
+        });
+    }
+
+    /**
+     * Drops pgha's inactive replication slots (named pgha_*) that are not among {@code keep}: slots of members that
+     * were removed, which would otherwise hold WAL back until the disk fills. Returns those dropped.
+     */
+    public List<String> dropSlotsExcept(Collection<String> keep) throws SQLException {
+        return call(c -> {
+            List<String> stale = new ArrayList<>();
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'"
+                         + " AND NOT active AND starts_with(slot_name::text, 'pgha_')")) {
+                while (rs.next()) {
+                    if (!keep.contains(rs.getString(1))) {
+                        stale.add(rs.getString(1));
+                    }
+                }
+            }
+            for (String name : stale) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                    ps.setString(1, name);
+                    ps.execute();
+                }
+            }
+            return stale;
+        });
+    }
+
+    /**
+     * Turns default_transaction_read_only on or off (ALTER SYSTEM, so a restart keeps it) and reloads: every session
+     * that did not SET it itself follows at its next transaction.
+     */
+    public void setDefaultReadOnly(boolean on) throws SQLException {
+        call(c -> {
+            execute(c, on ? "ALTER SYSTEM SET default_transaction_read_only TO on"
+                    : "ALTER SYSTEM RESET default_transaction_read_only");
+            return execute(c, "SELECT pg_reload_conf()");
         });
     }
 

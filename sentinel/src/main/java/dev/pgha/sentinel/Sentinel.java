@@ -43,7 +43,9 @@ public final class Sentinel implements Closeable {
     private final String memberId;
     private final ClusterSpec desiredSpec;
     private final Duration interval;
+    private final Duration deadMemberRemoval;
     private final OwnerLoop loop;
+    private Map<String, Instant> goneSince = Map.of();
     private final List<Closeable> watches = new ArrayList<>();
     private LeaderLatch latch;
     private String lastReason;
@@ -52,12 +54,15 @@ public final class Sentinel implements Closeable {
     /**
      * @param desiredSpec the spec from this member's configuration; written to the store while this sentinel is
      *                    the elected one
+     * @param deadMemberRemoval a member gone this long is removed (cluster.deadMemberRemovalInterval)
      */
-    public Sentinel(ClusterStore store, String memberId, ClusterSpec desiredSpec, Duration interval) {
+    public Sentinel(ClusterStore store, String memberId, ClusterSpec desiredSpec, Duration interval,
+                    Duration deadMemberRemoval) {
         this.store = store;
         this.memberId = memberId;
         this.desiredSpec = desiredSpec;
         this.interval = interval;
+        this.deadMemberRemoval = deadMemberRemoval;
         this.loop = new OwnerLoop("sentinel", log, this::evaluateSafely);
     }
 
@@ -73,6 +78,7 @@ public final class Sentinel implements Closeable {
             @Override
             public void notLeader() {
                 log.info("no longer the elected sentinel");
+                loop.trigger(); // forgets its clocks of absent members on the loop thread
             }
         });
         try {
@@ -108,13 +114,14 @@ public final class Sentinel implements Closeable {
 
     private void evaluate() {
         if (!isLeader()) {
+            goneSince = Map.of();
             return;
         }
         ClusterSpec spec = ensureSpec();
         Optional<Versioned<ClusterView>> current = store.view();
         ClusterView view = current.map(Versioned::value).orElse(ClusterView.initial());
         Map<String, KeeperStatus> keepers = store.keepers();
-        Set<String> members = store.members().keySet();
+        Set<String> members = removeDeadMembers(store.members().keySet(), keepers.keySet(), view);
         OperatorRequest accepted = handleRequest(view, keepers, members, spec);
         ClusterView next = ViewPlanner.next(view, keepers, store.proxies(), members, spec, accepted, Instant.now());
         if (next.equals(view) && current.isPresent()) {
@@ -189,6 +196,23 @@ public final class Sentinel implements Closeable {
                 return null;
             }
         }
+    }
+
+    /** Removes the registrations of members gone longer than the interval; returns the members that remain. */
+    private Set<String> removeDeadMembers(Set<String> registered, Set<String> live, ClusterView view) {
+        DeadMembers.Decision d = DeadMembers.next(goneSince, registered, live, view, Instant.now(), deadMemberRemoval);
+        goneSince = d.goneSince();
+        if (d.remove().isEmpty()) {
+            return registered;
+        }
+        Set<String> remaining = new java.util.TreeSet<>(registered);
+        for (String id : d.remove()) {
+            store.deleteIfExists(store.paths().member(id));
+            remaining.remove(id);
+            log.warn("removed member {}: gone for longer than cluster.deadMemberRemovalInterval ({}); the leader drops "
+                    + "its replication slot, and it registers again if it returns", id, Durations.format(deadMemberRemoval));
+        }
+        return remaining;
     }
 
     private static String describe(OperatorRequest r) {

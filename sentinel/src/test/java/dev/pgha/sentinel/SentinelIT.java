@@ -61,8 +61,8 @@ class SentinelIT {
 
     @Test
     void electedSentinelBootstrapsTheClusterAndTheOtherTakesOver() throws Exception {
-        Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of(null), Duration.ofMillis(100));
-        Sentinel b = new Sentinel(storeB, "b", ClusterSpec.of(null), Duration.ofMillis(100));
+        Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of(null), Duration.ofMillis(100), Duration.ofHours(48));
+        Sentinel b = new Sentinel(storeB, "b", ClusterSpec.of(null), Duration.ofMillis(100), Duration.ofHours(48));
         a.start();
         b.start();
         try {
@@ -101,7 +101,7 @@ class SentinelIT {
 
     @Test
     void primaryRegionOfTheElectedSentinelRulesAndLeaderlessnessIsExplained() throws Exception {
-        Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of("ams"), Duration.ofMillis(100));
+        Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of("ams"), Duration.ofMillis(100), Duration.ofHours(48));
         a.start();
         try (PersistentNode k = observer.ephemeral(observer.paths().keeper("lhr-node"),
                 Json.write(new KeeperStatus("lhr-node", "lhr", false, 0, false, Role.NONE, 0, 0, 0, 0, false, "x", 0,

@@ -147,7 +147,8 @@ public final class ConfigLoader {
                 s.size("postgres.memory", 64L << 20),
                 s.integer("postgres.maxConnections", 10, 10_000, "a number of connections between 10 and 10000"),
                 s.duration("postgres.stopTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
-                s.duration("postgres.startTimeout", Duration.ofSeconds(10), Duration.ofHours(24)));
+                s.duration("postgres.startTimeout", Duration.ofSeconds(10), Duration.ofHours(24)),
+                s.integer("postgres.diskFullPercent", 50, 100, "a percentage of the data volume between 50 and 100"));
         int readOnlyPort = s.integer("proxy.readOnlyPort", 0, 65535, "a TCP port number 1-65535, or 0 for none");
         var proxy = new PghaConfig.Proxy(
                 s.port("proxy.port"),
@@ -184,7 +185,8 @@ public final class ConfigLoader {
         Duration sentinelInterval = s.duration("sentinel.interval", Duration.ofMillis(50), Duration.ofSeconds(10));
         String syncMode = s.matching("cluster.synchronousMode", SYNC_MODE, 4, "on, off or auto");
         var cluster = new PghaConfig.Cluster(syncMode, s.bool("cluster.synchronousStrict"),
-                s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)));
+                s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)));
         var secrets = new PghaConfig.Secrets(
                 s.secret("secrets.suPassword"),
                 s.secret("secrets.replPassword"),

@@ -40,6 +40,8 @@ public final class EnvOverrides {
         m.put("PGHA_ZK_ENSEMBLE", "store.ensemble");
         m.put("PGHA_ZK_MYID", "store.myId");
         m.put("PGHA_SYNCHRONOUS_MODE", "cluster.synchronousMode");
+        m.put("PGHA_DEAD_MEMBER_REMOVAL", "cluster.deadMemberRemovalInterval");
+        m.put("PGHA_DISK_FULL_PERCENT", "postgres.diskFullPercent");
         m.put("SU_PASSWORD", "secrets.suPassword");
         m.put("REPL_PASSWORD", "secrets.replPassword");
         m.put("OPERATOR_PASSWORD", "secrets.operatorPassword");

@@ -31,7 +31,8 @@ public final class ConfigCommand extends AdminCommand.Group {
             "hba_file", "ident_file", "config_file", "external_pid_file", "unix_socket_directories",
             "unix_socket_group", "unix_socket_permissions", "wal_level", "hot_standby", "max_wal_senders",
             "max_replication_slots", "primary_conninfo", "primary_slot_name", "synchronous_standby_names",
-            "wal_log_hints", "recovery_target_timeline", "password_encryption", "cluster_name");
+            "wal_log_hints", "recovery_target_timeline", "password_encryption", "cluster_name",
+            "default_transaction_read_only");
 
     /** A parameter set for the cluster, with postgres's word for when a change takes effect. */
     record Parameter(String name, String value, String context) {
@@ -135,6 +136,10 @@ public final class ConfigCommand extends AdminCommand.Group {
                     throw new PghaException("\"" + a + "\" is not NAME=VALUE");
                 }
                 String name = a.substring(0, eq).strip().toLowerCase(java.util.Locale.ROOT);
+                if (name.equals("default_transaction_read_only")) {
+                    throw new PghaException(name + " is managed by pgha: it turns it on while the data volume is fuller "
+                            + "than postgres.diskFullPercent (PGHA_DISK_FULL_PERCENT) and off again below");
+                }
                 if (MANAGED.contains(name)) {
                     throw new PghaException(name + " is managed by pgha (replication, fencing and the proxy depend on "
                             + "it) and cannot be set");

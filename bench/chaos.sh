@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fault injection (Jepsen-style) against a real 3-node pgha cluster in network namespaces the suite creates (and
+# removes): append and compare-and-set clients write through every node's proxy while a seeded nemesis kills,
+# pauses, partitions and restarts leaders, standbys and ZooKeeper peers. Prints a summary table: faults by kind,
+# operations ok/failed/unknown, acknowledged writes lost, moments with two leaders, longest unavailability, final
+# health. Exit 0 when every check passed, 1 when one failed, 2 when the suite could not run. Needs root.
+#   bench/chaos.sh --faults 50 --seed 42 [--report FILE.json] [--logs DIR] [--appenders 4] [--registers 2]
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "chaos: needs root (it creates network namespaces and iptables rules inside them); run it with sudo" >&2
+  exit 2
+fi
+for tool in ip iptables; do
+  command -v "$tool" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iptables
+done
+"$root/pgha" --version >/dev/null   # builds the jars first if needed (the reactor builds the suite too)
+jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
+exec java -XX:+UseSerialGC -Xmx256m -jar "$root/chaos/target/pgha-chaos.jar" --pgha-jar "$jar" "$@"

@@ -1,0 +1,46 @@
+package dev.pgha.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short chaos run of the normal test suite: five faults of five different kinds against a real 3-node cluster
+ * in network namespaces, with a fixed seed so a failure can be replayed with
+ * {@code bench/chaos.sh --faults 5 --seed 20261123}. The long run (50+ faults) is bench/chaos.sh by hand.
+ */
+class ChaosIT {
+    private static final long SEED = 20261123L;
+
+    @Test
+    void fiveFaultsLoseNoAcknowledgedWriteAndNeverHaveTwoLeaders() throws Exception {
+        Optional<String> missing = Chaos.missingPrerequisite();
+        Assumptions.assumeTrue(missing.isEmpty(), () -> "ChaosIT skipped: " + missing.orElse(""));
+        String before = Shell.run(List.of("ip", "netns", "list")).output();
+
+        Chaos.Outcome outcome = Chaos.run(new Chaos.Settings(5, SEED, 4, 2,
+                Path.of(System.getProperty("pgha.jar")), Path.of(System.getProperty("chaos.logs"))));
+
+        Report r = outcome.report();
+        assertThat(r).as("the run produced a report (see its output above)").isNotNull();
+        String summary = r.render();
+        assertThat(r.faults().values().stream().mapToInt(Report.FaultStats::injected).sum()).as(summary).isEqualTo(5);
+        assertThat(r.faults().values().stream().filter(f -> f.injected() > 0).count()).as(summary).isEqualTo(5);
+        assertThat(r.operations().get("append").ok()).as(summary).isGreaterThan(1000);
+        assertThat(r.operations().get("cas").ok()).as(summary).isGreaterThan(100);
+        assertThat(r.lostCount()).as(summary).isZero();
+        assertThat(r.duplicatedAppends()).as(summary).isEmpty();
+        assertThat(r.outOfOrderAppends()).as(summary).isEmpty();
+        assertThat(r.failedAppendsPresent()).as(summary).isEmpty();
+        assertThat(r.registerViolations()).as(summary).isEmpty();
+        assertThat(r.twoLeaderCount()).as(summary).isZero();
+        assertThat(r.healthy()).as(summary).isTrue();
+        assertThat(outcome.exitCode()).as(summary).isZero();
+        // Everything the suite created is gone: its namespaces (and so every process in them).
+        assertThat(Shell.run(List.of("ip", "netns", "list")).output()).isEqualTo(before);
+    }
+}

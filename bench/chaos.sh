@@ -16,4 +16,8 @@ for tool in ip iptables; do
 done
 "$root/pgha" --version >/dev/null   # builds the jars first if needed (the reactor builds the suite too)
 jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
-exec java -XX:+UseSerialGC -Xmx256m -jar "$root/chaos/target/pgha-chaos.jar" --pgha-jar "$jar" "$@"
+# Run a copy of the suite's jar: a rebuild during a long run must not change the classes it still loads.
+suite=$(mktemp /tmp/pgha-chaos-suite.XXXXXX.jar)
+trap 'rm -f "$suite"' EXIT
+cp "$root/chaos/target/pgha-chaos.jar" "$suite"
+java -XX:+UseSerialGC -Xmx256m -jar "$suite" --pgha-jar "$jar" "$@"

@@ -64,14 +64,15 @@ public final class Chaos implements Callable<Integer> {
             return 2;
         }
         Outcome outcome = run(new Settings(faults, seed == null ? ThreadLocalRandom.current().nextLong(1, 1_000_000) : seed,
-                appenders, registers, pghaJar.toAbsolutePath(), logs));
+                appenders, registers, pghaJar.toAbsolutePath(), logs, null));
         if (report != null && outcome.report() != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), outcome.report());
         }
         return outcome.exitCode();
     }
 
-    record Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs) {
+    /** @param output where the run's progress and summary go; null = this process's stdout */
+    record Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs, Path output) {
     }
 
     record Outcome(int exitCode, Report report) {
@@ -88,7 +89,7 @@ public final class Chaos implements Callable<Integer> {
         return Optional.empty();
     }
 
-    /** Runs the suite; the child's progress and summary go to this process's stdout. */
+    /** Runs the suite. */
     static Outcome run(Settings s) throws IOException, InterruptedException {
         String prefix = "pghac" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         Topology topology = new Topology(prefix, 3);
@@ -105,10 +106,16 @@ public final class Chaos implements Callable<Integer> {
             Path plan = work.resolve("plan.json");
             new ObjectMapper().writeValue(plan.toFile(), new Plan(prefix, 3, work.toString(), s.pghaJar().toString(),
                     s.faults(), s.seed(), s.appenders(), s.registers(), reportFile.toString()));
-            child[0] = new ProcessBuilder("ip", "netns", "exec", topology.hub(),
+            ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", topology.hub(),
                     ProcessHandle.current().info().command().orElse("java"), "-Xmx1g", "-XX:+UseSerialGC",
-                    "-cp", ownJar().toString(), ChaosRun.class.getName(), plan.toString())
-                    .inheritIO().start();
+                    "-cp", ownJar().toString(), ChaosRun.class.getName(), plan.toString());
+            if (s.output() == null) {
+                pb.inheritIO();
+            } else {
+                Files.createDirectories(s.output().toAbsolutePath().getParent());
+                pb.redirectErrorStream(true).redirectOutput(s.output().toFile());
+            }
+            child[0] = pb.start();
             int code = child[0].waitFor();
             Report report = Files.exists(reportFile) ? new ObjectMapper().readValue(reportFile.toFile(), Report.class) : null;
             return new Outcome(report == null ? 2 : code, report);

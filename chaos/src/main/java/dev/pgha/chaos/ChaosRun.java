@@ -31,6 +31,7 @@ public final class ChaosRun {
     private final Map<String, Double> maxRecovery = new LinkedHashMap<>();
     private final List<long[]> faultWindows = new ArrayList<>();
     private final List<String> faultNames = new ArrayList<>();
+    private final List<String> outageProblems = new ArrayList<>();
     private final Random random;
 
     private ChaosRun(Plan plan) {
@@ -164,7 +165,20 @@ public final class ChaosRun {
                 for (int i = 1; i <= cluster.size; i++) {
                     cluster.killPeer(i);
                 }
-                sleep(30000);
+                sleep(15000);
+                List<java.util.concurrent.CompletableFuture<String>> probes = new ArrayList<>();
+                for (int i = 1; i <= cluster.size; i++) {
+                    int node = i;
+                    probes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> probeProxy(node)));
+                }
+                sleep(15000);
+                for (java.util.concurrent.CompletableFuture<String> p : probes) {
+                    String answer = p.join();
+                    log("store outage: " + answer);
+                    if (answer.contains("NOT listening")) {
+                        outageProblems.add(answer);
+                    }
+                }
                 for (int i = 1; i <= cluster.size; i++) {
                     cluster.startPeer(i);
                 }
@@ -196,6 +210,22 @@ public final class ChaosRun {
             log("NOT healthy " + RECOVERY.toSeconds() + " s after the fault: " + cluster.problem().orElse("?"));
         }
         return recovered;
+    }
+
+    /**
+     * A client's view of a proxy while the store is away: it must accept the connection and either serve it (the
+     * leader kept serving) or answer with postgres's "cannot connect now" (57P03), never refuse the connection.
+     */
+    private static String probeProxy(int node) {
+        String who = "proxy of " + ClusterUnderTest.name(node);
+        try (Connection c = ClusterUnderTest.connect(Topology.address(node), 5432, 20)) {
+            return who + " listening, served a connection";
+        } catch (SQLException e) {
+            if ("57P03".equals(e.getSQLState())) {
+                return who + " listening, answered 57P03 (" + e.getMessage() + ")";
+            }
+            return who + " NOT listening: " + e.getSQLState() + " " + e.getMessage();
+        }
     }
 
     private void killAndRestart(ClusterUnderTest cluster, int node, Fault fault) throws Exception {
@@ -321,7 +351,7 @@ public final class ChaosRun {
                 appends.acknowledged(), Checker.firstFew(appends.lost()), appends.lost().size(),
                 appends.duplicated(), appends.outOfOrder(), appends.failedButPresent(), register.chainLength(),
                 register.violations(), terms.size(), Checker.firstFew(twoLeaders), twoLeaders.size(),
-                Math.round(gap[1] / 1e8) / 10.0, during, health, healthy, events);
+                Math.round(gap[1] / 1e8) / 10.0, during, outageProblems, health, healthy, events);
     }
 
     private static List<String> names(ClusterUnderTest cluster) {

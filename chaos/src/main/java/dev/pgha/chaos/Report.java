@@ -24,6 +24,7 @@ record Report(
         int twoLeaderCount,
         double longestUnavailableSeconds,
         String longestUnavailableDuring,
+        List<String> storeOutageProblems,
         String finalHealth,
         boolean healthy,
         List<String> events) {
@@ -37,6 +38,7 @@ record Report(
     boolean passed() {
         return lostCount == 0 && duplicatedAppends.isEmpty() && outOfOrderAppends.isEmpty()
                 && failedAppendsPresent.isEmpty() && registerViolations.isEmpty() && twoLeaderCount == 0 && healthy
+                && storeOutageProblems.isEmpty()
                 && faults.values().stream().mapToInt(FaultStats::injected).sum() == faultsRequested;
     }
 
@@ -63,6 +65,9 @@ record Report(
         row(b, "moments with two leaders", Integer.toString(twoLeaderCount));
         row(b, "longest unavailability", String.format(Locale.ROOT, "%.1f s (%s)", longestUnavailableSeconds,
                 longestUnavailableDuring));
+        row(b, "proxies listening in store outages", storeOutageProblems.isEmpty()
+                ? (faults.get(Fault.STORE_OUTAGE.label).injected() > 0 ? "yes" : "not tested (no store-outage fault)")
+                : "NO (" + storeOutageProblems.size() + ")");
         row(b, "final health", finalHealth);
         row(b, "VERDICT", passed() ? "PASS" : "FAIL");
         detail(b, "lost", lostAppends);
@@ -71,6 +76,7 @@ record Report(
         detail(b, "failed but present", failedAppendsPresent);
         detail(b, "register", registerViolations);
         detail(b, "two leaders", twoLeaderMoments);
+        detail(b, "store outage", storeOutageProblems);
         return b.toString();
     }
 

@@ -212,7 +212,8 @@ final class Supervisor {
         }
         Runnable readiness = () -> announceReadiness(memberId, config, credentials, secrets);
         proxy.onRouteChange(route -> readiness.run());
-        router = new ProxyRouter(store, memberId, proxy, readOnlyProxy, p.readOnlyMaxLagBytes());
+        router = new ProxyRouter(store, memberId, proxy, readOnlyProxy, p.readOnlyMaxLagBytes(),
+                config.store().sessionTimeout());
         router.start();
         sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval(),
                     config.cluster().deadMemberRemovalInterval());

@@ -8,8 +8,10 @@ import dev.pgha.common.model.Json;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.SessionLease;
 import dev.pgha.common.store.Versioned;
 import java.io.Closeable;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,20 +45,24 @@ public final class ProxyRouter implements Closeable {
     private final OwnerLoop loop = new OwnerLoop("proxy-router", log, this::refresh);
     private final List<Closeable> watches = new ArrayList<>();
     private final ConnectionStateListener connectionListener = (client, state) -> onConnectionState(state);
+    private final SessionLease lease;
+    private boolean leaseWasValid;
     private PersistentNode ack;
     private long ackedGeneration = -1;
     private boolean readFailing;
 
-    public ProxyRouter(ClusterStore store, String memberId, ProxyServer server) {
-        this(store, memberId, server, null, 0);
+    public ProxyRouter(ClusterStore store, String memberId, ProxyServer server, Duration sessionTimeout) {
+        this(store, memberId, server, null, 0, sessionTimeout);
     }
 
     /**
      * @param readOnly            the read-only proxy, or null
      * @param readOnlyMaxLagBytes standbys further behind the leader than this get no read-only clients
+     * @param sessionTimeout      the store session timeout: the route binds only while the session surely lives
      */
     public ProxyRouter(ClusterStore store, String memberId, ProxyServer server, ProxyServer readOnly,
-                       long readOnlyMaxLagBytes) {
+                       long readOnlyMaxLagBytes, Duration sessionTimeout) {
+        this.lease = new SessionLease(store, sessionTimeout, this::onLeaseChange);
         this.store = store;
         this.memberId = memberId;
         this.server = server;
@@ -68,6 +74,8 @@ public final class ProxyRouter implements Closeable {
         // An ack left by this member's previous run would stand for a proxy that is gone.
         store.deleteIfExists(store.paths().proxy(memberId));
         store.curator().getConnectionStateListenable().addListener(connectionListener);
+        server.trustRouteWhile(lease::valid);
+        lease.start();
         watches.add(store.watch(store.paths().view(), loop::trigger));
         watches.add(store.watch(store.paths().members(), loop::trigger));
         if (readOnly != null) {
@@ -92,7 +100,27 @@ public final class ProxyRouter implements Closeable {
         }
     }
 
+    /**
+     * The sentinel promotes a new leader only once every proxy has acknowledged the fencing or lost its session;
+     * while this proxy's session surely lives it has done neither, so its route still binds. Past that, it relays
+     * nothing more to the old destination (a paused or cut-off proxy wakes up with a stale route).
+     */
+    private void onLeaseChange(boolean valid) {
+        if (valid) {
+            if (leaseWasValid) {
+                log.info("proxy: the cluster store answers again; relaying clients");
+            }
+            leaseWasValid = true;
+            server.routeTrustRestored();
+        } else if (leaseWasValid) {
+            log.warn("proxy: no word from the cluster store for a session timeout; relaying nothing until it answers"
+                    + " (the leader may have changed meanwhile)");
+        }
+    }
+
     private void refresh() {
+        long sent = System.nanoTime();
+        long session = lease.session();
         ClusterView view;
         Routing routing;
         Routing readOnlyRouting = null;
@@ -118,6 +146,7 @@ public final class ProxyRouter implements Closeable {
         if (readOnlyRouting != null) {
             readOnly.update(readOnlyRouting);
         }
+        lease.adopt(session, sent); // this routing was read on that session: it binds while the session lives
         acknowledge(view.generation());
     }
 
@@ -183,6 +212,7 @@ public final class ProxyRouter implements Closeable {
     @Override
     public void close() {
         store.curator().getConnectionStateListenable().removeListener(connectionListener);
+        lease.close();
         watches.forEach(Closeables::closeQuietly);
         loop.close();
         Closeables.closeQuietly(ack); // ephemeral: it goes with the session anyway

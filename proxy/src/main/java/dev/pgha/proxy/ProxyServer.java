@@ -14,6 +14,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
@@ -33,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("pgha.connection");
+    static final String UNTRUSTED = "no leader available: this node has not heard from the cluster store for a "
+            + "session timeout, so the leader may have changed";
 
     /**
      * @param connectTimeout  for connecting to postgres
@@ -80,6 +84,7 @@ public final class ProxyServer implements Closeable {
     private final AtomicLong refused = new AtomicLong();
     private final LongAdder bytesFromClients = new LongAdder();
     private final LongAdder bytesToClients = new LongAdder();
+    private volatile BooleanSupplier routeTrusted = () -> true;
 
     private ProxyServer(String name, Settings settings, Transport transport, EventLoopGroup group, int port)
             throws BindException {
@@ -131,6 +136,21 @@ public final class ProxyServer implements Closeable {
     }
 
     /**
+     * Relays client bytes to postgres, and connects new clients, only while {@code trusted} says the routing is
+     * still binding (the store session lease): a proxy that was paused or cut off must not hand a query to a
+     * leader that may have been replaced meanwhile. Bytes from postgres still reach their client: they answer
+     * queries sent while the routing was trusted. New clients wait (held) until it is trusted again.
+     */
+    public void trustRouteWhile(BooleanSupplier trusted) {
+        this.routeTrusted = trusted;
+    }
+
+    /** The routing is trusted again: held clients are connected (or refused) by the current routing. */
+    public void routeTrustRestored() {
+        redispatchHeld();
+    }
+
+    /**
      * Sets what happens to new connections. Connections to a destination that is no longer routed to are closed;
      * held connections are connected to the new destination, or refused when the new routing refuses.
      */
@@ -151,14 +171,7 @@ public final class ProxyServer implements Closeable {
         }
         awaitQuietly(closing); // the router acknowledges the generation after this: the old leader's clients are gone
         if (!(next instanceof Routing.Hold)) {
-            for (Channel ch : held) {
-                ch.eventLoop().execute(() -> {
-                    Connection c = ch.attr(CONNECTION).get();
-                    if (c != null && held.remove(ch)) {
-                        c.dispatch(ch);
-                    }
-                });
-            }
+            redispatchHeld();
         }
         String closedNote = closed > 0 ? "; closing " + closed + " connections to the old destination" : "";
         if (next instanceof Routing.To to) {
@@ -257,6 +270,17 @@ public final class ProxyServer implements Closeable {
         log.info("{} stopped; closed {} client connections", name, open);
     }
 
+    private void redispatchHeld() {
+        for (Channel ch : held) {
+            ch.eventLoop().execute(() -> {
+                Connection c = ch.attr(CONNECTION).get();
+                if (c != null && held.remove(ch)) {
+                    c.dispatch(ch);
+                }
+            });
+        }
+    }
+
     /** One client connection's state, owned by its event loop. */
     private final class Connection {
         final MessageFraming framing = new MessageFraming();
@@ -270,7 +294,9 @@ public final class ProxyServer implements Closeable {
         void dispatch(Channel client) {
             unreachable = null;
             Routing r = routing.get();
-            if (r instanceof Routing.To to) {
+            if (r instanceof Routing.To && !routeTrusted.getAsBoolean()) {
+                hold(client); // until the routing is trusted again (or the hold timeout)
+            } else if (r instanceof Routing.To to) {
                 connect(client, to.routes().get(Math.floorMod(roundRobin.getAndIncrement(), to.routes().size())));
             } else if (r instanceof Routing.Refuse refuse) {
                 refuse(client, PgWire.CANNOT_CONNECT_NOW, refuse.reason());
@@ -290,13 +316,15 @@ public final class ProxyServer implements Closeable {
                         Routing r = routing.get();
                         String reason = r instanceof Routing.Hold h ? h.reason()
                                 : r instanceof Routing.Refuse f ? f.reason()
-                                : unreachable != null ? unreachable : "no leader available";
+                                : unreachable != null ? unreachable
+                                : !routeTrusted.getAsBoolean() ? UNTRUSTED : "no leader available";
                         refuse(client, PgWire.CANNOT_CONNECT_NOW, reason);
                     }
                 }, settings.holdTimeout().toMillis(), TimeUnit.MILLISECONDS);
             }
             // The routing may have changed between reading it and joining the held set: look again.
-            if (!(routing.get() instanceof Routing.Hold) && unreachable == null && held.remove(client)) {
+            if (!(routing.get() instanceof Routing.Hold) && unreachable == null && routeTrusted.getAsBoolean()
+                    && held.remove(client)) {
                 dispatch(client);
             }
         }
@@ -372,6 +400,10 @@ public final class ProxyServer implements Closeable {
 
         /** Ends a connection whose destination is no longer routed to: 57P01 between messages, else a plain close. */
         void closeForRouteChange(Channel client) {
+            closeWith(client, "terminating connection: the leader changed");
+        }
+
+        void closeWith(Channel client, String message) {
             if (toClient != null) {
                 toClient.peer = null; // nothing more from the old leader reaches the client
             }
@@ -379,8 +411,8 @@ public final class ProxyServer implements Closeable {
                 backend.close();
             }
             if (client.isActive() && framing.atServerMessageBoundary()) {
-                client.writeAndFlush(PgWire.fatal(client.alloc(), PgWire.ADMIN_SHUTDOWN,
-                        "terminating connection: the leader changed")).addListener(ChannelFutureListener.CLOSE);
+                client.writeAndFlush(PgWire.fatal(client.alloc(), PgWire.ADMIN_SHUTDOWN, message))
+                        .addListener(ChannelFutureListener.CLOSE);
             } else {
                 client.close();
             }
@@ -412,6 +444,12 @@ public final class ProxyServer implements Closeable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (connection.route != null && !routeTrusted.getAsBoolean()) {
+                // Not one byte to a leader that may have been replaced while this process was paused or cut off.
+                ReferenceCountUtil.release(msg);
+                connection.closeWith(ctx.channel(), "terminating connection: " + UNTRUSTED);
+                return;
+            }
             if (msg instanceof ByteBuf buf) {
                 bytesFromClients.add(buf.readableBytes());
                 connection.framing.fromClient(buf);

@@ -125,6 +125,8 @@ class ConfigLoaderTest {
             PGHA_LOG_FORMAT  | yaml      | PGHA_LOG_FORMAT="yaml" is not valid for log.format: expected text or json
             PGHA_CHECK_DISK_MIN_FREE | 10% | PGHA_CHECK_DISK_MIN_FREE="10%" is not valid for health.diskMinFreePercent: expected a percentage between 0 and 100
             PGHA_CHECK_DISK_MIN_FREE | 101 | PGHA_CHECK_DISK_MIN_FREE="101" is not valid for health.diskMinFreePercent: expected a percentage between 0 and 100
+            PGHA_DISK_FULL_PERCENT | 30 | PGHA_DISK_FULL_PERCENT="30" is not valid for postgres.diskFullPercent: expected a percentage of the data volume between 50 and 100
+            PGHA_DEAD_MEMBER_REMOVAL | 1s | PGHA_DEAD_MEMBER_REMOVAL="1s" is not valid for cluster.deadMemberRemovalInterval: expected a duration between 5s and 8760h, such as 500ms, 2s or 5m
             """)
     void badEnvironmentValueNamesVariableKeyValueAndRule(String variable, String value, String message) {
         Map<String, String> env = new HashMap<>(Map.of(variable, value));
@@ -223,6 +225,8 @@ class ConfigLoaderTest {
         assertThat(c.store().ensemble().get(0).serverLine()).isEqualTo("10.0.0.1:2888:3888;0.0.0.0:2181");
         assertThat(c.cluster().synchronousMode()).isEqualTo("auto");
         assertThat(c.cluster().failTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.cluster().deadMemberRemovalInterval()).isEqualTo(Duration.ofHours(48));
+        assertThat(c.postgres().diskFullPercent()).isEqualTo(90);
     }
 
     @ParameterizedTest

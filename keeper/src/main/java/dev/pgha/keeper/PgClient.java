@@ -202,11 +202,28 @@ public final class PgClient implements AutoCloseable {
      */
     public void ensureRoles(Credentials credentials) throws SQLException {
         call(c -> {
-            ensureRole(c, Credentials.REPL_ROLE, "LOGIN REPLICATION");
-            ensureRole(c, Credentials.OPERATOR_ROLE, "LOGIN SUPERUSER");
-            setPassword(c, Credentials.SU_ROLE, credentials.suPassword());
-            setPassword(c, Credentials.REPL_ROLE, credentials.replPassword());
-            setPassword(c, Credentials.OPERATOR_ROLE, credentials.operatorPassword());
+            // One transaction that does not wait for a synchronous standby: standbys need repluser's password to
+            // join, so waiting for one here would deadlock a strict cluster's bootstrap, and block the keeper's loop
+            // whenever the named standbys are away. Every new leader runs this again, so nothing depends on the
+            // commit reaching a standby.
+            c.setAutoCommit(false);
+            try {
+                execute(c, "SET LOCAL synchronous_commit TO local");
+                ensureRole(c, Credentials.REPL_ROLE, "LOGIN REPLICATION");
+                ensureRole(c, Credentials.OPERATOR_ROLE, "LOGIN SUPERUSER");
+                setPassword(c, Credentials.SU_ROLE, credentials.suPassword());
+                setPassword(c, Credentials.REPL_ROLE, credentials.replPassword());
+                setPassword(c, Credentials.OPERATOR_ROLE, credentials.operatorPassword());
+                c.commit();
+                c.setAutoCommit(true);
+            } catch (SQLException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is dropped anyway after a failure
+                }
+                throw e;
+            }
             return null;
         });
     }

@@ -63,8 +63,12 @@ class LifecycleIT {
 
         writer.awaitMore(30, Duration.ofSeconds(30));
         writer.close();
-        PghaNode nextNode = cluster.node(next);
-        Set<Long> present = PghaCluster.ids(nextNode, "appends");
+        // Every acknowledged write is on whoever leads now. (Stopping a node also takes its ZooKeeper peer out of
+        // the ensemble; under load the re-election can cost a member its session, and a brief fence, so ask the
+        // current leader and allow for a restart in progress.)
+        PghaNode current = cluster.awaitLeader(null, 1, PghaCluster.READY);
+        Set<Long> present = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> PghaCluster.ids(current, "appends"), ids -> true);
         assertThat(present).containsAll(writer.acknowledged);
     }
 

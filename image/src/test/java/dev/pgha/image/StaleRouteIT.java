@@ -28,7 +28,8 @@ class StaleRouteIT {
     @Test
     void aProxyWakingFromAPauseRelaysNothingToTheReplacedLeader() throws Exception {
         ExecutorService client = Executors.newSingleThreadExecutor();
-        try (PghaCluster cluster = new PghaCluster("pgha-stale", 3, 0).start()) {
+        try (PghaCluster cluster = new PghaCluster("pgha-stale", 3, 0)) {
+            cluster.start(); // inside the try: a failed start still removes what the cluster created
             PghaNode old = cluster.awaitLeader(null, 2, PghaCluster.READY);
             String oldId = old.memberId();
             PghaNode other = cluster.nodes.stream().filter(n -> n != old).findFirst().orElseThrow();

@@ -665,10 +665,11 @@ public final class Keeper implements Closeable {
             Map<String, MemberInfo> members = store.members();
             List<String> slots = members.keySet().stream().filter(id -> !id.equals(memberId))
                     .map(Upstream::slotName).toList();
-            for (String created : client.ensureSlots(slots)) {
+            PgClient.SlotChanges changed = client.reconcileSlots(slots);
+            for (String created : changed.created()) {
                 log.info("created replication slot {}", created);
             }
-            for (String dropped : client.dropSlotsExcept(slots)) {
+            for (String dropped : changed.dropped()) {
                 log.info("dropped replication slot {}: its member was removed", dropped);
             }
             ClusterSpec spec = store.spec().map(Versioned::value).orElse(ClusterSpec.of(null));

@@ -134,18 +134,32 @@ public final class PgClient implements AutoCloseable {
         });
     }
 
-    /** Creates the missing physical replication slots among {@code names}, reserving WAL at once; returns those created. */
-    public List<String> ensureSlots(Collection<String> names) throws SQLException {
+    /** What {@link #reconcileSlots} changed. */
+    public record SlotChanges(List<String> created, List<String> dropped) {
+    }
+
+    /**
+     * Makes pgha's physical replication slots (named pgha_*) exactly {@code wanted}: creates the missing ones,
+     * reserving WAL at once, and drops inactive ones no longer wanted (slots of removed members, which would hold
+     * WAL back until the disk fills). One look at pg_replication_slots serves both.
+     */
+    public SlotChanges reconcileSlots(Collection<String> wanted) throws SQLException {
         return call(c -> {
             Set<String> existing = new HashSet<>();
+            List<String> stale = new ArrayList<>();
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'")) {
+                 ResultSet rs = st.executeQuery("SELECT slot_name, active FROM pg_replication_slots"
+                         + " WHERE slot_type = 'physical'")) {
                 while (rs.next()) {
-                    existing.add(rs.getString(1));
+                    String name = rs.getString(1);
+                    existing.add(name);
+                    if (!rs.getBoolean(2) && name.startsWith("pgha_") && !wanted.contains(name)) {
+                        stale.add(name);
+                    }
                 }
             }
             List<String> created = new ArrayList<>();
-            for (String name : names) {
+            for (String name : wanted) {
                 if (!existing.contains(name)) {
                     try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
                         ps.setString(1, name);
@@ -154,33 +168,13 @@ public final class PgClient implements AutoCloseable {
                     created.add(name);
                 }
             }
-            return created;
-        });
-    }
-
-    /**
-     * Drops pgha's inactive replication slots (named pgha_*) that are not among {@code keep}: slots of members that
-     * were removed, which would otherwise hold WAL back until the disk fills. Returns those dropped.
-     */
-    public List<String> dropSlotsExcept(Collection<String> keep) throws SQLException {
-        return call(c -> {
-            List<String> stale = new ArrayList<>();
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical'"
-                         + " AND NOT active AND starts_with(slot_name::text, 'pgha_')")) {
-                while (rs.next()) {
-                    if (!keep.contains(rs.getString(1))) {
-                        stale.add(rs.getString(1));
-                    }
-                }
-            }
             for (String name : stale) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
                     ps.setString(1, name);
                     ps.execute();
                 }
             }
-            return stale;
+            return new SlotChanges(created, stale);
         });
     }
 

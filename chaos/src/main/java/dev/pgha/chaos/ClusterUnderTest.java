@@ -134,7 +134,7 @@ final class ClusterUnderTest implements AutoCloseable {
         postmaster.ifPresent(pid -> Shell.signal(pid, "KILL"));
         kill(daemon);
         if (postmaster.isPresent()) {
-            ProcessHandle.of(postmaster.getAsLong()).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+            ProcessHandle.of(postmaster.getAsLong()).ifPresent(h -> h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join());
         }
     }
 

@@ -22,11 +22,16 @@ import picocli.CommandLine.Option;
  * and removes everything it created (namespaces, every process in them, data directories), even after a failure
  * or Ctrl-C. Exit code: 0 when every check passed, 1 when one failed, 2 when the suite could not run.
  */
-@Command(name = "chaos", mixinStandardHelpOptions = true,
+@Command(
+        name = "chaos",
+        mixinStandardHelpOptions = true,
         description = "Runs a 3-node pgha cluster in network namespaces under a workload, injects faults and checks "
                 + "that no acknowledged write was lost and no two leaders took writes at once.")
 public final class Chaos implements Callable<Integer> {
-    @Option(names = "--faults", defaultValue = "10", description = "How many faults to inject (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--faults",
+            defaultValue = "10",
+            description = "How many faults to inject (default ${DEFAULT-VALUE}).")
     int faults;
 
     @Option(names = "--seed", description = "Seed choosing the faults and their targets (default: random, printed).")
@@ -63,8 +68,14 @@ public final class Chaos implements Callable<Integer> {
                     + " give --pgha-jar");
             return 2;
         }
-        Outcome outcome = run(new Settings(faults, seed == null ? ThreadLocalRandom.current().nextLong(1, 1_000_000) : seed,
-                appenders, registers, pghaJar.toAbsolutePath(), logs, null));
+        Outcome outcome = run(new Settings(
+                faults,
+                seed == null ? ThreadLocalRandom.current().nextLong(1, 1_000_000) : seed,
+                appenders,
+                registers,
+                pghaJar.toAbsolutePath(),
+                logs,
+                null));
         if (report != null && outcome.report() != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), outcome.report());
         }
@@ -72,43 +83,64 @@ public final class Chaos implements Callable<Integer> {
     }
 
     /** @param output where the run's progress and summary go; null = this process's stdout */
-    record Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs, Path output) {
-    }
+    record Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs, Path output) {}
 
-    record Outcome(int exitCode, Report report) {
-    }
+    record Outcome(int exitCode, Report report) {}
 
     /** Why this machine cannot run the suite (it needs root and iproute2 for namespaces), if it cannot. */
     static Optional<String> missingPrerequisite() {
         if (!"root".equals(System.getProperty("user.name"))) {
             return Optional.of("the chaos suite needs root (it creates network namespaces); run it as root");
         }
-        if (Shell.run(List.of("ip", "netns", "list")).code() != 0 || Shell.run(List.of("iptables", "--version")).code() != 0) {
-            return Optional.of("the chaos suite needs iproute2 (ip netns) and iptables: apt-get install -y iproute2 iptables");
+        if (Shell.run(List.of("ip", "netns", "list")).code() != 0
+                || Shell.run(List.of("iptables", "--version")).code() != 0) {
+            return Optional.of(
+                    "the chaos suite needs iproute2 (ip netns) and iptables: apt-get install -y iproute2 iptables");
         }
         return Optional.empty();
     }
 
     /** Runs the suite. */
     static Outcome run(Settings s) throws IOException, InterruptedException {
-        String prefix = "pghac" + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+        String prefix = "pghac"
+                + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         Topology topology = new Topology(prefix, 3);
-        Path work = Files.createTempDirectory("pgha-chaos", PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx--x--x")));
+        Path work = Files.createTempDirectory(
+                "pgha-chaos", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         Path reportFile = work.resolve("report.json");
         Process[] child = new Process[1];
         Thread cleanup = new Thread(() -> cleanUp(child[0], topology, work, s.logs()), "chaos-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
-            System.out.println("chaos: seed " + s.seed() + ", " + s.faults() + " faults; namespaces " + prefix + "-*, work "
-                    + work);
+            System.out.println("chaos: seed " + s.seed() + ", " + s.faults() + " faults; namespaces " + prefix
+                    + "-*, work " + work);
             topology.create();
             Path plan = work.resolve("plan.json");
-            new ObjectMapper().writeValue(plan.toFile(), new Plan(prefix, 3, work.toString(), s.pghaJar().toString(),
-                    s.faults(), s.seed(), s.appenders(), s.registers(), reportFile.toString()));
-            ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", topology.hub(),
-                    ProcessHandle.current().info().command().orElse("java"), "-Xmx1g", "-XX:+UseSerialGC",
-                    "-cp", ownJar().toString(), ChaosRun.class.getName(), plan.toString());
+            new ObjectMapper()
+                    .writeValue(
+                            plan.toFile(),
+                            new Plan(
+                                    prefix,
+                                    3,
+                                    work.toString(),
+                                    s.pghaJar().toString(),
+                                    s.faults(),
+                                    s.seed(),
+                                    s.appenders(),
+                                    s.registers(),
+                                    reportFile.toString()));
+            ProcessBuilder pb = new ProcessBuilder(
+                    "ip",
+                    "netns",
+                    "exec",
+                    topology.hub(),
+                    ProcessHandle.current().info().command().orElse("java"),
+                    "-Xmx1g",
+                    "-XX:+UseSerialGC",
+                    "-cp",
+                    ownJar().toString(),
+                    ChaosRun.class.getName(),
+                    plan.toString());
             if (s.output() == null) {
                 pb.inheritIO();
             } else {
@@ -117,7 +149,8 @@ public final class Chaos implements Callable<Integer> {
             }
             child[0] = pb.start();
             int code = child[0].waitFor();
-            Report report = Files.exists(reportFile) ? new ObjectMapper().readValue(reportFile.toFile(), Report.class) : null;
+            Report report =
+                    Files.exists(reportFile) ? new ObjectMapper().readValue(reportFile.toFile(), Report.class) : null;
             return new Outcome(report == null ? 2 : code, report);
         } finally {
             cleanUp(child[0], topology, work, s.logs());
@@ -158,7 +191,11 @@ public final class Chaos implements Callable<Integer> {
             return Path.of(configured);
         }
         try {
-            return Path.of(Chaos.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(Chaos.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }

@@ -46,7 +46,9 @@ public final class ChaosRun {
     public static void main(String[] args) throws Exception {
         Plan plan = new ObjectMapper().readValue(Path.of(args[0]).toFile(), Plan.class);
         Report report = new ChaosRun(plan).run();
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(Path.of(plan.report()).toFile(), report);
+        new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(Path.of(plan.report()).toFile(), report);
         System.out.println();
         System.out.print(report.render());
         System.exit(report.passed() ? 0 : 1);
@@ -128,7 +130,8 @@ public final class ChaosRun {
     /** Injects one fault, heals it, and waits for recovery; false when the cluster did not recover. */
     private boolean inject(ClusterUnderTest cluster, Fault fault) throws Exception {
         if (!awaitHealthy(cluster, RECOVERY)) {
-            log("cluster not healthy before " + fault.label + ": " + cluster.problem().orElse("?") + "; stopping faults");
+            log("cluster not healthy before " + fault.label + ": "
+                    + cluster.problem().orElse("?") + "; stopping faults");
             return false;
         }
         int leader = cluster.leader().orElseThrow();
@@ -204,10 +207,14 @@ public final class ChaosRun {
         if (recovered) {
             injected.get(fault.label)[1]++;
             maxRecovery.merge(fault.label, took, Math::max);
-            log(String.format(Locale.ROOT, "healthy again %.1f s after the fault began (leader %s)", took,
+            log(String.format(
+                    Locale.ROOT,
+                    "healthy again %.1f s after the fault began (leader %s)",
+                    took,
                     cluster.leader().map(ClusterUnderTest::name).orElse("?")));
         } else {
-            log("NOT healthy " + RECOVERY.toSeconds() + " s after the fault: " + cluster.problem().orElse("?"));
+            log("NOT healthy " + RECOVERY.toSeconds() + " s after the fault: "
+                    + cluster.problem().orElse("?"));
         }
         return recovered;
     }
@@ -262,7 +269,8 @@ public final class ChaosRun {
     private void createSchema(ClusterUnderTest cluster) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            try (Connection c = java.sql.DriverManager.getConnection(cluster.proxiesUrl(), ClusterUnderTest.properties(30))) {
+            try (Connection c =
+                    java.sql.DriverManager.getConnection(cluster.proxiesUrl(), ClusterUnderTest.properties(30))) {
                 Workload.createSchema(c);
                 return;
             } catch (SQLException e) {
@@ -277,8 +285,8 @@ public final class ChaosRun {
     private static List<Checker.Row> readAppends(String host, int port) throws SQLException {
         List<Checker.Row> rows = new ArrayList<>();
         try (Connection c = ClusterUnderTest.connect(host, port, 120);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT n, client, seq FROM appends")) {
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT n, client, seq FROM appends")) {
             while (rs.next()) {
                 rows.add(new Checker.Row(rs.getLong(1), rs.getInt(2), rs.getLong(3)));
             }
@@ -289,9 +297,9 @@ public final class ChaosRun {
     private Op finalRead(String host) throws SQLException {
         long invoke = now();
         try (Connection c = ClusterUnderTest.connect(host, 5433, 30);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT value, inet_server_addr()::text, " + Workload.TIMELINE
-                     + " FROM register WHERE id = 1")) {
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT value, inet_server_addr()::text, " + Workload.TIMELINE
+                        + " FROM register WHERE id = 1")) {
             rs.next();
             return Op.ok(0, Op.Kind.READ, rs.getLong(1), 0, false, invoke, now(), rs.getString(2), rs.getInt(3));
         }
@@ -318,8 +326,13 @@ public final class ChaosRun {
                 sleep(500);
             }
             if (count != rows) {
-                behind.append("; ").append(ClusterUnderTest.name(i)).append(" is behind: ").append(count)
-                        .append(" of ").append(rows).append(" appends");
+                behind.append("; ")
+                        .append(ClusterUnderTest.name(i))
+                        .append(" is behind: ")
+                        .append(count)
+                        .append(" of ")
+                        .append(rows)
+                        .append(" appends");
             }
         }
         return behind.length() == 0 ? " and holding all " + rows + " appends" : behind.toString();
@@ -340,18 +353,43 @@ public final class ChaosRun {
         }
         Map<String, Report.OpStats> ops = new LinkedHashMap<>();
         for (Op.Kind k : Op.Kind.values()) {
-            long ok = history.stream().filter(o -> o.kind() == k && o.outcome() == Op.Outcome.OK).count();
-            long failed = history.stream().filter(o -> o.kind() == k && o.outcome() == Op.Outcome.FAILED).count();
-            long unknown = history.stream().filter(o -> o.kind() == k && o.outcome() == Op.Outcome.UNKNOWN).count();
+            long ok = history.stream()
+                    .filter(o -> o.kind() == k && o.outcome() == Op.Outcome.OK)
+                    .count();
+            long failed = history.stream()
+                    .filter(o -> o.kind() == k && o.outcome() == Op.Outcome.FAILED)
+                    .count();
+            long unknown = history.stream()
+                    .filter(o -> o.kind() == k && o.outcome() == Op.Outcome.UNKNOWN)
+                    .count();
             ops.put(k.name().toLowerCase(Locale.ROOT), new Report.OpStats(ok, failed, unknown));
         }
         Map<String, Report.FaultStats> faults = new LinkedHashMap<>();
-        injected.forEach((k, v) -> faults.put(k, new Report.FaultStats(v[0], v[1], Math.round(maxRecovery.get(k) * 10) / 10.0)));
-        return new Report(plan.seed(), plan.faults(), Math.round(now() / 1e8) / 10.0, faults, ops,
-                appends.acknowledged(), Checker.firstFew(appends.lost()), appends.lost().size(),
-                appends.duplicated(), appends.outOfOrder(), appends.failedButPresent(), register.chainLength(),
-                register.violations(), terms.size(), Checker.firstFew(twoLeaders), twoLeaders.size(),
-                Math.round(gap[1] / 1e8) / 10.0, during, outageProblems, health, healthy, events);
+        injected.forEach((k, v) ->
+                faults.put(k, new Report.FaultStats(v[0], v[1], Math.round(maxRecovery.get(k) * 10) / 10.0)));
+        return new Report(
+                plan.seed(),
+                plan.faults(),
+                Math.round(now() / 1e8) / 10.0,
+                faults,
+                ops,
+                appends.acknowledged(),
+                Checker.firstFew(appends.lost()),
+                appends.lost().size(),
+                appends.duplicated(),
+                appends.outOfOrder(),
+                appends.failedButPresent(),
+                register.chainLength(),
+                register.violations(),
+                terms.size(),
+                Checker.firstFew(twoLeaders),
+                twoLeaders.size(),
+                Math.round(gap[1] / 1e8) / 10.0,
+                during,
+                outageProblems,
+                health,
+                healthy,
+                events);
     }
 
     private static List<String> names(ClusterUnderTest cluster) {

@@ -15,15 +15,17 @@ import java.util.TreeMap;
  */
 final class Checker {
     /** A row of the appends table, in commit order ({@code n} from a sequence). */
-    record Row(long n, int client, long seq) {
-    }
+    record Row(long n, int client, long seq) {}
 
     /** A (member, timeline) that acknowledged writes, and the span in which it surely did. */
-    record Term(String server, int timeline, long firstComplete, long lastInvoke, long writes) {
-    }
+    record Term(String server, int timeline, long firstComplete, long lastInvoke, long writes) {}
 
-    record Appends(long acknowledged, List<String> lost, List<String> duplicated, List<String> outOfOrder,
-                   List<String> failedButPresent) {
+    record Appends(
+            long acknowledged,
+            List<String> lost,
+            List<String> duplicated,
+            List<String> outOfOrder,
+            List<String> failedButPresent) {
         boolean ok() {
             return lost.isEmpty() && duplicated.isEmpty() && outOfOrder.isEmpty() && failedButPresent.isEmpty();
         }
@@ -37,8 +39,7 @@ final class Checker {
 
     private static final int SHOWN = 10;
 
-    private Checker() {
-    }
+    private Checker() {}
 
     /** Every acknowledged append present exactly once, each client's in order, none that definitely failed. */
     static Appends appends(List<Op> history, List<Row> rows) {
@@ -72,8 +73,11 @@ final class Checker {
             if (op.outcome() == Op.Outcome.OK) {
                 acknowledged++;
                 if (n == 0) {
-                    add(lost, "client " + op.client() + " seq " + op.value() + " (acknowledged at "
-                            + seconds(op.complete()) + " by " + op.server() + " on timeline " + op.timeline() + ")");
+                    add(
+                            lost,
+                            "client " + op.client() + " seq " + op.value() + " (acknowledged at "
+                                    + seconds(op.complete()) + " by " + op.server() + " on timeline " + op.timeline()
+                                    + ")");
                 }
             } else if (op.outcome() == Op.Outcome.FAILED && n > 0) {
                 add(failed, "client " + op.client() + " seq " + op.value() + " (failed with: " + op.error() + ")");
@@ -111,15 +115,18 @@ final class Checker {
         }
         Map<Long, Op> successor = new HashMap<>();
         for (Op op : history) {
-            boolean happened = op.kind() == Op.Kind.CAS && (op.outcome() == Op.Outcome.OK && op.applied()
-                    || op.outcome() == Op.Outcome.UNKNOWN && observed.contains(op.value()));
+            boolean happened = op.kind() == Op.Kind.CAS
+                    && (op.outcome() == Op.Outcome.OK && op.applied()
+                            || op.outcome() == Op.Outcome.UNKNOWN && observed.contains(op.value()));
             if (!happened) {
                 continue;
             }
             Op other = successor.putIfAbsent(op.expected(), op);
             if (other != null) {
-                add(violations, "lost update: both cas " + op.expected() + "->" + other.value() + " and cas "
-                        + op.expected() + "->" + op.value() + " took effect");
+                add(
+                        violations,
+                        "lost update: both cas " + op.expected() + "->" + other.value() + " and cas " + op.expected()
+                                + "->" + op.value() + " took effect");
             }
         }
         Map<Long, Integer> position = new HashMap<>();
@@ -141,8 +148,10 @@ final class Checker {
             if (op.outcome() == Op.Outcome.OK && op.kind() == Op.Kind.READ) {
                 Integer at = position.get(op.value());
                 if (at == null) {
-                    add(violations, "read of " + op.value() + " at " + seconds(op.complete())
-                            + ": a value no chain of compare-and-sets from 0 produced");
+                    add(
+                            violations,
+                            "read of " + op.value() + " at " + seconds(op.complete())
+                                    + ": a value no chain of compare-and-sets from 0 produced");
                 } else {
                     readsOf.computeIfAbsent(at, k -> new ArrayList<>()).add(op);
                 }
@@ -161,15 +170,20 @@ final class Checker {
                     point = Math.max(point, r.invoke()); // reads of the old value come first
                 }
                 if (cas.outcome() == Op.Outcome.OK && point > cas.complete()) {
-                    add(violations, "cas " + cas.expected() + "->" + cas.value() + " (" + seconds(cas.invoke()) + "-"
-                            + seconds(cas.complete()) + ") cannot take effect after every read of " + cas.expected());
+                    add(
+                            violations,
+                            "cas " + cas.expected() + "->" + cas.value() + " (" + seconds(cas.invoke()) + "-"
+                                    + seconds(cas.complete()) + ") cannot take effect after every read of "
+                                    + cas.expected());
                 }
             }
             for (Op r : readsOf.getOrDefault(i, List.of())) {
                 if (r.complete() < point) {
-                    add(violations, "read of " + r.value() + " (" + seconds(r.invoke()) + "-" + seconds(r.complete())
-                            + ") ended before that value can have been written: a later read still saw an older"
-                            + " value (a stale read), or the write began later");
+                    add(
+                            violations,
+                            "read of " + r.value() + " (" + seconds(r.invoke()) + "-" + seconds(r.complete())
+                                    + ") ended before that value can have been written: a later read still saw an older"
+                                    + " value (a stale read), or the write began later");
                 }
             }
             previousPoint = point;
@@ -184,8 +198,8 @@ final class Checker {
             if (!op.acknowledgedWrite()) {
                 continue;
             }
-            long[] s = spans.computeIfAbsent(op.server() + "/" + op.timeline(),
-                    k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0});
+            long[] s = spans.computeIfAbsent(
+                    op.server() + "/" + op.timeline(), k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0});
             s[0] = Math.min(s[0], op.complete());
             s[1] = Math.max(s[1], op.invoke());
             s[2]++;
@@ -210,11 +224,16 @@ final class Checker {
             for (int b = a + 1; b < terms.size(); b++) {
                 Term x = terms.get(a);
                 Term y = terms.get(b);
-                if (!x.server().equals(y.server()) && x.firstComplete() < y.lastInvoke()
+                if (!x.server().equals(y.server())
+                        && x.firstComplete() < y.lastInvoke()
                         && y.firstComplete() < x.lastInvoke()) {
-                    add(moments, x.server() + " (timeline " + x.timeline() + ", " + seconds(x.firstComplete()) + "-"
-                            + seconds(x.lastInvoke()) + ") and " + y.server() + " (timeline " + y.timeline() + ", "
-                            + seconds(y.firstComplete()) + "-" + seconds(y.lastInvoke()) + ") both acknowledged writes");
+                    add(
+                            moments,
+                            x.server() + " (timeline " + x.timeline() + ", " + seconds(x.firstComplete()) + "-"
+                                    + seconds(x.lastInvoke()) + ") and " + y.server() + " (timeline " + y.timeline()
+                                    + ", "
+                                    + seconds(y.firstComplete()) + "-" + seconds(y.lastInvoke())
+                                    + ") both acknowledged writes");
                 }
             }
         }

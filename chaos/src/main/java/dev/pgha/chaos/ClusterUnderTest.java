@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClusterUnderTest implements AutoCloseable {
     static final String PASSWORD = "chaos-operator-password";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     final Topology topology;
     final int size;
@@ -57,10 +58,16 @@ final class ClusterUnderTest implements AutoCloseable {
             StringBuilder cfg = new StringBuilder()
                     // A 250 ms tick lets ZooKeeper grant pgha's 2 s sessions and expire them on time.
                     .append("tickTime=250\ninitLimit=40\nsyncLimit=8\n")
-                    .append("dataDir=").append(zk.resolve("data")).append('\n')
+                    .append("dataDir=")
+                    .append(zk.resolve("data"))
+                    .append('\n')
                     .append("clientPort=2181\nadmin.enableServer=false\n");
             for (int j = 1; j <= size; j++) {
-                cfg.append("server.").append(j).append('=').append(Topology.address(j)).append(":2888:3888\n");
+                cfg.append("server.")
+                        .append(j)
+                        .append('=')
+                        .append(Topology.address(j))
+                        .append(":2888:3888\n");
             }
             Files.writeString(zk.resolve("zoo.cfg"), cfg);
             Path data = work.resolve("n" + i);
@@ -92,10 +99,20 @@ final class ClusterUnderTest implements AutoCloseable {
 
     void startPeer(int i) throws IOException {
         Path log = work.resolve("logs/zk-" + i + ".log");
-        peers[i] = new ProcessBuilder(inNamespace(i, List.of(java(), "-Xmx96m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", jar.toString(), "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-                work.resolve("zk-" + i + "/zoo.cfg").toString())))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        peers[i] = new ProcessBuilder(inNamespace(
+                        i,
+                        List.of(
+                                java(),
+                                "-Xmx96m",
+                                "-XX:+UseSerialGC",
+                                "-XX:TieredStopAtLevel=1",
+                                "-cp",
+                                jar.toString(),
+                                "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                                work.resolve("zk-" + i + "/zoo.cfg").toString())))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
     }
 
     void killPeer(int i) throws InterruptedException {
@@ -115,10 +132,20 @@ final class ClusterUnderTest implements AutoCloseable {
         env.put("SU_PASSWORD", "chaos-su-password");
         env.put("REPL_PASSWORD", "chaos-repl-password");
         env.put("OPERATOR_PASSWORD", PASSWORD);
-        ProcessBuilder pb = new ProcessBuilder(inNamespace(i, List.of(java(), "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Xmx256m", "-jar", jar.toString(), "start")))
-                .redirectOutput(work.resolve("logs/" + name(i) + "-" + runs[i] + ".out").toFile())
-                .redirectError(work.resolve("logs/" + name(i) + "-" + runs[i] + ".err").toFile());
+        ProcessBuilder pb = new ProcessBuilder(inNamespace(
+                        i,
+                        List.of(
+                                java(),
+                                "-XX:+UseSerialGC",
+                                "-XX:TieredStopAtLevel=1",
+                                "-Xmx256m",
+                                "-jar",
+                                jar.toString(),
+                                "start")))
+                .redirectOutput(
+                        work.resolve("logs/" + name(i) + "-" + runs[i] + ".out").toFile())
+                .redirectError(
+                        work.resolve("logs/" + name(i) + "-" + runs[i] + ".err").toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
         daemons[i] = pb.start();
@@ -134,7 +161,10 @@ final class ClusterUnderTest implements AutoCloseable {
         postmaster.ifPresent(pid -> Shell.signal(pid, "KILL"));
         kill(daemon);
         if (postmaster.isPresent()) {
-            ProcessHandle.of(postmaster.getAsLong()).ifPresent(h -> h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join());
+            ProcessHandle.of(postmaster.getAsLong())
+                    .ifPresent(h -> h.onExit()
+                            .completeOnTimeout(h, 10, TimeUnit.SECONDS)
+                            .join());
         }
     }
 
@@ -150,7 +180,9 @@ final class ClusterUnderTest implements AutoCloseable {
     String role(int i) {
         try {
             HttpRequest r = HttpRequest.newBuilder(URI.create("http://" + Topology.address(i) + ":5500/flycheck/role"))
-                    .timeout(Duration.ofSeconds(3)).GET().build();
+                    .timeout(Duration.ofSeconds(3))
+                    .GET()
+                    .build();
             return HTTP.send(r, HttpResponse.BodyHandlers.ofString()).body().strip();
         } catch (IOException e) {
             return "down";
@@ -187,17 +219,18 @@ final class ClusterUnderTest implements AutoCloseable {
                 }
                 leader = i;
             } else if (!role.equals("replica")) {
-                return Optional.of("not every member serves: " + roles.toString().strip());
+                return Optional.of(
+                        "not every member serves: " + roles.toString().strip());
             }
         }
         if (leader == 0) {
             return Optional.of("no leader: " + roles.toString().strip());
         }
         try (Connection c = connect(Topology.address(leader), 5433, 5);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE state = 'streaming'),"
-                     + " count(*) FILTER (WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum'))"
-                     + " FROM pg_stat_replication")) {
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE state = 'streaming'),"
+                        + " count(*) FILTER (WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum'))"
+                        + " FROM pg_stat_replication")) {
             rs.next();
             if (rs.getInt(1) != size - 1 || rs.getInt(2) < 1) {
                 return Optional.of("leader " + name(leader) + " has " + rs.getInt(1) + " streaming standbys ("
@@ -210,8 +243,8 @@ final class ClusterUnderTest implements AutoCloseable {
     }
 
     static Connection connect(String host, int port, int socketTimeoutSeconds) throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres",
-                properties(socketTimeoutSeconds));
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + host + ":" + port + "/postgres", properties(socketTimeoutSeconds));
     }
 
     static Properties properties(int socketTimeoutSeconds) {
@@ -228,7 +261,9 @@ final class ClusterUnderTest implements AutoCloseable {
     private OptionalLong postmasterPid(int i) {
         try {
             List<String> lines = Files.readAllLines(work.resolve("n" + i + "/postgres/postmaster.pid"));
-            return lines.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(lines.get(0).strip()));
+            return lines.isEmpty()
+                    ? OptionalLong.empty()
+                    : OptionalLong.of(Long.parseLong(lines.get(0).strip()));
         } catch (IOException | NumberFormatException e) {
             return OptionalLong.empty();
         }

@@ -10,8 +10,10 @@ enum Fault {
     KILL_LEADER("kill-leader", "kill -9 of the leader's node (daemon and postgres), restarted 5 s later"),
     KILL_STANDBY("kill-standby", "kill -9 of a standby's node, restarted 5 s later"),
     PAUSE_LEADER("pause-leader", "SIGSTOP of the leader's daemon for 8 s (4 session timeouts), then SIGCONT"),
-    PARTITION_LEADER("partition-leader", "the leader's namespace drops all traffic to and from the other nodes for"
-            + " 12 s; clients still reach it"),
+    PARTITION_LEADER(
+            "partition-leader",
+            "the leader's namespace drops all traffic to and from the other nodes for"
+                    + " 12 s; clients still reach it"),
     KILL_ZK_PEER("kill-zk-peer", "kill -9 of the ZooKeeper peer on the leader's node, restarted 10 s later"),
     STORE_OUTAGE("store-outage", "kill -9 of every ZooKeeper peer; all restarted 30 s later"),
     RESTART_ALL("restart-all", "kill -9 of every node at once, all restarted");

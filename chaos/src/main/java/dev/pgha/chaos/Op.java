@@ -10,21 +10,54 @@ package dev.pgha.chaos;
  * @param server   the postgres address that served it (inet_server_addr()), when it answered
  * @param timeline the timeline of that server's WAL at the time, when it answered
  */
-record Op(int client, Kind kind, long value, long expected, boolean applied, long invoke, long complete,
-          Outcome outcome, String server, int timeline, String error) {
+record Op(
+        int client,
+        Kind kind,
+        long value,
+        long expected,
+        boolean applied,
+        long invoke,
+        long complete,
+        Outcome outcome,
+        String server,
+        int timeline,
+        String error) {
 
-    enum Kind { APPEND, READ, CAS }
+    enum Kind {
+        APPEND,
+        READ,
+        CAS
+    }
 
     /** UNKNOWN: the connection broke after the statement was sent, so it may or may not have committed. */
-    enum Outcome { OK, FAILED, UNKNOWN }
+    enum Outcome {
+        OK,
+        FAILED,
+        UNKNOWN
+    }
 
-    static Op ok(int client, Kind kind, long value, long expected, boolean applied, long invoke, long complete,
-                 String server, int timeline) {
+    static Op ok(
+            int client,
+            Kind kind,
+            long value,
+            long expected,
+            boolean applied,
+            long invoke,
+            long complete,
+            String server,
+            int timeline) {
         return new Op(client, kind, value, expected, applied, invoke, complete, Outcome.OK, server, timeline, null);
     }
 
-    static Op notOk(int client, Kind kind, long value, long expected, long invoke, long complete, Outcome outcome,
-                    String error) {
+    static Op notOk(
+            int client,
+            Kind kind,
+            long value,
+            long expected,
+            long invoke,
+            long complete,
+            Outcome outcome,
+            String error) {
         return new Op(client, kind, value, expected, false, invoke, complete, outcome, null, 0, error);
     }
 

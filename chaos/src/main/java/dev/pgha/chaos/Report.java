@@ -29,45 +29,62 @@ record Report(
         boolean healthy,
         List<String> events) {
 
-    record FaultStats(int injected, int recovered, double maxRecoverySeconds) {
-    }
+    record FaultStats(int injected, int recovered, double maxRecoverySeconds) {}
 
-    record OpStats(long ok, long failed, long unknown) {
-    }
+    record OpStats(long ok, long failed, long unknown) {}
 
     boolean passed() {
-        return lostCount == 0 && duplicatedAppends.isEmpty() && outOfOrderAppends.isEmpty()
-                && failedAppendsPresent.isEmpty() && registerViolations.isEmpty() && twoLeaderCount == 0 && healthy
+        return lostCount == 0
+                && duplicatedAppends.isEmpty()
+                && outOfOrderAppends.isEmpty()
+                && failedAppendsPresent.isEmpty()
+                && registerViolations.isEmpty()
+                && twoLeaderCount == 0
+                && healthy
                 && storeOutageProblems.isEmpty()
                 && faults.values().stream().mapToInt(FaultStats::injected).sum() == faultsRequested;
     }
 
     String render() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "pgha chaos: %d faults, seed %d, 3 nodes, synchronous mode on, %.0f s%n%n",
-                faultsRequested, seed, durationSeconds));
+        b.append(String.format(
+                Locale.ROOT,
+                "pgha chaos: %d faults, seed %d, 3 nodes, synchronous mode on, %.0f s%n%n",
+                faultsRequested,
+                seed,
+                durationSeconds));
         b.append(String.format(Locale.ROOT, "%-18s %9s %10s %14s%n", "FAULT", "INJECTED", "RECOVERED", "MAX RECOVERY"));
-        faults.forEach((k, f) -> b.append(String.format(Locale.ROOT, "%-18s %9d %10d %13.1fs%n", k, f.injected(),
-                f.recovered(), f.maxRecoverySeconds())));
+        faults.forEach((k, f) -> b.append(String.format(
+                Locale.ROOT, "%-18s %9d %10d %13.1fs%n", k, f.injected(), f.recovered(), f.maxRecoverySeconds())));
         b.append(String.format(Locale.ROOT, "%n%-18s %9s %10s %10s%n", "OPERATIONS", "OK", "FAILED", "UNKNOWN"));
-        operations.forEach((k, o) -> b.append(String.format(Locale.ROOT, "%-18s %9d %10d %10d%n", k, o.ok(),
-                o.failed(), o.unknown())));
+        operations.forEach((k, o) ->
+                b.append(String.format(Locale.ROOT, "%-18s %9d %10d %10d%n", k, o.ok(), o.failed(), o.unknown())));
         b.append(String.format(Locale.ROOT, "%n%-36s %s%n", "CHECK", "RESULT"));
         row(b, "acknowledged appends", Long.toString(acknowledgedAppends));
         row(b, "acknowledged appends lost", Integer.toString(lostCount));
         row(b, "appends duplicated", Integer.toString(duplicatedAppends.size()));
         row(b, "appends out of order", Integer.toString(outOfOrderAppends.size()));
         row(b, "failed appends present", Integer.toString(failedAppendsPresent.size()));
-        row(b, "register linearizable", registerViolations.isEmpty()
-                ? "yes (" + registerChainLength + " compare-and-sets in one chain)"
-                : "NO (" + registerViolations.size() + " violations)");
+        row(
+                b,
+                "register linearizable",
+                registerViolations.isEmpty()
+                        ? "yes (" + registerChainLength + " compare-and-sets in one chain)"
+                        : "NO (" + registerViolations.size() + " violations)");
         row(b, "leader terms that took writes", Integer.toString(leaderTerms));
         row(b, "moments with two leaders", Integer.toString(twoLeaderCount));
-        row(b, "longest unavailability", String.format(Locale.ROOT, "%.1f s (%s)", longestUnavailableSeconds,
-                longestUnavailableDuring));
-        row(b, "proxies listening in store outages", storeOutageProblems.isEmpty()
-                ? (faults.get(Fault.STORE_OUTAGE.label).injected() > 0 ? "yes" : "not tested (no store-outage fault)")
-                : "NO (" + storeOutageProblems.size() + ")");
+        row(
+                b,
+                "longest unavailability",
+                String.format(Locale.ROOT, "%.1f s (%s)", longestUnavailableSeconds, longestUnavailableDuring));
+        row(
+                b,
+                "proxies listening in store outages",
+                storeOutageProblems.isEmpty()
+                        ? (faults.get(Fault.STORE_OUTAGE.label).injected() > 0
+                                ? "yes"
+                                : "not tested (no store-outage fault)")
+                        : "NO (" + storeOutageProblems.size() + ")");
         row(b, "final health", finalHealth);
         row(b, "VERDICT", passed() ? "PASS" : "FAIL");
         detail(b, "lost", lostAppends);

@@ -7,11 +7,9 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs a system command (ip, iptables, kill) and says exactly what failed. */
 final class Shell {
-    private Shell() {
-    }
+    private Shell() {}
 
-    record Result(int code, String output) {
-    }
+    record Result(int code, String output) {}
 
     static Result run(List<String> cmd) {
         try {
@@ -34,7 +32,8 @@ final class Shell {
     static String check(String... cmd) {
         Result r = run(List.of(cmd));
         if (r.code() != 0) {
-            throw new IllegalStateException("`" + String.join(" ", cmd) + "` failed (exit " + r.code() + "): " + r.output());
+            throw new IllegalStateException(
+                    "`" + String.join(" ", cmd) + "` failed (exit " + r.code() + "): " + r.output());
         }
         return r.output();
     }

@@ -52,7 +52,8 @@ final class Topology {
             String ns = node(i);
             Shell.check("ip", "netns", "add", ns);
             Shell.check("ip", "-n", ns, "link", "set", "lo", "up");
-            Shell.check("ip", "-n", hub(), "link", "add", "veth" + i, "type", "veth", "peer", "name", "eth0", "netns", ns);
+            Shell.check(
+                    "ip", "-n", hub(), "link", "add", "veth" + i, "type", "veth", "peer", "name", "eth0", "netns", ns);
             Shell.check("ip", "-n", hub(), "link", "set", "veth" + i, "master", "br0");
             Shell.check("ip", "-n", hub(), "link", "set", "veth" + i, "up");
             Shell.check("ip", "-n", ns, "addr", "add", address(i) + "/24", "dev", "eth0");
@@ -76,7 +77,8 @@ final class Topology {
 
     /** Kills whatever still runs in the suite's namespaces and deletes them; safe to call more than once. */
     void destroy() {
-        List<String> existing = List.of(Shell.run(List.of("ip", "netns", "list")).output().split("\n"));
+        List<String> existing =
+                List.of(Shell.run(List.of("ip", "netns", "list")).output().split("\n"));
         for (String ns : namespaces()) {
             if (existing.stream().noneMatch(line -> line.equals(ns) || line.startsWith(ns + " "))) {
                 continue;

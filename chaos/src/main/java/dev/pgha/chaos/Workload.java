@@ -22,6 +22,7 @@ import org.postgresql.util.PSQLException;
 final class Workload implements AutoCloseable {
     /** The postgres timeline this server writes on now (pg_control's lags behind a promotion until a checkpoint). */
     static final String TIMELINE = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
+
     private static final long PACE_MS = 10;
 
     private final String url;
@@ -73,8 +74,8 @@ final class Workload implements AutoCloseable {
         long seq = 0;
         while (running.get()) {
             try (Connection c = DriverManager.getConnection(url, props);
-                 PreparedStatement ps = c.prepareStatement("INSERT INTO appends (client, seq) VALUES (?, ?)"
-                         + " RETURNING inet_server_addr()::text, " + TIMELINE)) {
+                    PreparedStatement ps = c.prepareStatement("INSERT INTO appends (client, seq) VALUES (?, ?)"
+                            + " RETURNING inet_server_addr()::text, " + TIMELINE)) {
                 while (running.get()) {
                     seq++; // never reused: an unknown outcome may still have committed
                     long invoke = now();
@@ -83,10 +84,20 @@ final class Workload implements AutoCloseable {
                         ps.setLong(2, seq);
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
-                            history.add(Op.ok(client, Op.Kind.APPEND, seq, 0, true, invoke, now(), rs.getString(1), rs.getInt(2)));
+                            history.add(Op.ok(
+                                    client,
+                                    Op.Kind.APPEND,
+                                    seq,
+                                    0,
+                                    true,
+                                    invoke,
+                                    now(),
+                                    rs.getString(1),
+                                    rs.getInt(2)));
                         }
                     } catch (SQLException e) {
-                        history.add(Op.notOk(client, Op.Kind.APPEND, seq, 0, invoke, now(), outcome(e), e.getMessage()));
+                        history.add(
+                                Op.notOk(client, Op.Kind.APPEND, seq, 0, invoke, now(), outcome(e), e.getMessage()));
                         break;
                     }
                     pace();
@@ -101,19 +112,22 @@ final class Workload implements AutoCloseable {
         long next = 0;
         while (running.get()) {
             try (Connection c = DriverManager.getConnection(url, props);
-                 PreparedStatement read = c.prepareStatement("SELECT value, inet_server_addr()::text, " + TIMELINE
-                         + " FROM register WHERE id = 1");
-                 PreparedStatement cas = c.prepareStatement("UPDATE register SET value = ? WHERE id = 1 AND value = ?"
-                         + " RETURNING inet_server_addr()::text, " + TIMELINE)) {
+                    PreparedStatement read = c.prepareStatement(
+                            "SELECT value, inet_server_addr()::text, " + TIMELINE + " FROM register WHERE id = 1");
+                    PreparedStatement cas =
+                            c.prepareStatement("UPDATE register SET value = ? WHERE id = 1 AND value = ?"
+                                    + " RETURNING inet_server_addr()::text, " + TIMELINE)) {
                 while (running.get()) {
                     long invoke = now();
                     long seen;
                     try (ResultSet rs = read.executeQuery()) {
                         rs.next();
                         seen = rs.getLong(1);
-                        history.add(Op.ok(client, Op.Kind.READ, seen, 0, false, invoke, now(), rs.getString(2), rs.getInt(3)));
+                        history.add(Op.ok(
+                                client, Op.Kind.READ, seen, 0, false, invoke, now(), rs.getString(2), rs.getInt(3)));
                     } catch (SQLException e) {
-                        history.add(Op.notOk(client, Op.Kind.READ, 0, 0, invoke, now(), Op.Outcome.FAILED, e.getMessage()));
+                        history.add(
+                                Op.notOk(client, Op.Kind.READ, 0, 0, invoke, now(), Op.Outcome.FAILED, e.getMessage()));
                         break;
                     }
                     long value = client * 1_000_000_000L + ++next; // unique across the run
@@ -123,11 +137,20 @@ final class Workload implements AutoCloseable {
                         cas.setLong(2, seen);
                         try (ResultSet rs = cas.executeQuery()) {
                             boolean applied = rs.next();
-                            history.add(Op.ok(client, Op.Kind.CAS, value, seen, applied, invoke, now(),
-                                    applied ? rs.getString(1) : null, applied ? rs.getInt(2) : 0));
+                            history.add(Op.ok(
+                                    client,
+                                    Op.Kind.CAS,
+                                    value,
+                                    seen,
+                                    applied,
+                                    invoke,
+                                    now(),
+                                    applied ? rs.getString(1) : null,
+                                    applied ? rs.getInt(2) : 0));
                         }
                     } catch (SQLException e) {
-                        history.add(Op.notOk(client, Op.Kind.CAS, value, seen, invoke, now(), outcome(e), e.getMessage()));
+                        history.add(
+                                Op.notOk(client, Op.Kind.CAS, value, seen, invoke, now(), outcome(e), e.getMessage()));
                         break;
                     }
                     pace();
@@ -143,7 +166,8 @@ final class Workload implements AutoCloseable {
      * else after the statement was sent (FATAL, a broken or timed-out connection) leaves the commit unknown.
      */
     static Op.Outcome outcome(SQLException e) {
-        if (e instanceof PSQLException p && p.getServerErrorMessage() != null
+        if (e instanceof PSQLException p
+                && p.getServerErrorMessage() != null
                 && "ERROR".equals(p.getServerErrorMessage().getSeverity())) {
             return Op.Outcome.FAILED;
         }

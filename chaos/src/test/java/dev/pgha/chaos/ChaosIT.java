@@ -26,16 +26,22 @@ class ChaosIT {
 
         Path logs = Path.of(System.getProperty("chaos.logs"));
         Path output = logs.resolve("chaos-run.txt");
-        Chaos.Outcome outcome = Chaos.run(new Chaos.Settings(5, SEED, 4, 2,
-                Path.of(System.getProperty("pgha.jar")), logs, output));
+        Chaos.Outcome outcome =
+                Chaos.run(new Chaos.Settings(5, SEED, 4, 2, Path.of(System.getProperty("pgha.jar")), logs, output));
 
         String progress = Files.exists(output) ? Files.readString(output) : "";
         System.out.println(progress);
         Report r = outcome.report();
         assertThat(r).as("the run produced a report; its output:%n%s", progress).isNotNull();
         String summary = progress;
-        assertThat(r.faults().values().stream().mapToInt(Report.FaultStats::injected).sum()).as(summary).isEqualTo(5);
-        assertThat(r.faults().values().stream().filter(f -> f.injected() > 0).count()).as(summary).isEqualTo(5);
+        assertThat(r.faults().values().stream()
+                        .mapToInt(Report.FaultStats::injected)
+                        .sum())
+                .as(summary)
+                .isEqualTo(5);
+        assertThat(r.faults().values().stream().filter(f -> f.injected() > 0).count())
+                .as(summary)
+                .isEqualTo(5);
         assertThat(r.faults().get("store-outage").injected()).as(summary).isEqualTo(1);
         assertThat(r.operations().get("append").ok()).as(summary).isGreaterThan(1000);
         assertThat(r.operations().get("cas").ok()).as(summary).isGreaterThan(100);

@@ -29,9 +29,15 @@ class CheckerTest {
 
     @Test
     void appendsThatAllSurviveInOrderPass() {
-        List<Op> h = List.of(append(1, 1, 0, 1, A, 1), append(1, 2, 2, 3, A, 1), append(2, 1, 0, 2, A, 1),
+        List<Op> h = List.of(
+                append(1, 1, 0, 1, A, 1),
+                append(1, 2, 2, 3, A, 1),
+                append(2, 1, 0, 2, A, 1),
                 Op.notOk(1, Op.Kind.APPEND, 3, 0, 4, 5, Op.Outcome.UNKNOWN, "eof"));
-        List<Checker.Row> rows = List.of(new Checker.Row(1, 1, 1), new Checker.Row(2, 2, 1), new Checker.Row(3, 1, 2),
+        List<Checker.Row> rows = List.of(
+                new Checker.Row(1, 1, 1),
+                new Checker.Row(2, 2, 1),
+                new Checker.Row(3, 1, 2),
                 new Checker.Row(4, 1, 3)); // the unknown one committed: allowed
         Checker.Appends r = Checker.appends(h, rows);
         assertThat(r.ok()).isTrue();
@@ -47,21 +53,30 @@ class CheckerTest {
 
     @Test
     void duplicatesReorderingAndFailedWritesThatAppearAreNamed() {
-        List<Op> h = List.of(append(1, 1, 0, 1, A, 1), append(1, 2, 2, 3, A, 1),
+        List<Op> h = List.of(
+                append(1, 1, 0, 1, A, 1),
+                append(1, 2, 2, 3, A, 1),
                 Op.notOk(1, Op.Kind.APPEND, 3, 0, 4, 5, Op.Outcome.FAILED, "read-only transaction"));
-        List<Checker.Row> rows = List.of(new Checker.Row(1, 1, 2), new Checker.Row(2, 1, 1), new Checker.Row(3, 1, 1),
-                new Checker.Row(4, 1, 3));
+        List<Checker.Row> rows = List.of(
+                new Checker.Row(1, 1, 2), new Checker.Row(2, 1, 1), new Checker.Row(3, 1, 1), new Checker.Row(4, 1, 3));
         Checker.Appends r = Checker.appends(h, rows);
         assertThat(r.duplicated()).containsExactly("client 1 seq 1 present 2 times");
-        assertThat(r.outOfOrder()).containsExactly("client 1: seq 1 committed after seq 2",
-                "client 1: seq 1 committed after seq 1");
+        assertThat(r.outOfOrder())
+                .containsExactly("client 1: seq 1 committed after seq 2", "client 1: seq 1 committed after seq 1");
         assertThat(r.failedButPresent()).containsExactly("client 1 seq 3 (failed with: read-only transaction)");
     }
 
     @Test
     void aLinearizableRegisterHistoryPasses() {
-        List<Op> h = List.of(read(0, 0, 10), cas(0, 1, 5, 20), read(0, 6, 12), read(1, 15, 30), cas(1, 2, 25, 40),
-                unknownCas(2, 3, 45), read(3, 60, 70), cas(3, 4, 80, 90));
+        List<Op> h = List.of(
+                read(0, 0, 10),
+                cas(0, 1, 5, 20),
+                read(0, 6, 12),
+                read(1, 15, 30),
+                cas(1, 2, 25, 40),
+                unknownCas(2, 3, 45),
+                read(3, 60, 70),
+                cas(3, 4, 80, 90));
         Checker.Register r = Checker.register(h);
         assertThat(r.violations()).isEmpty();
         assertThat(r.chainLength()).isEqualTo(4);
@@ -73,19 +88,23 @@ class CheckerTest {
         List<Op> h = List.of(cas(0, 1, 5, 15), read(1, 16, 20), read(0, 25, 30));
         assertThat(Checker.register(h).violations())
                 .anySatisfy(v -> assertThat(v).startsWith("read of 1").contains("a stale read"))
-                .anySatisfy(v -> assertThat(v).startsWith("cas 0->1").contains("cannot take effect after every read of 0"));
+                .anySatisfy(
+                        v -> assertThat(v).startsWith("cas 0->1").contains("cannot take effect after every read of 0"));
     }
 
     @Test
     void twoCompareAndSetsFromOneValueAreALostUpdate() {
         // The write 0->1 acknowledged by a leader that was then replaced without it; the new leader still had 0.
         List<Op> h = List.of(cas(0, 1, 0, 10), cas(0, 2, 20, 30), read(2, 31, 32));
-        assertThat(Checker.register(h).violations()).anySatisfy(v -> assertThat(v).startsWith("lost update"));
+        assertThat(Checker.register(h).violations())
+                .anySatisfy(v -> assertThat(v).startsWith("lost update"));
     }
 
     @Test
     void aReadOfAValueNoWriteProducedIsAViolation() {
-        assertThat(Checker.register(List.of(read(7, 0, 1))).violations()).singleElement().asString()
+        assertThat(Checker.register(List.of(read(7, 0, 1))).violations())
+                .singleElement()
+                .asString()
                 .contains("a value no chain of compare-and-sets from 0 produced");
     }
 
@@ -97,13 +116,19 @@ class CheckerTest {
 
     @Test
     void sequentialLeadersAreFineButOverlappingOnesAreCaught() {
-        List<Op> h = new ArrayList<>(List.of(append(1, 1, 0, 10, A, 1), append(1, 2, 20, 30, A, 1),
-                append(2, 1, 40, 50, B, 2), append(2, 2, 60, 70, B, 2)));
+        List<Op> h = new ArrayList<>(List.of(
+                append(1, 1, 0, 10, A, 1),
+                append(1, 2, 20, 30, A, 1),
+                append(2, 1, 40, 50, B, 2),
+                append(2, 2, 60, 70, B, 2)));
         assertThat(Checker.twoLeaders(Checker.terms(h))).isEmpty();
         // A acknowledges a write that began at 55, after B had acknowledged one at 50: both led at once.
         h.add(append(3, 1, 55, 80, A, 1));
-        assertThat(Checker.twoLeaders(Checker.terms(h))).singleElement().asString()
-                .contains("10.213.0.1 (timeline 1").contains("10.213.0.2 (timeline 2");
+        assertThat(Checker.twoLeaders(Checker.terms(h)))
+                .singleElement()
+                .asString()
+                .contains("10.213.0.1 (timeline 1")
+                .contains("10.213.0.2 (timeline 2");
     }
 
     @Test
@@ -114,7 +139,9 @@ class CheckerTest {
 
     @Test
     void theLongestGapBetweenSuccessesIsMeasured() {
-        List<Op> h = List.of(append(1, 1, 0, 1_000_000_000L, A, 1), append(1, 2, 0, 4_000_000_000L, A, 1),
+        List<Op> h = List.of(
+                append(1, 1, 0, 1_000_000_000L, A, 1),
+                append(1, 2, 0, 4_000_000_000L, A, 1),
                 append(1, 3, 0, 5_000_000_000L, A, 1));
         assertThat(Checker.longestGap(h, 0, 6_000_000_000L)).containsExactly(1_000_000_000L, 3_000_000_000L);
     }

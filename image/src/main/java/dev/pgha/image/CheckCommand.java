@@ -23,17 +23,24 @@ import picocli.CommandLine.Spec;
  * HEALTHCHECKs. Prints what /flycheck/&lt;name&gt; answers and exits 0 when it passes, 1 when it fails, 2 when the
  * check could not be run at all (daemon not running, wrong URL, no answer in time).
  */
-@Command(name = "check",
-        description = {"Run a health check of a running node: vm (disk, load, pressure), pg (postgres and "
-                + "replication) or role (leader, replica, readonly, offline).",
-                "Exit status: 0 passing, 1 failing, 2 cannot check."},
+@Command(
+        name = "check",
+        description = {
+            "Run a health check of a running node: vm (disk, load, pressure), pg (postgres and "
+                    + "replication) or role (leader, replica, readonly, offline).",
+            "Exit status: 0 passing, 1 failing, 2 cannot check."
+        },
         mixinStandardHelpOptions = true)
 final class CheckCommand implements Callable<Integer> {
     static final int PASSING = 0;
     static final int FAILING = 1;
     static final int CANNOT_CHECK = 2;
 
-    enum Check { vm, pg, role }
+    enum Check {
+        vm,
+        pg,
+        role
+    }
 
     @Spec
     CommandSpec spec;
@@ -41,11 +48,17 @@ final class CheckCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CHECK", description = "vm, pg or role")
     Check check;
 
-    @Option(names = "--url", paramLabel = "URL",
-            description = "The node's health-check HTTP address (default: http://127.0.0.1:$PGHA_HTTP_PORT, port 5500).")
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
+            description =
+                    "The node's health-check HTTP address (default: http://127.0.0.1:$PGHA_HTTP_PORT, port 5500).")
     String url;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
             description = "Give up after this long (default: ${DEFAULT-VALUE}), e.g. 10s.")
     String timeout;
 
@@ -82,9 +95,11 @@ final class CheckCommand implements Callable<Integer> {
             return CANNOT_CHECK;
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(limit).build();
-        HttpRequest request = HttpRequest.newBuilder(target).timeout(limit).GET().build();
+        HttpRequest request =
+                HttpRequest.newBuilder(target).timeout(limit).GET().build();
         try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response =
+                    client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             out.print(response.body());
             out.flush();
             return switch (response.statusCode()) {

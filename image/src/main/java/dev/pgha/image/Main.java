@@ -18,13 +18,26 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code pgha}: the command line. Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 bad usage. */
-@Command(name = "pgha",
+@Command(
+        name = "pgha",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Keeps PostgreSQL highly available: keeper, sentinel and proxy in one daemon.",
-        subcommands = {StartCommand.class, CheckCommand.class, StatusCommand.class, SwitchoverCommand.class,
-                FailoverCommand.class, HistoryCommand.class, UsersCommand.class, DbCommand.class, AttachCommand.class,
-                DetachCommand.class, ConfigCommand.class, RestartCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            StartCommand.class,
+            CheckCommand.class,
+            StatusCommand.class,
+            SwitchoverCommand.class,
+            FailoverCommand.class,
+            HistoryCommand.class,
+            UsersCommand.class,
+            DbCommand.class,
+            AttachCommand.class,
+            DetachCommand.class,
+            ConfigCommand.class,
+            RestartCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;

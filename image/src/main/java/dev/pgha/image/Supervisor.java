@@ -143,14 +143,21 @@ final class Supervisor {
         requireStorePortsFree(config);
         SecretStore secrets = new SecretStore(config.stateDir());
         Credentials credentials = witness ? null : resolveCredentials(config, secrets);
-        log.info("starting {} {} of cluster {} (data {})", witness ? "witness" : "member", memberId,
-                config.clusterName(), config.dataDir());
+        log.info(
+                "starting {} {} of cluster {} (data {})",
+                witness ? "witness" : "member",
+                memberId,
+                config.clusterName(),
+                config.dataDir());
 
         String connect = config.store().connect().orElse(null);
         String storeName = "ZooKeeper at " + connect + " (PGHA_ZK_CONNECT)";
         if (config.store().quorum()) {
-            ZooKeeperPeer peer = ZooKeeperPeer.start(config.zookeeperDir(), config.store().ensemble(),
-                    config.store().myId(), config.store().embeddedTickTime());
+            ZooKeeperPeer peer = ZooKeeperPeer.start(
+                    config.zookeeperDir(),
+                    config.store().ensemble(),
+                    config.store().myId(),
+                    config.store().embeddedTickTime());
             zookeeper = peer;
             connect = peer.connectString();
             storeName = "the embedded ZooKeeper ensemble " + connect + " (it needs a majority of its peers running)";
@@ -167,17 +174,26 @@ final class Supervisor {
         if (store == null) {
             return; // stopped while waiting for the ensemble
         }
-        ClusterSpec spec = new ClusterSpec(config.primaryRegion().orElse(null),
+        ClusterSpec spec = new ClusterSpec(
+                config.primaryRegion().orElse(null),
                 ClusterSpec.SyncMode.valueOf(config.cluster().synchronousMode().toUpperCase(java.util.Locale.ROOT)),
-                config.cluster().synchronousStrict(), config.cluster().failTimeout());
+                config.cluster().synchronousStrict(),
+                config.cluster().failTimeout());
         if (witness) {
-            sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval(),
+            sentinel = new Sentinel(
+                    store,
+                    memberId,
+                    spec,
+                    config.sentinelInterval(),
                     config.cluster().deadMemberRemovalInterval());
             sentinel.start();
             store.deleteIfExists(store.paths().witness(memberId));
             witnessNode = store.ephemeral(store.paths().witness(memberId), Json.write(Instant.now()));
             try {
-                healthHttp = HttpService.listen("health-check", null, config.httpPort(),
+                healthHttp = HttpService.listen(
+                        "health-check",
+                        null,
+                        config.httpPort(),
                         HealthApi.witnessRoutes(config.dataDir(), config.health()),
                         HealthApi.deadline(config.health().checkTimeout()));
             } catch (BindException e) {
@@ -186,8 +202,14 @@ final class Supervisor {
             log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
             return;
         }
-        MemberInfo registration = new MemberInfo(memberId, config.region().orElse(null), advertiseHost(config),
-                config.postgres().port(), config.proxy().port(), config.httpPort(), Instant.now());
+        MemberInfo registration = new MemberInfo(
+                memberId,
+                config.region().orElse(null),
+                advertiseHost(config),
+                config.postgres().port(),
+                config.proxy().port(),
+                config.httpPort(),
+                Instant.now());
         store.register(registration);
         store.curator().getConnectionStateListenable().addListener((c, state) -> {
             if (state == ConnectionState.RECONNECTED) {
@@ -196,8 +218,8 @@ final class Supervisor {
         });
 
         PghaConfig.Proxy p = config.proxy();
-        ProxyServer.Settings proxySettings = new ProxyServer.Settings(p.connectTimeout(), p.threads(), p.holdTimeout(),
-                p.maxHeld(), p.maxConnections(), false);
+        ProxyServer.Settings proxySettings = new ProxyServer.Settings(
+                p.connectTimeout(), p.threads(), p.holdTimeout(), p.maxHeld(), p.maxConnections(), false);
         try {
             proxy = ProxyServer.listen("proxy", p.port(), proxySettings);
         } catch (BindException e) {
@@ -212,11 +234,20 @@ final class Supervisor {
         }
         Runnable readiness = () -> announceReadiness(memberId, config, credentials, secrets);
         proxy.onRouteChange(route -> readiness.run());
-        router = new ProxyRouter(store, memberId, proxy, readOnlyProxy, p.readOnlyMaxLagBytes(),
+        router = new ProxyRouter(
+                store,
+                memberId,
+                proxy,
+                readOnlyProxy,
+                p.readOnlyMaxLagBytes(),
                 config.store().sessionTimeout());
         router.start();
-        sentinel = new Sentinel(store, memberId, spec, config.sentinelInterval(),
-                    config.cluster().deadMemberRemovalInterval());
+        sentinel = new Sentinel(
+                store,
+                memberId,
+                spec,
+                config.sentinelInterval(),
+                config.cluster().deadMemberRemovalInterval());
         sentinel.start();
         keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness);
         keeper.start();
@@ -240,17 +271,23 @@ final class Supervisor {
         });
         long[] seen = {proxy.acceptedTotal()};
         Instant[] idleSince = {Instant.now()};
-        idleWatch.scheduleWithFixedDelay(() -> {
-            long accepted = proxy.acceptedTotal();
-            if (accepted != seen[0] || proxy.clientConnections() > 0) {
-                seen[0] = accepted;
-                idleSince[0] = Instant.now();
-            } else if (!Instant.now().isBefore(idleSince[0].plus(idle))) {
-                log.info("no client connection for {} (lifecycle.scaleToZero): stopping; the next start resumes "
-                        + "as usual", Durations.format(idle));
-                stopRequested.countDown();
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        idleWatch.scheduleWithFixedDelay(
+                () -> {
+                    long accepted = proxy.acceptedTotal();
+                    if (accepted != seen[0] || proxy.clientConnections() > 0) {
+                        seen[0] = accepted;
+                        idleSince[0] = Instant.now();
+                    } else if (!Instant.now().isBefore(idleSince[0].plus(idle))) {
+                        log.info(
+                                "no client connection for {} (lifecycle.scaleToZero): stopping; the next start resumes "
+                                        + "as usual",
+                                Durations.format(idle));
+                        stopRequested.countDown();
+                    }
+                },
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -269,15 +306,17 @@ final class Supervisor {
             }
             return;
         }
-        Duration budget = config.lifecycle().stopTimeout().minus(config.postgres().stopTimeout())
+        Duration budget = config.lifecycle()
+                .stopTimeout()
+                .minus(config.postgres().stopTimeout())
                 .minusSeconds(10);
-        Duration limit = budget.compareTo(Duration.ofSeconds(60)) > 0
-                ? Duration.ofSeconds(60) : budget;
+        Duration limit = budget.compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : budget;
         log.info("handing leadership over before stopping (within {})", Durations.format(limit));
         long start = System.nanoTime();
         try {
             LeaderRequest.Outcome o = LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, limit);
-            log.info("handed leadership over to {} in {} ms; stopping", o.to(), (System.nanoTime() - start) / 1_000_000);
+            log.info(
+                    "handed leadership over to {} in {} ms; stopping", o.to(), (System.nanoTime() - start) / 1_000_000);
         } catch (PghaException e) {
             log.warn("no handover ({}); stopping anyway, the cluster fails over", e.getMessage());
         }
@@ -285,22 +324,25 @@ final class Supervisor {
 
     /** The platform kills after lifecycle.stopTimeout: before that, postgres gets an immediate shutdown. */
     private void startStopWatchdog() {
-        Duration timeout = config == null ? Duration.ofSeconds(300)
+        Duration timeout = config == null
+                ? Duration.ofSeconds(300)
                 : config.lifecycle().stopTimeout().minusSeconds(3);
-        Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(timeout.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-            // still running (a normal exit ends this daemon thread first)
-            log.warn("still stopping after {}: stopping postgres immediately", Durations.format(timeout));
-            Keeper k = keeper;
-            if (k != null) {
-                k.stopNow();
-            }
-            Runtime.getRuntime().halt(1);
-        }, "pgha-stop-watchdog");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(timeout.toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    // still running (a normal exit ends this daemon thread first)
+                    log.warn("still stopping after {}: stopping postgres immediately", Durations.format(timeout));
+                    Keeper k = keeper;
+                    if (k != null) {
+                        k.stopNow();
+                    }
+                    Runtime.getRuntime().halt(1);
+                },
+                "pgha-stop-watchdog");
         t.setDaemon(true);
         t.start();
     }
@@ -309,22 +351,33 @@ final class Supervisor {
     private void serveHealthAndMetrics(PghaConfig config, String memberId, Credentials credentials) {
         PghaConfig.Health limits = config.health();
         PgChecks checks = new PgChecks(memberId, config.postgres().port(), credentials.suPassword(), limits);
-        HealthApi health = new HealthApi(memberId, config.clusterName(), keeper, checks, config.dataDir(), limits,
-                store, config.keeperHeartbeat());
+        HealthApi health = new HealthApi(
+                memberId,
+                config.clusterName(),
+                keeper,
+                checks,
+                config.dataDir(),
+                limits,
+                store,
+                config.keeperHeartbeat());
         metrics = new MetricsEndpoint();
-        metrics.readPostgresWith(new PgMetrics(metrics.registry(), config.postgres().port(), credentials.suPassword(),
-                limits.checkTimeout()));
+        metrics.readPostgresWith(new PgMetrics(
+                metrics.registry(), config.postgres().port(), credentials.suPassword(), limits.checkTimeout()));
         ProxyMetrics.bind(metrics.registry(), proxy);
         clusterMetrics = new ClusterMetrics(metrics.registry(), memberId, store, keeper);
         try {
-            healthHttp = HttpService.listen("health-check", null, config.httpPort(), health.routes(),
+            healthHttp = HttpService.listen(
+                    "health-check",
+                    null,
+                    config.httpPort(),
+                    health.routes(),
                     HealthApi.deadline(limits.checkTimeout()));
         } catch (BindException e) {
             throw Ports.inUse(config.httpPort(), "PGHA_HTTP_PORT");
         }
         try {
-            metricsHttp = HttpService.listen("metrics", null, config.metricsPort(), metrics.routes(),
-                    HealthApi.deadline(limits.checkTimeout()));
+            metricsHttp = HttpService.listen(
+                    "metrics", null, config.metricsPort(), metrics.routes(), HealthApi.deadline(limits.checkTimeout()));
         } catch (BindException e) {
             throw Ports.inUse(config.metricsPort(), "PGHA_METRICS_PORT");
         }
@@ -335,11 +388,20 @@ final class Supervisor {
      * runs: nodes of a new cluster are often started one after another. Returns null when stopped meanwhile.
      */
     private ClusterStore connectStore(PghaConfig config, String connect, String storeName) {
-        Runnable stillWaiting = !config.store().quorum() ? null : () -> log.warn(
-                "waiting for a majority of the ZooKeeper ensemble ({} peers) to run; start the other nodes with the "
-                        + "same PGHA_ZK_ENSEMBLE", config.store().ensemble().size());
-        return ClusterStore.connect(connect, config.clusterName(), config.store().sessionTimeout(),
-                config.store().connectTimeout(), storeName, () -> stopRequested.getCount() == 0, stillWaiting);
+        Runnable stillWaiting = !config.store().quorum()
+                ? null
+                : () -> log.warn(
+                        "waiting for a majority of the ZooKeeper ensemble ({} peers) to run; start the other nodes with the "
+                                + "same PGHA_ZK_ENSEMBLE",
+                        config.store().ensemble().size());
+        return ClusterStore.connect(
+                connect,
+                config.clusterName(),
+                config.store().sessionTimeout(),
+                config.store().connectTimeout(),
+                storeName,
+                () -> stopRequested.getCount() == 0,
+                stillWaiting);
     }
 
     private static void requireStorePortsFree(PghaConfig config) {
@@ -381,12 +443,16 @@ final class Supervisor {
 
     private EmbeddedZooKeeper startEmbeddedZooKeeper(PghaConfig config) {
         try {
-            return EmbeddedZooKeeper.start(config.zookeeperDir(), config.store().embeddedHost(),
-                    config.store().embeddedPort(), config.store().embeddedTickTime());
+            return EmbeddedZooKeeper.start(
+                    config.zookeeperDir(),
+                    config.store().embeddedHost(),
+                    config.store().embeddedPort(),
+                    config.store().embeddedTickTime());
         } catch (BindException e) {
             throw Ports.inUse(config.store().embeddedPort(), "PGHA_ZK_PORT");
         } catch (IOException e) {
-            throw new PghaException("cannot start the embedded ZooKeeper in " + config.zookeeperDir() + ": " + e.getMessage());
+            throw new PghaException(
+                    "cannot start the embedded ZooKeeper in " + config.zookeeperDir() + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PghaException("interrupted while starting the embedded ZooKeeper");
@@ -397,8 +463,8 @@ final class Supervisor {
      * Called when the proxy's route or the keeper's state changes: once clients are routed to a serving leader, say
      * so; the first time ever, also show the generated credentials.
      */
-    private synchronized void announceReadiness(String memberId, PghaConfig config, Credentials credentials,
-                                                SecretStore secrets) {
+    private synchronized void announceReadiness(
+            String memberId, PghaConfig config, Credentials credentials, SecretStore secrets) {
         Optional<Route> route = proxy == null ? Optional.empty() : proxy.currentRoute();
         Keeper k = keeper;
         boolean local = route.isPresent() && route.get().leader().equals(memberId);
@@ -409,8 +475,12 @@ final class Supervisor {
         announced = route.get();
         if (local && !credentials.generated().isEmpty() && !secrets.shown()) {
             // On the console (stderr), never in the log stream (stdout), which is shipped and kept.
-            System.err.print(CredentialsBanner.render(config.clusterName(), credentials, config.proxy().port(),
-                    config.postgres().port(), secrets.file()));
+            System.err.print(CredentialsBanner.render(
+                    config.clusterName(),
+                    credentials,
+                    config.proxy().port(),
+                    config.postgres().port(),
+                    secrets.file()));
             System.err.flush();
             try {
                 secrets.markShown();
@@ -418,7 +488,10 @@ final class Supervisor {
                 log.warn("cannot record that the credentials were shown; they will be shown again: {}", e.getMessage());
             }
         }
-        log.info("ready: clients connect to port {} (leader {})", config.proxy().port(), route.get().leader());
+        log.info(
+                "ready: clients connect to port {} (leader {})",
+                config.proxy().port(),
+                route.get().leader());
     }
 
     /** Creates the data directory and its private state directory; refuses one that cannot be written. */
@@ -438,8 +511,8 @@ final class Supervisor {
             Files.delete(probe);
             dev.pgha.common.fs.PrivateFiles.privateDirectory(config.stateDir());
         } catch (IOException e) {
-            throw new PghaException(label + " is not writable: " + reason(e)
-                    + "; mount a writable volume there or set PGHA_DATA_DIR");
+            throw new PghaException(
+                    label + " is not writable: " + reason(e) + "; mount a writable volume there or set PGHA_DATA_DIR");
         }
     }
 

@@ -46,7 +46,8 @@ class AdminClusterIT {
     void statusSwitchoverRefusalsRollingRestartAndFailoverAsAnOperatorSeesThem() throws Exception {
         cluster = new PghaCluster("pgha-admin-cluster", 3, 0).start();
         PghaNode leader = cluster.awaitLeader(null, 2, PghaCluster.READY);
-        List<PghaNode> standbys = cluster.nodes.stream().filter(n -> n != leader).toList();
+        List<PghaNode> standbys =
+                cluster.nodes.stream().filter(n -> n != leader).toList();
         PghaNode target = standbys.get(0);
         PghaNode via = standbys.get(1);
 
@@ -67,19 +68,22 @@ class AdminClusterIT {
             assertThat(s.get("warnings")).isEmpty();
         });
         String table = PghaCli.run(via, "status").out();
-        assertThat(table).startsWith("Cluster pgha: generation ")
+        assertThat(table)
+                .startsWith("Cluster pgha: generation ")
                 .containsPattern("(?m)^ID +REGION +ROLE +STATE +TIMELINE +LAG +CHECKS +ADDRESS +UPTIME$")
                 .containsPattern("(?m)^" + id(leader) + " +- +leader +running +\\d+ +- +\\d/3 +127\\.0\\.0\\.1:"
                         + leader.pgPort() + " +\\S+$")
-                .containsPattern("(?m)^" + id(target) + " +- +replica +streaming +\\d+ +[\\d.]+ k?B +\\d/3 +127\\.0\\.0\\.1:"
-                        + target.pgPort() + " +\\S+$");
+                .containsPattern(
+                        "(?m)^" + id(target) + " +- +replica +streaming +\\d+ +[\\d.]+ k?B +\\d/3 +127\\.0\\.0\\.1:"
+                                + target.pgPort() + " +\\S+$");
 
         // switchover while a client writes through a proxy: no acknowledged write is lost
         AppendWriter writer = new AppendWriter(via, "appends");
         writer.awaitMore(30, Duration.ofSeconds(30));
         PghaCli.Result switched = PghaCli.run(via, "switchover", "--to", id(target));
         assertThat(switched.code()).as(switched.toString()).isZero();
-        assertThat(switched.out()).startsWith("switchover done: " + id(target) + " leads (generation ")
+        assertThat(switched.out())
+                .startsWith("switchover done: " + id(target) + " leads (generation ")
                 .contains("was " + id(leader) + ")");
         writer.awaitMore(30, FAILOVER);
         writer.close();
@@ -108,26 +112,31 @@ class AdminClusterIT {
         PghaCli.Result stranger = PghaCli.run(via, "switchover", "--to", "nobody");
         assertThat(stranger.err()).startsWith("pgha: switchover refused: there is no member nobody; members: ");
         PghaCli.Result unforced = PghaCli.run(via, "failover", "--to", id(leader));
-        assertThat(unforced.err()).startsWith("pgha: a forced failover may lose writes the lost leader acknowledged; "
-                + "add --force");
+        assertThat(unforced.err())
+                .startsWith("pgha: a forced failover may lose writes the lost leader acknowledged; " + "add --force");
         PghaCli.Result notLeaderless = PghaCli.run(via, "failover", "--to", id(leader), "--force");
-        assertThat(notLeaderless.err()).startsWith("pgha: failover refused: the cluster is not leaderless (leader "
-                + id(target) + ", phase NORMAL)");
+        assertThat(notLeaderless.err())
+                .startsWith("pgha: failover refused: the cluster is not leaderless (leader " + id(target)
+                        + ", phase NORMAL)");
         assertThat(cluster.view().leader()).isEqualTo(id(target));
 
         // a parameter that needs a restart, rolled through the cluster: standbys, switchover, old leader
         PghaCli.Result set = PghaCli.run(via, "config", "set", "max_locks_per_transaction=96");
-        assertThat(set.out()).contains("set max_locks_per_transaction = 96 (needs a restart)")
+        assertThat(set.out())
+                .contains("set max_locks_per_transaction = 96 (needs a restart)")
                 .contains("run pgha config set --restart");
         PghaCli.Result rolled = PghaCli.run(via, "restart", "--rolling");
         assertThat(rolled.code()).as(rolled.toString()).isZero();
-        assertThat(rolled.out()).contains("switched over from " + id(target) + " to ").endsWith("restarted " + id(target) + "\n");
+        assertThat(rolled.out())
+                .contains("switched over from " + id(target) + " to ")
+                .endsWith("restarted " + id(target) + "\n");
         assertThat(PghaCli.run(via, "restart", "nobody").err())
                 .isEqualTo("pgha: member nobody is not running (pgha status lists the members)\n");
         for (PghaNode n : cluster.nodes) {
             await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
                 try (Connection c = n.connect(n.pgPort(), "postgres", PghaCluster.PASSWORD);
-                     Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW max_locks_per_transaction")) {
+                        Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SHOW max_locks_per_transaction")) {
                     rs.next();
                     assertThat(rs.getString(1)).as(id(n)).isEqualTo("96");
                 }
@@ -140,7 +149,10 @@ class AdminClusterIT {
         PghaNode current = cluster.node(rolledTo);
         current.killNode();
         PghaNode next = cluster.awaitLeader(rolledTo, 0, FAILOVER);
-        PghaNode observer = cluster.nodes.stream().filter(n -> n != current && n != next).findFirst().orElseThrow();
+        PghaNode observer = cluster.nodes.stream()
+                .filter(n -> n != current && n != next)
+                .findFirst()
+                .orElseThrow();
         await().atMost(FAILOVER).untilAsserted(() -> {
             JsonNode s = status(observer);
             assertThat(s.get("leader").asText()).isEqualTo(id(next));

@@ -24,8 +24,10 @@ final class AppendWriter implements AutoCloseable {
     AppendWriter(PghaNode via, String table) throws SQLException {
         this.via = via;
         this.table = table;
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
         }
         thread = new Thread(this::run, "writer-" + table);
         thread.setDaemon(true);
@@ -40,7 +42,7 @@ final class AppendWriter implements AutoCloseable {
         long next = 1;
         while (running.get()) {
             try (Connection c = connect();
-                 PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id) VALUES (?)")) {
+                    PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id) VALUES (?)")) {
                 while (running.get()) {
                     ps.setLong(1, next);
                     ps.executeUpdate(); // autocommit: returning normally means the commit was acknowledged

@@ -66,7 +66,8 @@ class ClusterIT {
         assertRole(survivor, "replica");
         assertThat(HttpProbe.get(leader.httpPort(), "/primary").status()).isEqualTo(200);
         assertThat(HttpProbe.get(survivor.httpPort(), "/primary").status()).isEqualTo(503);
-        assertThat(HttpProbe.get(survivor.httpPort(), "/replica?lag=1GB").status()).isEqualTo(200);
+        assertThat(HttpProbe.get(survivor.httpPort(), "/replica?lag=1GB").status())
+                .isEqualTo(200);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             HttpProbe.Reply pg = HttpProbe.get(survivor.httpPort(), "/flycheck/pg");
             assertThat(pg.status()).as(pg.body()).isEqualTo(200);
@@ -77,7 +78,8 @@ class ClusterIT {
             assertThat(pg.lines().get(3)).matches("\\[✓\\] connections: \\d+ used, 3 reserved, 300 max \\(.+\\)");
         });
         HttpProbe.Reply leaderPg = HttpProbe.get(leader.httpPort(), "/flycheck/pg");
-        assertThat(leaderPg.body()).startsWith("[✓] replication: currently leader (")
+        assertThat(leaderPg.body())
+                .startsWith("[✓] replication: currently leader (")
                 .contains("replication lag of " + survivor.memberId() + ": ")
                 .contains("replication lag of " + third.memberId() + ": ");
 
@@ -86,16 +88,17 @@ class ClusterIT {
 
         leader.killNode();
         // A client connecting during the failover is held, then reaches the new leader.
-        java.util.concurrent.CompletableFuture<String> during = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try (Connection c = survivor.connect(survivor.proxyPort(), "postgres", PghaCluster.PASSWORD);
-                 Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
-                rs.next();
-                return rs.getInt(1) + (rs.getBoolean(2) ? " standby" : " primary");
-            } catch (SQLException e) {
-                return "failed: " + e.getSQLState() + " " + e.getMessage();
-            }
-        });
+        java.util.concurrent.CompletableFuture<String> during =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (Connection c = survivor.connect(survivor.proxyPort(), "postgres", PghaCluster.PASSWORD);
+                            Statement st = c.createStatement();
+                            ResultSet rs = st.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
+                        rs.next();
+                        return rs.getInt(1) + (rs.getBoolean(2) ? " standby" : " primary");
+                    } catch (SQLException e) {
+                        return "failed: " + e.getSQLState() + " " + e.getMessage();
+                    }
+                });
         PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
         assertThat(during.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(next.pgPort() + " primary");
         writer.awaitMore(50, FAILOVER);
@@ -109,7 +112,8 @@ class ClusterIT {
         assertRole(remaining, "replica");
         for (PghaNode n : List.of(next, remaining)) {
             String metrics = HttpProbe.get(n.metricsPort(), "/metrics").body();
-            assertThat(metrics).containsPattern("(?m)^pgha_leader_changes_total 1\\.0$")
+            assertThat(metrics)
+                    .containsPattern("(?m)^pgha_leader_changes_total 1\\.0$")
                     .containsPattern("(?m)^pgha_failover_duration_seconds_count 1$")
                     .containsPattern("(?m)^pgha_is_leader " + (n == next ? "1" : "0") + "\\.0$");
         }
@@ -145,7 +149,8 @@ class ClusterIT {
 
         leader.kill9(); // the daemon dies; its postgres lives on as a primary
         PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
-        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isTrue();
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false))
+                .isTrue();
         // No proxy routes to the orphan.
         for (PghaNode n : others(leader)) {
             assertThat(PghaCluster.servedBy(n)).isEqualTo(next.pgPort() + " primary");
@@ -155,7 +160,8 @@ class ClusterIT {
         leader.start();
         cluster.awaitStandbyWith(leader, "kept", 501, REJOIN);
         assertThat(leader.log()).contains("found postgres (pid " + orphan + ") still running from an earlier pgha run");
-        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
     }
 
     @Test
@@ -170,9 +176,12 @@ class ClusterIT {
         leader.resume();
 
         // Through its own proxy, a write never lands on the old leader; directly on its port it is not acknowledged.
-        await().atMost(FAILOVER).ignoreExceptions().until(() ->
-                PghaCluster.servedBy(leader).equals(next.pgPort() + " primary"));
-        assertThat(directWriteAcknowledged(leader)).as("a write on the old leader's own port").isFalse();
+        await().atMost(FAILOVER)
+                .ignoreExceptions()
+                .until(() -> PghaCluster.servedBy(leader).equals(next.pgPort() + " primary"));
+        assertThat(directWriteAcknowledged(leader))
+                .as("a write on the old leader's own port")
+                .isFalse();
         cluster.awaitStandbyWith(leader, "paused", 2, REJOIN);
         assertThat(leader.log()).contains("fencing: stopping the local primary");
         assertThat(PghaCluster.ids(next, "paused")).doesNotContain(3L);
@@ -184,13 +193,15 @@ class ClusterIT {
         execute(leader, "CREATE TABLE lasting(x int); INSERT INTO lasting SELECT generate_series(1, 1000)");
         cluster.awaitStandbyWith(others(leader).get(1), "lasting", 1000, REJOIN);
 
-        List<Thread> stops = cluster.nodes.stream().map(n -> new Thread(() -> {
-            try {
-                assertThat(n.stop(Duration.ofSeconds(60))).as(n.log()).isZero();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        })).toList();
+        List<Thread> stops = cluster.nodes.stream()
+                .map(n -> new Thread(() -> {
+                    try {
+                        assertThat(n.stop(Duration.ofSeconds(60))).as(n.log()).isZero();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }))
+                .toList();
         stops.forEach(Thread::start);
         for (Thread t : stops) {
             t.join();
@@ -228,10 +239,13 @@ class ClusterIT {
         // a witness answers health checks too: a container HEALTHCHECK of `pgha check role` passes on it
         assertThat(HttpProbe.get(cluster.node("node-3").httpPort(), "/flycheck/role"))
                 .isEqualTo(new HttpProbe.Reply(200, "witness\n"));
-        assertThat(HttpProbe.get(cluster.node("node-3").httpPort(), "/liveness").status()).isEqualTo(200);
+        assertThat(HttpProbe.get(cluster.node("node-3").httpPort(), "/liveness").status())
+                .isEqualTo(200);
 
         leader.killNode();
-        await().atMost(FAILOVER).ignoreExceptions().until(() -> cluster.view().reason().startsWith("no leader"));
+        await().atMost(FAILOVER)
+                .ignoreExceptions()
+                .until(() -> cluster.view().reason().startsWith("no leader"));
         Thread.sleep(3000);
         assertThat(cluster.view().leader()).isNull();
         assertThat(cluster.view().reason()).contains("node-2");
@@ -243,8 +257,10 @@ class ClusterIT {
                     assertThat(e.getSQLState()).isEqualTo("57P03");
                     assertThat(e.getMessage()).contains("no leader available: no healthy standby to promote");
                 });
-        PgTools.Result psql = PgTools.psql("postgres://postgres:" + PghaCluster.PASSWORD + "@127.0.0.1:"
-                + lhr.proxyPort() + "/postgres?connect_timeout=30", "SELECT 1");
+        PgTools.Result psql = PgTools.psql(
+                "postgres://postgres:" + PghaCluster.PASSWORD + "@127.0.0.1:" + lhr.proxyPort()
+                        + "/postgres?connect_timeout=30",
+                "SELECT 1");
         assertThat(psql.exitCode()).isEqualTo(2);
         assertThat(psql.output()).contains("FATAL:  no leader available: no healthy standby to promote");
     }
@@ -254,7 +270,7 @@ class ClusterIT {
     /** Tries one INSERT directly on the node's postgres port; false unless the commit was acknowledged. */
     private static boolean directWriteAcknowledged(PghaNode node) {
         try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             c.setNetworkTimeout(Runnable::run, 5000);
             st.execute("INSERT INTO paused VALUES (3)");
             return true;
@@ -265,13 +281,14 @@ class ClusterIT {
 
     private static void execute(PghaNode via, String sql) throws SQLException {
         try (Connection c = via.connect(via.proxyPort(), "postgres", PghaCluster.PASSWORD);
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             st.execute(sql);
         }
     }
 
     private static boolean queryBoolean(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -279,12 +296,15 @@ class ClusterIT {
 
     /** /flycheck/role answers the role (allowing the member time to converge to it). */
     private static void assertRole(PghaNode node, String role) {
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
-                assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role")).isEqualTo(new HttpProbe.Reply(200, role + "\n")));
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role"))
+                        .isEqualTo(new HttpProbe.Reply(200, role + "\n")));
     }
 
     private static void query(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
         }
     }

@@ -54,11 +54,15 @@ class ContainerIT {
                 engine = false;
             }
         }
-        Assumptions.assumeTrue(engine, "no container engine reachable (DOCKER_HOST unset or down; .ci/run sets up "
-                + "podman): skipping the container-image tests");
+        Assumptions.assumeTrue(
+                engine,
+                "no container engine reachable (DOCKER_HOST unset or down; .ci/run sets up "
+                        + "podman): skipping the container-image tests");
         // the image from this checkout's jar
         Path script = Path.of(System.getProperty("user.dir")).resolve("build-image.sh");
-        Process build = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true).start();
+        Process build = new ProcessBuilder("bash", script.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(build.getInputStream().readAllBytes());
         assertThat(build.waitFor(15, TimeUnit.MINUTES)).isTrue();
         assertThat(build.exitValue()).as("image/build-image.sh:\n" + out).isZero();
@@ -118,13 +122,14 @@ class ContainerIT {
         try (GenericContainer<?> node = new GenericContainer<>(IMAGE)
                 .withExposedPorts(5432, 5500)
                 .withEnv("PGHA_PG_MEMORY", "256MB")
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
-                        .withBinds(new Bind(volume, new Volume("/data"))))
-                .waitingFor(Wait.forLogMessage(".*ready: clients connect to port 5432.*", 1).withStartupTimeout(READY))) {
+                .withCreateContainerCmdModifier(
+                        cmd -> cmd.getHostConfig().withBinds(new Bind(volume, new Volume("/data"))))
+                .waitingFor(Wait.forLogMessage(".*ready: clients connect to port 5432.*", 1)
+                        .withStartupTimeout(READY))) {
             node.start();
             String password = password(node);
             try (Connection c = connect("127.0.0.1", node.getMappedPort(5432), password);
-                 Statement st = c.createStatement()) {
+                    Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE notes(id int); INSERT INTO notes SELECT generate_series(1, 100)");
             }
             Container.ExecResult health = healthCheck(node);
@@ -137,7 +142,9 @@ class ContainerIT {
             docker().stopContainerCmd(id).withTimeout(60).exec();
             double seconds = (System.nanoTime() - start) / 1e9;
             InspectContainerResponse stopped = docker().inspectContainerCmd(id).exec();
-            assertThat(stopped.getState().getExitCodeLong()).as("exit code after %.1f s", seconds).isZero();
+            assertThat(stopped.getState().getExitCodeLong())
+                    .as("exit code after %.1f s", seconds)
+                    .isZero();
             assertThat(node.getLogs()).contains("INFO  [pgha] stopped").doesNotContain("ERROR");
 
             // start the same container again: same data, no new credentials
@@ -145,7 +152,8 @@ class ContainerIT {
             int port = hostPort(id, 5432); // the engine keeps the mapping, but ask again
             await().atMost(READY).ignoreExceptions().untilAsserted(() -> {
                 try (Connection c = connect("127.0.0.1", port, password);
-                     Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM notes")) {
+                        Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT count(*) FROM notes")) {
                     rs.next();
                     assertThat(rs.getLong(1)).isEqualTo(100);
                 }
@@ -163,7 +171,8 @@ class ContainerIT {
             String ensemble = "1=pg1:2888:3888;2181,2=pg2:2888:3888;2181,3=pg3:2888:3888;2181";
             for (int i = 1; i <= 3; i++) {
                 GenericContainer<?> c = new GenericContainer<>(IMAGE)
-                        .withNetwork(network).withNetworkAliases("pg" + i)
+                        .withNetwork(network)
+                        .withNetworkAliases("pg" + i)
                         // no published ports: the test works inside the containers, so a network disconnect and
                         // reconnect leaves no port-forwarding rules behind on the host
                         .withEnv("PGHA_NODE_ID", "pg" + i)
@@ -179,7 +188,8 @@ class ContainerIT {
             }
             nodes.forEach(GenericContainer::start);
             GenericContainer<?> leader = awaitLeader(nodes, null);
-            GenericContainer<?> replica = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+            GenericContainer<?> replica =
+                    nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
 
             // the health check passes on the leader and on a replica
             await().atMost(READY).ignoreExceptions().untilAsserted(() -> {
@@ -190,59 +200,84 @@ class ContainerIT {
             assertThat(healthCheck(leader).getStdout()).isEqualTo("leader\n");
 
             // acknowledged writes through a replica's proxy survive a kill of the leader's container
-            assertThat(psql(replica, 5432, "CREATE TABLE appends(id bigint PRIMARY KEY)").getExitCode()).isZero();
+            assertThat(psql(replica, 5432, "CREATE TABLE appends(id bigint PRIMARY KEY)")
+                            .getExitCode())
+                    .isZero();
             long acknowledged = 0;
             for (int batch = 0; batch < 4; batch++) {
-                Container.ExecResult r = psql(replica, 5432, "INSERT INTO appends "
-                        + "SELECT (SELECT coalesce(max(id), 0) FROM appends) + g FROM generate_series(1, 50) g");
+                Container.ExecResult r = psql(
+                        replica,
+                        5432,
+                        "INSERT INTO appends "
+                                + "SELECT (SELECT coalesce(max(id), 0) FROM appends) + g FROM generate_series(1, 50) g");
                 assertThat(r.getExitCode()).as(r.getStderr()).isZero(); // psql returned: the commit was acknowledged
                 acknowledged += 50;
             }
             docker().killContainerCmd(leader.getContainerId()).exec();
             GenericContainer<?> next = awaitLeader(nodes, leader);
-            assertThat(psql(next, 5433, "SELECT count(*) FROM appends").getStdout().strip())
+            assertThat(psql(next, 5433, "SELECT count(*) FROM appends")
+                            .getStdout()
+                            .strip())
                     .isEqualTo(Long.toString(acknowledged));
 
             // the killed container comes back as a replica
             docker().startContainerCmd(leader.getContainerId()).exec();
-            await().atMost(READY).ignoreExceptions().untilAsserted(() ->
-                    assertThat(healthCheck(leader).getStdout()).isEqualTo("replica\n"));
+            await().atMost(READY)
+                    .ignoreExceptions()
+                    .untilAsserted(
+                            () -> assertThat(healthCheck(leader).getStdout()).isEqualTo("replica\n"));
 
             // a healthy cluster first (both replicas streaming, nothing to warn about), as a platform would see it
-            await().atMost(READY).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().untilAsserted(() -> {
-                Container.ExecResult status = next.execInContainer("pgha", "status", "--json");
-                com.fasterxml.jackson.databind.JsonNode s = new com.fasterxml.jackson.databind.ObjectMapper()
-                        .readTree(status.getStdout());
-                assertThat(s.get("warnings")).as(status.getStdout()).isEmpty();
-                for (com.fasterxml.jackson.databind.JsonNode m : s.get("members")) {
-                    assertThat(m.get("state").asText()).isIn("running", "streaming");
-                }
-            });
+            await().atMost(READY)
+                    .pollInterval(Duration.ofSeconds(2))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> {
+                        Container.ExecResult status = next.execInContainer("pgha", "status", "--json");
+                        com.fasterxml.jackson.databind.JsonNode s =
+                                new com.fasterxml.jackson.databind.ObjectMapper().readTree(status.getStdout());
+                        assertThat(s.get("warnings")).as(status.getStdout()).isEmpty();
+                        for (com.fasterxml.jackson.databind.JsonNode m : s.get("members")) {
+                            assertThat(m.get("state").asText()).isIn("running", "streaming");
+                        }
+                    });
 
             // cut the new leader off the network: it fences itself (stops taking writes), the others elect a leader
             String netId = network.getId();
-            docker().disconnectFromNetworkCmd().withNetworkId(netId).withContainerId(next.getContainerId())
-                    .withForce(true).exec();
-            await().atMost(READY).ignoreExceptions().untilAsserted(() ->
-                    assertThat(psql(next, 5433, "INSERT INTO appends VALUES (100000)").getExitCode())
-                            .as("a write on the isolated leader").isNotZero());
+            docker().disconnectFromNetworkCmd()
+                    .withNetworkId(netId)
+                    .withContainerId(next.getContainerId())
+                    .withForce(true)
+                    .exec();
+            await().atMost(READY)
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(psql(next, 5433, "INSERT INTO appends VALUES (100000)")
+                                    .getExitCode())
+                            .as("a write on the isolated leader")
+                            .isNotZero());
             GenericContainer<?> third;
             try {
                 third = awaitLeader(nodes.stream().filter(n -> n != next).toList(), null);
             } catch (org.awaitility.core.ConditionTimeoutException e) {
                 StringBuilder logs = new StringBuilder();
-                nodes.forEach(n -> logs.append("\n== ").append(n.getNetworkAliases()).append('\n')
+                nodes.forEach(n -> logs.append("\n== ")
+                        .append(n.getNetworkAliases())
+                        .append('\n')
                         .append(tail(n.getLogs(), 40)));
                 throw new AssertionError("no leader among the connected members:" + logs, e);
             }
             assertThat(third).isNotSameAs(next);
 
             // reconnected, it rejoins as a replica
-            docker().connectToNetworkCmd().withNetworkId(netId).withContainerId(next.getContainerId())
+            docker().connectToNetworkCmd()
+                    .withNetworkId(netId)
+                    .withContainerId(next.getContainerId())
                     .withContainerNetwork(new com.github.dockerjava.api.model.ContainerNetwork()
-                            .withAliases("pg" + (nodes.indexOf(next) + 1))).exec();
-            await().atMost(READY).ignoreExceptions().untilAsserted(() ->
-                    assertThat(healthCheck(next).getStdout()).isEqualTo("replica\n"));
+                            .withAliases("pg" + (nodes.indexOf(next) + 1)))
+                    .exec();
+            await().atMost(READY)
+                    .ignoreExceptions()
+                    .untilAsserted(
+                            () -> assertThat(healthCheck(next).getStdout()).isEqualTo("replica\n"));
         } finally {
             nodes.forEach(GenericContainer::stop);
         }
@@ -251,8 +286,23 @@ class ContainerIT {
     /** psql inside {@code c} against its own port (5432 the proxy, 5433 postgres), as the operator user. */
     private static Container.ExecResult psql(GenericContainer<?> c, int port, String sql)
             throws IOException, InterruptedException {
-        return c.execInContainerWithUser("root", "env", "PGPASSWORD=op-container-test", "psql", "-X", "-At",
-                "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres", "-d", "postgres", "-c", sql);
+        return c.execInContainerWithUser(
+                "root",
+                "env",
+                "PGPASSWORD=op-container-test",
+                "psql",
+                "-X",
+                "-At",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                sql);
     }
 
     private static String tail(String log, int lines) {
@@ -261,7 +311,11 @@ class ContainerIT {
     }
 
     private static int hostPort(String containerId, int port) {
-        var bindings = docker().inspectContainerCmd(containerId).exec().getNetworkSettings().getPorts().getBindings()
+        var bindings = docker().inspectContainerCmd(containerId)
+                .exec()
+                .getNetworkSettings()
+                .getPorts()
+                .getBindings()
                 .get(com.github.dockerjava.api.model.ExposedPort.tcp(port));
         return Integer.parseInt(bindings[0].getHostPortSpec());
     }

@@ -42,7 +42,10 @@ class DiskFullIT {
                 node.start().awaitReady(Duration.ofSeconds(90));
                 execute(node, "CREATE TABLE t (x int)");
                 execute(node, "INSERT INTO t VALUES (1)");
-                assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role").body().strip()).isEqualTo("leader");
+                assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role")
+                                .body()
+                                .strip())
+                        .isEqualTo("leader");
 
                 // Fill the volume to 95% with a file of the platform's (an upload, a log): postgres must not crash.
                 Path ballast = volume.resolve("ballast");
@@ -55,12 +58,20 @@ class DiskFullIT {
                         f.write(chunk, 0, (int) Math.min(chunk.length, fill - written));
                     }
                 }
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                        .until(() -> HttpProbe.get(node.httpPort(), "/flycheck/role").body().strip().equals("readonly"));
-                assertThat(node.out()).containsPattern("\\[keeper\\] data volume 9\\d% full \\(postgres.diskFullPercent "
-                        + "is 90\\): postgres is read-only until space is freed or the volume grows");
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .ignoreExceptions()
+                        .until(() -> HttpProbe.get(node.httpPort(), "/flycheck/role")
+                                .body()
+                                .strip()
+                                .equals("readonly"));
+                assertThat(node.out())
+                        .containsPattern("\\[keeper\\] data volume 9\\d% full \\(postgres.diskFullPercent "
+                                + "is 90\\): postgres is read-only until space is freed or the volume grows");
                 assertThatThrownBy(() -> execute(node, "INSERT INTO t VALUES (2)"))
-                        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25006"));
+                        .isInstanceOfSatisfying(
+                                SQLException.class,
+                                e -> assertThat(e.getSQLState()).isEqualTo("25006"));
                 // Reads still work, and the rows are all there.
                 assertThat(PghaCluster.ids(node, "t")).containsExactly(1L);
                 // The operator cannot turn the guard off by hand through pgha: it names the setting to use instead.
@@ -69,8 +80,13 @@ class DiskFullIT {
                 assertThat(refused.err()).contains("postgres.diskFullPercent (PGHA_DISK_FULL_PERCENT)");
 
                 Files.delete(ballast);
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                        .until(() -> HttpProbe.get(node.httpPort(), "/flycheck/role").body().strip().equals("leader"));
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .ignoreExceptions()
+                        .until(() -> HttpProbe.get(node.httpPort(), "/flycheck/role")
+                                .body()
+                                .strip()
+                                .equals("leader"));
                 execute(node, "INSERT INTO t VALUES (2)");
                 assertThat(PghaCluster.ids(node, "t")).containsExactlyInAnyOrder(1L, 2L);
                 assertThat(node.out()).contains("postgres accepts writes again");
@@ -85,13 +101,17 @@ class DiskFullIT {
     }
 
     private static void execute(PghaNode node, String sql) throws SQLException {
-        try (Connection c = node.connect(node.proxyPort(), "postgres", PASSWORD); Statement st = c.createStatement()) {
+        try (Connection c = node.connect(node.proxyPort(), "postgres", PASSWORD);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         }
     }
 
     private static int run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 }

@@ -32,6 +32,7 @@ class HealthIT {
     private static final Duration READY = Duration.ofSeconds(90);
     /** A check line: [✓] or [✗], a message, and how long it took in parentheses. */
     private static final Pattern LINE = Pattern.compile("\\[[✓✗]\\] .+ \\(\\d+(\\.\\d+)?(ns|µs|ms|s)\\)");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static PghaNode node;
@@ -58,35 +59,46 @@ class HealthIT {
     void flyAndPatroniChecksOnALeader() throws Exception {
         HttpProbe.Reply vm = HttpProbe.get(node.httpPort(), "/flycheck/vm");
         assertThat(vm.lines()).allMatch(l -> LINE.matcher(l).matches(), "check line format");
-        assertThat(vm.lines().get(0)).matches("\\[✓\\] [\\d.]+ (B|kB|MB|GB|TB) \\([\\d.]+%\\) free space on "
-                + Pattern.quote(node.dataDir + "/") + " .*");
+        assertThat(vm.lines().get(0))
+                .matches("\\[✓\\] [\\d.]+ (B|kB|MB|GB|TB) \\([\\d.]+%\\) free space on "
+                        + Pattern.quote(node.dataDir + "/") + " .*");
         assertThat(vm.lines().get(1)).matches("\\[[✓✗]\\] load averages: [\\d.]+ [\\d.]+ [\\d.]+.*");
         if (Files.exists(Path.of("/proc/pressure/memory"))) {
-            assertThat(vm.body()).containsPattern("memory: [\\d.]+s waiting over the last 60s|system spent [\\d.]+ of "
-                    + "the last 10 seconds waiting for memory");
+            assertThat(vm.body())
+                    .containsPattern("memory: [\\d.]+s waiting over the last 60s|system spent [\\d.]+ of "
+                            + "the last 10 seconds waiting for memory");
         }
         assertThat(vm.status()).isEqualTo(vm.body().contains("[✗]") ? 500 : 200);
 
         HttpProbe.Reply pg = HttpProbe.get(node.httpPort(), "/flycheck/pg");
         assertThat(pg.status()).as(pg.body()).isEqualTo(200);
         assertThat(pg.lines()).allMatch(l -> LINE.matcher(l).matches(), "check line format");
-        assertThat(messages(pg)).containsExactly("[✓] replication: currently leader", "[✓] transactions: read/write",
-                "[✓] connections: N used, 3 reserved, 300 max");
+        assertThat(messages(pg))
+                .containsExactly(
+                        "[✓] replication: currently leader",
+                        "[✓] transactions: read/write",
+                        "[✓] connections: N used, 3 reserved, 300 max");
 
         assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role")).isEqualTo(new HttpProbe.Reply(200, "leader\n"));
-        for (String writable : List.of("/primary", "/leader", "/master", "/read-write", "/read-only", "/health",
-                "/readiness", "/liveness")) {
-            assertThat(HttpProbe.get(node.httpPort(), writable).status()).as(writable).isEqualTo(200);
+        for (String writable : List.of(
+                "/primary", "/leader", "/master", "/read-write", "/read-only", "/health", "/readiness", "/liveness")) {
+            assertThat(HttpProbe.get(node.httpPort(), writable).status())
+                    .as(writable)
+                    .isEqualTo(200);
         }
         for (String standbyOnly : List.of("/replica", "/replica?lag=16MB", "/sync", "/async")) {
-            assertThat(HttpProbe.get(node.httpPort(), standbyOnly).status()).as(standbyOnly).isEqualTo(503);
+            assertThat(HttpProbe.get(node.httpPort(), standbyOnly).status())
+                    .as(standbyOnly)
+                    .isEqualTo(503);
         }
-        JsonNode cluster = JSON.readTree(HttpProbe.get(node.httpPort(), "/cluster").body());
+        JsonNode cluster =
+                JSON.readTree(HttpProbe.get(node.httpPort(), "/cluster").body());
         assertThat(cluster.get("members")).hasSize(1);
         assertThat(cluster.get("members").get(0).get("role").asText()).isEqualTo("leader");
         assertThat(cluster.get("members").get(0).get("state").asText()).isEqualTo("running");
         assertThat(cluster.get("members").get(0).get("port").asInt()).isEqualTo(node.pgPort());
-        JsonNode history = JSON.readTree(HttpProbe.get(node.httpPort(), "/history").body());
+        JsonNode history =
+                JSON.readTree(HttpProbe.get(node.httpPort(), "/history").body());
         assertThat(history.get(history.size() - 1).get("new_leader").asText()).isEqualTo(node.memberId());
         assertThat(HttpProbe.get(node.httpPort(), "/nothing-here").status()).isEqualTo(404);
 
@@ -100,62 +112,105 @@ class HealthIT {
         assertThat(role.out()).isEqualTo("leader\n");
         PghaCli.Result nowhere = cli("check", "vm", "--url", "http://127.0.0.1:" + PghaNode.freePort());
         assertThat(nowhere.code()).isEqualTo(2);
-        assertThat(nowhere.err()).startsWith("pgha check: cannot connect to http://127.0.0.1:")
+        assertThat(nowhere.err())
+                .startsWith("pgha check: cannot connect to http://127.0.0.1:")
                 .contains("is pgha running there");
         assertThat(cli("check", "disk").code()).isEqualTo(2); // usage error: picocli names the valid values
     }
 
     @Test
     void metricsAsPrometheusScrapesThemAndPgUpWhilePostgresIsStopped() throws Exception {
-        Assumptions.assumeTrue(PrometheusServer.installed(), "prometheus is not installed (scripts/test.sh installs "
-                + "it: apt-get install prometheus); skipping the scrape test");
+        Assumptions.assumeTrue(
+                PrometheusServer.installed(),
+                "prometheus is not installed (scripts/test.sh installs "
+                        + "it: apt-get install prometheus); skipping the scrape test");
         // traffic through the proxy, so its counters move
         PgTools.Result q = PgTools.psql(node.proxyUrl(password), "SELECT 1");
         assertThat(q.exitCode()).isZero();
-        try (PrometheusServer prometheus = PrometheusServer.scraping(node.baseDir.resolve("prometheus"),
-                node.metricsPort(), Duration.ofSeconds(2))) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> prometheus.value("up").orElse(0) == 1);
+        try (PrometheusServer prometheus = PrometheusServer.scraping(
+                node.baseDir.resolve("prometheus"), node.metricsPort(), Duration.ofSeconds(2))) {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> prometheus.value("up").orElse(0) == 1);
             assertThat(prometheus.lastScrapeError()).isEmpty();
-            await().atMost(Duration.ofSeconds(10)).until(() -> prometheus.value("pg_up").orElse(-1) == 1);
-            assertThat(prometheus.metricNames()).contains("pg_up", "pg_stat_database_numbackends",
-                    "pg_stat_database_xact_commit", "pg_stat_database_xact_rollback", "pg_stat_database_blks_read",
-                    "pg_stat_database_blks_hit", "pg_stat_database_tup_returned", "pg_stat_database_tup_fetched",
-                    "pg_stat_database_tup_inserted", "pg_stat_database_tup_updated", "pg_stat_database_tup_deleted",
-                    "pg_stat_database_conflicts", "pg_stat_database_deadlocks", "pg_stat_activity_count",
-                    "pg_settings_max_connections", "pg_database_size_bytes", "pg_replication_lag",
-                    "pgha_is_leader", "pgha_cluster_generation", "pgha_leader_changes_total",
-                    "pgha_failover_duration_seconds_count", "pgha_proxy_connections_active",
-                    "pgha_proxy_connections_total", "pgha_proxy_refused_total", "pgha_proxy_bytes_total",
-                    "pgha_keeper_healthy", "pgha_store_connected", "pgha_sync_standbys",
-                    "jvm_memory_used_bytes", "process_cpu_usage", "process_uptime_seconds");
-            assertThat(prometheus.value("pg_stat_database_xact_commit{datname=\"postgres\"}").orElse(0)).isPositive();
-            assertThat(prometheus.value("pg_settings_max_connections").orElse(0)).isEqualTo(300);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> prometheus.value("pg_up").orElse(-1) == 1);
+            assertThat(prometheus.metricNames())
+                    .contains(
+                            "pg_up",
+                            "pg_stat_database_numbackends",
+                            "pg_stat_database_xact_commit",
+                            "pg_stat_database_xact_rollback",
+                            "pg_stat_database_blks_read",
+                            "pg_stat_database_blks_hit",
+                            "pg_stat_database_tup_returned",
+                            "pg_stat_database_tup_fetched",
+                            "pg_stat_database_tup_inserted",
+                            "pg_stat_database_tup_updated",
+                            "pg_stat_database_tup_deleted",
+                            "pg_stat_database_conflicts",
+                            "pg_stat_database_deadlocks",
+                            "pg_stat_activity_count",
+                            "pg_settings_max_connections",
+                            "pg_database_size_bytes",
+                            "pg_replication_lag",
+                            "pgha_is_leader",
+                            "pgha_cluster_generation",
+                            "pgha_leader_changes_total",
+                            "pgha_failover_duration_seconds_count",
+                            "pgha_proxy_connections_active",
+                            "pgha_proxy_connections_total",
+                            "pgha_proxy_refused_total",
+                            "pgha_proxy_bytes_total",
+                            "pgha_keeper_healthy",
+                            "pgha_store_connected",
+                            "pgha_sync_standbys",
+                            "jvm_memory_used_bytes",
+                            "process_cpu_usage",
+                            "process_uptime_seconds");
+            assertThat(prometheus
+                            .value("pg_stat_database_xact_commit{datname=\"postgres\"}")
+                            .orElse(0))
+                    .isPositive();
+            assertThat(prometheus.value("pg_settings_max_connections").orElse(0))
+                    .isEqualTo(300);
             assertThat(prometheus.value("pgha_is_leader").orElse(0)).isEqualTo(1);
-            assertThat(prometheus.value("pgha_proxy_connections_total").orElse(0)).isGreaterThanOrEqualTo(1);
-            assertThat(prometheus.value("pgha_proxy_bytes_total{direction=\"out\"}").orElse(0)).isPositive();
-            assertThat(prometheus.value("sum(pg_stat_activity_count{datname=\"postgres\"})").orElse(0)).isPositive();
+            assertThat(prometheus.value("pgha_proxy_connections_total").orElse(0))
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(prometheus
+                            .value("pgha_proxy_bytes_total{direction=\"out\"}")
+                            .orElse(0))
+                    .isPositive();
+            assertThat(prometheus
+                            .value("sum(pg_stat_activity_count{datname=\"postgres\"})")
+                            .orElse(0))
+                    .isPositive();
 
             // postgres stopped (SIGSTOP of the postmaster: it accepts nothing): scrapes still succeed, with pg_up 0
             long postmaster = node.postmasterPid().orElseThrow();
             PghaNode.signal(postmaster, "STOP");
             try {
-                await().atMost(Duration.ofSeconds(30)).until(() -> prometheus.value("pg_up").orElse(-1) == 0);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> prometheus.value("pg_up").orElse(-1) == 0);
                 assertThat(prometheus.value("up").orElse(0)).isEqualTo(1);
-                assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role")).isEqualTo(new HttpProbe.Reply(500, "offline\n"));
+                assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role"))
+                        .isEqualTo(new HttpProbe.Reply(500, "offline\n"));
                 HttpProbe.Reply pg = HttpProbe.get(node.httpPort(), "/flycheck/pg");
                 assertThat(pg.status()).isEqualTo(500);
                 assertThat(pg.body()).startsWith("[✗] postgres: not answering on port " + node.pgPort());
             } finally {
                 PghaNode.signal(postmaster, "CONT");
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> prometheus.value("pg_up").orElse(-1) == 1);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> prometheus.value("pg_up").orElse(-1) == 1);
             assertThat(node.out()).contains("[check] pg: failing: [✗] postgres: not answering on port");
         }
         // promtool parses the text format as Prometheus does; lint remarks about names pgha must keep are allowed
         Path scraped = node.baseDir.resolve("metrics.txt");
         Files.writeString(scraped, HttpProbe.get(node.metricsPort(), "/metrics").body());
-        Process promtool = new ProcessBuilder("promtool", "check", "metrics").redirectInput(scraped.toFile())
-                .redirectErrorStream(true).start();
+        Process promtool = new ProcessBuilder("promtool", "check", "metrics")
+                .redirectInput(scraped.toFile())
+                .redirectErrorStream(true)
+                .start();
         String lint = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(promtool.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(lint).doesNotContain("error while linting").doesNotContain("parsing error");
@@ -166,14 +221,26 @@ class HealthIT {
     void malformedHttpGetsA400OrACloseAndTheServerKeepsServing() throws Exception {
         int port = node.httpPort();
         assertThat(rawExchange(port, "GARBAGE\u0000\u0001\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)))
-                .satisfiesAnyOf(r -> assertThat(r).startsWith("HTTP/1.1 400"), r -> assertThat(r).isEmpty());
-        assertThat(rawExchange(port, ("GET /flycheck/role HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 * 1024)
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)))
-                .satisfiesAnyOf(r -> assertThat(r).startsWith("HTTP/1.1 400"), r -> assertThat(r).isEmpty());
-        assertThat(rawExchange(port, ("GET /" + "x".repeat(20_000) + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII)))
-                .satisfiesAnyOf(r -> assertThat(r).startsWith("HTTP/1.1 400"), r -> assertThat(r).isEmpty());
-        assertThat(rawExchange(port, "POST /primary HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
-                .getBytes(StandardCharsets.US_ASCII))).startsWith("HTTP/1.1 405");
+                .satisfiesAnyOf(
+                        r -> assertThat(r).startsWith("HTTP/1.1 400"),
+                        r -> assertThat(r).isEmpty());
+        assertThat(rawExchange(
+                        port,
+                        ("GET /flycheck/role HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(64 * 1024) + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII)))
+                .satisfiesAnyOf(
+                        r -> assertThat(r).startsWith("HTTP/1.1 400"),
+                        r -> assertThat(r).isEmpty());
+        assertThat(rawExchange(
+                        port, ("GET /" + "x".repeat(20_000) + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII)))
+                .satisfiesAnyOf(
+                        r -> assertThat(r).startsWith("HTTP/1.1 400"),
+                        r -> assertThat(r).isEmpty());
+        assertThat(rawExchange(
+                        port,
+                        "POST /primary HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                                .getBytes(StandardCharsets.US_ASCII)))
+                .startsWith("HTTP/1.1 405");
 
         // Slowloris: 50 connections that send a header line now and then but never finish. They are cut off, and
         // meanwhile everyone else is served.
@@ -181,7 +248,8 @@ class HealthIT {
         try {
             for (int i = 0; i < 50; i++) {
                 Socket s = new Socket("127.0.0.1", port);
-                s.getOutputStream().write("GET /flycheck/role HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write("GET /flycheck/role HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
                 slow.add(s);
             }
             long start = System.nanoTime();
@@ -215,8 +283,10 @@ class HealthIT {
 
             HttpProbe.Reply vm = HttpProbe.get(other.httpPort(), "/flycheck/vm");
             assertThat(vm.status()).isEqualTo(500);
-            assertThat(vm.lines().get(0)).matches("\\[✗\\] [\\d.]+ (B|kB|MB|GB|TB) \\([\\d.]+%\\) free space on .*: "
-                    + "below the 100% minimum \\(health\\.diskMinFreePercent\\); free space or grow the volume \\(.+\\)");
+            assertThat(vm.lines().get(0))
+                    .matches(
+                            "\\[✗\\] [\\d.]+ (B|kB|MB|GB|TB) \\([\\d.]+%\\) free space on .*: "
+                                    + "below the 100% minimum \\(health\\.diskMinFreePercent\\); free space or grow the volume \\(.+\\)");
             PghaCli.Result check = cli("check", "vm", "--url", "http://127.0.0.1:" + other.httpPort());
             assertThat(check.code()).isEqualTo(1);
             assertThat(check.out()).startsWith("[✗] ");
@@ -235,7 +305,8 @@ class HealthIT {
             assertThat(other.out()).contains("vm: failing: [✗]");
 
             // No generated password anywhere in the log.
-            JsonNode secrets = JSON.readTree(other.dataDir.resolve("pgha/secrets").toFile());
+            JsonNode secrets =
+                    JSON.readTree(other.dataDir.resolve("pgha/secrets").toFile());
             assertThat(secrets.size()).isEqualTo(3);
             for (JsonNode secret : secrets) {
                 assertThat(other.out()).doesNotContain(secret.asText());
@@ -251,7 +322,8 @@ class HealthIT {
     /** Check lines with their timing and the connection count replaced, for exact comparison. */
     private static List<String> messages(HttpProbe.Reply r) {
         return r.lines().stream()
-                .map(l -> l.replaceAll(" \\([^()]+\\)$", "").replaceAll("connections: \\d+ used", "connections: N used"))
+                .map(l ->
+                        l.replaceAll(" \\([^()]+\\)$", "").replaceAll("connections: \\d+ used", "connections: N used"))
                 .toList();
     }
 

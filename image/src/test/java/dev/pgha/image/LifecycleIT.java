@@ -37,7 +37,8 @@ class LifecycleIT {
     void sigtermOnTheLeaderHandsOverFirstAndLosesNoAcknowledgedWrite() throws Exception {
         cluster = new PghaCluster("pgha-lifecycle", 3, 0).start();
         PghaNode leader = cluster.awaitLeader(null, 2, PghaCluster.READY);
-        List<PghaNode> standbys = cluster.nodes.stream().filter(n -> n != leader).toList();
+        List<PghaNode> standbys =
+                cluster.nodes.stream().filter(n -> n != leader).toList();
         PghaNode via = standbys.get(0);
 
         // SIGTERM on a standby: it just stops; the leader stays. Started again, it rejoins.
@@ -54,7 +55,8 @@ class LifecycleIT {
         assertThat(leader.stop(Duration.ofSeconds(120))).as(leader.log()).isZero();
         String next = cluster.view().leader();
         assertThat(next).isIn(id(standbys.get(0)), id(standbys.get(1)));
-        assertThat(leader.out()).contains("handing leadership over before stopping")
+        assertThat(leader.out())
+                .contains("handing leadership over before stopping")
                 .contains("handed leadership over to " + next);
         com.fasterxml.jackson.databind.JsonNode history = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(PghaCli.run(via, "history", "--json").out());
@@ -67,7 +69,8 @@ class LifecycleIT {
         // the ensemble; under load the re-election can cost a member its session, and a brief fence, so ask the
         // current leader and allow for a restart in progress.)
         PghaNode current = cluster.awaitLeader(null, 1, PghaCluster.READY);
-        Set<Long> present = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        Set<Long> present = await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
                 .until(() -> PghaCluster.ids(current, "appends"), ids -> true);
         assertThat(present).containsAll(writer.acknowledged);
     }
@@ -79,7 +82,8 @@ class LifecycleIT {
         single.start().awaitReady(PghaCluster.READY);
         String password = single.printedPassword().orElseThrow();
         // a client connected for longer than the idle time keeps it up
-        try (Connection c = single.connect(single.proxyPort(), "postgres", password); Statement st = c.createStatement()) {
+        try (Connection c = single.connect(single.proxyPort(), "postgres", password);
+                Statement st = c.createStatement()) {
             st.execute("CREATE TABLE kept(x int); INSERT INTO kept VALUES (42)");
             Thread.sleep(6000);
             assertThat(single.alive()).isTrue();
@@ -87,7 +91,8 @@ class LifecycleIT {
         // then, idle: it stops by itself, cleanly
         await().atMost(Duration.ofSeconds(30)).until(() -> !single.alive());
         assertThat(single.exitCode()).isZero();
-        assertThat(single.out()).contains("no client connection for 4s (lifecycle.scaleToZero): stopping")
+        assertThat(single.out())
+                .contains("no client connection for 4s (lifecycle.scaleToZero): stopping")
                 .contains("[keeper] postgres stopped");
         assertThat(single.anyPostgresRunning()).isFalse();
         // the next start is a normal restart with the data

@@ -11,8 +11,7 @@ import java.util.stream.Stream;
 
 /** The real psql client, run as a user would run it. */
 final class PgTools {
-    private PgTools() {
-    }
+    private PgTools() {}
 
     static Path binDir() throws IOException {
         try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
@@ -25,8 +24,9 @@ final class PgTools {
 
     /** Runs {@code psql -Atc sql} against {@code url}; returns exit code and output. */
     static Result psql(String url, String sql) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(binDir().resolve("psql").toString(), "-X", "-At", "-v", "ON_ERROR_STOP=1",
-                "-c", sql, url).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(
+                        binDir().resolve("psql").toString(), "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql, url)
+                .redirectErrorStream(true);
         pb.environment().put("PGCONNECT_TIMEOUT", "5");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -19,8 +19,7 @@ final class PghaCli {
         }
     }
 
-    private PghaCli() {
-    }
+    private PghaCli() {}
 
     /** With {@code node}'s environment (its data directory, ports and store); null = an empty environment. */
     static Result run(PghaNode node, String... args) throws IOException, InterruptedException {
@@ -28,13 +27,18 @@ final class PghaCli {
     }
 
     static Result runWithInput(PghaNode node, String stdin, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", PghaNode.jar().toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-jar",
+                PghaNode.jar().toString()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("pgha-cli", ".out");
         Path err = Files.createTempFile("pgha-cli", ".err");
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().clear();
             pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
             pb.environment().put("LANG", "C.UTF-8"); // as ./pgha sets it: non-ASCII arguments reach Java intact
@@ -49,12 +53,13 @@ final class PghaCli {
                 p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
                 p.getOutputStream().close();
             }
-            assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("pgha " + String.join(" ", args) + " finished").isTrue();
+            assertThat(p.waitFor(180, TimeUnit.SECONDS))
+                    .as("pgha " + String.join(" ", args) + " finished")
+                    .isTrue();
             return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
     }
-
 }

@@ -75,7 +75,10 @@ final class PghaCluster implements AutoCloseable {
     }
 
     PghaNode node(String id) {
-        return nodes.stream().filter(n -> n.dataDir.getFileName().toString().equals(id)).findFirst().orElseThrow();
+        return nodes.stream()
+                .filter(n -> n.dataDir.getFileName().toString().equals(id))
+                .findFirst()
+                .orElseThrow();
     }
 
     PghaCluster start() throws IOException {
@@ -88,7 +91,8 @@ final class PghaCluster implements AutoCloseable {
     /** The view as the sentinel wrote it. */
     ClusterView view() {
         if (observer == null) {
-            observer = ClusterStore.connect(zkConnect, "pgha", Duration.ofSeconds(5), Duration.ofSeconds(30), "test ensemble");
+            observer = ClusterStore.connect(
+                    zkConnect, "pgha", Duration.ofSeconds(5), Duration.ofSeconds(30), "test ensemble");
         }
         return observer.view().map(Versioned::value).orElse(ClusterView.initial());
     }
@@ -96,35 +100,45 @@ final class PghaCluster implements AutoCloseable {
     /** Waits for a routable view whose leader is not {@code excluded}, with {@code standbys} standbys in sync. */
     PghaNode awaitLeader(String excluded, int syncStandbys, Duration timeout) {
         try {
-            await().atMost(timeout).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+            await().atMost(timeout)
+                    .pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions()
                     .until(() -> {
                         ClusterView v = view();
-                        return v.routable() && !v.leader().equals(excluded) && v.synchronousNames().size() >= syncStandbys;
+                        return v.routable()
+                                && !v.leader().equals(excluded)
+                                && v.synchronousNames().size() >= syncStandbys;
                     });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("no leader (other than " + excluded + ") with " + syncStandbys
-                    + " synchronous standbys within " + timeout + "; view: " + describeView() + "\n" + logTails(60), e);
+            throw new AssertionError(
+                    "no leader (other than " + excluded + ") with " + syncStandbys + " synchronous standbys within "
+                            + timeout + "; view: " + describeView() + "\n" + logTails(60),
+                    e);
         }
         return node(view().leader());
     }
 
     /** Waits until {@code node}'s postgres is a standby holding {@code rows} rows in {@code table}. */
     void awaitStandbyWith(PghaNode node, String table, long rows, Duration timeout) {
-        await().atMost(timeout).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-            try (Connection c = node.connect(node.pgPort(), "postgres", PASSWORD);
-                 Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(), (SELECT count(*) FROM " + table + ")")) {
-                rs.next();
-                return rs.getBoolean(1) && rs.getLong(2) == rows;
-            }
-        });
+        await().atMost(timeout)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> {
+                    try (Connection c = node.connect(node.pgPort(), "postgres", PASSWORD);
+                            Statement st = c.createStatement();
+                            ResultSet rs = st.executeQuery(
+                                    "SELECT pg_is_in_recovery(), (SELECT count(*) FROM " + table + ")")) {
+                        rs.next();
+                        return rs.getBoolean(1) && rs.getLong(2) == rows;
+                    }
+                });
     }
 
     /** One query through {@code node}'s proxy: (the postgres port that served it, whether it was a primary). */
     static String servedBy(PghaNode node) throws SQLException {
         try (Connection c = node.connect(node.proxyPort(), "postgres", PASSWORD);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
             rs.next();
             return rs.getInt(1) + (rs.getBoolean(2) ? " standby" : " primary");
         }
@@ -142,15 +156,19 @@ final class PghaCluster implements AutoCloseable {
     String logTails(int lines) {
         StringBuilder b = new StringBuilder();
         for (PghaNode n : nodes) {
-            List<String> own = n.logLines().stream().filter(l -> !l.contains("[postgres]")).toList();
+            List<String> own =
+                    n.logLines().stream().filter(l -> !l.contains("[postgres]")).toList();
             b.append("==== ").append(n.dataDir.getFileName()).append('\n');
-            own.subList(Math.max(0, own.size() - lines), own.size()).forEach(l -> b.append(l).append('\n'));
+            own.subList(Math.max(0, own.size() - lines), own.size())
+                    .forEach(l -> b.append(l).append('\n'));
         }
         return b.toString();
     }
 
     String logs() {
-        return nodes.stream().map(n -> "==== " + n.dataDir.getFileName() + "\n" + n.log()).collect(Collectors.joining("\n"));
+        return nodes.stream()
+                .map(n -> "==== " + n.dataDir.getFileName() + "\n" + n.log())
+                .collect(Collectors.joining("\n"));
     }
 
     @Override
@@ -176,8 +194,9 @@ final class PghaCluster implements AutoCloseable {
     static java.util.Set<Long> ids(PghaNode node, String table) throws java.sql.SQLException {
         java.util.Set<Long> ids = new java.util.HashSet<>();
         try (java.sql.Connection c = node.connect(node.pgPort(), "postgres", PASSWORD);
-             java.sql.Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery("SELECT " + (table.equals("appends") ? "id" : "x") + " FROM " + table)) {
+                java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs =
+                        st.executeQuery("SELECT " + (table.equals("appends") ? "id" : "x") + " FROM " + table)) {
             while (rs.next()) {
                 ids.add(rs.getLong(1));
             }

@@ -83,7 +83,9 @@ final class PghaNode implements AutoCloseable {
     /** The member id: PGHA_NODE_ID, else the one the daemon generated and keeps in its data directory. */
     String memberId() throws IOException {
         String id = env.get("PGHA_NODE_ID");
-        return id != null ? id : Files.readString(dataDir.resolve("pgha/node-id")).strip();
+        return id != null
+                ? id
+                : Files.readString(dataDir.resolve("pgha/node-id")).strip();
     }
 
     int httpPort() {
@@ -107,12 +109,17 @@ final class PghaNode implements AutoCloseable {
         runs++;
         stdout = logDir.resolve("stdout-" + runs + ".txt");
         stderr = logDir.resolve("stderr-" + runs + ".txt");
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Xmx256m", "-jar", jar().toString(), "start"));
+        List<String> cmd = new ArrayList<>(List.of(
+                javaBinary(),
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xmx256m",
+                "-jar",
+                jar().toString(),
+                "start"));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
         pb.environment().clear();
         pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         pb.environment().putAll(env);
@@ -214,7 +221,9 @@ final class PghaNode implements AutoCloseable {
     OptionalLong postmasterPid() {
         try {
             List<String> lines = Files.readAllLines(pgData().resolve("postmaster.pid"));
-            return lines.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(lines.get(0).strip()));
+            return lines.isEmpty()
+                    ? OptionalLong.empty()
+                    : OptionalLong.of(Long.parseLong(lines.get(0).strip()));
         } catch (IOException | NumberFormatException e) {
             return OptionalLong.empty();
         }
@@ -290,7 +299,9 @@ final class PghaNode implements AutoCloseable {
     static void signal(long pid, String signal) throws InterruptedException {
         try {
             new ProcessBuilder("bash", "-c", "kill -s " + signal + " \"$1\"", "kill", Long.toString(pid))
-                    .inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+                    .inheritIO()
+                    .start()
+                    .waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
             throw new IllegalStateException("cannot run bash to send SIG" + signal, e);
         }
@@ -330,7 +341,8 @@ final class PghaNode implements AutoCloseable {
     static Path jar() {
         String p = System.getProperty("pgha.jar");
         if (p == null) {
-            throw new IllegalStateException("system property pgha.jar is not set: run the tests through Maven (mvn verify)");
+            throw new IllegalStateException(
+                    "system property pgha.jar is not set: run the tests through Maven (mvn verify)");
         }
         return Path.of(p);
     }

@@ -53,13 +53,19 @@ final class PrometheusServer implements AutoCloseable {
                 """.formatted(s, s, targetPort));
         int port = PghaNode.freePort();
         Path log = dir.resolve("prometheus.log");
-        Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=warn")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(
+                        BINARY.toString(),
+                        "--config.file=" + config,
+                        "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                        "--web.listen-address=127.0.0.1:" + port,
+                        "--log.level=warn")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         PrometheusServer server = new PrometheusServer(p, port, log);
         try {
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+            await().atMost(Duration.ofSeconds(60))
+                    .ignoreExceptions()
                     .until(() -> HttpProbe.get(port, "/-/ready").status() == 200);
         } catch (RuntimeException e) {
             server.close();
@@ -74,11 +80,13 @@ final class PrometheusServer implements AutoCloseable {
         if (result.isEmpty()) {
             return OptionalDouble.empty();
         }
-        return OptionalDouble.of(Double.parseDouble(result.get(0).get("value").get(1).asText()));
+        return OptionalDouble.of(
+                Double.parseDouble(result.get(0).get("value").get(1).asText()));
     }
 
     JsonNode query(String promql) throws IOException, InterruptedException {
-        HttpProbe.Reply r = HttpProbe.get(port, "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        HttpProbe.Reply r =
+                HttpProbe.get(port, "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
         JsonNode root = JSON.readTree(r.body());
         if (!"success".equals(root.path("status").asText())) {
             throw new AssertionError("query " + promql + " failed: " + r.body());
@@ -88,7 +96,8 @@ final class PrometheusServer implements AutoCloseable {
 
     /** Every metric name Prometheus has stored from the target. */
     List<String> metricNames() throws IOException, InterruptedException {
-        JsonNode root = JSON.readTree(HttpProbe.get(port, "/api/v1/label/__name__/values").body());
+        JsonNode root = JSON.readTree(
+                HttpProbe.get(port, "/api/v1/label/__name__/values").body());
         List<String> names = new ArrayList<>();
         root.get("data").forEach(n -> names.add(n.asText()));
         return names;
@@ -98,7 +107,9 @@ final class PrometheusServer implements AutoCloseable {
     String lastScrapeError() throws IOException, InterruptedException {
         JsonNode root = JSON.readTree(HttpProbe.get(port, "/api/v1/targets").body());
         JsonNode active = root.get("data").get("activeTargets");
-        return active.isEmpty() ? "no target yet" : active.get(0).path("lastError").asText();
+        return active.isEmpty()
+                ? "no target yet"
+                : active.get(0).path("lastError").asText();
     }
 
     String log() {

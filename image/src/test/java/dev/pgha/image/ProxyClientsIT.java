@@ -51,7 +51,10 @@ class ProxyClientsIT {
                 garbage.add(s);
                 OutputStream out = s.getOutputStream();
                 try {
-                    out.write(i % 2 == 0 ? junk : "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.write(
+                            i % 2 == 0
+                                    ? junk
+                                    : "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                 } catch (IOException e) {
                     // closed while we were still writing: that is the expected outcome
@@ -103,13 +106,15 @@ class ProxyClientsIT {
         // Drop the client socket without a Terminate message, as a crashed app would.
         c.unwrap(org.postgresql.core.BaseConnection.class).getQueryExecutor().abort();
         try (Connection observer = node.connect(node.pgPort(), "postgres", password)) {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
-                    query(observer, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == 0);
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> query(observer, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) == 0);
         }
     }
 
     private static int query(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
         }

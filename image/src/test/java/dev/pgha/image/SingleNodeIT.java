@@ -45,23 +45,27 @@ class SingleNodeIT {
         node.start().awaitReady(READY);
 
         // The generated credentials are printed once, with a ready connection string through the proxy.
-        String password = node.printedPassword().orElseThrow(() -> new AssertionError("no password in:\n" + node.banner()));
+        String password =
+                node.printedPassword().orElseThrow(() -> new AssertionError("no password in:\n" + node.banner()));
         String url = node.proxyUrl(password);
-        assertThat(node.banner()).contains("Connect:       postgres://postgres:" + password + "@localhost:"
-                + node.proxyPort() + "/postgres");
+        assertThat(node.banner())
+                .contains("Connect:       postgres://postgres:" + password + "@localhost:" + node.proxyPort()
+                        + "/postgres");
         assertThat(node.out()).as("the log stream").doesNotContain(password);
 
         // psql through the proxy writes rows...
-        PgTools.Result created = PgTools.psql(url, "CREATE TABLE notes(id int PRIMARY KEY, body text); "
-                + "INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g; "
-                + "SELECT count(*) FROM notes");
+        PgTools.Result created = PgTools.psql(
+                url,
+                "CREATE TABLE notes(id int PRIMARY KEY, body text); "
+                        + "INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 100) g; "
+                        + "SELECT count(*) FROM notes");
         assertThat(created.exitCode()).as(created.output()).isZero();
         assertThat(created.lines()).last().isEqualTo("100");
 
         // ... which postgres itself serves on PG_PORT, the port the proxy routed to.
         try (Connection direct = node.connect(node.pgPort(), "postgres", password);
-             Statement st = direct.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*), sum(id) FROM notes")) {
+                Statement st = direct.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*), sum(id) FROM notes")) {
             rs.next();
             assertThat(rs.getLong(1)).isEqualTo(100);
             assertThat(rs.getLong(2)).isEqualTo(5050);
@@ -75,7 +79,8 @@ class SingleNodeIT {
 
         // SIGTERM: exit 0 and no postgres left behind.
         assertThat(node.stop(STOP)).as(node.log()).isZero();
-        assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
         assertThat(node.anyPostgresRunning()).isFalse();
         assertThat(node.out()).contains("[keeper] postgres stopped").endsWith("INFO  [pgha] stopped\n");
 
@@ -93,12 +98,15 @@ class SingleNodeIT {
     void aCrashedPostgresIsRestartedAndServesAgain() throws Exception {
         node.start().awaitReady(READY);
         String url = node.proxyUrl(node.printedPassword().orElseThrow());
-        assertThat(PgTools.psql(url, "CREATE TABLE t(x int); INSERT INTO t VALUES (42)").exitCode()).isZero();
+        assertThat(PgTools.psql(url, "CREATE TABLE t(x int); INSERT INTO t VALUES (42)")
+                        .exitCode())
+                .isZero();
         long first = node.postmasterPid().orElseThrow();
 
         ProcessHandle.of(first).orElseThrow().destroyForcibly(); // kill -9 of the postmaster
         await().atMost(Duration.ofSeconds(30)).until(() -> node.log().contains("exited unexpectedly"));
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> PgTools.psql(url, "SELECT x FROM t").output().equals("42"));
         assertThat(node.postmasterPid().orElseThrow()).isNotEqualTo(first);
         assertThat(node.log()).contains("[keeper] postgres (pid " + first + ") exited unexpectedly with code");
@@ -111,15 +119,19 @@ class SingleNodeIT {
         node.start().awaitReady(READY);
         String password = node.printedPassword().orElseThrow();
         String url = node.proxyUrl(password);
-        assertThat(PgTools.psql(url, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (7)").exitCode()).isZero();
+        assertThat(PgTools.psql(url, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (7)")
+                        .exitCode())
+                .isZero();
         long orphan = node.postmasterPid().orElseThrow();
 
         node.kill9(); // the daemon dies; postgres, in its own session, lives on
-        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isTrue();
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false))
+                .isTrue();
 
         node.start().awaitReady(READY);
         assertThat(node.log()).contains("found postgres (pid " + orphan + ") still running from an earlier pgha run");
-        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
         assertThat(node.postmasterPid().orElseThrow()).isNotEqualTo(orphan);
         assertThat(PgTools.psql(url, "SELECT x FROM kept").output()).isEqualTo("7");
         assertThat(node.stop(STOP)).isZero();
@@ -132,7 +144,8 @@ class SingleNodeIT {
         String password = node.printedPassword().orElseThrow();
         String url = node.proxyUrl(password);
         assertThat(PgTools.psql(url, "CREATE TABLE durable(x int); INSERT INTO durable SELECT generate_series(1, 1000)")
-                .exitCode()).isZero();
+                        .exitCode())
+                .isZero();
         long postmaster = node.postmasterPid().orElseThrow();
 
         // The machine dies: daemon and postmaster are killed together, leaving postmaster.pid behind.
@@ -163,5 +176,4 @@ class SingleNodeIT {
             }
         });
     }
-
 }

@@ -32,7 +32,8 @@ class StaleRouteIT {
             cluster.start(); // inside the try: a failed start still removes what the cluster created
             PghaNode old = cluster.awaitLeader(null, 2, PghaCluster.READY);
             String oldId = old.memberId();
-            PghaNode other = cluster.nodes.stream().filter(n -> n != old).findFirst().orElseThrow();
+            PghaNode other =
+                    cluster.nodes.stream().filter(n -> n != old).findFirst().orElseThrow();
             execute(other, "CREATE TABLE reg (x int)");
             execute(other, "INSERT INTO reg VALUES (1)");
             // An application connected through the leader node's own proxy.
@@ -53,14 +54,17 @@ class StaleRouteIT {
             } catch (ExecutionException e) {
                 result = "refused: " + e.getCause().getMessage();
             }
-            assertThat(result).as("the query sent through the proxy that was paused")
+            assertThat(result)
+                    .as("the query sent through the proxy that was paused")
                     .doesNotContain("from " + old.pgPort())
                     .startsWith("refused: FATAL: terminating connection: no leader available: this node has not heard "
                             + "from the cluster store for a session timeout");
             // New connections through that proxy are refused until it has a session again, then reach the new
             // leader; never the old one.
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                    .ignoreExceptionsMatching(e -> e instanceof SQLException).until(() -> {
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptionsMatching(e -> e instanceof SQLException)
+                    .until(() -> {
                         try (Connection fresh = old.connect(old.proxyPort(), "postgres", PghaCluster.PASSWORD)) {
                             String r = read(fresh);
                             assertThat(r).doesNotContain("from " + old.pgPort());
@@ -73,14 +77,16 @@ class StaleRouteIT {
     }
 
     private static String read(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT x, inet_server_port() FROM reg")) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT x, inet_server_port() FROM reg")) {
             rs.next();
             return rs.getInt(1) + " from " + rs.getInt(2);
         }
     }
 
     private static void execute(PghaNode via, String sql) throws SQLException {
-        try (Connection c = via.connect(via.proxyPort(), "postgres", PghaCluster.PASSWORD); Statement st = c.createStatement()) {
+        try (Connection c = via.connect(via.proxyPort(), "postgres", PghaCluster.PASSWORD);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         }
     }

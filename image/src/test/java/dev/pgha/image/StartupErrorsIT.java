@@ -59,17 +59,21 @@ class StartupErrorsIT {
     void membersOfAMultiNodeClusterMustBeGivenTheSharedPasswords() throws Exception {
         node.env.put("PGHA_ZK_CONNECT", "127.0.0.1:" + PghaNode.freePort());
         node.env.put("SU_PASSWORD", "only-this-one");
-        assertThat(failingRun()).containsExactly("pgha: REPL_PASSWORD, OPERATOR_PASSWORD not set: every member of a "
-                + "multi-node cluster (PGHA_ZK_ENSEMBLE or PGHA_ZK_CONNECT) needs the same SU_PASSWORD, REPL_PASSWORD "
-                + "and OPERATOR_PASSWORD, as members copy each other's data; set them as secrets of every node");
+        assertThat(failingRun())
+                .containsExactly(
+                        "pgha: REPL_PASSWORD, OPERATOR_PASSWORD not set: every member of a "
+                                + "multi-node cluster (PGHA_ZK_ENSEMBLE or PGHA_ZK_CONNECT) needs the same SU_PASSWORD, REPL_PASSWORD "
+                                + "and OPERATOR_PASSWORD, as members copy each other's data; set them as secrets of every node");
         assertThat(node.log()).doesNotContain("only-this-one");
     }
 
     @Test
     void aWitnessNeedsAnEnsemble() throws Exception {
         node.arg("--witness");
-        assertThat(failingRun()).containsExactly("pgha: --witness runs one peer of an embedded ZooKeeper ensemble: set "
-                + "PGHA_ZK_ENSEMBLE and PGHA_ZK_MYID (a witness has no postgres, so it is pointless on its own)");
+        assertThat(failingRun())
+                .containsExactly(
+                        "pgha: --witness runs one peer of an embedded ZooKeeper ensemble: set "
+                                + "PGHA_ZK_ENSEMBLE and PGHA_ZK_MYID (a witness has no postgres, so it is pointless on its own)");
     }
 
     @Test
@@ -77,8 +81,9 @@ class StartupErrorsIT {
         Path conf = node.baseDir.resolve("custom.conf");
         Files.writeString(conf, "# my settings\nkeeper.heartbeat = often\n");
         node.arg("--config").arg(conf.toString());
-        assertThat(failingRun()).containsExactly("pgha: keeper.heartbeat = \"often\" in " + conf
-                + " line 2 is not valid: expected a duration between 50ms and 10s, such as 500ms, 2s or 5m");
+        assertThat(failingRun())
+                .containsExactly("pgha: keeper.heartbeat = \"often\" in " + conf
+                        + " line 2 is not valid: expected a duration between 50ms and 10s, such as 500ms, 2s or 5m");
     }
 
     @Test
@@ -87,16 +92,20 @@ class StartupErrorsIT {
         Files.writeString(conf, "postgres.installRoot = \"" + node.baseDir.resolve("no-postgres-here") + "\"\n");
         node.arg("--config").arg(conf.toString());
         node.env.put("PATH", node.baseDir.resolve("empty-bin").toString()); // no pg_config either
-        assertThat(failingRun()).containsExactly("pgha: PostgreSQL server binaries not found: no pg_config on PATH and "
-                + "no " + node.baseDir.resolve("no-postgres-here") + "/<version>/bin/postgres; install them (apt-get install -y "
-                + "postgresql-15) or set PGHA_PG_BIN_DIR");
+        assertThat(failingRun())
+                .containsExactly("pgha: PostgreSQL server binaries not found: no pg_config on PATH and "
+                        + "no " + node.baseDir.resolve("no-postgres-here")
+                        + "/<version>/bin/postgres; install them (apt-get install -y "
+                        + "postgresql-15) or set PGHA_PG_BIN_DIR");
     }
 
     @Test
     void wrongBinDirIsNamed() throws Exception {
         node.env.put("PGHA_PG_BIN_DIR", "/usr/lib");
-        assertThat(failingRun()).containsExactly("pgha: PGHA_PG_BIN_DIR /usr/lib does not hold executable postgres, "
-                + "initdb, pg_controldata: point it at a PostgreSQL bin directory such as /usr/lib/postgresql/15/bin");
+        assertThat(failingRun())
+                .containsExactly(
+                        "pgha: PGHA_PG_BIN_DIR /usr/lib does not hold executable postgres, "
+                                + "initdb, pg_controldata: point it at a PostgreSQL bin directory such as /usr/lib/postgresql/15/bin");
     }
 
     @ParameterizedTest(name = "{0} in use")
@@ -105,8 +114,9 @@ class StartupErrorsIT {
         int port = Integer.parseInt(node.env.get(variable));
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new java.net.InetSocketAddress("127.0.0.1", port));
-            assertThat(failingRun()).containsExactly("pgha: port " + port + " (" + variable + ") is already in use: "
-                    + "stop what listens there, or set " + variable + " to a free port");
+            assertThat(failingRun())
+                    .containsExactly("pgha: port " + port + " (" + variable + ") is already in use: "
+                            + "stop what listens there, or set " + variable + " to a free port");
         }
     }
 
@@ -115,7 +125,9 @@ class StartupErrorsIT {
         Path file = node.baseDir.resolve("a-file");
         Files.writeString(file, "not a directory");
         node.env.put("PGHA_DATA_DIR", file.resolve("data").toString());
-        assertThat(failingRun()).singleElement().asString()
+        assertThat(failingRun())
+                .singleElement()
+                .asString()
                 .startsWith("pgha: cannot create data directory " + file.resolve("data") + " (PGHA_DATA_DIR): ")
                 .endsWith("; mount a writable volume there or set PGHA_DATA_DIR");
     }
@@ -123,7 +135,9 @@ class StartupErrorsIT {
     @Test
     void dataDirectoryThatIsNotWritable() throws Exception {
         node.env.put("PGHA_DATA_DIR", "/proc/self"); // exists, but not even root can create files in it
-        assertThat(failingRun()).singleElement().asString()
+        assertThat(failingRun())
+                .singleElement()
+                .asString()
                 .startsWith("pgha: data directory /proc/self (PGHA_DATA_DIR) is not writable: ")
                 .endsWith("; mount a writable volume there or set PGHA_DATA_DIR");
     }
@@ -132,9 +146,11 @@ class StartupErrorsIT {
     void unknownSettingInConfigFile() throws Exception {
         Files.createDirectories(node.dataDir);
         Files.writeString(node.dataDir.resolve("pgha.conf"), "proxy {\n  prot = 6432\n}\n");
-        assertThat(failingRun()).containsExactly("pgha: unknown setting proxy.prot in "
-                + node.dataDir.resolve("pgha.conf") + " line 2; known settings under proxy: connectTimeout, holdTimeout, "
-                + "maxConnections, maxHeld, port, readOnlyMaxLag, readOnlyPort, threads");
+        assertThat(failingRun())
+                .containsExactly("pgha: unknown setting proxy.prot in "
+                        + node.dataDir.resolve("pgha.conf")
+                        + " line 2; known settings under proxy: connectTimeout, holdTimeout, "
+                        + "maxConnections, maxHeld, port, readOnlyMaxLag, readOnlyPort, threads");
         try (var entries = Files.list(node.dataDir)) {
             assertThat(entries.map(p -> p.getFileName().toString())).containsExactly("pgha.conf");
         }

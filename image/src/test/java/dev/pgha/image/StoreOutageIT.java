@@ -24,7 +24,7 @@ class StoreOutageIT {
     @Test
     void aLeaderCutOffFromTheStoreFencesAndStaysFencedUntilTheStoreIsBack() throws Exception {
         try (TestingServer zk = new TestingServer(PghaNode.freePort(), true);
-             PghaNode node = PghaNode.inNewDir("pgha-outage").withFreePorts()) {
+                PghaNode node = PghaNode.inNewDir("pgha-outage").withFreePorts()) {
             node.env.put("PGHA_ZK_CONNECT", zk.getConnectString());
             node.env.put("PGHA_NODE_ID", "solo");
             node.env.put("SU_PASSWORD", "su-outage-password");
@@ -34,17 +34,21 @@ class StoreOutageIT {
             execute(node, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (42)");
 
             zk.stop();
-            await().atMost(Duration.ofSeconds(30)).until(() -> node.log().contains("fencing: stopping the local primary"));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> node.log().contains("fencing: stopping the local primary"));
             int fencedAt = node.log().lastIndexOf("fencing: stopping the local primary");
             Thread.sleep(8000);
             // No restart from the cached view while the store is away: postgres stays down, clients get 57P03.
             assertThat(node.log().substring(fencedAt)).doesNotContain("starting postgres");
             assertThat(node.anyPostgresRunning()).isFalse();
             assertThatThrownBy(() -> node.connect(node.proxyPort(), "postgres", PASSWORD))
-                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("57P03"));
+                    .isInstanceOfSatisfying(
+                            SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("57P03"));
 
             zk.restart();
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
                     .until(() -> query(node, "SELECT x FROM kept").equals(List.of(42)));
             assertThat(node.stop(Duration.ofSeconds(60))).isZero();
             assertThat(node.anyPostgresRunning()).isFalse();
@@ -52,15 +56,16 @@ class StoreOutageIT {
     }
 
     private static void execute(PghaNode node, String sql) throws SQLException {
-        try (Connection c = node.connect(node.proxyPort(), "postgres", PASSWORD); Statement st = c.createStatement()) {
+        try (Connection c = node.connect(node.proxyPort(), "postgres", PASSWORD);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         }
     }
 
     private static List<Integer> query(PghaNode node, String sql) throws SQLException {
         try (Connection c = node.connect(node.proxyPort(), "postgres", PASSWORD);
-             Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery(sql)) {
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             List<Integer> values = new java.util.ArrayList<>();
             while (rs.next()) {
                 values.add(rs.getInt(1));

@@ -35,18 +35,20 @@ class StrictSyncIT {
             assertThat(node.out()).doesNotContain("cannot set up roles");
 
             try (Connection c = node.connect(node.proxyPort(), "postgres", PghaCluster.PASSWORD);
-                 Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT current_setting('synchronous_standby_names')")) {
                 rs.next();
                 assertThat(rs.getString(1)).startsWith("ANY 1 (");
             }
             // An application's commit does wait for the standby that is not there.
             assertThatThrownBy(() -> {
-                try (Connection c = node.connect(node.proxyPort(), "postgres", PghaCluster.PASSWORD)) {
-                    c.setNetworkTimeout(Runnable::run, 3000);
-                    c.createStatement().execute("CREATE TABLE t (x int)");
-                }
-            }).isInstanceOf(SQLException.class).hasRootCauseInstanceOf(java.net.SocketTimeoutException.class);
+                        try (Connection c = node.connect(node.proxyPort(), "postgres", PghaCluster.PASSWORD)) {
+                            c.setNetworkTimeout(Runnable::run, 3000);
+                            c.createStatement().execute("CREATE TABLE t (x int)");
+                        }
+                    })
+                    .isInstanceOf(SQLException.class)
+                    .hasRootCauseInstanceOf(java.net.SocketTimeoutException.class);
             assertThat(node.stop(Duration.ofSeconds(60))).isZero();
         }
     }

@@ -9,8 +9,7 @@ import java.util.stream.Stream;
 
 /** Base directories for test nodes: searchable by the postgres user, removed afterwards. */
 final class TestDirs {
-    private TestDirs() {
-    }
+    private TestDirs() {}
 
     static Path create(String prefix) throws IOException {
         Path dir = Files.createTempDirectory(prefix);

@@ -32,7 +32,8 @@ public final class DataDirectory {
 
     /** PGDATA holds a complete cluster. */
     public boolean initialized() {
-        return Files.exists(pgdata.resolve("PG_VERSION")) && Files.exists(pgdata.resolve("global/pg_control"))
+        return Files.exists(pgdata.resolve("PG_VERSION"))
+                && Files.exists(pgdata.resolve("global/pg_control"))
                 && !Files.exists(initMarker);
     }
 
@@ -88,8 +89,8 @@ public final class DataDirectory {
             if (lines.isEmpty() || !lines.get(0).strip().matches("\\d+")) {
                 return Optional.empty();
             }
-            return Optional.of(new PostmasterPid(Long.parseLong(lines.get(0).strip()),
-                    lines.size() >= 8 ? lines.get(7) : ""));
+            return Optional.of(
+                    new PostmasterPid(Long.parseLong(lines.get(0).strip()), lines.size() >= 8 ? lines.get(7) : ""));
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -11,8 +11,7 @@ public final class DiskUsage {
     /** Writable again only this many points below the limit, so a volume at the limit does not flap. */
     static final int HYSTERESIS = 2;
 
-    private DiskUsage() {
-    }
+    private DiskUsage() {}
 
     /** Percent of the volume holding {@code path} in use (as df counts it: of what unprivileged users may use). */
     public static OptionalInt usedPercent(Path path) {

@@ -10,8 +10,7 @@ import java.util.stream.Stream;
 final class Executables {
     private static final String[] SYSTEM_DIRS = {"/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"};
 
-    private Executables() {
-    }
+    private Executables() {}
 
     /** Searches {@code pathEnv} (a PATH value), or the system directories when it is null. */
     static Optional<Path> find(String name, String pathEnv) {
@@ -24,7 +23,8 @@ final class Executables {
 
     /** A tool every Debian system has (util-linux, coreutils); missing means a broken image. */
     static Path require(String name, String packageName) {
-        return find(name, null).orElseThrow(() -> new PghaException(
-                name + " not found in /usr/bin or /bin: install it (apt-get install -y " + packageName + ")"));
+        return find(name, null)
+                .orElseThrow(() -> new PghaException(
+                        name + " not found in /usr/bin or /bin: install it (apt-get install -y " + packageName + ")"));
     }
 }

@@ -28,8 +28,8 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
@@ -49,16 +49,17 @@ public final class Keeper implements Closeable {
     private static final Duration INITDB_TIMEOUT = Duration.ofMinutes(10);
     /** A postgres that stayed up this long is healthy again: its next crash restarts it at once. */
     private static final Duration STABLE_UPTIME = Duration.ofSeconds(30);
+
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /** A standby that has not streamed from its leader for this long is rewound (it may hold WAL the leader lacks). */
     private static final Duration STUCK_AFTER = Duration.ofSeconds(20);
+
     private static final int PROMOTE_TIMEOUT_SECONDS = 60;
     /** A standby that failed to start this many times in a row is rewound (e.g. its WAL forked off the leader's). */
     private static final int STANDBY_START_ATTEMPTS = 3;
 
     /** What preflight found: the binaries and the OS user postgres runs as. */
-    public record Environment(PgBinaries binaries, PostgresOsUser osUser) {
-    }
+    public record Environment(PgBinaries binaries, PostgresOsUser osUser) {}
 
     private final PghaConfig config;
     private final String memberId;
@@ -101,8 +102,15 @@ public final class Keeper implements Closeable {
     private Instant unhealthySince = Instant.now();
     private volatile boolean sessionLost; // from LOST until RECONNECTED (a new session)
 
-    public Keeper(PghaConfig config, String memberId, Credentials credentials, ClusterStore store, Environment env,
-                  Map<String, String> processEnv, Consumer<PghaException> onFatal, Runnable onServing) {
+    public Keeper(
+            PghaConfig config,
+            String memberId,
+            Credentials credentials,
+            ClusterStore store,
+            Environment env,
+            Map<String, String> processEnv,
+            Consumer<PghaException> onFatal,
+            Runnable onServing) {
         this.config = config;
         this.memberId = memberId;
         this.credentials = credentials;
@@ -126,8 +134,8 @@ public final class Keeper implements Closeable {
      * reachable) and cleans up what an earlier run left behind, so its ports and files are free.
      */
     public static Environment preflight(PghaConfig config, Map<String, String> processEnv) {
-        PgBinaries binaries = PgBinaries.locate(config.postgres().binDir(), config.postgres().installRoot(),
-                processEnv.get("PATH"));
+        PgBinaries binaries =
+                PgBinaries.locate(config.postgres().binDir(), config.postgres().installRoot(), processEnv.get("PATH"));
         PostgresOsUser user = PostgresOsUser.detect(config.postgres().osUser());
         try {
             user.requireReachable(config.pgData());
@@ -140,9 +148,14 @@ public final class Keeper implements Closeable {
     }
 
     public void start() {
-        log.info("member {}: PostgreSQL {} from {}, running as OS user {}, tuned for {} MB ({})", memberId,
-                env.binaries().majorVersion(), env.binaries().binDir(), env.osUser().name(),
-                memory.bytes() >> 20, memory.source());
+        log.info(
+                "member {}: PostgreSQL {} from {}, running as OS user {}, tuned for {} MB ({})",
+                memberId,
+                env.binaries().majorVersion(),
+                env.binaries().binDir(),
+                env.osUser().name(),
+                memory.bytes() >> 20,
+                memory.source());
         // A status node left by this member's previous run would make it look alive until that session expires.
         store.deleteIfExists(store.paths().keeper(memberId));
         store.curator().getConnectionStateListenable().addListener(sessionListener);
@@ -187,10 +200,15 @@ public final class Keeper implements Closeable {
             Map<String, String> wanted = store.parameters();
             Map<String, String> set = new java.util.TreeMap<>(wanted);
             set.entrySet().removeIf(e -> e.getValue().equals(appliedParameters.get(e.getKey())));
-            List<String> reset = appliedParameters.keySet().stream().filter(k -> !wanted.containsKey(k)).sorted().toList();
+            List<String> reset = appliedParameters.keySet().stream()
+                    .filter(k -> !wanted.containsKey(k))
+                    .sorted()
+                    .toList();
             if (!set.isEmpty() || !reset.isEmpty()) {
                 client.applyParameters(set, reset);
-                log.info("postgres parameters applied: {}{}", set.isEmpty() ? "" : "set " + String.join(", ", set.keySet()),
+                log.info(
+                        "postgres parameters applied: {}{}",
+                        set.isEmpty() ? "" : "set " + String.join(", ", set.keySet()),
                         reset.isEmpty() ? "" : (set.isEmpty() ? "" : "; ") + "reset " + String.join(", ", reset));
             }
             appliedParameters = Map.copyOf(wanted);
@@ -222,8 +240,10 @@ public final class Keeper implements Closeable {
         try {
             client.setDefaultReadOnly(wanted);
             if (wanted) {
-                log.warn("data volume {}% full (postgres.diskFullPercent is {}): postgres is read-only until space is "
-                        + "freed or the volume grows", used.getAsInt(), limit);
+                log.warn(
+                        "data volume {}% full (postgres.diskFullPercent is {}): postgres is read-only until space is "
+                                + "freed or the volume grows",
+                        used.getAsInt(), limit);
             } else {
                 log.info("data volume {}% full: postgres accepts writes again", used.getAsInt());
             }
@@ -300,10 +320,13 @@ public final class Keeper implements Closeable {
         Role role = roleOf(state);
         trackProgress(view, state);
         boolean stuck = stalledSince != null
-                && Duration.between(stalledSince, Instant.now()).compareTo(STUCK_AFTER) > 0
+                        && Duration.between(stalledSince, Instant.now()).compareTo(STUCK_AFTER) > 0
                 || upstream != null && server == null && consecutiveFailures >= STANDBY_START_ATTEMPTS;
-        KeeperAction action = KeeperPlanner.decide(memberId, view, new KeeperPlanner.Local(data.initialized(),
-                server != null, role, isStandbyConfigured(), upstream, stuck));
+        KeeperAction action = KeeperPlanner.decide(
+                memberId,
+                view,
+                new KeeperPlanner.Local(
+                        data.initialized(), server != null, role, isStandbyConfigured(), upstream, stuck));
         if (!action.reason().equals(lastActionReason)) {
             lastActionReason = action.reason();
             if (action.kind() == KeeperAction.Kind.REFUSE) {
@@ -327,8 +350,8 @@ public final class Keeper implements Closeable {
                 waiting = Instant.now().isBefore(nextStartAt);
                 if (!waiting) {
                     // as the leader, or following it; with no leader, a standby starts without an upstream
-                    startPostgres(view.leader() == null || memberId.equals(view.leader()) ? null
-                            : upstreamOf(view.leader()));
+                    startPostgres(
+                            view.leader() == null || memberId.equals(view.leader()) ? null : upstreamOf(view.leader()));
                 }
             }
             case FOLLOW -> follow(upstreamOf(view.leader()));
@@ -369,7 +392,9 @@ public final class Keeper implements Closeable {
             state = null; // postgres is down now: say so, not what it was a moment ago
         }
         publish(state, action);
-        if (!waiting && action.kind() != KeeperAction.Kind.NONE && action.kind() != KeeperAction.Kind.WAIT
+        if (!waiting
+                && action.kind() != KeeperAction.Kind.NONE
+                && action.kind() != KeeperAction.Kind.WAIT
                 && action.kind() != KeeperAction.Kind.REFUSE) {
             loop.trigger(); // something changed: converge further at once instead of a heartbeat later
         }
@@ -407,8 +432,9 @@ public final class Keeper implements Closeable {
     }
 
     private Upstream upstreamOf(String leaderId) {
-        MemberInfo m = store.member(leaderId).orElseThrow(() -> new PghaException("leader " + leaderId
-                + " has no registration under " + store.paths().members() + "; cannot reach it"));
+        MemberInfo m = store.member(leaderId)
+                .orElseThrow(() -> new PghaException("leader " + leaderId + " has no registration under "
+                        + store.paths().members() + "; cannot reach it"));
         return new Upstream(leaderId, m.host(), m.pgPort());
     }
 
@@ -422,8 +448,10 @@ public final class Keeper implements Closeable {
             }
         } catch (StoreException e) {
             if (!storeDown) {
-                log.warn("cannot read the cluster view, acting on the last one (generation {}): {}",
-                        lastView.generation(), e.getMessage());
+                log.warn(
+                        "cannot read the cluster view, acting on the last one (generation {}): {}",
+                        lastView.generation(),
+                        e.getMessage());
                 storeDown = true;
             }
         }
@@ -446,7 +474,10 @@ public final class Keeper implements Closeable {
         try {
             client.ensureRoles(credentials);
             rolesEnsured = true;
-            log.info("roles {}, {} and {} are in place", Credentials.SU_ROLE, Credentials.REPL_ROLE,
+            log.info(
+                    "roles {}, {} and {} are in place",
+                    Credentials.SU_ROLE,
+                    Credentials.REPL_ROLE,
                     Credentials.OPERATOR_ROLE);
         } catch (SQLException e) {
             reportProblem("cannot set up roles: " + describe(e));
@@ -480,21 +511,32 @@ public final class Keeper implements Closeable {
     private static void recoverLeftovers(PghaConfig config, DataDirectory data, Environment env) {
         try {
             if (Files.exists(data.initMarker())) {
-                log.warn("an earlier initdb did not finish; emptying its partial data directory {} to run it again",
+                log.warn(
+                        "an earlier initdb did not finish; emptying its partial data directory {} to run it again",
                         data.path());
                 deleteContents(data.path());
                 Files.deleteIfExists(data.initMarker());
             }
             Optional<DataDirectory.PostmasterPid> pid = data.postmasterPid();
-            if (pid.isPresent() && ProcessHandle.of(pid.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
+            if (pid.isPresent()
+                    && ProcessHandle.of(pid.get().pid())
+                            .map(ProcessHandle::isAlive)
+                            .orElse(false)) {
                 if (data.isPostmasterOfThisDirectory(pid.get().pid())) {
-                    log.warn("found postgres (pid {}) still running from an earlier pgha run; stopping it before "
-                            + "taking over", pid.get().pid());
-                    PostgresServer.stopOrphan(pid.get().pid(), env.binaries(), env.osUser(),
+                    log.warn(
+                            "found postgres (pid {}) still running from an earlier pgha run; stopping it before "
+                                    + "taking over",
+                            pid.get().pid());
+                    PostgresServer.stopOrphan(
+                            pid.get().pid(),
+                            env.binaries(),
+                            env.osUser(),
                             config.postgres().stopTimeout());
                     log.info("stopped the orphaned postgres (pid {})", pid.get().pid());
                 } else {
-                    log.info("removing stale postmaster.pid: pid {} is now another program", pid.get().pid());
+                    log.info(
+                            "removing stale postmaster.pid: pid {} is now another program",
+                            pid.get().pid());
                     data.removePostmasterPid();
                 }
             }
@@ -520,16 +562,19 @@ public final class Keeper implements Closeable {
         long t0 = System.nanoTime();
         ProcessRunner.Result r;
         try {
-            r = ProcessRunner.run(env.osUser().wrap(List.of(
-                    env.binaries().tool("initdb").toString(),
-                    "--pgdata=" + pgdata,
-                    "--username=" + Credentials.SU_ROLE,
-                    "--pwfile=" + pwfile,
-                    "--auth-host=scram-sha-256",
-                    "--auth-local=scram-sha-256",
-                    "--data-checksums",
-                    "--encoding=UTF8",
-                    "--locale=C.UTF-8")), INITDB_TIMEOUT);
+            r = ProcessRunner.run(
+                    env.osUser()
+                            .wrap(List.of(
+                                    env.binaries().tool("initdb").toString(),
+                                    "--pgdata=" + pgdata,
+                                    "--username=" + Credentials.SU_ROLE,
+                                    "--pwfile=" + pwfile,
+                                    "--auth-host=scram-sha-256",
+                                    "--auth-local=scram-sha-256",
+                                    "--data-checksums",
+                                    "--encoding=UTF8",
+                                    "--locale=C.UTF-8")),
+                    INITDB_TIMEOUT);
         } finally {
             try {
                 Files.deleteIfExists(pwfile);
@@ -545,8 +590,11 @@ public final class Keeper implements Closeable {
         } catch (IOException e) {
             throw fatal(new PghaException("cannot remove " + data.initMarker() + ": " + e.getMessage()));
         }
-        log.info("created a new cluster in {} in {} ms (PostgreSQL {}, data checksums, scram-sha-256)", pgdata,
-                (System.nanoTime() - t0) / 1_000_000, env.binaries().majorVersion());
+        log.info(
+                "created a new cluster in {} in {} ms (PostgreSQL {}, data checksums, scram-sha-256)",
+                pgdata,
+                (System.nanoTime() - t0) / 1_000_000,
+                env.binaries().majorVersion());
     }
 
     private void cloneFrom(Upstream leader) {
@@ -595,16 +643,19 @@ public final class Keeper implements Closeable {
         try (PgClient source = new PgClient(leader.host(), leader.port(), credentials.suPassword())) {
             source.checkpoint(); // a freshly promoted leader's control file still names the old timeline
         } catch (SQLException e) {
-            throw new PghaException("cannot run CHECKPOINT on member " + leader.memberId() + " before pg_rewind: "
-                    + describe(e));
+            throw new PghaException(
+                    "cannot run CHECKPOINT on member " + leader.memberId() + " before pg_rewind: " + describe(e));
         }
         long t0 = System.nanoTime();
         ProcessRunner.Result r = replicas.rewind(leader, data.path());
-        String said = r.output().stream().filter(l -> l.contains("diverged") || l.contains("no rewind required")
-                || l.contains("rewinding from")).map(l -> l.replaceFirst("^pg_rewind: ", "")).reduce((a, b) -> a + "; " + b)
+        String said = r.output().stream()
+                .filter(l -> l.contains("diverged") || l.contains("no rewind required") || l.contains("rewinding from"))
+                .map(l -> l.replaceFirst("^pg_rewind: ", ""))
+                .reduce((a, b) -> a + "; " + b)
                 .orElse(r.tail(1));
         if (r.ok() && stuck && said.contains("no rewind required")) {
-            log.warn("this standby could not follow member {} and pg_rewind finds nothing to rewind; cloning it afresh",
+            log.warn(
+                    "this standby could not follow member {} and pg_rewind finds nothing to rewind; cloning it afresh",
                     leader.memberId());
             cloneFrom(leader);
             return;
@@ -612,8 +663,11 @@ public final class Keeper implements Closeable {
         if (r.ok()) {
             consecutiveFailures = 0;
             nextStartAt = Instant.MIN;
-            log.info("rewound the data onto member {}'s timeline in {} ms ({})", leader.memberId(),
-                    (System.nanoTime() - t0) / 1_000_000, said);
+            log.info(
+                    "rewound the data onto member {}'s timeline in {} ms ({})",
+                    leader.memberId(),
+                    (System.nanoTime() - t0) / 1_000_000,
+                    said);
             return;
         }
         log.warn("pg_rewind from member {} failed ({}); cloning it afresh instead", leader.memberId(), r.tail(2));
@@ -651,7 +705,9 @@ public final class Keeper implements Closeable {
         } catch (IOException e) {
             log.warn("cannot rewrite postgresql.conf after the promotion: {}", e.getMessage());
         }
-        log.info("promoted: this member leads the cluster (generation {}) after {} ms", view.generation(),
+        log.info(
+                "promoted: this member leads the cluster (generation {}) after {} ms",
+                view.generation(),
                 (System.nanoTime() - t0) / 1_000_000);
     }
 
@@ -663,8 +719,10 @@ public final class Keeper implements Closeable {
     private boolean lead(ClusterView view, PgClient.PgState state) {
         try {
             Map<String, MemberInfo> members = store.members();
-            List<String> slots = members.keySet().stream().filter(id -> !id.equals(memberId))
-                    .map(Upstream::slotName).toList();
+            List<String> slots = members.keySet().stream()
+                    .filter(id -> !id.equals(memberId))
+                    .map(Upstream::slotName)
+                    .toList();
             PgClient.SlotChanges changed = client.reconcileSlots(slots);
             for (String created : changed.created()) {
                 log.info("created replication slot {}", created);
@@ -701,7 +759,10 @@ public final class Keeper implements Closeable {
         upstream = leader == null ? null : leader.memberId();
         stalledSince = null;
         PostgresServer started = PostgresServer.start(env.binaries(), env.osUser(), data.path());
-        log.info("starting postgres (pid {}, port {})", started.pid(), config.postgres().port());
+        log.info(
+                "starting postgres (pid {}, port {})",
+                started.pid(),
+                config.postgres().port());
         try {
             started.awaitReady(data, config.postgres().startTimeout(), () -> closing);
         } catch (PghaException e) {
@@ -725,8 +786,12 @@ public final class Keeper implements Closeable {
         Duration wait = backoff(consecutiveFailures++);
         nextStartAt = Instant.now().plus(wait);
         problem = "postgres exited unexpectedly with code " + dead.exitCode() + ": " + dead.lastProblem();
-        log.warn("postgres (pid {}) exited unexpectedly with code {} ({}); restarting it{}", dead.pid(),
-                dead.exitCode(), dead.lastProblem(), wait.isZero() ? "" : " in " + wait.toSeconds() + " s");
+        log.warn(
+                "postgres (pid {}) exited unexpectedly with code {} ({}); restarting it{}",
+                dead.pid(),
+                dead.exitCode(),
+                dead.lastProblem(),
+                wait.isZero() ? "" : " in " + wait.toSeconds() + " s");
     }
 
     private void fence(String reason) {
@@ -744,8 +809,12 @@ public final class Keeper implements Closeable {
     private void writeConfiguration(Upstream leader) throws IOException {
         prepareDirectory(config.runDir());
         long disk = Files.getFileStore(data.path()).getTotalSpace();
-        PgTuning tuning = new PgTuning(memory.bytes(), disk, config.postgres().port(),
-                config.postgres().maxConnections(), config.runDir());
+        PgTuning tuning = new PgTuning(
+                memory.bytes(),
+                disk,
+                config.postgres().port(),
+                config.postgres().maxConnections(),
+                config.runDir());
         String conf = PostgresConf.render(tuning, memory.source());
         if (leader != null) {
             conf += PostgresConf.standby(leader, memberId, replicas.passfile(), Credentials.REPL_ROLE);
@@ -869,7 +938,9 @@ public final class Keeper implements Closeable {
             return;
         }
         try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(root)).toList()) {
+            for (Path p : paths.sorted(Comparator.reverseOrder())
+                    .filter(p -> !p.equals(root))
+                    .toList()) {
                 Files.delete(p);
             }
         }

@@ -7,8 +7,7 @@ import java.util.Objects;
 
 /** The keeper's decision as a pure function of the view and the local postgres, tested by tables. */
 public final class KeeperPlanner {
-    private KeeperPlanner() {
-    }
+    private KeeperPlanner() {}
 
     /**
      * The local facts the decision depends on.
@@ -22,9 +21,8 @@ public final class KeeperPlanner {
      * @param stuck         a standby that cannot follow the leader: it receives nothing new while behind, or
      *                      postgres keeps failing to start (e.g. it holds WAL the leader never had)
      */
-    public record Local(boolean initialized, boolean running, Role role, boolean standbySignal, String upstream,
-                        boolean stuck) {
-    }
+    public record Local(
+            boolean initialized, boolean running, Role role, boolean standbySignal, String upstream, boolean stuck) {}
 
     public static KeeperAction decide(String me, ClusterView view, Local local) {
         String leader = view.leader();
@@ -36,16 +34,22 @@ public final class KeeperPlanner {
             if (writablePrimary && view.phase() != Phase.INITIALIZING) {
                 return KeeperAction.of(KeeperAction.Kind.FENCE, "the cluster has no leader (" + view.phase() + ")");
             }
-            if (local.initialized() && local.standbySignal() && !local.running() && view.phase() != Phase.INITIALIZING) {
+            if (local.initialized()
+                    && local.standbySignal()
+                    && !local.running()
+                    && view.phase() != Phase.INITIALIZING) {
                 // Up and reporting its WAL position, a standby can be chosen; stopped, it could not.
-                return KeeperAction.of(KeeperAction.Kind.START, "the cluster has no leader: starting as a standby "
-                        + "so that the sentinel can choose among the members");
+                return KeeperAction.of(
+                        KeeperAction.Kind.START,
+                        "the cluster has no leader: starting as a standby "
+                                + "so that the sentinel can choose among the members");
             }
             return KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the sentinel to choose a leader");
         }
         if (writablePrimary) {
-            return KeeperAction.of(KeeperAction.Kind.FENCE, "member " + leader + " leads the cluster (generation "
-                    + view.generation() + ")");
+            return KeeperAction.of(
+                    KeeperAction.Kind.FENCE,
+                    "member " + leader + " leads the cluster (generation " + view.generation() + ")");
         }
         if (view.phase() == Phase.INITIALIZING) {
             return KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for member " + leader + " to start the cluster");
@@ -54,20 +58,27 @@ public final class KeeperPlanner {
         if (!local.initialized()) {
             return leaderConfirmed
                     ? KeeperAction.of(KeeperAction.Kind.CLONE, "no data yet: cloning member " + leader)
-                    : KeeperAction.of(KeeperAction.Kind.WAIT, "no data yet: waiting for member " + leader
-                    + " to finish its promotion before cloning it");
+                    : KeeperAction.of(
+                            KeeperAction.Kind.WAIT,
+                            "no data yet: waiting for member " + leader + " to finish its promotion before cloning it");
         }
         if (!local.standbySignal() && !local.running()) {
             return leaderConfirmed
-                    ? KeeperAction.of(KeeperAction.Kind.REWIND, "this member's data was a primary and member " + leader
-                    + " leads now: rewinding it to follow " + leader)
-                    : KeeperAction.of(KeeperAction.Kind.WAIT, "this member's data was a primary: waiting for member "
-                    + leader + " to finish its promotion, then rewinding to follow it");
+                    ? KeeperAction.of(
+                            KeeperAction.Kind.REWIND,
+                            "this member's data was a primary and member " + leader
+                                    + " leads now: rewinding it to follow " + leader)
+                    : KeeperAction.of(
+                            KeeperAction.Kind.WAIT,
+                            "this member's data was a primary: waiting for member " + leader
+                                    + " to finish its promotion, then rewinding to follow it");
         }
         if (!local.running()) {
             if (local.stuck() && leaderConfirmed) {
-                return KeeperAction.of(KeeperAction.Kind.REWIND, "postgres keeps failing to start as a standby of member "
-                        + leader + ": rewinding it to the leader's timeline");
+                return KeeperAction.of(
+                        KeeperAction.Kind.REWIND,
+                        "postgres keeps failing to start as a standby of member " + leader
+                                + ": rewinding it to the leader's timeline");
             }
             return KeeperAction.of(KeeperAction.Kind.START, "starting as a standby of member " + leader);
         }
@@ -75,8 +86,9 @@ public final class KeeperPlanner {
             return KeeperAction.of(KeeperAction.Kind.FOLLOW, "member " + leader + " leads now: following it");
         }
         if (local.stuck() && leaderConfirmed) {
-            return KeeperAction.of(KeeperAction.Kind.REWIND, "this standby cannot stream from member " + leader
-                    + ": rewinding it to the leader's timeline");
+            return KeeperAction.of(
+                    KeeperAction.Kind.REWIND,
+                    "this standby cannot stream from member " + leader + ": rewinding it to the leader's timeline");
         }
         return KeeperAction.of(KeeperAction.Kind.NONE, "streaming from member " + leader);
     }
@@ -84,19 +96,23 @@ public final class KeeperPlanner {
     private static KeeperAction lead(ClusterView view, Local local) {
         if (!local.initialized()) {
             if (view.phase() == Phase.INITIALIZING) {
-                return KeeperAction.of(KeeperAction.Kind.INITIALIZE, "designated to create the cluster: running initdb");
+                return KeeperAction.of(
+                        KeeperAction.Kind.INITIALIZE, "designated to create the cluster: running initdb");
             }
-            return KeeperAction.of(KeeperAction.Kind.REFUSE, "this member leads the cluster (generation "
-                    + view.generation() + ") but its data directory is empty; refusing to create a new, empty "
-                    + "cluster in its place. Restore the data directory, or to really start over delete the "
-                    + "cluster's state in the store as well");
+            return KeeperAction.of(
+                    KeeperAction.Kind.REFUSE,
+                    "this member leads the cluster (generation "
+                            + view.generation() + ") but its data directory is empty; refusing to create a new, empty "
+                            + "cluster in its place. Restore the data directory, or to really start over delete the "
+                            + "cluster's state in the store as well");
         }
         if (!local.running()) {
             return KeeperAction.of(KeeperAction.Kind.START, "this member leads the cluster: starting postgres");
         }
         if (local.role() == Role.STANDBY) {
-            return KeeperAction.of(KeeperAction.Kind.PROMOTE, "chosen to lead (generation " + view.generation()
-                    + "): promoting the local standby");
+            return KeeperAction.of(
+                    KeeperAction.Kind.PROMOTE,
+                    "chosen to lead (generation " + view.generation() + "): promoting the local standby");
         }
         if (local.role() == Role.NONE) {
             return KeeperAction.of(KeeperAction.Kind.WAIT, "postgres does not answer yet");

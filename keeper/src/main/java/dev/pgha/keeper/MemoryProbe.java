@@ -12,11 +12,9 @@ import java.util.Optional;
  */
 public final class MemoryProbe {
     /** Bytes and where the figure came from (logged, and written into postgresql.conf's header). */
-    public record Budget(long bytes, String source) {
-    }
+    public record Budget(long bytes, String source) {}
 
-    private MemoryProbe() {
-    }
+    private MemoryProbe() {}
 
     public static Budget detect(Optional<Long> configured, Map<String, String> env) {
         return detect(configured, env, Path.of("/sys/fs/cgroup"), Path.of("/proc/meminfo"));

@@ -30,12 +30,14 @@ public record PgBinaries(Path binDir, int majorVersion) {
         if (configured.isPresent()) {
             Path dir = configured.get();
             if (!complete(dir)) {
-                throw new PghaException("PGHA_PG_BIN_DIR " + dir + " does not hold executable " + String.join(", ", REQUIRED)
-                        + ": point it at a PostgreSQL bin directory such as /usr/lib/postgresql/15/bin");
+                throw new PghaException(
+                        "PGHA_PG_BIN_DIR " + dir + " does not hold executable " + String.join(", ", REQUIRED)
+                                + ": point it at a PostgreSQL bin directory such as /usr/lib/postgresql/15/bin");
             }
             return withVersion(dir);
         }
-        Optional<Path> fromPgConfig = Executables.find("pg_config", pathEnv).flatMap(PgBinaries::bindirOf)
+        Optional<Path> fromPgConfig = Executables.find("pg_config", pathEnv)
+                .flatMap(PgBinaries::bindirOf)
                 .filter(PgBinaries::complete);
         if (fromPgConfig.isPresent()) {
             return withVersion(fromPgConfig.get());
@@ -44,13 +46,15 @@ public record PgBinaries(Path binDir, int majorVersion) {
         if (newest.isPresent()) {
             return withVersion(newest.get());
         }
-        throw new PghaException("PostgreSQL server binaries not found: no pg_config on PATH and no "
-                + installRoot + "/<version>/bin/postgres; " + INSTALL_HINT);
+        throw new PghaException("PostgreSQL server binaries not found: no pg_config on PATH and no " + installRoot
+                + "/<version>/bin/postgres; " + INSTALL_HINT);
     }
 
     private static Optional<Path> bindirOf(Path pgConfig) {
         ProcessRunner.Result r = ProcessRunner.run(List.of(pgConfig.toString(), "--bindir"), Duration.ofSeconds(10));
-        return r.ok() && !r.output().isEmpty() ? Optional.of(Path.of(r.output().get(0).strip())) : Optional.empty();
+        return r.ok() && !r.output().isEmpty()
+                ? Optional.of(Path.of(r.output().get(0).strip()))
+                : Optional.empty();
     }
 
     private static Optional<Path> newestUnder(Path root) {
@@ -61,7 +65,8 @@ public record PgBinaries(Path binDir, int majorVersion) {
             return versions.filter(p -> p.getFileName().toString().matches("\\d+(\\.\\d+)?"))
                     .map(p -> p.resolve("bin"))
                     .filter(PgBinaries::complete)
-                    .max(Comparator.comparingDouble(p -> Double.parseDouble(p.getParent().getFileName().toString())));
+                    .max(Comparator.comparingDouble(
+                            p -> Double.parseDouble(p.getParent().getFileName().toString())));
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -72,16 +77,16 @@ public record PgBinaries(Path binDir, int majorVersion) {
     }
 
     private static PgBinaries withVersion(Path dir) {
-        ProcessRunner.Result r = ProcessRunner.run(List.of(dir.resolve("postgres").toString(), "--version"),
-                Duration.ofSeconds(10));
+        ProcessRunner.Result r =
+                ProcessRunner.run(List.of(dir.resolve("postgres").toString(), "--version"), Duration.ofSeconds(10));
         Matcher m = VERSION.matcher(String.join(" ", r.output()));
         if (!r.ok() || !m.find()) {
             throw new PghaException(dir.resolve("postgres") + " --version failed (" + r.tail(2) + "); " + INSTALL_HINT);
         }
         int major = Integer.parseInt(m.group(1));
         if (major < 13) {
-            throw new PghaException("PostgreSQL " + major + " in " + dir + " is too old: pgha needs 13 or newer; "
-                    + INSTALL_HINT);
+            throw new PghaException(
+                    "PostgreSQL " + major + " in " + dir + " is too old: pgha needs 13 or newer; " + INSTALL_HINT);
         }
         return new PgBinaries(dir, major);
     }

@@ -55,9 +55,14 @@ public final class PgChecks {
     }
 
     /** What the local postgres says about itself right now; empty when it does not answer in time. */
-    public record LocalState(boolean inRecovery, boolean readOnly, long lsn, long connectionsUsed,
-                             int reservedConnections, int maxConnections, double replayDelaySeconds) {
-    }
+    public record LocalState(
+            boolean inRecovery,
+            boolean readOnly,
+            long lsn,
+            long connectionsUsed,
+            int reservedConnections,
+            int maxConnections,
+            double replayDelaySeconds) {}
 
     public Optional<LocalState> local() {
         try (Connection c = connect("127.0.0.1", pgPort)) {
@@ -76,30 +81,45 @@ public final class PgChecks {
             Duration reached = Duration.ofNanos(System.nanoTime() - start); // the first line carries the connect
             boolean leads = memberId.equals(view.leader());
             if (leads) {
-                report.add(s.inRecovery()
-                        ? new CheckResult(false, "replication: this member leads but postgres is still in recovery", reached)
-                        : new CheckResult(true, "replication: currently leader", reached));
-                report.run("transactions", () -> s.readOnly() || s.inRecovery()
-                        ? Outcome.fail("transactions: readonly, but this member leads")
-                        : Outcome.pass("transactions: read/write"));
+                report.add(
+                        s.inRecovery()
+                                ? new CheckResult(
+                                        false,
+                                        "replication: this member leads but postgres is still in recovery",
+                                        reached)
+                                : new CheckResult(true, "replication: currently leader", reached));
+                report.run(
+                        "transactions",
+                        () -> s.readOnly() || s.inRecovery()
+                                ? Outcome.fail("transactions: readonly, but this member leads")
+                                : Outcome.pass("transactions: read/write"));
                 standbyLines(c, report);
             } else {
-                report.add(s.inRecovery()
-                        ? new CheckResult(true, "transactions: readonly", reached)
-                        : new CheckResult(false, "transactions: read/write, but " + (view.leader() == null
-                                ? "the cluster has no leader" : "member " + view.leader() + " leads"), reached));
+                report.add(
+                        s.inRecovery()
+                                ? new CheckResult(true, "transactions: readonly", reached)
+                                : new CheckResult(
+                                        false,
+                                        "transactions: read/write, but "
+                                                + (view.leader() == null
+                                                        ? "the cluster has no leader"
+                                                        : "member " + view.leader() + " leads"),
+                                        reached));
                 leaderLines(view, leaderInfo, s, report);
             }
             report.run("connections", () -> connections(s));
         } catch (SQLException e) {
-            report.add(new CheckResult(false, "postgres: not answering on port " + pgPort
-                    + " (" + reason(e) + ")", Duration.ofNanos(System.nanoTime() - start)));
+            report.add(new CheckResult(
+                    false,
+                    "postgres: not answering on port " + pgPort + " (" + reason(e) + ")",
+                    Duration.ofNanos(System.nanoTime() - start)));
         }
         return report;
     }
 
     private void standbyLines(Connection c, CheckReport report) {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STANDBYS_SQL)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(STANDBYS_SQL)) {
             while (rs.next()) {
                 String name = rs.getString(1);
                 String state = rs.getString(2);
@@ -121,21 +141,24 @@ public final class PgChecks {
 
     private void leaderLines(ClusterView view, Optional<MemberInfo> leaderInfo, LocalState s, CheckReport report) {
         if (view.leader() == null) {
-            report.run("leader check", () -> Outcome.fail("leader check: the cluster has no leader right now ("
-                    + view.phase() + (view.reason() == null ? "" : ": " + view.reason()) + ")"));
+            report.run(
+                    "leader check",
+                    () -> Outcome.fail("leader check: the cluster has no leader right now (" + view.phase()
+                            + (view.reason() == null ? "" : ": " + view.reason()) + ")"));
             return;
         }
         if (leaderInfo.isEmpty()) {
-            report.run("leader check", () -> Outcome.fail("leader check: leader " + view.leader()
-                    + " has no registered address"));
+            report.run(
+                    "leader check",
+                    () -> Outcome.fail("leader check: leader " + view.leader() + " has no registered address"));
             return;
         }
         MemberInfo leader = leaderInfo.get();
         long[] leaderLsn = {-1};
         report.run("leader check", () -> {
             try (Connection lc = connect(leader.host(), leader.pgPort());
-                 Statement st = lc.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
+                    Statement st = lc.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
                 rs.next();
                 leaderLsn[0] = rs.getLong(1);
                 return Outcome.pass("leader check: connected");
@@ -151,7 +174,8 @@ public final class PgChecks {
         long bytes = Math.max(0, leaderLsn[0] - s.lsn());
         double seconds = bytes == 0 ? 0 : s.replayDelaySeconds();
         report.run("replication lag", () -> {
-            String lag = "replication lag: " + Formats.duration(seconds(seconds)) + ", " + Formats.bytes(bytes) + " behind";
+            String lag =
+                    "replication lag: " + Formats.duration(seconds(seconds)) + ", " + Formats.bytes(bytes) + " behind";
             String over = overLimit(seconds, bytes);
             return over == null ? Outcome.pass(lag) : Outcome.fail(lag + ": " + over);
         });
@@ -177,10 +201,17 @@ public final class PgChecks {
     }
 
     private static LocalState local(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(LOCAL_SQL)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(LOCAL_SQL)) {
             rs.next();
-            return new LocalState(rs.getBoolean(1), rs.getBoolean(2), rs.getLong(3), rs.getLong(4), rs.getInt(5),
-                    rs.getInt(6), rs.getDouble(7));
+            return new LocalState(
+                    rs.getBoolean(1),
+                    rs.getBoolean(2),
+                    rs.getLong(3),
+                    rs.getLong(4),
+                    rs.getInt(5),
+                    rs.getInt(6),
+                    rs.getDouble(7));
         }
     }
 

@@ -67,18 +67,32 @@ public final class PgClient implements AutoCloseable {
      * @param streaming             primary: application names of standbys that have caught up
      * @param defaultReadOnly       default_transaction_read_only is on (pgha sets it when the disk is full)
      */
-    public record PgState(boolean inRecovery, long writtenLsn, long receivedLsn, long replayedLsn, long timeline,
-                          boolean walReceiverStreaming, String synchronousSetting, List<String> streaming,
-                          boolean defaultReadOnly) {
-    }
+    public record PgState(
+            boolean inRecovery,
+            long writtenLsn,
+            long receivedLsn,
+            long replayedLsn,
+            long timeline,
+            boolean walReceiverStreaming,
+            String synchronousSetting,
+            List<String> streaming,
+            boolean defaultReadOnly) {}
 
     public PgState state() throws SQLException {
         return call(c -> {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(STATUS_SQL)) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(STATUS_SQL)) {
                 rs.next();
                 String agg = rs.getString(8);
-                return new PgState(rs.getBoolean(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                        rs.getBoolean(6), rs.getString(7), agg.isEmpty() ? List.of() : List.of(agg.split(",")),
+                return new PgState(
+                        rs.getBoolean(1),
+                        rs.getLong(2),
+                        rs.getLong(3),
+                        rs.getLong(4),
+                        rs.getLong(5),
+                        rs.getBoolean(6),
+                        rs.getString(7),
+                        agg.isEmpty() ? List.of() : List.of(agg.split(",")),
                         rs.getBoolean(9));
             }
         });
@@ -117,7 +131,8 @@ public final class PgClient implements AutoCloseable {
     public void applyParameters(Map<String, String> set, Collection<String> reset) throws SQLException {
         call(c -> {
             for (Map.Entry<String, String> e : set.entrySet()) {
-                executeFormatted(c, "SELECT format('ALTER SYSTEM SET %I TO %L', ?::text, ?::text)", e.getKey(), e.getValue());
+                executeFormatted(
+                        c, "SELECT format('ALTER SYSTEM SET %I TO %L', ?::text, ?::text)", e.getKey(), e.getValue());
             }
             for (String name : reset) {
                 executeFormatted(c, "SELECT format('ALTER SYSTEM RESET %I', ?::text)", name);
@@ -135,8 +150,7 @@ public final class PgClient implements AutoCloseable {
     }
 
     /** What {@link #reconcileSlots} changed. */
-    public record SlotChanges(List<String> created, List<String> dropped) {
-    }
+    public record SlotChanges(List<String> created, List<String> dropped) {}
 
     /**
      * Makes pgha's physical replication slots (named pgha_*) exactly {@code wanted}: creates the missing ones,
@@ -148,8 +162,8 @@ public final class PgClient implements AutoCloseable {
             Set<String> existing = new HashSet<>();
             List<String> stale = new ArrayList<>();
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT slot_name, active FROM pg_replication_slots"
-                         + " WHERE slot_type = 'physical'")) {
+                    ResultSet rs = st.executeQuery(
+                            "SELECT slot_name, active FROM pg_replication_slots" + " WHERE slot_type = 'physical'")) {
                 while (rs.next()) {
                     String name = rs.getString(1);
                     existing.add(name);
@@ -161,7 +175,8 @@ public final class PgClient implements AutoCloseable {
             List<String> created = new ArrayList<>();
             for (String name : wanted) {
                 if (!existing.contains(name)) {
-                    try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+                    try (PreparedStatement ps =
+                            c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
                         ps.setString(1, name);
                         ps.execute();
                     }
@@ -184,8 +199,11 @@ public final class PgClient implements AutoCloseable {
      */
     public void setDefaultReadOnly(boolean on) throws SQLException {
         call(c -> {
-            execute(c, on ? "ALTER SYSTEM SET default_transaction_read_only TO on"
-                    : "ALTER SYSTEM RESET default_transaction_read_only");
+            execute(
+                    c,
+                    on
+                            ? "ALTER SYSTEM SET default_transaction_read_only TO on"
+                            : "ALTER SYSTEM RESET default_transaction_read_only");
             return execute(c, "SELECT pg_reload_conf()");
         });
     }
@@ -293,14 +311,27 @@ public final class PgClient implements AutoCloseable {
      * @param connectTimeout bound on connecting (pgjdbc counts whole seconds; at least 1)
      * @param socketTimeout  bound on each statement's answer (at least 1 s)
      */
-    public static Connection open(String host, int port, Secret password, Duration connectTimeout,
-                                  Duration socketTimeout, String applicationName) throws SQLException {
+    public static Connection open(
+            String host,
+            int port,
+            Secret password,
+            Duration connectTimeout,
+            Duration socketTimeout,
+            String applicationName)
+            throws SQLException {
         return open(host, port, "postgres", password, connectTimeout, socketTimeout, applicationName);
     }
 
     /** The same, to {@code database}. */
-    public static Connection open(String host, int port, String database, Secret password, Duration connectTimeout,
-                                  Duration socketTimeout, String applicationName) throws SQLException {
+    public static Connection open(
+            String host,
+            int port,
+            String database,
+            Secret password,
+            Duration connectTimeout,
+            Duration socketTimeout,
+            String applicationName)
+            throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", Credentials.SU_ROLE);
         props.setProperty("password", password.reveal());
@@ -309,8 +340,11 @@ public final class PgClient implements AutoCloseable {
         props.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
         props.setProperty("ApplicationName", applicationName);
         // URL-encoded (pgjdbc decodes it): any database name works, and none can change the rest of the URL
-        Connection c = new Driver().connect("jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host)
-                + ":" + port + "/" + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8), props);
+        Connection c = new Driver()
+                .connect(
+                        "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/"
+                                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8),
+                        props);
         if (c == null) {
             throw new PghaException("the PostgreSQL JDBC driver refused the connection URL");
         }

@@ -27,9 +27,20 @@ import java.util.Map;
  */
 public final class PgMetrics {
     /** pg_stat_database columns exported per database, under pg_stat_database_&lt;column&gt;. */
-    private static final List<String> DATABASE_COLUMNS = List.of("numbackends", "xact_commit", "xact_rollback",
-            "blks_read", "blks_hit", "tup_returned", "tup_fetched", "tup_inserted", "tup_updated", "tup_deleted",
-            "conflicts", "deadlocks");
+    private static final List<String> DATABASE_COLUMNS = List.of(
+            "numbackends",
+            "xact_commit",
+            "xact_rollback",
+            "blks_read",
+            "blks_hit",
+            "tup_returned",
+            "tup_fetched",
+            "tup_inserted",
+            "tup_updated",
+            "tup_deleted",
+            "conflicts",
+            "deadlocks");
+
     private static final String DATABASE_SQL = "SELECT datid::text, datname, " + String.join(", ", DATABASE_COLUMNS)
             + ", pg_database_size(datid) FROM pg_stat_database WHERE datname IS NOT NULL ORDER BY datname";
     // the same states postgres_exporter reports, zeros included, for every database
@@ -72,30 +83,40 @@ public final class PgMetrics {
         this.pgPort = pgPort;
         this.password = suPassword;
         this.timeout = timeout;
-        Gauge.builder("pg.up", () -> up).description("Whether the last scrape could query postgres (1) or not (0)")
+        Gauge.builder("pg.up", () -> up)
+                .description("Whether the last scrape could query postgres (1) or not (0)")
                 .register(registry);
         Gauge.builder("pg.settings.max.connections", () -> maxConnections)
-                .description("Server Parameter: max_connections").register(registry);
+                .description("Server Parameter: max_connections")
+                .register(registry);
         Gauge.builder("pg.replication.lag", () -> replicationLag)
-                .description("Replication lag behind the leader in seconds (0 on the leader)").register(registry);
+                .description("Replication lag behind the leader in seconds (0 on the leader)")
+                .register(registry);
         Gauge.builder("pg.replication.is.replica", () -> isReplica)
-                .description("Whether postgres is a standby (1) or not (0)").register(registry);
+                .description("Whether postgres is a standby (1) or not (0)")
+                .register(registry);
         for (String column : DATABASE_COLUMNS) {
-            database.put(column, MultiGauge.builder("pg.stat.database." + column)
-                    .description("pg_stat_database." + column).register(registry));
+            database.put(
+                    column,
+                    MultiGauge.builder("pg.stat.database." + column)
+                            .description("pg_stat_database." + column)
+                            .register(registry));
         }
-        databaseSize = MultiGauge.builder("pg.database.size.bytes").description("Disk space used by the database")
+        databaseSize = MultiGauge.builder("pg.database.size.bytes")
+                .description("Disk space used by the database")
                 .register(registry);
         activity = MultiGauge.builder("pg.stat.activity.count")
-                .description("Number of connections in this state").register(registry);
+                .description("Number of connections in this state")
+                .register(registry);
         replicationBytes = MultiGauge.builder("pg.stat.replication.pg.wal.lsn.diff")
-                .description("Bytes of WAL a standby has yet to replay").register(registry);
+                .description("Bytes of WAL a standby has yet to replay")
+                .register(registry);
     }
 
     /** Queries postgres once (one connection, bounded by the timeout) and updates every series. */
     public synchronized void collect() {
         try (Connection c = PgClient.open("127.0.0.1", pgPort, password, timeout, timeout, "pgha-metrics");
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             PgClient.limitStatements(c, timeout);
             readDatabases(st);
             readActivity(st);
@@ -108,8 +129,15 @@ public final class PgMetrics {
             List<MultiGauge.Row<?>> standbys = new ArrayList<>();
             try (ResultSet rs = st.executeQuery(REPLICATION_SQL)) {
                 while (rs.next()) {
-                    standbys.add(MultiGauge.Row.of(Tags.of("application_name", rs.getString(1),
-                            "client_addr", rs.getString(2), "state", rs.getString(3)), rs.getDouble(4)));
+                    standbys.add(MultiGauge.Row.of(
+                            Tags.of(
+                                    "application_name",
+                                    rs.getString(1),
+                                    "client_addr",
+                                    rs.getString(2),
+                                    "state",
+                                    rs.getString(3)),
+                            rs.getDouble(4)));
                 }
             }
             replicationBytes.register(standbys, true);
@@ -129,8 +157,8 @@ public final class PgMetrics {
                     rows.computeIfAbsent(DATABASE_COLUMNS.get(i), k -> new ArrayList<>())
                             .add(MultiGauge.Row.of(tags, rs.getDouble(3 + i)));
                 }
-                sizes.add(MultiGauge.Row.of(Tags.of("datname", rs.getString(2)),
-                        rs.getDouble(3 + DATABASE_COLUMNS.size())));
+                sizes.add(MultiGauge.Row.of(
+                        Tags.of("datname", rs.getString(2)), rs.getDouble(3 + DATABASE_COLUMNS.size())));
             }
         }
         database.forEach((column, gauge) -> gauge.register(rows.getOrDefault(column, List.of()), true));
@@ -141,8 +169,8 @@ public final class PgMetrics {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         try (ResultSet rs = st.executeQuery(ACTIVITY_SQL)) {
             while (rs.next()) {
-                rows.add(MultiGauge.Row.of(Tags.of("datname", rs.getString(1), "state", rs.getString(2)),
-                        rs.getDouble(3)));
+                rows.add(MultiGauge.Row.of(
+                        Tags.of("datname", rs.getString(1), "state", rs.getString(2)), rs.getDouble(3)));
             }
         }
         activity.register(rows, true);

@@ -11,5 +11,4 @@ import java.nio.file.Path;
  * @param maxConnections max_connections
  * @param socketDir      unix_socket_directories
  */
-public record PgTuning(long memoryBytes, long diskBytes, int port, int maxConnections, Path socketDir) {
-}
+public record PgTuning(long memoryBytes, long diskBytes, int port, int maxConnections, Path socketDir) {}

@@ -40,11 +40,11 @@ public final class PostgresOsUser {
         }
         int uid = idOf("-u", configuredUser);
         if (uid == 0) {
-            throw new PghaException("postgres.osUser \"" + configuredUser + "\" is root; postgres refuses to run as root: "
-                    + "name an unprivileged user");
+            throw new PghaException("postgres.osUser \"" + configuredUser
+                    + "\" is root; postgres refuses to run as root: " + "name an unprivileged user");
         }
-        return new PostgresOsUser(configuredUser, uid, idOf("-g", configuredUser),
-                Executables.require("setpriv", "util-linux"));
+        return new PostgresOsUser(
+                configuredUser, uid, idOf("-g", configuredUser), Executables.require("setpriv", "util-linux"));
     }
 
     public String name() {
@@ -60,8 +60,8 @@ public final class PostgresOsUser {
         if (setpriv == null) {
             return command;
         }
-        List<String> wrapped = new ArrayList<>(List.of(setpriv.toString(),
-                "--reuid=" + uid, "--regid=" + gid, "--init-groups", "--"));
+        List<String> wrapped =
+                new ArrayList<>(List.of(setpriv.toString(), "--reuid=" + uid, "--regid=" + gid, "--init-groups", "--"));
         wrapped.addAll(command);
         return wrapped;
     }
@@ -104,7 +104,8 @@ public final class PostgresOsUser {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
             if (!ownedBy(dir) && !perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {
                 throw new PghaException("the " + name + " user cannot reach " + target + ": " + dir
-                        + " is not searchable by it; run chmod o+x " + dir + ", or choose a PGHA_DATA_DIR it can reach");
+                        + " is not searchable by it; run chmod o+x " + dir
+                        + ", or choose a PGHA_DATA_DIR it can reach");
             }
         }
     }

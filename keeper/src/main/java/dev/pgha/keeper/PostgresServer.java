@@ -94,8 +94,8 @@ public final class PostgresServer {
         while (true) {
             if (!process.isAlive()) {
                 waitForRelay();
-                throw new PghaException("postgres exited during start-up with code " + process.exitValue() + ": "
-                        + lastProblem());
+                throw new PghaException(
+                        "postgres exited during start-up with code " + process.exitValue() + ": " + lastProblem());
             }
             Optional<DataDirectory.PostmasterPid> pid = data.postmasterPid();
             if (pid.isPresent() && pid.get().pid() == process.pid() && pid.get().ready()) {
@@ -128,7 +128,8 @@ public final class PostgresServer {
         ProcessHandle.of(pid).ifPresent(h -> stopProcess(h, binaries, user, fastTimeout));
     }
 
-    private static void stopProcess(ProcessHandle handle, PgBinaries binaries, PostgresOsUser user, Duration fastTimeout) {
+    private static void stopProcess(
+            ProcessHandle handle, PgBinaries binaries, PostgresOsUser user, Duration fastTimeout) {
         if (!handle.isAlive()) {
             return;
         }
@@ -137,14 +138,18 @@ public final class PostgresServer {
             if (awaitExit(handle, fastTimeout)) {
                 return;
             }
-            log.warn("postgres (pid {}) did not finish a fast shutdown within {} s; using an immediate shutdown",
-                    handle.pid(), fastTimeout.toSeconds());
+            log.warn(
+                    "postgres (pid {}) did not finish a fast shutdown within {} s; using an immediate shutdown",
+                    handle.pid(),
+                    fastTimeout.toSeconds());
         }
         signal(handle.pid(), "QUIT", binaries, user);
         if (awaitExit(handle, IMMEDIATE_TIMEOUT)) {
             return;
         }
-        log.error("postgres (pid {}) ignored an immediate shutdown for {} s; killing it", handle.pid(),
+        log.error(
+                "postgres (pid {}) ignored an immediate shutdown for {} s; killing it",
+                handle.pid(),
                 IMMEDIATE_TIMEOUT.toSeconds());
         handle.destroyForcibly();
         awaitExit(handle, IMMEDIATE_TIMEOUT);
@@ -175,7 +180,8 @@ public final class PostgresServer {
     }
 
     private void relayOutput() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 synchronized (recent) {

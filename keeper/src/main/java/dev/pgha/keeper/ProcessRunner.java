@@ -21,8 +21,7 @@ public final class ProcessRunner {
             "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "LANG", "C.UTF-8");
 
-    private ProcessRunner() {
-    }
+    private ProcessRunner() {}
 
     /** Exit code and combined stdout/stderr lines. */
     public record Result(int exitCode, List<String> output) {
@@ -32,7 +31,8 @@ public final class ProcessRunner {
 
         /** The last {@code n} non-blank lines joined by " | ", for one-line error messages. */
         public String tail(int n) {
-            List<String> lines = output.stream().filter(l -> !l.isBlank()).map(String::strip).toList();
+            List<String> lines =
+                    output.stream().filter(l -> !l.isBlank()).map(String::strip).toList();
             return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
         }
     }
@@ -59,18 +59,21 @@ public final class ProcessRunner {
             throw new PghaException("cannot run " + command.get(0) + ": " + e.getMessage());
         }
         List<String> output = new ArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    synchronized (output) {
-                        output.add(line);
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            synchronized (output) {
+                                output.add(line);
+                            }
+                        }
+                    } catch (IOException ignored) {
+                        // the process closed its output; what was read is kept
                     }
-                }
-            } catch (IOException ignored) {
-                // the process closed its output; what was read is kept
-            }
-        }, "output-" + command.get(0));
+                },
+                "output-" + command.get(0));
         reader.setDaemon(true);
         reader.start();
         try {

@@ -51,16 +51,19 @@ final class ReplicaTools {
 
     /** Copies the leader's data into the empty {@code pgdata}, streaming WAL through this member's slot. */
     void cloneFrom(Upstream leader, Path pgdata, String memberId) {
-        ProcessRunner.Result r = ProcessRunner.run(user.wrap(List.of(
-                binaries.tool("pg_basebackup").toString(),
-                "--pgdata=" + pgdata,
-                "--host=" + leader.host(),
-                "--port=" + leader.port(),
-                "--username=" + Credentials.REPL_ROLE,
-                "--no-password",
-                "--wal-method=stream",
-                "--slot=" + Upstream.slotName(memberId),
-                "--checkpoint=fast")), env(), CLONE_TIMEOUT);
+        ProcessRunner.Result r = ProcessRunner.run(
+                user.wrap(List.of(
+                        binaries.tool("pg_basebackup").toString(),
+                        "--pgdata=" + pgdata,
+                        "--host=" + leader.host(),
+                        "--port=" + leader.port(),
+                        "--username=" + Credentials.REPL_ROLE,
+                        "--no-password",
+                        "--wal-method=stream",
+                        "--slot=" + Upstream.slotName(memberId),
+                        "--checkpoint=fast")),
+                env(),
+                CLONE_TIMEOUT);
         if (!r.ok()) {
             throw new PghaException("cloning member " + leader.memberId() + " (" + leader.host() + ":" + leader.port()
                     + ") with pg_basebackup failed: " + r.tail(2));
@@ -73,7 +76,8 @@ final class ReplicaTools {
      * @return pg_rewind's result: its output says what it did ("servers diverged at ...", "no rewind required")
      */
     ProcessRunner.Result rewind(Upstream leader, Path pgdata) {
-        String source = String.join(" ",
+        String source = String.join(
+                " ",
                 "host=" + PostgresConf.conninfoValue(leader.host()),
                 "port=" + leader.port(),
                 "user=" + PostgresConf.conninfoValue(Credentials.SU_ROLE),
@@ -81,10 +85,13 @@ final class ReplicaTools {
                 "passfile=" + PostgresConf.conninfoValue(passfile.toString()),
                 "connect_timeout=5",
                 "application_name=pgha-rewind");
-        ProcessRunner.Result r = ProcessRunner.run(user.wrap(List.of(
-                binaries.tool("pg_rewind").toString(),
-                "--target-pgdata=" + pgdata,
-                "--source-server=" + source)), env(), REWIND_TIMEOUT);
+        ProcessRunner.Result r = ProcessRunner.run(
+                user.wrap(List.of(
+                        binaries.tool("pg_rewind").toString(),
+                        "--target-pgdata=" + pgdata,
+                        "--source-server=" + source)),
+                env(),
+                REWIND_TIMEOUT);
         return r;
     }
 

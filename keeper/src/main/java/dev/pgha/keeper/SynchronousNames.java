@@ -15,10 +15,10 @@ public final class SynchronousNames {
      * sentinel names a caught-up standby.
      */
     static final String NOBODY = "pgha_no_sync_standby";
+
     private static final Pattern QUOTED = Pattern.compile("\"([^\"]*)\"");
 
-    private SynchronousNames() {
-    }
+    private SynchronousNames() {}
 
     /** The setting for {@code members}; empty (asynchronous) when there are none and not strict. */
     public static String render(List<String> members, boolean strict) {

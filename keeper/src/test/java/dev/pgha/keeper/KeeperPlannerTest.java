@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class KeeperPlannerTest {
     private static ClusterView view(long generation, String leader, Phase phase) {
-        return new ClusterView(generation, leader.equals("-") ? null : leader, List.of(), List.of(), List.of(), phase,
-                "", null, null);
+        return new ClusterView(
+                generation, leader.equals("-") ? null : leader, List.of(), List.of(), List.of(), phase, "", null, null);
     }
 
     /**
@@ -21,69 +21,85 @@ class KeeperPlannerTest {
      * the member its standby configuration points at ("-" none) and whether it is stuck; the action. This member
      * is "me".
      */
-    @ParameterizedTest(name = "leader={0} {1}, initialized={2} running={3} {4} signal={5} upstream={6} stuck={7} -> {8}")
+    @ParameterizedTest(
+            name = "leader={0} {1}, initialized={2} running={3} {4} signal={5} upstream={6} stuck={7} -> {8}")
     @CsvSource({
-            // no leader yet: wait, whatever the data (the sentinel designates)
-            "-,  INITIALIZING,       false, false, NONE,    false, -, false, WAIT",
-            "-,  INITIALIZING,       true,  false, NONE,    false, -, false, WAIT",
-            "-,  INITIALIZING,       true,  true,  PRIMARY, false, -, false, WAIT",
-            // designated: create the cluster, or start the existing one
-            "me, INITIALIZING,       false, false, NONE,    false, -, false, INITIALIZE",
-            "me, INITIALIZING,       true,  false, NONE,    false, -, false, START",
-            "me, INITIALIZING,       true,  true,  PRIMARY, false, -, false, NONE",
-            // leading
-            "me, NORMAL,             true,  false, NONE,    false, -, false, START",
-            "me, NORMAL,             true,  true,  PRIMARY, false, -, false, NONE",
-            "me, NORMAL,             true,  true,  NONE,    false, -, false, WAIT",
-            // leading an initialised cluster with an empty data directory: never initdb over it
-            "me, NORMAL,             false, false, NONE,    false, -, false, REFUSE",
-            // chosen by a failover: a standby is promoted; a stopped one is started first (then promoted)
-            "me, FAILOVER_PROMOTING, true,  true,  STANDBY, true,  b, false, PROMOTE",
-            "me, FAILOVER_PROMOTING, true,  false, NONE,    true,  b, false, START",
-            "me, FAILOVER_PROMOTING, true,  true,  PRIMARY, false, -, false, NONE",
-            // another member leads: a local primary is fenced at once, whatever the phase
-            "b,  NORMAL,             true,  true,  PRIMARY, false, -, false, FENCE",
-            "b,  INITIALIZING,       true,  true,  PRIMARY, false, -, false, FENCE",
-            "b,  FAILOVER_PROMOTING, true,  true,  PRIMARY, false, -, false, FENCE",
-            // another member is still creating the cluster: wait
-            "b,  INITIALIZING,       false, false, NONE,    false, -, false, WAIT",
-            // a new member clones the leader once it is confirmed
-            "b,  NORMAL,             false, false, NONE,    false, -, false, CLONE",
-            "b,  FAILOVER_PROMOTING, false, false, NONE,    false, -, false, WAIT",
-            // a standby starts following the leader; a running one is repointed when the leader changed
-            "b,  NORMAL,             true,  false, NONE,    true,  -, false, START",
-            "b,  FAILOVER_PROMOTING, true,  false, NONE,    true,  a, false, START",
-            "b,  NORMAL,             true,  true,  STANDBY, true,  a, false, FOLLOW",
-            "b,  FAILOVER_PROMOTING, true,  true,  STANDBY, true,  a, false, FOLLOW",
-            "b,  NORMAL,             true,  true,  STANDBY, true,  b, false, NONE",
-            // a standby that cannot stream from the leader, or cannot even start, is rewound
-            "b,  NORMAL,             true,  true,  STANDBY, true,  b, true,  REWIND",
-            "b,  NORMAL,             true,  false, NONE,    true,  b, true,  REWIND",
-            "b,  FAILOVER_PROMOTING, true,  false, NONE,    true,  b, true,  START",
-            // data that was a primary (no standby.signal) is rewound before it follows anyone
-            "b,  NORMAL,             true,  false, NONE,    false, -, false, REWIND",
-            "b,  FAILOVER_PROMOTING, true,  false, NONE,    false, -, false, WAIT",
-            // the cluster was made leaderless (failover under way): a local primary stops taking writes
-            "-,  FAILOVER_FENCING,   true,  true,  PRIMARY, false, -, false, FENCE",
-            "-,  FAILOVER_FENCING,   true,  true,  STANDBY, true,  a, false, WAIT",
-            "-,  FAILOVER_FENCING,   true,  false, NONE,    false, -, false, WAIT",
-            // ... but a stopped standby starts (without an upstream), so that it reports its WAL position
-            "-,  FAILOVER_FENCING,   true,  false, NONE,    true,  -, false, START",
-            "-,  INITIALIZING,       true,  false, NONE,    true,  -, false, WAIT",
+        // no leader yet: wait, whatever the data (the sentinel designates)
+        "-,  INITIALIZING,       false, false, NONE,    false, -, false, WAIT",
+        "-,  INITIALIZING,       true,  false, NONE,    false, -, false, WAIT",
+        "-,  INITIALIZING,       true,  true,  PRIMARY, false, -, false, WAIT",
+        // designated: create the cluster, or start the existing one
+        "me, INITIALIZING,       false, false, NONE,    false, -, false, INITIALIZE",
+        "me, INITIALIZING,       true,  false, NONE,    false, -, false, START",
+        "me, INITIALIZING,       true,  true,  PRIMARY, false, -, false, NONE",
+        // leading
+        "me, NORMAL,             true,  false, NONE,    false, -, false, START",
+        "me, NORMAL,             true,  true,  PRIMARY, false, -, false, NONE",
+        "me, NORMAL,             true,  true,  NONE,    false, -, false, WAIT",
+        // leading an initialised cluster with an empty data directory: never initdb over it
+        "me, NORMAL,             false, false, NONE,    false, -, false, REFUSE",
+        // chosen by a failover: a standby is promoted; a stopped one is started first (then promoted)
+        "me, FAILOVER_PROMOTING, true,  true,  STANDBY, true,  b, false, PROMOTE",
+        "me, FAILOVER_PROMOTING, true,  false, NONE,    true,  b, false, START",
+        "me, FAILOVER_PROMOTING, true,  true,  PRIMARY, false, -, false, NONE",
+        // another member leads: a local primary is fenced at once, whatever the phase
+        "b,  NORMAL,             true,  true,  PRIMARY, false, -, false, FENCE",
+        "b,  INITIALIZING,       true,  true,  PRIMARY, false, -, false, FENCE",
+        "b,  FAILOVER_PROMOTING, true,  true,  PRIMARY, false, -, false, FENCE",
+        // another member is still creating the cluster: wait
+        "b,  INITIALIZING,       false, false, NONE,    false, -, false, WAIT",
+        // a new member clones the leader once it is confirmed
+        "b,  NORMAL,             false, false, NONE,    false, -, false, CLONE",
+        "b,  FAILOVER_PROMOTING, false, false, NONE,    false, -, false, WAIT",
+        // a standby starts following the leader; a running one is repointed when the leader changed
+        "b,  NORMAL,             true,  false, NONE,    true,  -, false, START",
+        "b,  FAILOVER_PROMOTING, true,  false, NONE,    true,  a, false, START",
+        "b,  NORMAL,             true,  true,  STANDBY, true,  a, false, FOLLOW",
+        "b,  FAILOVER_PROMOTING, true,  true,  STANDBY, true,  a, false, FOLLOW",
+        "b,  NORMAL,             true,  true,  STANDBY, true,  b, false, NONE",
+        // a standby that cannot stream from the leader, or cannot even start, is rewound
+        "b,  NORMAL,             true,  true,  STANDBY, true,  b, true,  REWIND",
+        "b,  NORMAL,             true,  false, NONE,    true,  b, true,  REWIND",
+        "b,  FAILOVER_PROMOTING, true,  false, NONE,    true,  b, true,  START",
+        // data that was a primary (no standby.signal) is rewound before it follows anyone
+        "b,  NORMAL,             true,  false, NONE,    false, -, false, REWIND",
+        "b,  FAILOVER_PROMOTING, true,  false, NONE,    false, -, false, WAIT",
+        // the cluster was made leaderless (failover under way): a local primary stops taking writes
+        "-,  FAILOVER_FENCING,   true,  true,  PRIMARY, false, -, false, FENCE",
+        "-,  FAILOVER_FENCING,   true,  true,  STANDBY, true,  a, false, WAIT",
+        "-,  FAILOVER_FENCING,   true,  false, NONE,    false, -, false, WAIT",
+        // ... but a stopped standby starts (without an upstream), so that it reports its WAL position
+        "-,  FAILOVER_FENCING,   true,  false, NONE,    true,  -, false, START",
+        "-,  INITIALIZING,       true,  false, NONE,    true,  -, false, WAIT",
     })
-    void decides(String leader, Phase phase, boolean initialized, boolean running, Role role, boolean signal,
-                 String upstream, boolean stuck, KeeperAction.Kind expected) {
-        KeeperAction action = KeeperPlanner.decide("me", view(3, leader, phase), new KeeperPlanner.Local(initialized,
-                running, role, signal, upstream.equals("-") ? null : upstream, stuck));
+    void decides(
+            String leader,
+            Phase phase,
+            boolean initialized,
+            boolean running,
+            Role role,
+            boolean signal,
+            String upstream,
+            boolean stuck,
+            KeeperAction.Kind expected) {
+        KeeperAction action = KeeperPlanner.decide(
+                "me",
+                view(3, leader, phase),
+                new KeeperPlanner.Local(
+                        initialized, running, role, signal, upstream.equals("-") ? null : upstream, stuck));
         assertThat(action.kind()).isEqualTo(expected);
         assertThat(action.reason()).isNotBlank();
     }
 
     @Test
     void refusalExplainsTheFix() {
-        KeeperAction action = KeeperPlanner.decide("me", view(7, "me", Phase.NORMAL),
+        KeeperAction action = KeeperPlanner.decide(
+                "me",
+                view(7, "me", Phase.NORMAL),
                 new KeeperPlanner.Local(false, false, Role.NONE, false, null, false));
-        assertThat(action.reason()).contains("generation 7").contains("data directory is empty")
+        assertThat(action.reason())
+                .contains("generation 7")
+                .contains("data directory is empty")
                 .contains("Restore the data directory");
     }
 
@@ -93,13 +109,16 @@ class KeeperPlannerTest {
         assertThat(SynchronousNames.render(List.of(), false)).isEmpty();
         assertThat(SynchronousNames.render(List.of(), true)).isEqualTo("ANY 1 (\"pgha_no_sync_standby\")");
         assertThat(SynchronousNames.parse("ANY 1 (\"a-1\",\"b\")")).containsExactly("a-1", "b");
-        assertThat(SynchronousNames.parse(SynchronousNames.render(List.of(), true))).isEmpty();
+        assertThat(SynchronousNames.parse(SynchronousNames.render(List.of(), true)))
+                .isEmpty();
         assertThat(SynchronousNames.parse("")).isEmpty();
     }
 
     @Test
     void slotNamesAreValidAndDistinct() {
         assertThat(Upstream.slotName("node-2")).isEqualTo("pgha_node_2");
-        assertThat(Upstream.slotName("a".repeat(40))).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9_]+");
+        assertThat(Upstream.slotName("a".repeat(40)))
+                .hasSizeLessThanOrEqualTo(63)
+                .matches("[a-z0-9_]+");
     }
 }

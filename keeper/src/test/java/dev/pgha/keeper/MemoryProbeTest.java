@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MemoryProbeTest {
     @TempDir
     Path dir;
+
     Path cgroup;
     Path meminfo;
 
@@ -42,7 +43,9 @@ class MemoryProbeTest {
     void cgroupV1Limit() throws IOException {
         Files.createDirectories(cgroup.resolve("memory"));
         Files.writeString(cgroup.resolve("memory/memory.limit_in_bytes"), "536870912\n");
-        assertThat(MemoryProbe.detect(Optional.empty(), Map.of(), cgroup, meminfo).bytes()).isEqualTo(512L << 20);
+        assertThat(MemoryProbe.detect(Optional.empty(), Map.of(), cgroup, meminfo)
+                        .bytes())
+                .isEqualTo(512L << 20);
     }
 
     @Test
@@ -57,6 +60,8 @@ class MemoryProbeTest {
     @Test
     void cgroupLimitAboveHostMemoryMeansNoLimit() throws IOException {
         Files.writeString(cgroup.resolve("memory.max"), Long.toString(64L << 30));
-        assertThat(MemoryProbe.detect(Optional.empty(), Map.of(), cgroup, meminfo).source()).isEqualTo("host memory");
+        assertThat(MemoryProbe.detect(Optional.empty(), Map.of(), cgroup, meminfo)
+                        .source())
+                .isEqualTo("host memory");
     }
 }

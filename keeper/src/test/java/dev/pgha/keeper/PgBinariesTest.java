@@ -34,7 +34,8 @@ class PgBinariesTest {
         install("13", "postgres (PostgreSQL) 13.9");
         Path v16 = install("16", "postgres (PostgreSQL) 16.2 (Debian 16.2-1)");
         install("9.6", "postgres (PostgreSQL) 9.6.1");
-        PgBinaries b = PgBinaries.locate(Optional.empty(), dir.resolve("pg"), dir.resolve("nothing").toString());
+        PgBinaries b = PgBinaries.locate(
+                Optional.empty(), dir.resolve("pg"), dir.resolve("nothing").toString());
         assertThat(b).isEqualTo(new PgBinaries(v16, 16));
     }
 
@@ -44,7 +45,9 @@ class PgBinariesTest {
         Path v14 = install("14", "postgres (PostgreSQL) 14.11");
         Path path = Files.createDirectories(dir.resolve("path"));
         script(path.resolve("pg_config"), "echo " + v14);
-        assertThat(PgBinaries.locate(Optional.empty(), dir.resolve("pg"), path.toString()).binDir()).isEqualTo(v14);
+        assertThat(PgBinaries.locate(Optional.empty(), dir.resolve("pg"), path.toString())
+                        .binDir())
+                .isEqualTo(v14);
     }
 
     @Test
@@ -66,7 +69,8 @@ class PgBinariesTest {
     @Test
     void nothingFoundSaysHowToInstall() {
         assertThatThrownBy(() -> PgBinaries.locate(Optional.empty(), dir.resolve("none"), dir.toString()))
-                .hasMessage("PostgreSQL server binaries not found: no pg_config on PATH and no " + dir.resolve("none")
-                        + "/<version>/bin/postgres; install them (apt-get install -y postgresql-15) or set PGHA_PG_BIN_DIR");
+                .hasMessage(
+                        "PostgreSQL server binaries not found: no pg_config on PATH and no " + dir.resolve("none")
+                                + "/<version>/bin/postgres; install them (apt-get install -y postgresql-15) or set PGHA_PG_BIN_DIR");
     }
 }

@@ -24,8 +24,7 @@ final class PgWire {
     /** SQLSTATE too_many_connections. */
     static final String TOO_MANY_CONNECTIONS = "53300";
 
-    private PgWire() {
-    }
+    private PgWire() {}
 
     /** A FATAL ErrorResponse message ('E'). */
     static ByteBuf fatal(ByteBufAllocator alloc, String sqlState, String message) {

@@ -9,21 +9,28 @@ import io.micrometer.core.instrument.MeterRegistry;
  * pgha_proxy_refused_total and pgha_proxy_bytes_total{direction="in"|"out"} (in: from clients, out: to them).
  */
 public final class ProxyMetrics {
-    private ProxyMetrics() {
-    }
+    private ProxyMetrics() {}
 
     public static void bind(MeterRegistry registry, ProxyServer proxy) {
         Gauge.builder("pgha.proxy.connections.active", proxy, ProxyServer::clientConnections)
-                .description("Client connections open through the proxy").register(registry);
+                .description("Client connections open through the proxy")
+                .register(registry);
         Gauge.builder("pgha.proxy.connections.held", proxy, ProxyServer::heldConnections)
-                .description("Client connections waiting for a leader").register(registry);
+                .description("Client connections waiting for a leader")
+                .register(registry);
         FunctionCounter.builder("pgha.proxy.connections", proxy, ProxyServer::acceptedTotal)
-                .description("Client connections accepted by the proxy").register(registry);
+                .description("Client connections accepted by the proxy")
+                .register(registry);
         FunctionCounter.builder("pgha.proxy.refused", proxy, ProxyServer::refusedTotal)
-                .description("Client connections refused (no leader in time, too many connections)").register(registry);
-        FunctionCounter.builder("pgha.proxy.bytes", proxy, ProxyServer::bytesFromClients).tag("direction", "in")
-                .description("Bytes relayed by the proxy").register(registry);
-        FunctionCounter.builder("pgha.proxy.bytes", proxy, ProxyServer::bytesToClients).tag("direction", "out")
-                .description("Bytes relayed by the proxy").register(registry);
+                .description("Client connections refused (no leader in time, too many connections)")
+                .register(registry);
+        FunctionCounter.builder("pgha.proxy.bytes", proxy, ProxyServer::bytesFromClients)
+                .tag("direction", "in")
+                .description("Bytes relayed by the proxy")
+                .register(registry);
+        FunctionCounter.builder("pgha.proxy.bytes", proxy, ProxyServer::bytesToClients)
+                .tag("direction", "out")
+                .description("Bytes relayed by the proxy")
+                .register(registry);
     }
 }

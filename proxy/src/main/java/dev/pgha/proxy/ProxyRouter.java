@@ -5,8 +5,10 @@ import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Json;
+import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.model.Role;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.SessionLease;
 import dev.pgha.common.store.Versioned;
@@ -16,8 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import dev.pgha.common.model.KeeperStatus;
-import dev.pgha.common.model.Role;
 import java.util.Optional;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
@@ -60,8 +60,13 @@ public final class ProxyRouter implements Closeable {
      * @param readOnlyMaxLagBytes standbys further behind the leader than this get no read-only clients
      * @param sessionTimeout      the store session timeout: the route binds only while the session surely lives
      */
-    public ProxyRouter(ClusterStore store, String memberId, ProxyServer server, ProxyServer readOnly,
-                       long readOnlyMaxLagBytes, Duration sessionTimeout) {
+    public ProxyRouter(
+            ClusterStore store,
+            String memberId,
+            ProxyServer server,
+            ProxyServer readOnly,
+            long readOnlyMaxLagBytes,
+            Duration sessionTimeout) {
         this.lease = new SessionLease(store, sessionTimeout, this::onLeaseChange);
         this.store = store;
         this.memberId = memberId;
@@ -88,8 +93,8 @@ public final class ProxyRouter implements Closeable {
         if (state == ConnectionState.LOST) {
             loop.execute(() -> {
                 log.warn("store session lost: the leader may have changed, refusing clients until the store is back");
-                Routing refuse = new Routing.Refuse("no leader available: this node lost its connection to the "
-                        + "cluster store (ZooKeeper)");
+                Routing refuse = new Routing.Refuse(
+                        "no leader available: this node lost its connection to the " + "cluster store (ZooKeeper)");
                 server.update(refuse);
                 if (readOnly != null) {
                     readOnly.update(refuse);
@@ -154,10 +159,10 @@ public final class ProxyRouter implements Closeable {
     static String holdReason(ClusterView view) {
         return switch (view.phase()) {
             case INITIALIZING -> "no leader available: the cluster is starting";
-            case FAILOVER_FENCING, FAILOVER_PROMOTING, SWITCHOVER -> view.reason() != null
-                    && view.reason().startsWith("no leader: ")
-                    ? "no leader available: " + view.reason().substring("no leader: ".length())
-                    : "no leader available: failover in progress";
+            case FAILOVER_FENCING, FAILOVER_PROMOTING, SWITCHOVER ->
+                view.reason() != null && view.reason().startsWith("no leader: ")
+                        ? "no leader available: " + view.reason().substring("no leader: ".length())
+                        : "no leader available: failover in progress";
             case NORMAL -> "no leader available: the leader is not reachable";
         };
     }
@@ -172,11 +177,13 @@ public final class ProxyRouter implements Closeable {
         long leaderLsn = leaderStatus == null ? 0 : leaderStatus.writtenLsn();
         List<Route> standbys = new ArrayList<>();
         for (KeeperStatus k : keepers.values()) {
-            boolean eligible = k.role() == Role.STANDBY && k.healthy() && view.leader().equals(k.following())
+            boolean eligible = k.role() == Role.STANDBY
+                    && k.healthy()
+                    && view.leader().equals(k.following())
                     && leaderLsn - k.replayedLsn() <= readOnlyMaxLagBytes;
             if (eligible) {
-                store.member(k.memberId()).ifPresent(m -> standbys.add(
-                        new Route(view.generation(), m.id(), m.host(), m.pgPort())));
+                store.member(k.memberId())
+                        .ifPresent(m -> standbys.add(new Route(view.generation(), m.id(), m.host(), m.pgPort())));
             }
         }
         return standbys.isEmpty() ? primary : new Routing.To(standbys);
@@ -185,11 +192,17 @@ public final class ProxyRouter implements Closeable {
     private Optional<Route> routeTo(ClusterView view) {
         Optional<MemberInfo> member = store.member(view.leader());
         if (member.isEmpty()) {
-            log.warn("leader {} has no registration under {}; cannot route to it", view.leader(),
+            log.warn(
+                    "leader {} has no registration under {}; cannot route to it",
+                    view.leader(),
                     store.paths().members());
             return Optional.empty();
         }
-        return Optional.of(new Route(view.generation(), view.leader(), member.get().host(), member.get().pgPort()));
+        return Optional.of(new Route(
+                view.generation(),
+                view.leader(),
+                member.get().host(),
+                member.get().pgPort()));
     }
 
     private void acknowledge(long generation) {

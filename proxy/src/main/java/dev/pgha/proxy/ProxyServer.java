@@ -22,18 +22,18 @@ import java.net.BindException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeoutException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -62,8 +62,13 @@ public final class ProxyServer implements Closeable {
      *                        leader's port); true: it stays until its destination goes away (the read-only port,
      *                        where a standby briefly lagging must not cut its readers off)
      */
-    public record Settings(Duration connectTimeout, int threads, Duration holdTimeout, int maxHeld, int maxConnections,
-                           boolean keepOnReroute) {
+    public record Settings(
+            Duration connectTimeout,
+            int threads,
+            Duration holdTimeout,
+            int maxHeld,
+            int maxConnections,
+            boolean keepOnReroute) {
         public Settings readOnly() {
             return new Settings(connectTimeout, threads, holdTimeout, maxHeld, maxConnections, true);
         }
@@ -75,8 +80,8 @@ public final class ProxyServer implements Closeable {
     private final EventLoopGroup group;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final Set<Channel> held = ConcurrentHashMap.newKeySet();
-    private final AtomicReference<Routing> routing = new AtomicReference<>(new Routing.Hold(
-            "no leader available: the cluster is starting"));
+    private final AtomicReference<Routing> routing =
+            new AtomicReference<>(new Routing.Hold("no leader available: the cluster is starting"));
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final List<Consumer<Optional<Route>>> routeListeners = new CopyOnWriteArrayList<>();
     private final Channel listener;
@@ -117,12 +122,18 @@ public final class ProxyServer implements Closeable {
      */
     public static ProxyServer listen(String name, int port, Settings settings) throws BindException {
         Transport transport = Transport.best();
-        int n = settings.threads() > 0 ? settings.threads() : Runtime.getRuntime().availableProcessors();
+        int n = settings.threads() > 0
+                ? settings.threads()
+                : Runtime.getRuntime().availableProcessors();
         EventLoopGroup group = transport.newGroup(n, name.replace(' ', '-'));
         try {
             ProxyServer server = new ProxyServer(name, settings, transport, group, port);
-            log.info("{} listening on port {} ({} transport, {} event loops); no leader yet, holding clients",
-                    name, server.port(), transport.name(), n);
+            log.info(
+                    "{} listening on port {} ({} transport, {} event loops); no leader yet, holding clients",
+                    name,
+                    server.port(),
+                    transport.name(),
+                    n);
             return server;
         } catch (BindException | RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -180,13 +191,18 @@ public final class ProxyServer implements Closeable {
                 log.info("{}: routing clients to {}{}", name, describe(to.routes()), closedNote);
             }
         } else if (next instanceof Routing.Hold hold) {
-            log.warn("{}: holding new clients up to {} s ({}){}", name, settings.holdTimeout().toSeconds(),
-                    hold.reason(), closedNote);
+            log.warn(
+                    "{}: holding new clients up to {} s ({}){}",
+                    name,
+                    settings.holdTimeout().toSeconds(),
+                    hold.reason(),
+                    closedNote);
         } else if (next instanceof Routing.Refuse refuse) {
             log.warn("{}: refusing new clients ({}){}", name, refuse.reason(), closedNote);
         }
         Optional<Route> first = currentRoute();
-        Optional<Route> before = previous instanceof Routing.To p ? Optional.of(p.routes().get(0)) : Optional.empty();
+        Optional<Route> before =
+                previous instanceof Routing.To p ? Optional.of(p.routes().get(0)) : Optional.empty();
         if (!first.equals(before)) {
             routeListeners.forEach(l -> l.accept(first));
         }
@@ -297,12 +313,20 @@ public final class ProxyServer implements Closeable {
             if (r instanceof Routing.To && !routeTrusted.getAsBoolean()) {
                 hold(client); // until the routing is trusted again (or the hold timeout)
             } else if (r instanceof Routing.To to) {
-                connect(client, to.routes().get(Math.floorMod(roundRobin.getAndIncrement(), to.routes().size())));
+                connect(
+                        client,
+                        to.routes()
+                                .get(Math.floorMod(
+                                        roundRobin.getAndIncrement(),
+                                        to.routes().size())));
             } else if (r instanceof Routing.Refuse refuse) {
                 refuse(client, PgWire.CANNOT_CONNECT_NOW, refuse.reason());
             } else if (held.size() >= settings.maxHeld()) {
-                refuse(client, PgWire.CANNOT_CONNECT_NOW, ((Routing.Hold) r).reason() + " (and "
-                        + settings.maxHeld() + " connections are already waiting)");
+                refuse(
+                        client,
+                        PgWire.CANNOT_CONNECT_NOW,
+                        ((Routing.Hold) r).reason() + " (and " + settings.maxHeld()
+                                + " connections are already waiting)");
             } else {
                 hold(client);
             }
@@ -311,19 +335,30 @@ public final class ProxyServer implements Closeable {
         private void hold(Channel client) {
             held.add(client);
             if (holdTimer == null) {
-                holdTimer = client.eventLoop().schedule(() -> {
-                    if (held.remove(client)) {
-                        Routing r = routing.get();
-                        String reason = r instanceof Routing.Hold h ? h.reason()
-                                : r instanceof Routing.Refuse f ? f.reason()
-                                : unreachable != null ? unreachable
-                                : !routeTrusted.getAsBoolean() ? UNTRUSTED : "no leader available";
-                        refuse(client, PgWire.CANNOT_CONNECT_NOW, reason);
-                    }
-                }, settings.holdTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                holdTimer = client.eventLoop()
+                        .schedule(
+                                () -> {
+                                    if (held.remove(client)) {
+                                        Routing r = routing.get();
+                                        String reason = r instanceof Routing.Hold h
+                                                ? h.reason()
+                                                : r instanceof Routing.Refuse f
+                                                        ? f.reason()
+                                                        : unreachable != null
+                                                                ? unreachable
+                                                                : !routeTrusted.getAsBoolean()
+                                                                        ? UNTRUSTED
+                                                                        : "no leader available";
+                                        refuse(client, PgWire.CANNOT_CONNECT_NOW, reason);
+                                    }
+                                },
+                                settings.holdTimeout().toMillis(),
+                                TimeUnit.MILLISECONDS);
             }
             // The routing may have changed between reading it and joining the held set: look again.
-            if (!(routing.get() instanceof Routing.Hold) && unreachable == null && routeTrusted.getAsBoolean()
+            if (!(routing.get() instanceof Routing.Hold)
+                    && unreachable == null
+                    && routeTrusted.getAsBoolean()
                     && held.remove(client)) {
                 dispatch(client);
             }
@@ -338,8 +373,8 @@ public final class ProxyServer implements Closeable {
             toClient = null;
             backend = null;
             client.pipeline().get(Frontend.class).peer = null;
-            unreachable = "no leader available: cannot reach " + r.leader() + " at " + r.host() + ":" + r.port()
-                    + " (" + (cause == null ? "closed" : cause.getMessage()) + ")";
+            unreachable = "no leader available: cannot reach " + r.leader() + " at " + r.host() + ":" + r.port() + " ("
+                    + (cause == null ? "closed" : cause.getMessage()) + ")";
             hold(client);
         }
 
@@ -373,7 +408,8 @@ public final class ProxyServer implements Closeable {
                     .channel(transport.socketChannel())
                     .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                            settings.connectTimeout().toMillis())
                     .handler(toClient);
             transport.keepalive(b, false);
             ChannelFuture connect = b.connect(r.host(), r.port());
@@ -435,8 +471,11 @@ public final class ProxyServer implements Closeable {
             client.attr(CONNECTION).set(connection);
             clients.add(client); // before reading the routing: a change after this point will see it
             if (clients.size() > settings.maxConnections()) {
-                connection.refuse(client, PgWire.TOO_MANY_CONNECTIONS, "too many connections to the pgha proxy "
-                        + "(proxy.maxConnections = " + settings.maxConnections() + ")");
+                connection.refuse(
+                        client,
+                        PgWire.TOO_MANY_CONNECTIONS,
+                        "too many connections to the pgha proxy " + "(proxy.maxConnections = "
+                                + settings.maxConnections() + ")");
                 return;
             }
             connection.dispatch(client);

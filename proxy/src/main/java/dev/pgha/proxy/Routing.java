@@ -18,12 +18,10 @@ public sealed interface Routing {
      * No destination for now, but one is expected soon (a failover): hold new connections, unread, until there is
      * one or the hold timeout passes; then refuse them with {@code reason}.
      */
-    record Hold(String reason) implements Routing {
-    }
+    record Hold(String reason) implements Routing {}
 
     /** Refuse new connections at once with {@code reason} (e.g. this node lost the store). */
-    record Refuse(String reason) implements Routing {
-    }
+    record Refuse(String reason) implements Routing {}
 
     static Routing to(Route route) {
         return new To(List.of(route));

@@ -20,17 +20,21 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import jdk.net.ExtendedSocketOptions;
 
 /** Native epoll where available (Linux), NIO otherwise; both with TCP keepalive tuned to find half-open peers. */
-record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
-                 Class<? extends SocketChannel> socketChannel) {
+record Transport(
+        String name,
+        IoHandlerFactory ioHandlerFactory,
+        Class<? extends ServerChannel> serverChannel,
+        Class<? extends SocketChannel> socketChannel) {
     /** A dead peer is noticed after about 60 s idle + 6 probes 10 s apart. */
     private static final int KEEPALIVE_IDLE_SECONDS = 60;
+
     private static final int KEEPALIVE_INTERVAL_SECONDS = 10;
     private static final int KEEPALIVE_PROBES = 6;
 
     static Transport best() {
         if (Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                    EpollSocketChannel.class);
+            return new Transport(
+                    "epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
         }
         return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
     }

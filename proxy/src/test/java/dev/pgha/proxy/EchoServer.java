@@ -18,7 +18,9 @@ final class EchoServer extends TestTcpServer {
 
     @Override
     void serve(Socket s) {
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+        try (s;
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream()) {
             out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             byte[] buf = new byte[16 * 1024];

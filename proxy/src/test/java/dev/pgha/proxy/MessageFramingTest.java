@@ -45,7 +45,9 @@ class MessageFramingTest {
         f.fromServer(bytes('Z', 0, 0, 0, 5, 'I', 'D', 0, 0));
         assertThat(f.atServerMessageBoundary()).isFalse();
         f.fromServer(bytes(1, 0, 0, 0, 0xff));
-        assertThat(f.atServerMessageBoundary()).as("inside a DataRow of length 256").isFalse();
+        assertThat(f.atServerMessageBoundary())
+                .as("inside a DataRow of length 256")
+                .isFalse();
         f.fromServer(Unpooled.wrappedBuffer(new byte[249]));
         assertThat(f.atServerMessageBoundary()).isTrue();
     }

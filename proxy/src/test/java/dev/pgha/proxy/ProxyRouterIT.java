@@ -39,8 +39,10 @@ class ProxyRouterIT {
         b = new EchoServer("B");
         writer.register(new MemberInfo("a", null, "127.0.0.1", a.port(), 0, 0, Instant.now()));
         writer.register(new MemberInfo("b", null, "127.0.0.1", b.port(), 0, 0, Instant.now()));
-        proxy = ProxyServer.listen("proxy", 0, new ProxyServer.Settings(Duration.ofSeconds(2), 1,
-                Duration.ofMillis(300), 100, 1000, false));
+        proxy = ProxyServer.listen(
+                "proxy",
+                0,
+                new ProxyServer.Settings(Duration.ofSeconds(2), 1, Duration.ofMillis(300), 100, 1000, false));
         router = new ProxyRouter(store, "p1", proxy, Duration.ofSeconds(2));
         router.start();
     }
@@ -58,8 +60,11 @@ class ProxyRouterIT {
 
     private void publish(long generation, String leader, Phase phase) {
         Optional<Integer> version = writer.view().map(v -> v.version());
-        assertThat(writer.compareAndSetView(new ClusterView(generation, leader, List.of(), List.of(), List.of(), phase, "it",
-                null, Instant.now()), version)).isTrue();
+        assertThat(writer.compareAndSetView(
+                        new ClusterView(
+                                generation, leader, List.of(), List.of(), List.of(), phase, "it", null, Instant.now()),
+                        version))
+                .isTrue();
     }
 
     /** The greeting of the backend a new connection reaches, or the SQLSTATE the proxy refused it with. */
@@ -92,7 +97,9 @@ class ProxyRouterIT {
     void routesByTheViewAndAcknowledgesTheGeneration() {
         assertThat(reach()).as("held, then refused").isEqualTo("refused 57P03");
         publish(1, "a", Phase.INITIALIZING);
-        await().atMost(WAIT).until(() -> writer.proxies().containsKey("p1") && writer.proxies().get("p1").generation() == 1);
+        await().atMost(WAIT)
+                .until(() -> writer.proxies().containsKey("p1")
+                        && writer.proxies().get("p1").generation() == 1);
         assertThat(reach()).as("not routable before NORMAL").isEqualTo("refused 57P03");
         publish(2, "a", Phase.NORMAL);
         await().atMost(WAIT).until(() -> reach().equals("A"));

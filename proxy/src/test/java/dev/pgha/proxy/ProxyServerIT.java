@@ -14,14 +14,14 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 /** The proxy relaying real TCP connections to real TCP peers. */
 class ProxyServerIT {
     /** A short hold, so that refusals show quickly. */
-    private static final ProxyServer.Settings SETTINGS = new ProxyServer.Settings(Duration.ofSeconds(2), 2,
-            Duration.ofMillis(500), 1000, 10_000, false);
+    private static final ProxyServer.Settings SETTINGS =
+            new ProxyServer.Settings(Duration.ofSeconds(2), 2, Duration.ofMillis(500), 1000, 10_000, false);
 
     private ProxyServer proxy;
     private EchoServer a;
@@ -144,8 +144,8 @@ class ProxyServerIT {
     @Test
     void beyondMaxHeldAndMaxConnectionsClientsAreRefusedAtOnceWithTheRightCode() throws Exception {
         proxy.close();
-        proxy = ProxyServer.listen("proxy", 0, new ProxyServer.Settings(Duration.ofSeconds(2), 2,
-                Duration.ofSeconds(30), 1, 2, false));
+        proxy = ProxyServer.listen(
+                "proxy", 0, new ProxyServer.Settings(Duration.ofSeconds(2), 2, Duration.ofSeconds(30), 1, 2, false));
         try (Socket first = client()) {
             await().atMost(Duration.ofSeconds(2)).until(() -> proxy.heldConnections() == 1);
             assertThatThrownBy(() -> jdbc()).isInstanceOfSatisfying(SQLException.class, e -> {
@@ -167,8 +167,10 @@ class ProxyServerIT {
     @Test
     void garbageAtARefusingProxyClosesThatConnectionOnly() throws Exception {
         proxy.update(new Routing.Refuse("no leader"));
-        try (Socket garbage = client(); Socket good = client()) {
-            garbage.getOutputStream().write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3, 4});
+        try (Socket garbage = client();
+                Socket good = client()) {
+            garbage.getOutputStream()
+                    .write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3, 4});
             assertThat(closedByPeer(garbage)).isTrue();
             Wire.startup(good.getOutputStream());
             assertThat(Wire.read(good.getInputStream()).sqlState()).isEqualTo("57P03");
@@ -182,8 +184,8 @@ class ProxyServerIT {
     @Test
     void aLeaderChangeEndsSessionsWith57P01BetweenMessagesAndAPlainCloseInsideOne() throws Exception {
         // A backend that answers every read with one complete message, then with half a message.
-        try (ScriptedBackend backend = new ScriptedBackend(new byte[] {'Z', 0, 0, 0, 5, 'I'},
-                new byte[] {'D', 0, 0, 0, 100, 1, 2, 3})) {
+        try (ScriptedBackend backend =
+                new ScriptedBackend(new byte[] {'Z', 0, 0, 0, 5, 'I'}, new byte[] {'D', 0, 0, 0, 100, 1, 2, 3})) {
             proxy.update(Routing.to(new Route(1, "x", "127.0.0.1", backend.port())));
             Socket between = client();
             Wire.startup(between.getOutputStream());
@@ -201,7 +203,9 @@ class ProxyServerIT {
             assertThat(m.sqlState()).isEqualTo("57P01");
             assertThat(m.field('M')).isEqualTo("terminating connection: the leader changed");
             assertThat(closedByPeer(between)).isTrue();
-            assertThat(inside.getInputStream().read()).as("a plain close, nothing after the half message").isEqualTo(-1);
+            assertThat(inside.getInputStream().read())
+                    .as("a plain close, nothing after the half message")
+                    .isEqualTo(-1);
             between.close();
             inside.close();
         }

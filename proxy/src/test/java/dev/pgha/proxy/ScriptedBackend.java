@@ -17,7 +17,9 @@ final class ScriptedBackend extends TestTcpServer {
 
     @Override
     void serve(Socket s) {
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+        try (s;
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream()) {
             byte[] buf = new byte[8192];
             for (byte[] reply : replies) {
                 if (in.read(buf) < 0) {

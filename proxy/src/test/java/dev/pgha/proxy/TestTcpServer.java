@@ -22,19 +22,21 @@ abstract class TestTcpServer implements AutoCloseable {
     }
 
     final void start() {
-        Thread accept = new Thread(() -> {
-            while (!socket.isClosed()) {
-                try {
-                    Socket s = socket.accept();
-                    connections.add(s);
-                    Thread t = new Thread(() -> serve(s), name + "-conn");
-                    t.setDaemon(true);
-                    t.start();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, name);
+        Thread accept = new Thread(
+                () -> {
+                    while (!socket.isClosed()) {
+                        try {
+                            Socket s = socket.accept();
+                            connections.add(s);
+                            Thread t = new Thread(() -> serve(s), name + "-conn");
+                            t.setDaemon(true);
+                            t.start();
+                        } catch (IOException e) {
+                            return;
+                        }
+                    }
+                },
+                name);
         accept.setDaemon(true);
         accept.start();
     }

@@ -10,8 +10,7 @@ import java.nio.charset.StandardCharsets;
 
 /** A test client's side of the postgres wire protocol: opening packets out, typed messages in. */
 final class Wire {
-    private Wire() {
-    }
+    private Wire() {}
 
     static void sslRequest(OutputStream out) throws IOException {
         DataOutputStream d = new DataOutputStream(out);

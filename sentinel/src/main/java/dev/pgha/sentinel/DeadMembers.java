@@ -18,14 +18,17 @@ import java.util.TreeMap;
  */
 final class DeadMembers {
     /** @param goneSince when each absent member was first seen absent; {@code remove}: members to remove now */
-    record Decision(Map<String, Instant> goneSince, List<String> remove) {
-    }
+    record Decision(Map<String, Instant> goneSince, List<String> remove) {}
 
-    private DeadMembers() {
-    }
+    private DeadMembers() {}
 
-    static Decision next(Map<String, Instant> goneSince, Set<String> registered, Set<String> live, ClusterView view,
-                         Instant now, Duration interval) {
+    static Decision next(
+            Map<String, Instant> goneSince,
+            Set<String> registered,
+            Set<String> live,
+            ClusterView view,
+            Instant now,
+            Duration interval) {
         Map<String, Instant> next = new TreeMap<>();
         List<String> remove = new ArrayList<>();
         for (String id : new java.util.TreeSet<>(registered)) {
@@ -33,7 +36,8 @@ final class DeadMembers {
                 continue;
             }
             Instant since = goneSince.getOrDefault(id, now);
-            boolean protectedMember = id.equals(view.leader()) || view.synchronousNames().contains(id);
+            boolean protectedMember =
+                    id.equals(view.leader()) || view.synchronousNames().contains(id);
             if (!protectedMember && !now.isBefore(since.plus(interval))) {
                 remove.add(id);
             } else {

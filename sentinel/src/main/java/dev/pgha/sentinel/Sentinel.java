@@ -56,8 +56,12 @@ public final class Sentinel implements Closeable {
      *                    the elected one
      * @param deadMemberRemoval a member gone this long is removed (cluster.deadMemberRemovalInterval)
      */
-    public Sentinel(ClusterStore store, String memberId, ClusterSpec desiredSpec, Duration interval,
-                    Duration deadMemberRemoval) {
+    public Sentinel(
+            ClusterStore store,
+            String memberId,
+            ClusterSpec desiredSpec,
+            Duration interval,
+            Duration deadMemberRemoval) {
         this.store = store;
         this.memberId = memberId;
         this.desiredSpec = desiredSpec;
@@ -136,8 +140,12 @@ public final class Sentinel implements Closeable {
             return;
         }
         if (next.generation() != view.generation()) {
-            log.info("view generation {}: leader {}, phase {} ({})", next.generation(),
-                    next.leader() == null ? "none" : next.leader(), next.phase(), next.reason());
+            log.info(
+                    "view generation {}: leader {}, phase {} ({})",
+                    next.generation(),
+                    next.leader() == null ? "none" : next.leader(),
+                    next.phase(),
+                    next.reason());
         } else if (!Objects.equals(next.reason(), lastReason)) {
             if (next.reason().startsWith("no leader") || next.reason().contains("no synchronous standby")) {
                 log.warn("{}", next.reason());
@@ -146,7 +154,8 @@ public final class Sentinel implements Closeable {
             }
         }
         lastReason = next.reason();
-        if (next.phase() == Phase.NORMAL && next.leader() != null
+        if (next.phase() == Phase.NORMAL
+                && next.leader() != null
                 && (view.phase() != Phase.NORMAL || !next.leader().equals(view.leader()))) {
             recordLeaderChange(next, keepers.get(next.leader()));
         }
@@ -156,8 +165,8 @@ public final class Sentinel implements Closeable {
      * An operator's request: a pending one is accepted or refused (the CLI reads the answer); an accepted one is
      * handed to the planner until the cluster is NORMAL again, then removed. Returns the accepted request, if any.
      */
-    private OperatorRequest handleRequest(ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members,
-                                          ClusterSpec spec) {
+    private OperatorRequest handleRequest(
+            ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members, ClusterSpec spec) {
         Optional<Versioned<OperatorRequest>> stored = store.request();
         if (stored.isEmpty()) {
             return null;
@@ -168,7 +177,8 @@ public final class Sentinel implements Closeable {
         switch (r.state()) {
             case PENDING -> {
                 ViewPlanner.Verdict v = ViewPlanner.check(r, view, keepers, members, spec);
-                OperatorRequest answered = v.refusal() != null ? r.refuse(v.refusal())
+                OperatorRequest answered = v.refusal() != null
+                        ? r.refuse(v.refusal())
                         : r.accept(v.target(), "accepted", view.generation());
                 if (!store.compareAndSetRequest(answered, version)) {
                     loop.trigger();
@@ -209,8 +219,11 @@ public final class Sentinel implements Closeable {
         for (String id : d.remove()) {
             store.deleteIfExists(store.paths().member(id));
             remaining.remove(id);
-            log.warn("removed member {}: gone for longer than cluster.deadMemberRemovalInterval ({}); the leader drops "
-                    + "its replication slot, and it registers again if it returns", id, Durations.format(deadMemberRemoval));
+            log.warn(
+                    "removed member {}: gone for longer than cluster.deadMemberRemovalInterval ({}); the leader drops "
+                            + "its replication slot, and it registers again if it returns",
+                    id,
+                    Durations.format(deadMemberRemoval));
         }
         return remaining;
     }
@@ -222,9 +235,17 @@ public final class Sentinel implements Closeable {
 
     private void recordLeaderChange(ClusterView next, KeeperStatus leaderStatus) {
         List<HistoryEntry> history = store.history();
-        String previous = history.isEmpty() ? null : history.get(history.size() - 1).newLeader();
-        store.appendHistory(new HistoryEntry(next.updatedAt(), next.generation(), previous, next.leader(),
-                next.reason(), leaderStatus == null ? 0 : leaderStatus.writtenLsn()), HISTORY_LIMIT);
+        String previous =
+                history.isEmpty() ? null : history.get(history.size() - 1).newLeader();
+        store.appendHistory(
+                new HistoryEntry(
+                        next.updatedAt(),
+                        next.generation(),
+                        previous,
+                        next.leader(),
+                        next.reason(),
+                        leaderStatus == null ? 0 : leaderStatus.writtenLsn()),
+                HISTORY_LIMIT);
     }
 
     /** The elected sentinel's configuration is the cluster's: it is written into the spec when it differs. */
@@ -235,10 +256,12 @@ public final class Sentinel implements Closeable {
             return desired;
         }
         if (store.compareAndSetSpec(desired, current.map(Versioned::version))) {
-            log.info("cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}",
+            log.info(
+                    "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}",
                     desired.primaryRegion() == null ? "any" : desired.primaryRegion(),
                     desired.synchronousMode().name().toLowerCase(java.util.Locale.ROOT),
-                    desired.synchronousStrict() ? " (strict)" : "", Durations.format(desired.failTimeout()));
+                    desired.synchronousStrict() ? " (strict)" : "",
+                    Durations.format(desired.failTimeout()));
         }
         return desired;
     }

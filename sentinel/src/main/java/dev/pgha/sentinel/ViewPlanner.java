@@ -36,8 +36,7 @@ import java.util.stream.Collectors;
  * every other member of that set: each acknowledged commit is on at least one of them.
  */
 public final class ViewPlanner {
-    private ViewPlanner() {
-    }
+    private ViewPlanner() {}
 
     /**
      * @param view     current view ({@link ClusterView#initial()} when none was written yet)
@@ -48,18 +47,27 @@ public final class ViewPlanner {
      * @param now      the time written into a new generation, and the clock for failTimeout
      * @return the view to write; equal to {@code view} when nothing changes
      */
-    public static ClusterView next(ClusterView view, Map<String, KeeperStatus> keepers,
-                                   Map<String, ProxyStatus> proxies, Set<String> members, ClusterSpec spec,
-                                   Instant now) {
+    public static ClusterView next(
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Map<String, ProxyStatus> proxies,
+            Set<String> members,
+            ClusterSpec spec,
+            Instant now) {
         return next(view, keepers, proxies, members, spec, null, now);
     }
 
     /**
      * @param accepted an operator request the sentinel has accepted ({@link #check}), or null
      */
-    public static ClusterView next(ClusterView view, Map<String, KeeperStatus> keepers,
-                                   Map<String, ProxyStatus> proxies, Set<String> members, ClusterSpec spec,
-                                   OperatorRequest accepted, Instant now) {
+    public static ClusterView next(
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Map<String, ProxyStatus> proxies,
+            Set<String> members,
+            ClusterSpec spec,
+            OperatorRequest accepted,
+            Instant now) {
         return switch (view.phase()) {
             case INITIALIZING -> initializing(view, keepers, spec, now);
             case NORMAL -> normal(view, keepers, members, spec, accepted, now);
@@ -71,9 +79,10 @@ public final class ViewPlanner {
 
     // ---- bootstrap ------------------------------------------------------------------------------------------
 
-    private static ClusterView initializing(ClusterView view, Map<String, KeeperStatus> keepers, ClusterSpec spec,
-                                            Instant now) {
-        List<KeeperStatus> eligible = keepers.values().stream().filter(k -> inPrimaryRegion(k, spec)).toList();
+    private static ClusterView initializing(
+            ClusterView view, Map<String, KeeperStatus> keepers, ClusterSpec spec, Instant now) {
+        List<KeeperStatus> eligible =
+                keepers.values().stream().filter(k -> inPrimaryRegion(k, spec)).toList();
         if (view.leader() != null) {
             KeeperStatus designated = keepers.get(view.leader());
             if (isServingPrimary(designated, view)) {
@@ -86,26 +95,35 @@ public final class ViewPlanner {
         if (eligible.isEmpty()) {
             return view.withReason(noCandidateInRegion(keepers, spec));
         }
-        Optional<KeeperStatus> withData = eligible.stream().filter(KeeperStatus::initialized).min(BEST_DATA);
+        Optional<KeeperStatus> withData =
+                eligible.stream().filter(KeeperStatus::initialized).min(BEST_DATA);
         if (withData.isPresent()) {
             String id = withData.get().memberId();
-            return view.advance(id, Phase.INITIALIZING, "member " + id + " has the cluster's data and starts as leader", now);
+            return view.advance(
+                    id, Phase.INITIALIZING, "member " + id + " has the cluster's data and starts as leader", now);
         }
-        String id = eligible.stream().map(KeeperStatus::memberId).min(Comparator.naturalOrder()).orElseThrow();
+        String id = eligible.stream()
+                .map(KeeperStatus::memberId)
+                .min(Comparator.naturalOrder())
+                .orElseThrow();
         return view.advance(id, Phase.INITIALIZING, "member " + id + " creates the cluster", now);
     }
 
     /** Primary first, then the most WAL, then the oldest cluster (system id starts with the initdb time), then id. */
-    static final Comparator<KeeperStatus> BEST_DATA = Comparator
-            .comparing((KeeperStatus k) -> k.role() != Role.PRIMARY)
+    static final Comparator<KeeperStatus> BEST_DATA = Comparator.comparing((KeeperStatus k) -> k.role() != Role.PRIMARY)
             .thenComparing(k -> -k.lsn())
             .thenComparing(k -> k.systemId() == 0 ? Long.MAX_VALUE : k.systemId() >>> 32)
             .thenComparing(KeeperStatus::memberId);
 
     // ---- normal operation: watch the leader, keep the synchronous set --------------------------------------
 
-    private static ClusterView normal(ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members,
-                                      ClusterSpec spec, OperatorRequest accepted, Instant now) {
+    private static ClusterView normal(
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Set<String> members,
+            ClusterSpec spec,
+            OperatorRequest accepted,
+            Instant now) {
         String leaderId = view.leader();
         KeeperStatus leader = keepers.get(leaderId);
         if (leader == null) {
@@ -113,33 +131,51 @@ public final class ViewPlanner {
         }
         if (leader.updatedAt() != null && now.isAfter(leader.updatedAt().plus(spec.failTimeout()))) {
             // Its session lives but its keeper stopped reporting: stuck on a hung postgres, say.
-            return startFailover(view, "leader " + leaderId + " has not reported its status for more than "
-                    + Durations.format(spec.failTimeout()) + " (cluster.failTimeout)", now);
+            return startFailover(
+                    view,
+                    "leader " + leaderId + " has not reported its status for more than "
+                            + Durations.format(spec.failTimeout()) + " (cluster.failTimeout)",
+                    now);
         }
-        if (!leader.healthy() && leader.unhealthySince() != null
+        if (!leader.healthy()
+                && leader.unhealthySince() != null
                 && !now.isBefore(leader.unhealthySince().plus(spec.failTimeout()))) {
-            return startFailover(view, "leader " + leaderId + " has been unhealthy for more than "
-                    + Durations.format(spec.failTimeout()) + " (cluster.failTimeout): " + leader.problem(), now);
+            return startFailover(
+                    view,
+                    "leader " + leaderId + " has been unhealthy for more than " + Durations.format(spec.failTimeout())
+                            + " (cluster.failTimeout): " + leader.problem(),
+                    now);
         }
-        if (accepted != null && accepted.kind() == OperatorRequest.Kind.SWITCHOVER
-                && accepted.generation() == view.generation() && !leaderId.equals(accepted.target())) {
+        if (accepted != null
+                && accepted.kind() == OperatorRequest.Kind.SWITCHOVER
+                && accepted.generation() == view.generation()
+                && !leaderId.equals(accepted.target())) {
             // Planned: proxies close their connections and the leader shuts down cleanly, then the target,
             // having received every byte of the leader's WAL, is promoted.
             return view.withSync(view.syncStandbys(), List.of())
-                    .advance(null, Phase.SWITCHOVER, "switchover: stopping leader " + leaderId
-                            + " cleanly before promoting " + accepted.target(), now)
+                    .advance(
+                            null,
+                            Phase.SWITCHOVER,
+                            "switchover: stopping leader " + leaderId + " cleanly before promoting "
+                                    + accepted.target(),
+                            now)
                     .withFormerLeader(leaderId);
         }
         List<String> standbys = keepers.values().stream()
                 .filter(k -> !k.memberId().equals(leaderId) && k.pgUp() && k.role() == Role.STANDBY)
-                .map(KeeperStatus::memberId).sorted().toList();
+                .map(KeeperStatus::memberId)
+                .sorted()
+                .toList();
         boolean synchronous = spec.synchronous(members.size());
         Set<String> requested = new TreeSet<>();
         if (synchronous) {
             // Caught up with this leader (its own pg_stat_replication says 'streaming'), healthy, may lead.
             for (String id : leader.streaming()) {
                 KeeperStatus k = keepers.get(id);
-                if (k != null && k.healthy() && k.role() == Role.STANDBY && leaderId.equals(k.following())
+                if (k != null
+                        && k.healthy()
+                        && k.role() == Role.STANDBY
+                        && leaderId.equals(k.following())
                         && inPrimaryRegion(k, spec)) {
                     requested.add(id);
                 }
@@ -157,16 +193,21 @@ public final class ViewPlanner {
         List<String> newSync = List.copyOf(sync);
         List<String> newRequested = List.copyOf(requested);
         if (!newSync.equals(view.syncStandbys()) || !newRequested.equals(view.syncRequested())) {
-            return view.withStandbys(standbys).withSync(newSync, newRequested)
-                    .advance(leaderId, view.phase(), syncReason(leaderId, newSync, newRequested, synchronous, spec), now);
+            return view.withStandbys(standbys)
+                    .withSync(newSync, newRequested)
+                    .advance(
+                            leaderId,
+                            view.phase(),
+                            syncReason(leaderId, newSync, newRequested, synchronous, spec),
+                            now);
         }
         String reason = syncReason(leaderId, newSync, newRequested, synchronous, spec);
         ClusterView next = standbys.equals(view.standbys()) ? view : view.withStandbys(standbys);
         return reason(next, reason);
     }
 
-    private static String syncReason(String leader, List<String> sync, List<String> requested, boolean synchronous,
-                                     ClusterSpec spec) {
+    private static String syncReason(
+            String leader, List<String> sync, List<String> requested, boolean synchronous, ClusterSpec spec) {
         String base = "member " + leader + " leads";
         if (!synchronous) {
             return base;
@@ -176,8 +217,9 @@ public final class ViewPlanner {
             return base + "; synchronous standbys: " + String.join(", ", waitedFor);
         }
         return base + "; no synchronous standby is in sync: "
-                + (spec.synchronousStrict() ? "writes wait until one catches up (cluster.synchronousStrict)"
-                : "the leader serves alone and automatic failover is off until one catches up");
+                + (spec.synchronousStrict()
+                        ? "writes wait until one catches up (cluster.synchronousStrict)"
+                        : "the leader serves alone and automatic failover is off until one catches up");
     }
 
     private static ClusterView startFailover(ClusterView view, String reason, Instant now) {
@@ -188,21 +230,33 @@ public final class ViewPlanner {
 
     // ---- failover -------------------------------------------------------------------------------------------
 
-    private static ClusterView fencing(ClusterView view, Map<String, KeeperStatus> keepers,
-                                       Map<String, ProxyStatus> proxies, Set<String> members, ClusterSpec spec,
-                                       OperatorRequest accepted, Instant now) {
+    private static ClusterView fencing(
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Map<String, ProxyStatus> proxies,
+            Set<String> members,
+            ClusterSpec spec,
+            OperatorRequest accepted,
+            Instant now) {
         List<String> unfenced = unfenced(view, proxies);
         if (!unfenced.isEmpty()) {
-            return reason(view, "failover: waiting for the proxies of " + String.join(", ", unfenced)
-                    + " to close their client connections");
+            return reason(
+                    view,
+                    "failover: waiting for the proxies of " + String.join(", ", unfenced)
+                            + " to close their client connections");
         }
-        if (accepted != null && accepted.kind() == OperatorRequest.Kind.FAILOVER
+        if (accepted != null
+                && accepted.kind() == OperatorRequest.Kind.FAILOVER
                 && accepted.generation() == view.generation()) {
             KeeperStatus forced = keepers.get(accepted.target());
             if (forced != null && forced.pgUp() && forced.role() == Role.STANDBY) {
-                return view.advance(forced.memberId(), Phase.FAILOVER_PROMOTING, "forced failover (pgha failover "
-                        + "--force): promoting " + forced.memberId() + "; writes only " + formerName(view)
-                        + " acknowledged may be lost", now);
+                return view.advance(
+                        forced.memberId(),
+                        Phase.FAILOVER_PROMOTING,
+                        "forced failover (pgha failover "
+                                + "--force): promoting " + forced.memberId() + "; writes only " + formerName(view)
+                                + " acknowledged may be lost",
+                        now);
             }
         }
         return chooseCandidate(view, keepers, members, spec, now, "");
@@ -211,17 +265,27 @@ public final class ViewPlanner {
     private static List<String> unfenced(ClusterView view, Map<String, ProxyStatus> proxies) {
         return proxies.values().stream()
                 .filter(p -> p.generation() < view.generation())
-                .map(ProxyStatus::memberId).sorted().toList();
+                .map(ProxyStatus::memberId)
+                .sorted()
+                .toList();
     }
 
-    private static ClusterView chooseCandidate(ClusterView view, Map<String, KeeperStatus> keepers,
-                                               Set<String> members, ClusterSpec spec, Instant now, String prefix) {
+    private static ClusterView chooseCandidate(
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Set<String> members,
+            ClusterSpec spec,
+            Instant now,
+            String prefix) {
         Candidate c = candidate(view, keepers, members, spec);
         if (c.member() == null) {
             return reason(view, prefix + "no leader: " + c.why());
         }
-        return view.advance(c.member(), Phase.FAILOVER_PROMOTING, prefix + "failover: promoting " + c.member() + " ("
-                + c.why() + ")", now);
+        return view.advance(
+                c.member(),
+                Phase.FAILOVER_PROMOTING,
+                prefix + "failover: promoting " + c.member() + " (" + c.why() + ")",
+                now);
     }
 
     // ---- planned switchover -----------------------------------------------------------------------------------
@@ -235,11 +299,17 @@ public final class ViewPlanner {
      * the target is promoted. If the former leader dies, the target goes away or this takes longer than
      * {@link #SWITCHOVER_TIMEOUT}, the failover rules decide instead (the former leader may lead again).
      */
-    private static ClusterView switchover(ClusterView view, Map<String, KeeperStatus> keepers,
-                                          Map<String, ProxyStatus> proxies, Set<String> members, ClusterSpec spec,
-                                          OperatorRequest accepted, Instant now) {
+    private static ClusterView switchover(
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Map<String, ProxyStatus> proxies,
+            Set<String> members,
+            ClusterSpec spec,
+            OperatorRequest accepted,
+            Instant now) {
         String former = view.formerLeader();
-        String target = accepted == null || accepted.kind() != OperatorRequest.Kind.SWITCHOVER ? null : accepted.target();
+        String target =
+                accepted == null || accepted.kind() != OperatorRequest.Kind.SWITCHOVER ? null : accepted.target();
         KeeperStatus old = former == null ? null : keepers.get(former);
         KeeperStatus next = target == null ? null : keepers.get(target);
         String abandon = null;
@@ -255,27 +325,38 @@ public final class ViewPlanner {
         if (abandon != null) {
             List<String> unfenced = unfenced(view, proxies);
             if (!unfenced.isEmpty()) {
-                return reason(view, "switchover abandoned (" + abandon + "): waiting for the proxies of "
-                        + String.join(", ", unfenced) + " to close their client connections");
+                return reason(
+                        view,
+                        "switchover abandoned (" + abandon + "): waiting for the proxies of "
+                                + String.join(", ", unfenced) + " to close their client connections");
             }
             String prefix = "switchover abandoned (" + abandon + "); ";
             if (old != null && !old.pgUp() && old.writtenLsn() > 0) {
                 // The former leader stopped cleanly: a standby that received all of its WAL holds every commit.
                 Optional<KeeperStatus> complete = keepers.values().stream()
-                        .filter(k -> k.role() == Role.STANDBY && k.pgUp() && k.healthy() && inPrimaryRegion(k, spec)
+                        .filter(k -> k.role() == Role.STANDBY
+                                && k.pgUp()
+                                && k.healthy()
+                                && inPrimaryRegion(k, spec)
                                 && k.receivedLsn() > old.writtenLsn())
                         .min(MOST_WAL);
                 if (complete.isPresent()) {
-                    return view.advance(complete.get().memberId(), Phase.FAILOVER_PROMOTING, prefix + "promoting "
-                            + complete.get().memberId() + " (it has received all of " + former + "'s WAL)", now);
+                    return view.advance(
+                            complete.get().memberId(),
+                            Phase.FAILOVER_PROMOTING,
+                            prefix + "promoting " + complete.get().memberId() + " (it has received all of " + former
+                                    + "'s WAL)",
+                            now);
                 }
             }
             return chooseCandidate(view, keepers, members, spec, now, prefix);
         }
         List<String> unfenced = unfenced(view, proxies);
         if (!unfenced.isEmpty()) {
-            return reason(view, "switchover: waiting for the proxies of " + String.join(", ", unfenced)
-                    + " to close their client connections");
+            return reason(
+                    view,
+                    "switchover: waiting for the proxies of " + String.join(", ", unfenced)
+                            + " to close their client connections");
         }
         if (old.pgUp()) {
             return reason(view, "switchover: waiting for leader " + former + " to shut down cleanly");
@@ -284,11 +365,17 @@ public final class ViewPlanner {
             return reason(view, "switchover: waiting for " + former + " to report where its WAL ends");
         }
         if (next.receivedLsn() <= old.writtenLsn()) {
-            return reason(view, "switchover: waiting for " + target + " to receive the last WAL of " + former
-                    + " (it has " + Lsn.format(next.receivedLsn()) + ", " + former + " ended at " + Lsn.format(old.writtenLsn()) + ")");
+            return reason(
+                    view,
+                    "switchover: waiting for " + target + " to receive the last WAL of " + former + " (it has "
+                            + Lsn.format(next.receivedLsn()) + ", " + former + " ended at "
+                            + Lsn.format(old.writtenLsn()) + ")");
         }
-        return view.advance(target, Phase.FAILOVER_PROMOTING, "switchover: promoting " + target
-                + " (it has received all of " + former + "'s WAL)", now);
+        return view.advance(
+                target,
+                Phase.FAILOVER_PROMOTING,
+                "switchover: promoting " + target + " (it has received all of " + former + "'s WAL)",
+                now);
     }
 
     /** Whether an operator's request can be carried out now, and with which member. */
@@ -303,17 +390,23 @@ public final class ViewPlanner {
      * standby streaming from it (the target, or the best one: synchronous first, then the most WAL); a forced
      * failover needs a leaderless cluster and a running standby to promote.
      */
-    public static Verdict check(OperatorRequest request, ClusterView view, Map<String, KeeperStatus> keepers,
-                                Set<String> members, ClusterSpec spec) {
+    public static Verdict check(
+            OperatorRequest request,
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Set<String> members,
+            ClusterSpec spec) {
         String target = request.target();
         if (target != null && !members.contains(target)) {
-            return Verdict.refuse("there is no member " + target + "; members: " + String.join(", ", new TreeSet<>(members)));
+            return Verdict.refuse(
+                    "there is no member " + target + "; members: " + String.join(", ", new TreeSet<>(members)));
         }
         if (request.kind() == OperatorRequest.Kind.FAILOVER) {
             if (view.phase() != Phase.FAILOVER_FENCING || view.leader() != null) {
-                return Verdict.refuse("the cluster is not leaderless (leader " + (view.leader() == null ? "none"
-                        : view.leader()) + ", phase " + view.phase() + "); a forced failover is only for a cluster "
-                        + "that cannot choose a leader itself; use pgha switchover --to " + target);
+                return Verdict.refuse(
+                        "the cluster is not leaderless (leader " + (view.leader() == null ? "none" : view.leader())
+                                + ", phase " + view.phase() + "); a forced failover is only for a cluster "
+                                + "that cannot choose a leader itself; use pgha switchover --to " + target);
             }
             KeeperStatus k = keepers.get(target);
             if (k == null || !k.pgUp() || k.role() != Role.STANDBY || !k.initialized()) {
@@ -358,10 +451,10 @@ public final class ViewPlanner {
         }
         List<String> sync = view.synchronousNames();
         Optional<KeeperStatus> best = eligible.stream()
-                .min(Comparator.comparing((KeeperStatus k) -> !sync.contains(k.memberId())).thenComparing(MOST_WAL));
+                .min(Comparator.comparing((KeeperStatus k) -> !sync.contains(k.memberId()))
+                        .thenComparing(MOST_WAL));
         if (best.isEmpty()) {
-            return Verdict.refuse(notes.isEmpty() ? "there is no standby to switch over to"
-                    : String.join("; ", notes));
+            return Verdict.refuse(notes.isEmpty() ? "there is no standby to switch over to" : String.join("; ", notes));
         }
         return new Verdict(best.get().memberId(), null);
     }
@@ -384,11 +477,10 @@ public final class ViewPlanner {
         return null;
     }
 
-    private record Candidate(String member, String why) {
-    }
+    private record Candidate(String member, String why) {}
 
-    private static Candidate candidate(ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members,
-                                       ClusterSpec spec) {
+    private static Candidate candidate(
+            ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members, ClusterSpec spec) {
         String former = view.formerLeader() == null ? "the leader" : "leader " + view.formerLeader();
         List<KeeperStatus> eligible = keepers.values().stream()
                 .filter(k -> k.role() == Role.STANDBY && k.pgUp() && k.healthy() && inPrimaryRegion(k, spec))
@@ -399,9 +491,14 @@ public final class ViewPlanner {
         } else if (spec.synchronous(members.size())) {
             List<String> sync = view.syncStandbys();
             List<String> silent = sync.stream()
-                    .filter(id -> keepers.get(id) == null || !keepers.get(id).pgUp()).toList();
-            long mostWal = sync.stream().map(keepers::get).filter(Objects::nonNull)
-                    .mapToLong(KeeperStatus::lsn).max().orElse(0);
+                    .filter(id -> keepers.get(id) == null || !keepers.get(id).pgUp())
+                    .toList();
+            long mostWal = sync.stream()
+                    .map(keepers::get)
+                    .filter(Objects::nonNull)
+                    .mapToLong(KeeperStatus::lsn)
+                    .max()
+                    .orElse(0);
             Optional<KeeperStatus> best = eligible.stream()
                     .filter(k -> sync.contains(k.memberId()) && k.lsn() >= mostWal)
                     .min(MOST_WAL);
@@ -426,7 +523,9 @@ public final class ViewPlanner {
             refusal = noHealthyStandby(keepers, spec);
         }
         KeeperStatus returned = view.formerLeader() == null ? null : keepers.get(view.formerLeader());
-        if (returned != null && returned.initialized() && returned.role() != Role.STANDBY
+        if (returned != null
+                && returned.initialized()
+                && returned.role() != Role.STANDBY
                 && inPrimaryRegion(returned, spec)) {
             return new Candidate(returned.memberId(), "the former leader is back and nobody else was promoted");
         }
@@ -437,24 +536,27 @@ public final class ViewPlanner {
         return view.formerLeader() == null ? "the former leader" : "member " + view.formerLeader();
     }
 
-    private static final Comparator<KeeperStatus> MOST_WAL = Comparator
-            .comparingLong((KeeperStatus k) -> -k.lsn())
-            .thenComparing(KeeperStatus::memberId);
+    private static final Comparator<KeeperStatus> MOST_WAL =
+            Comparator.comparingLong((KeeperStatus k) -> -k.lsn()).thenComparing(KeeperStatus::memberId);
 
     private static ClusterView promoting(ClusterView view, Map<String, KeeperStatus> keepers, Instant now) {
         KeeperStatus candidate = keepers.get(view.leader());
         if (candidate == null) {
-            return view.advance(null, Phase.FAILOVER_FENCING, "failover: candidate " + view.leader()
-                    + " was lost while being promoted; choosing again", now);
+            return view.advance(
+                    null,
+                    Phase.FAILOVER_FENCING,
+                    "failover: candidate " + view.leader() + " was lost while being promoted; choosing again",
+                    now);
         }
         if (isServingPrimary(candidate, view)) {
             String reason = view.reason() != null && view.reason().startsWith("switchover: promoting")
                     ? "member " + view.leader() + " leads (switchover from " + view.formerLeader() + ")"
                     : view.leader().equals(view.formerLeader())
-                    ? "member " + view.leader() + " leads again (it came back before anyone else was promoted)"
-                    : "member " + view.leader() + " leads (promoted after "
-                    + (view.formerLeader() == null ? "the leader" : view.formerLeader()) + " was lost)";
-            return view.withSync(List.of(), List.of()).advance(view.leader(), Phase.NORMAL, reason, now)
+                            ? "member " + view.leader() + " leads again (it came back before anyone else was promoted)"
+                            : "member " + view.leader() + " leads (promoted after "
+                                    + (view.formerLeader() == null ? "the leader" : view.formerLeader()) + " was lost)";
+            return view.withSync(List.of(), List.of())
+                    .advance(view.leader(), Phase.NORMAL, reason, now)
                     .withFormerLeader(null);
         }
         return view;
@@ -463,7 +565,11 @@ public final class ViewPlanner {
     // ---- helpers --------------------------------------------------------------------------------------------
 
     private static boolean isServingPrimary(KeeperStatus k, ClusterView view) {
-        return k != null && k.initialized() && k.pgUp() && k.role() == Role.PRIMARY && k.healthy()
+        return k != null
+                && k.initialized()
+                && k.pgUp()
+                && k.role() == Role.PRIMARY
+                && k.healthy()
                 && k.appliedGeneration() >= view.generation();
     }
 

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class DeadMembersTest {
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
     private static final Duration INTERVAL = Duration.ofMinutes(10);
-    private static final ClusterView VIEW = new ClusterView(7, "a", List.of("b", "c"), List.of("b"), List.of("b"),
-            Phase.NORMAL, "r", null, null);
+    private static final ClusterView VIEW =
+            new ClusterView(7, "a", List.of("b", "c"), List.of("b"), List.of("b"), Phase.NORMAL, "r", null, null);
 
     @Test
     void aMemberSeenAbsentForTheFirstTimeStartsItsClock() {
@@ -27,27 +27,42 @@ class DeadMembersTest {
 
     @Test
     void itIsRemovedOnceGoneForTheInterval() {
-        var before = DeadMembers.next(Map.of("c", NOW), Set.of("a", "b", "c"), Set.of("a", "b"), VIEW,
-                NOW.plus(INTERVAL).minusMillis(1), INTERVAL);
+        var before = DeadMembers.next(
+                Map.of("c", NOW),
+                Set.of("a", "b", "c"),
+                Set.of("a", "b"),
+                VIEW,
+                NOW.plus(INTERVAL).minusMillis(1),
+                INTERVAL);
         assertThat(before.remove()).isEmpty();
-        var at = DeadMembers.next(Map.of("c", NOW), Set.of("a", "b", "c"), Set.of("a", "b"), VIEW,
-                NOW.plus(INTERVAL), INTERVAL);
+        var at = DeadMembers.next(
+                Map.of("c", NOW), Set.of("a", "b", "c"), Set.of("a", "b"), VIEW, NOW.plus(INTERVAL), INTERVAL);
         assertThat(at.remove()).containsExactly("c");
         assertThat(at.goneSince()).isEmpty();
     }
 
     @Test
     void aMemberThatCameBackForgetsItsClock() {
-        var d = DeadMembers.next(Map.of("c", NOW), Set.of("a", "b", "c"), Set.of("a", "b", "c"), VIEW,
-                NOW.plus(INTERVAL.multipliedBy(2)), INTERVAL);
+        var d = DeadMembers.next(
+                Map.of("c", NOW),
+                Set.of("a", "b", "c"),
+                Set.of("a", "b", "c"),
+                VIEW,
+                NOW.plus(INTERVAL.multipliedBy(2)),
+                INTERVAL);
         assertThat(d.remove()).isEmpty();
         assertThat(d.goneSince()).isEmpty();
     }
 
     @Test
     void theLeaderAndSynchronousStandbysAreNeverRemoved() {
-        var d = DeadMembers.next(Map.of("a", NOW, "b", NOW, "c", NOW), Set.of("a", "b", "c"), Set.of(), VIEW,
-                NOW.plus(Duration.ofDays(30)), INTERVAL);
+        var d = DeadMembers.next(
+                Map.of("a", NOW, "b", NOW, "c", NOW),
+                Set.of("a", "b", "c"),
+                Set.of(),
+                VIEW,
+                NOW.plus(Duration.ofDays(30)),
+                INTERVAL);
         assertThat(d.remove()).containsExactly("c");
         assertThat(d.goneSince()).isEqualTo(Map.of("a", NOW, "b", NOW));
     }

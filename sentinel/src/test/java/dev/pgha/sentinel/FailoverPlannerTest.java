@@ -22,11 +22,29 @@ class FailoverPlannerTest {
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
     private static final Set<String> MEMBERS = Set.of("a", "b", "c");
     private static final ClusterSpec SPEC = ClusterSpec.of(null);
-    private static final ClusterSpec ASYNC = new ClusterSpec(null, ClusterSpec.SyncMode.OFF, false, Duration.ofSeconds(10));
+    private static final ClusterSpec ASYNC =
+            new ClusterSpec(null, ClusterSpec.SyncMode.OFF, false, Duration.ofSeconds(10));
 
     private static KeeperStatus primary(String id, long lsn, List<String> streaming, List<String> syncNames) {
-        return new KeeperStatus(id, null, true, 1, true, Role.PRIMARY, 1, lsn, 0, 0, true, null, 10, NOW, null, null,
-                streaming, syncNames);
+        return new KeeperStatus(
+                id,
+                null,
+                true,
+                1,
+                true,
+                Role.PRIMARY,
+                1,
+                lsn,
+                0,
+                0,
+                true,
+                null,
+                10,
+                NOW,
+                null,
+                null,
+                streaming,
+                syncNames);
     }
 
     private static KeeperStatus standby(String id, long lsn, String following) {
@@ -34,13 +52,31 @@ class FailoverPlannerTest {
     }
 
     private static KeeperStatus standby(String id, String region, long lsn, String following) {
-        return new KeeperStatus(id, region, true, 1, true, Role.STANDBY, 1, 0, lsn, lsn, true, null, 10, NOW, null,
-                following, List.of(), List.of());
+        return new KeeperStatus(
+                id,
+                region,
+                true,
+                1,
+                true,
+                Role.STANDBY,
+                1,
+                0,
+                lsn,
+                lsn,
+                true,
+                null,
+                10,
+                NOW,
+                null,
+                following,
+                List.of(),
+                List.of());
     }
 
     private static KeeperStatus stopped(String id) {
-        return new KeeperStatus(id, null, true, 1, false, Role.NONE, 0, 0, 0, 0, false, "waiting", 0, NOW, NOW, null,
-                List.of(), List.of());
+        return new KeeperStatus(
+                id, null, true, 1, false, Role.NONE, 0, 0, 0, 0, false, "waiting", 0, NOW, NOW, null, List.of(),
+                List.of());
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -67,8 +103,13 @@ class FailoverPlannerTest {
 
     @Test
     void lostLeaderStartsFencingAndKeepsTheSynchronousSet() {
-        ClusterView next = ViewPlanner.next(normal(5, "a", List.of("b", "c"), List.of("b", "c")),
-                keepers(standby("b", 100, "a"), standby("c", 90, "a")), proxies(5, "b", "c"), MEMBERS, SPEC, NOW);
+        ClusterView next = ViewPlanner.next(
+                normal(5, "a", List.of("b", "c"), List.of("b", "c")),
+                keepers(standby("b", 100, "a"), standby("c", 90, "a")),
+                proxies(5, "b", "c"),
+                MEMBERS,
+                SPEC,
+                NOW);
         assertThat(next.generation()).isEqualTo(6);
         assertThat(next.phase()).isEqualTo(Phase.FAILOVER_FENCING);
         assertThat(next.leader()).isNull();
@@ -81,10 +122,29 @@ class FailoverPlannerTest {
     @Test
     void unhealthyLeaderIsReplacedOnlyAfterFailTimeout() {
         ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
-        KeeperStatus sick = new KeeperStatus("a", null, true, 1, false, Role.NONE, 0, 0, 0, 0, false,
-                "postgres exited", 5, NOW, NOW.minusSeconds(9), null, List.of(), List.of());
+        KeeperStatus sick = new KeeperStatus(
+                "a",
+                null,
+                true,
+                1,
+                false,
+                Role.NONE,
+                0,
+                0,
+                0,
+                0,
+                false,
+                "postgres exited",
+                5,
+                NOW,
+                NOW.minusSeconds(9),
+                null,
+                List.of(),
+                List.of());
         var ks = keepers(sick, standby("b", 100, "a"));
-        assertThat(ViewPlanner.next(view, ks, proxies(5, "a", "b"), MEMBERS, SPEC, NOW).phase()).isEqualTo(Phase.NORMAL);
+        assertThat(ViewPlanner.next(view, ks, proxies(5, "a", "b"), MEMBERS, SPEC, NOW)
+                        .phase())
+                .isEqualTo(Phase.NORMAL);
         ClusterView later = ViewPlanner.next(view, ks, proxies(5, "a", "b"), MEMBERS, SPEC, NOW.plusSeconds(1));
         assertThat(later.phase()).isEqualTo(Phase.FAILOVER_FENCING);
         assertThat(later.reason()).contains("unhealthy for more than 10s").contains("postgres exited");
@@ -94,7 +154,8 @@ class FailoverPlannerTest {
     void aLeaderWhoseKeeperStopsReportingIsReplacedAfterFailTimeout() {
         ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
         var ks = keepers(primary("a", 100, List.of("b"), List.of("b")), standby("b", 100, "a"));
-        assertThat(ViewPlanner.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(10)).phase())
+        assertThat(ViewPlanner.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(10))
+                        .phase())
                 .isEqualTo(Phase.NORMAL);
         ClusterView stale = ViewPlanner.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(11));
         assertThat(stale.phase()).isEqualTo(Phase.FAILOVER_FENCING);
@@ -118,8 +179,13 @@ class FailoverPlannerTest {
     @Test
     void promotesTheSynchronousStandbyWithTheMostWal() {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
-        ClusterView next = ViewPlanner.next(fencing, keepers(standby("b", 100, "a"), standby("c", 120, "a")),
-                proxies(6, "b", "c"), MEMBERS, SPEC, NOW);
+        ClusterView next = ViewPlanner.next(
+                fencing,
+                keepers(standby("b", 100, "a"), standby("c", 120, "a")),
+                proxies(6, "b", "c"),
+                MEMBERS,
+                SPEC,
+                NOW);
         assertThat(next.generation()).isEqualTo(7);
         assertThat(next.phase()).isEqualTo(Phase.FAILOVER_PROMOTING);
         assertThat(next.leader()).isEqualTo("c");
@@ -129,15 +195,21 @@ class FailoverPlannerTest {
     void neverPromotesAStandbyOutsideTheSynchronousSet() {
         // d has the most WAL but was never in sync: only b may be promoted
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b"));
-        ClusterView next = ViewPlanner.next(fencing, keepers(standby("b", 100, "a"), standby("d", 500, "a")),
-                proxies(6, "b", "d"), Set.of("a", "b", "d"), SPEC, NOW);
+        ClusterView next = ViewPlanner.next(
+                fencing,
+                keepers(standby("b", 100, "a"), standby("d", 500, "a")),
+                proxies(6, "b", "d"),
+                Set.of("a", "b", "d"),
+                SPEC,
+                NOW);
         assertThat(next.leader()).isEqualTo("b");
     }
 
     @Test
     void refusesWhenASynchronousStandbyIsMissing() {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
-        ClusterView next = ViewPlanner.next(fencing, keepers(standby("b", 100, "a")), proxies(6, "b"), MEMBERS, SPEC, NOW);
+        ClusterView next =
+                ViewPlanner.next(fencing, keepers(standby("b", 100, "a")), proxies(6, "b"), MEMBERS, SPEC, NOW);
         assertThat(next.generation()).isEqualTo(6);
         assertThat(next.leader()).isNull();
         assertThat(next.reason()).startsWith("no leader: synchronous standby c is not reporting");
@@ -146,23 +218,35 @@ class FailoverPlannerTest {
     @Test
     void refusesWithoutASynchronousStandbyAndSaysWhy() {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
-        ClusterView next = ViewPlanner.next(fencing, keepers(standby("b", 100, "a"), standby("c", 100, "a")),
-                proxies(6, "b", "c"), MEMBERS, SPEC, NOW);
+        ClusterView next = ViewPlanner.next(
+                fencing,
+                keepers(standby("b", 100, "a"), standby("c", 100, "a")),
+                proxies(6, "b", "c"),
+                MEMBERS,
+                SPEC,
+                NOW);
         assertThat(next.leader()).isNull();
-        assertThat(next.reason()).isEqualTo("no leader: no synchronous standby was in sync when leader a was lost, so "
-                + "any other member may miss acknowledged writes; automatic failover refused until member a returns");
+        assertThat(next.reason())
+                .isEqualTo(
+                        "no leader: no synchronous standby was in sync when leader a was lost, so "
+                                + "any other member may miss acknowledged writes; automatic failover refused until member a returns");
     }
 
     @Test
     void theFormerLeaderMayLeadAgainWhenItReturnsBeforeAnyPromotion() {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
-        ClusterView next = ViewPlanner.next(fencing, keepers(stopped("a"), standby("b", 100, "a")),
-                proxies(6, "a", "b"), MEMBERS, SPEC, NOW);
+        ClusterView next = ViewPlanner.next(
+                fencing, keepers(stopped("a"), standby("b", 100, "a")), proxies(6, "a", "b"), MEMBERS, SPEC, NOW);
         assertThat(next.phase()).isEqualTo(Phase.FAILOVER_PROMOTING);
         assertThat(next.leader()).isEqualTo("a");
         // a single node restarting: the same rule brings it back
-        ClusterView single = ViewPlanner.next(failover(3, Phase.FAILOVER_FENCING, null, "a", List.of()),
-                keepers(stopped("a")), proxies(3, "a"), Set.of("a"), SPEC, NOW);
+        ClusterView single = ViewPlanner.next(
+                failover(3, Phase.FAILOVER_FENCING, null, "a", List.of()),
+                keepers(stopped("a")),
+                proxies(3, "a"),
+                Set.of("a"),
+                SPEC,
+                NOW);
         assertThat(single.leader()).isEqualTo("a");
     }
 
@@ -170,15 +254,27 @@ class FailoverPlannerTest {
     void asynchronousClustersPromoteTheHealthyStandbyWithTheMostWalInThePrimaryRegion() {
         ClusterSpec ams = new ClusterSpec("ams", ClusterSpec.SyncMode.OFF, false, Duration.ofSeconds(10));
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
-        ClusterView next = ViewPlanner.next(fencing, keepers(standby("b", "lhr", 900, "a"), standby("c", "ams", 100, "a")),
-                proxies(6, "b", "c"), MEMBERS, ams, NOW);
+        ClusterView next = ViewPlanner.next(
+                fencing,
+                keepers(standby("b", "lhr", 900, "a"), standby("c", "ams", 100, "a")),
+                proxies(6, "b", "c"),
+                MEMBERS,
+                ams,
+                NOW);
         assertThat(next.leader()).isEqualTo("c");
-        ClusterView none = ViewPlanner.next(fencing, keepers(standby("b", "lhr", 900, "a")), proxies(6, "b"),
-                MEMBERS, ams, NOW);
+        ClusterView none =
+                ViewPlanner.next(fencing, keepers(standby("b", "lhr", 900, "a")), proxies(6, "b"), MEMBERS, ams, NOW);
         assertThat(none.leader()).isNull();
         assertThat(none.reason()).contains("b is outside primary region ams");
-        assertThat(ViewPlanner.next(fencing, keepers(standby("b", 5, "a"), standby("c", 7, "a")), proxies(6),
-                MEMBERS, ASYNC, NOW).leader()).isEqualTo("c");
+        assertThat(ViewPlanner.next(
+                                fencing,
+                                keepers(standby("b", 5, "a"), standby("c", 7, "a")),
+                                proxies(6),
+                                MEMBERS,
+                                ASYNC,
+                                NOW)
+                        .leader())
+                .isEqualTo("c");
     }
 
     // ---- promotion ----
@@ -186,10 +282,21 @@ class FailoverPlannerTest {
     @Test
     void promotionEndsWhenTheCandidateServesAsPrimary() {
         ClusterView promoting = failover(7, Phase.FAILOVER_PROMOTING, "b", "a", List.of("b", "c"));
-        assertThat(ViewPlanner.next(promoting, keepers(standby("b", 100, "a"), standby("c", 90, "a")), proxies(7),
-                MEMBERS, SPEC, NOW)).isEqualTo(promoting);
-        ClusterView done = ViewPlanner.next(promoting, keepers(primary("b", 100, List.of(), List.of()),
-                standby("c", 90, "a")), proxies(7), MEMBERS, SPEC, NOW);
+        assertThat(ViewPlanner.next(
+                        promoting,
+                        keepers(standby("b", 100, "a"), standby("c", 90, "a")),
+                        proxies(7),
+                        MEMBERS,
+                        SPEC,
+                        NOW))
+                .isEqualTo(promoting);
+        ClusterView done = ViewPlanner.next(
+                promoting,
+                keepers(primary("b", 100, List.of(), List.of()), standby("c", 90, "a")),
+                proxies(7),
+                MEMBERS,
+                SPEC,
+                NOW);
         assertThat(done.phase()).isEqualTo(Phase.NORMAL);
         assertThat(done.leader()).isEqualTo("b");
         assertThat(done.generation()).isEqualTo(8);
@@ -211,9 +318,13 @@ class FailoverPlannerTest {
 
     @Test
     void aCaughtUpStandbyEntersBothSetsInOneGeneration() {
-        ClusterView next = ViewPlanner.next(normal(8, "a", List.of(), List.of()),
+        ClusterView next = ViewPlanner.next(
+                normal(8, "a", List.of(), List.of()),
                 keepers(primary("a", 100, List.of("b"), List.of()), standby("b", 100, "a"), standby("c", 50, "a")),
-                proxies(8), MEMBERS, SPEC, NOW);
+                proxies(8),
+                MEMBERS,
+                SPEC,
+                NOW);
         assertThat(next.generation()).isEqualTo(9);
         assertThat(next.syncStandbys()).containsExactly("b");
         assertThat(next.syncRequested()).containsExactly("b");
@@ -226,46 +337,97 @@ class FailoverPlannerTest {
     void aStandbyLeavesPostgresFirstAndTheViewLast() {
         ClusterView view = normal(8, "a", List.of("b", "c"), List.of("b", "c"));
         // c fell behind: it leaves the requested set, but stays promotable while postgres may still wait for it
-        ClusterView step1 = ViewPlanner.next(view, keepers(primary("a", 100, List.of("b"), List.of("b", "c")),
-                standby("b", 100, "a"), standby("c", 50, "a")), proxies(8), MEMBERS, SPEC, NOW);
+        ClusterView step1 = ViewPlanner.next(
+                view,
+                keepers(
+                        primary("a", 100, List.of("b"), List.of("b", "c")),
+                        standby("b", 100, "a"),
+                        standby("c", 50, "a")),
+                proxies(8),
+                MEMBERS,
+                SPEC,
+                NOW);
         assertThat(step1.generation()).isEqualTo(9);
         assertThat(step1.syncRequested()).containsExactly("b");
         assertThat(step1.syncStandbys()).containsExactly("b", "c");
         // the leader has not applied generation 9 yet: nothing changes
-        KeeperStatus notApplied = new KeeperStatus("a", null, true, 1, true, Role.PRIMARY, 1, 100, 0, 0, true, null, 8,
-                NOW, null, null, List.of("b"), List.of("b"));
-        assertThat(ViewPlanner.next(step1, keepers(notApplied, standby("b", 100, "a"), standby("c", 50, "a")),
-                proxies(9), MEMBERS, SPEC, NOW).syncStandbys()).containsExactly("b", "c");
+        KeeperStatus notApplied = new KeeperStatus(
+                "a",
+                null,
+                true,
+                1,
+                true,
+                Role.PRIMARY,
+                1,
+                100,
+                0,
+                0,
+                true,
+                null,
+                8,
+                NOW,
+                null,
+                null,
+                List.of("b"),
+                List.of("b"));
+        assertThat(ViewPlanner.next(
+                                step1,
+                                keepers(notApplied, standby("b", 100, "a"), standby("c", 50, "a")),
+                                proxies(9),
+                                MEMBERS,
+                                SPEC,
+                                NOW)
+                        .syncStandbys())
+                .containsExactly("b", "c");
         // applied, and postgres waits for b only: c leaves the view
-        ClusterView step2 = ViewPlanner.next(step1, keepers(primary("a", 100, List.of("b"), List.of("b")),
-                standby("b", 100, "a"), standby("c", 50, "a")), proxies(9), MEMBERS, SPEC, NOW);
+        ClusterView step2 = ViewPlanner.next(
+                step1,
+                keepers(primary("a", 100, List.of("b"), List.of("b")), standby("b", 100, "a"), standby("c", 50, "a")),
+                proxies(9),
+                MEMBERS,
+                SPEC,
+                NOW);
         assertThat(step2.generation()).isEqualTo(10);
         assertThat(step2.syncStandbys()).containsExactly("b");
     }
 
     @Test
     void noSynchronousStandbyIsReported() {
-        ClusterView next = ViewPlanner.next(normal(8, "a", List.of(), List.of()),
-                keepers(primary("a", 100, List.of(), List.of()), standby("b", 10, "a")), proxies(8), MEMBERS, SPEC, NOW);
+        ClusterView next = ViewPlanner.next(
+                normal(8, "a", List.of(), List.of()),
+                keepers(primary("a", 100, List.of(), List.of()), standby("b", 10, "a")),
+                proxies(8),
+                MEMBERS,
+                SPEC,
+                NOW);
         assertThat(next.generation()).isEqualTo(8);
-        assertThat(next.reason()).isEqualTo("member a leads; no synchronous standby is in sync: the leader serves alone "
-                + "and automatic failover is off until one catches up");
+        assertThat(next.reason())
+                .isEqualTo("member a leads; no synchronous standby is in sync: the leader serves alone "
+                        + "and automatic failover is off until one catches up");
     }
 
     @Test
     void standbysOutsideThePrimaryRegionNeverBecomeSynchronous() {
         ClusterSpec ams = new ClusterSpec("ams", ClusterSpec.SyncMode.AUTO, false, Duration.ofSeconds(10));
-        ClusterView next = ViewPlanner.next(normal(8, "a", List.of(), List.of()),
-                keepers(primary("a", 100, List.of("b"), List.of()), standby("b", "lhr", 100, "a")), proxies(8),
-                MEMBERS, ams, NOW);
+        ClusterView next = ViewPlanner.next(
+                normal(8, "a", List.of(), List.of()),
+                keepers(primary("a", 100, List.of("b"), List.of()), standby("b", "lhr", 100, "a")),
+                proxies(8),
+                MEMBERS,
+                ams,
+                NOW);
         assertThat(next.syncStandbys()).isEmpty();
     }
 
     @Test
     void asynchronousModeKeepsNoSynchronousSet() {
-        ClusterView next = ViewPlanner.next(normal(8, "a", List.of(), List.of()),
-                keepers(primary("a", 100, List.of("b"), List.of()), standby("b", 100, "a")), proxies(8),
-                MEMBERS, ASYNC, NOW);
+        ClusterView next = ViewPlanner.next(
+                normal(8, "a", List.of(), List.of()),
+                keepers(primary("a", 100, List.of("b"), List.of()), standby("b", 100, "a")),
+                proxies(8),
+                MEMBERS,
+                ASYNC,
+                NOW);
         assertThat(next.syncStandbys()).isEmpty();
         assertThat(next.generation()).isEqualTo(8);
     }

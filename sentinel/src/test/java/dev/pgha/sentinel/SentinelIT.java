@@ -14,7 +14,6 @@ import dev.pgha.common.store.Versioned;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -50,9 +49,25 @@ class SentinelIT {
     }
 
     private static byte[] status(String id, boolean initialized, boolean primary) {
-        return Json.write(new KeeperStatus(id, null, initialized, initialized ? 42L << 32 : 0, primary,
-                primary ? Role.PRIMARY : Role.NONE, primary ? 1 : 0, primary ? 1000 : 0, 0, 0, primary, null, 1000,
-                Instant.now(), null, null, List.of(), List.of()));
+        return Json.write(new KeeperStatus(
+                id,
+                null,
+                initialized,
+                initialized ? 42L << 32 : 0,
+                primary,
+                primary ? Role.PRIMARY : Role.NONE,
+                primary ? 1 : 0,
+                primary ? 1000 : 0,
+                0,
+                0,
+                primary,
+                null,
+                1000,
+                Instant.now(),
+                null,
+                null,
+                List.of(),
+                List.of()));
     }
 
     private ClusterView view() {
@@ -103,10 +118,29 @@ class SentinelIT {
     void primaryRegionOfTheElectedSentinelRulesAndLeaderlessnessIsExplained() throws Exception {
         Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of("ams"), Duration.ofMillis(100), Duration.ofHours(48));
         a.start();
-        try (PersistentNode k = observer.ephemeral(observer.paths().keeper("lhr-node"),
-                Json.write(new KeeperStatus("lhr-node", "lhr", false, 0, false, Role.NONE, 0, 0, 0, 0, false, "x", 0,
-                        Instant.now(), Instant.now(), null, List.of(), List.of())))) {
-            await().atMost(WAIT).until(() -> view().reason().startsWith("no leader: no keeper runs in primary region ams"));
+        try (PersistentNode k = observer.ephemeral(
+                observer.paths().keeper("lhr-node"),
+                Json.write(new KeeperStatus(
+                        "lhr-node",
+                        "lhr",
+                        false,
+                        0,
+                        false,
+                        Role.NONE,
+                        0,
+                        0,
+                        0,
+                        0,
+                        false,
+                        "x",
+                        0,
+                        Instant.now(),
+                        Instant.now(),
+                        null,
+                        List.of(),
+                        List.of())))) {
+            await().atMost(WAIT)
+                    .until(() -> view().reason().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();
             assertThat(observer.spec().orElseThrow().value().primaryRegion()).isEqualTo("ams");
         } finally {

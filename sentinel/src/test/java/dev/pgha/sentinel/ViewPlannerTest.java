@@ -32,10 +32,25 @@ class ViewPlannerTest {
         boolean running = state.startsWith("primary") || state.startsWith("standby");
         Role role = state.startsWith("primary") ? Role.PRIMARY : state.startsWith("standby") ? Role.STANDBY : Role.NONE;
         long lsn = state.contains(":") ? Long.parseLong(state.substring(state.indexOf(':') + 1)) : 100;
-        return new KeeperStatus(f[0], f[1].equals("-") ? null : f[1], !state.equals("empty"),
-                state.equals("empty") ? 0 : (1_700_000_000L << 32), running, role, running ? 1 : 0,
-                role == Role.PRIMARY ? lsn : 0, role == Role.STANDBY ? lsn : 0, role == Role.STANDBY ? lsn : 0,
-                running, running ? null : "down", 1000, NOW, running ? null : NOW, null, List.of(), List.of());
+        return new KeeperStatus(
+                f[0],
+                f[1].equals("-") ? null : f[1],
+                !state.equals("empty"),
+                state.equals("empty") ? 0 : (1_700_000_000L << 32),
+                running,
+                role,
+                running ? 1 : 0,
+                role == Role.PRIMARY ? lsn : 0,
+                role == Role.STANDBY ? lsn : 0,
+                role == Role.STANDBY ? lsn : 0,
+                running,
+                running ? null : "down",
+                1000,
+                NOW,
+                running ? null : NOW,
+                null,
+                List.of(),
+                List.of());
     }
 
     private static Map<String, KeeperStatus> keepers(String cells) {
@@ -47,8 +62,16 @@ class ViewPlannerTest {
     }
 
     private static ClusterView view(long generation, String leader, Phase phase) {
-        return new ClusterView(generation, leader.equals("-") ? null : leader, List.of(), List.of(), List.of(), phase, "r",
-                null, null);
+        return new ClusterView(
+                generation,
+                leader.equals("-") ? null : leader,
+                List.of(),
+                List.of(),
+                List.of(),
+                phase,
+                "r",
+                null,
+                null);
     }
 
     /** Each row: current view (generation, leader, phase), primary region, live keepers -> next view. */
@@ -78,8 +101,15 @@ class ViewPlannerTest {
             # a NORMAL cluster keeps its leader
             2 | a | NORMAL       | -   | a/-/primary b/-/empty                | 2 | a | NORMAL
             """)
-    void plans(long gen, String leader, Phase phase, String region, String cells,
-               long nextGen, String nextLeader, Phase nextPhase) {
+    void plans(
+            long gen,
+            String leader,
+            Phase phase,
+            String region,
+            String cells,
+            long nextGen,
+            String nextLeader,
+            Phase nextPhase) {
         ClusterView current = view(gen, leader, phase);
         ClusterSpec spec = ClusterSpec.of(region.equals("-") ? null : region);
         ClusterView next = ViewPlanner.next(current, keepers(cells), Map.of(), ONE_MEMBER, spec, NOW);
@@ -94,15 +124,22 @@ class ViewPlannerTest {
     @Test
     void unchangedViewIsTheSameObjectValue() {
         ClusterView v = view(2, "a", Phase.NORMAL).withReason("member a leads");
-        assertThat(ViewPlanner.next(v, keepers("a/-/primary"), Map.of(), ONE_MEMBER, ANY_REGION, NOW)).isEqualTo(v);
+        assertThat(ViewPlanner.next(v, keepers("a/-/primary"), Map.of(), ONE_MEMBER, ANY_REGION, NOW))
+                .isEqualTo(v);
     }
 
     @Test
     void leaderlessBecauseOfRegionSaysWhy() {
-        ClusterView next = ViewPlanner.next(ClusterView.initial(), keepers("a/lhr/empty b/-/empty"), Map.of(),
-                ONE_MEMBER, ClusterSpec.of("ams"), NOW);
+        ClusterView next = ViewPlanner.next(
+                ClusterView.initial(),
+                keepers("a/lhr/empty b/-/empty"),
+                Map.of(),
+                ONE_MEMBER,
+                ClusterSpec.of("ams"),
+                NOW);
         assertThat(next.generation()).isZero();
-        assertThat(next.reason()).isEqualTo("no leader: no keeper runs in primary region ams; running: a (lhr), b (no region)");
+        assertThat(next.reason())
+                .isEqualTo("no leader: no keeper runs in primary region ams; running: a (lhr), b (no region)");
     }
 
     @Test
@@ -113,11 +150,20 @@ class ViewPlannerTest {
 
     @Test
     void reasonsNameTheMember() {
-        assertThat(ViewPlanner.next(ClusterView.initial(), keepers("a/-/empty"), Map.of(), ONE_MEMBER, ANY_REGION, NOW).reason())
+        assertThat(ViewPlanner.next(ClusterView.initial(), keepers("a/-/empty"), Map.of(), ONE_MEMBER, ANY_REGION, NOW)
+                        .reason())
                 .isEqualTo("member a creates the cluster");
-        assertThat(ViewPlanner.next(ClusterView.initial(), keepers("a/-/down"), Map.of(), ONE_MEMBER, ANY_REGION, NOW).reason())
+        assertThat(ViewPlanner.next(ClusterView.initial(), keepers("a/-/down"), Map.of(), ONE_MEMBER, ANY_REGION, NOW)
+                        .reason())
                 .isEqualTo("member a has the cluster's data and starts as leader");
-        assertThat(ViewPlanner.next(view(1, "a", Phase.INITIALIZING), keepers("a/-/primary"), Map.of(), ONE_MEMBER, ANY_REGION, NOW)
-                .reason()).isEqualTo("member a leads");
+        assertThat(ViewPlanner.next(
+                                view(1, "a", Phase.INITIALIZING),
+                                keepers("a/-/primary"),
+                                Map.of(),
+                                ONE_MEMBER,
+                                ANY_REGION,
+                                NOW)
+                        .reason())
+                .isEqualTo("member a leads");
     }
 }

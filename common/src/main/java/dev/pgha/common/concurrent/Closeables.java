@@ -2,8 +2,7 @@ package dev.pgha.common.concurrent;
 
 /** Shutdown helpers. */
 public final class Closeables {
-    private Closeables() {
-    }
+    private Closeables() {}
 
     /** Closes each, in order, ignoring failures: used while shutting down, when there is nobody left to tell. */
     public static void closeQuietly(AutoCloseable... closeables) {

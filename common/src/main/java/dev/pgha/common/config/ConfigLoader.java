@@ -26,14 +26,15 @@ public final class ConfigLoader {
 
     /** DNS-label-like names: they end up in ZooKeeper paths, host names, application_name and slot names. */
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
+
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?");
-    private static final Pattern CONNECT = Pattern.compile("[A-Za-z0-9.:\\[\\]-]+:\\d+(,[A-Za-z0-9.:\\[\\]-]+:\\d+)*(/[A-Za-z0-9/_.-]*)?");
+    private static final Pattern CONNECT =
+            Pattern.compile("[A-Za-z0-9.:\\[\\]-]+:\\d+(,[A-Za-z0-9.:\\[\\]-]+:\\d+)*(/[A-Za-z0-9/_.-]*)?");
     private static final Pattern OS_USER = Pattern.compile("[a-z_][a-z0-9_-]*");
     private static final Pattern SYNC_MODE = Pattern.compile("on|off|auto");
     private static final Pattern LOG_FORMAT = Pattern.compile("text|json");
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /** Loads the configuration of a daemon started with {@code configFile} (from --config, may be empty). */
     public static PghaConfig load(Optional<Path> configFile, Map<String, String> env) {
@@ -72,7 +73,8 @@ public final class ConfigLoader {
         }
         Config parsed;
         try {
-            parsed = ConfigFactory.parseFile(file.toFile(),
+            parsed = ConfigFactory.parseFile(
+                    file.toFile(),
                     ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
         } catch (ConfigException e) {
             throw new InvalidConfigException("cannot parse config file " + file + ": " + e.getMessage());
@@ -89,8 +91,8 @@ public final class ConfigLoader {
                 at = " in " + source;
             }
             if (key.startsWith("pgha.")) {
-                throw new InvalidConfigException("setting " + key + at + ": write settings without the 'pgha.' prefix, e.g. "
-                        + key.substring("pgha.".length()));
+                throw new InvalidConfigException("setting " + key + at
+                        + ": write settings without the 'pgha.' prefix, e.g. " + key.substring("pgha.".length()));
             }
             if (!knownPath(reference, key)) {
                 throw new InvalidConfigException("unknown setting " + key + at + "; known settings"
@@ -121,8 +123,11 @@ public final class ConfigLoader {
         while (parent.isPresent() && !knownPath(reference, parent.get())) {
             parent = parentOf(parent.get());
         }
-        return String.join(", ", parent.isPresent() ? knownChildren(reference, parent.get())
-                : new TreeSet<>(reference.root().keySet()));
+        return String.join(
+                ", ",
+                parent.isPresent()
+                        ? knownChildren(reference, parent.get())
+                        : new TreeSet<>(reference.root().keySet()));
     }
 
     private static TreeSet<String> knownChildren(Config reference, String key) {
@@ -173,7 +178,8 @@ public final class ConfigLoader {
                 s.duration("lifecycle.stopTimeout", Duration.ofSeconds(10), Duration.ofHours(1)),
                 s.duration("lifecycle.scaleToZero", Duration.ZERO, Duration.ofDays(30)));
         var store = new PghaConfig.Store(
-                s.optionalMatching("store.connect", CONNECT, 4096, "a ZooKeeper connect string host:port[,host:port...][/chroot]"),
+                s.optionalMatching(
+                        "store.connect", CONNECT, 4096, "a ZooKeeper connect string host:port[,host:port...][/chroot]"),
                 Ensemble.parse(s, "store.ensemble"),
                 s.integer("store.myId", 0, 255, "the id (1-255) of this node's entry in PGHA_ZK_ENSEMBLE"),
                 s.duration("store.sessionTimeout", Duration.ofMillis(500), Duration.ofMinutes(1)),
@@ -184,13 +190,13 @@ public final class ConfigLoader {
         Duration heartbeat = s.duration("keeper.heartbeat", Duration.ofMillis(50), Duration.ofSeconds(10));
         Duration sentinelInterval = s.duration("sentinel.interval", Duration.ofMillis(50), Duration.ofSeconds(10));
         String syncMode = s.matching("cluster.synchronousMode", SYNC_MODE, 4, "on, off or auto");
-        var cluster = new PghaConfig.Cluster(syncMode, s.bool("cluster.synchronousStrict"),
+        var cluster = new PghaConfig.Cluster(
+                syncMode,
+                s.bool("cluster.synchronousStrict"),
                 s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)));
         var secrets = new PghaConfig.Secrets(
-                s.secret("secrets.suPassword"),
-                s.secret("secrets.replPassword"),
-                s.secret("secrets.operatorPassword"));
+                s.secret("secrets.suPassword"), s.secret("secrets.replPassword"), s.secret("secrets.operatorPassword"));
 
         if (primaryRegion.isPresent() && region.isEmpty()) {
             throw new InvalidConfigException(s.label("primaryRegion") + " is \"" + primaryRegion.get()
@@ -214,25 +220,47 @@ public final class ConfigLoader {
             if (session < 2 * tick || session > 20 * tick) {
                 throw new InvalidConfigException("store.sessionTimeout (" + Durations.format(store.sessionTimeout())
                         + ") must be between 2 and 20 ticks of store.embedded.tickTime ("
-                        + Durations.format(store.embeddedTickTime()) + "), as ZooKeeper only grants sessions in that range");
+                        + Durations.format(store.embeddedTickTime())
+                        + "), as ZooKeeper only grants sessions in that range");
             }
         }
-        if (!lifecycle.scaleToZero().isZero() && (store.quorum() || store.connect().isPresent())) {
-            throw new InvalidConfigException(s.label("lifecycle.scaleToZero") + " stops an idle single-node cluster, but "
-                    + "this node belongs to a multi-node cluster (" + (store.quorum() ? "PGHA_ZK_ENSEMBLE" : "PGHA_ZK_CONNECT")
-                    + "); unset it");
+        if (!lifecycle.scaleToZero().isZero()
+                && (store.quorum() || store.connect().isPresent())) {
+            throw new InvalidConfigException(
+                    s.label("lifecycle.scaleToZero") + " stops an idle single-node cluster, but "
+                            + "this node belongs to a multi-node cluster ("
+                            + (store.quorum() ? "PGHA_ZK_ENSEMBLE" : "PGHA_ZK_CONNECT")
+                            + "); unset it");
         }
         if (lifecycle.stopTimeout().compareTo(postgres.stopTimeout().plusSeconds(5)) < 0) {
-            throw new InvalidConfigException(s.label("lifecycle.stopTimeout") + " (" + Durations.format(lifecycle.stopTimeout())
-                    + ") must leave room for postgres.stopTimeout (" + Durations.format(postgres.stopTimeout())
-                    + ") plus 5s");
+            throw new InvalidConfigException(
+                    s.label("lifecycle.stopTimeout") + " (" + Durations.format(lifecycle.stopTimeout())
+                            + ") must leave room for postgres.stopTimeout (" + Durations.format(postgres.stopTimeout())
+                            + ") plus 5s");
         }
         if (heartbeat.compareTo(store.sessionTimeout()) >= 0) {
             throw new InvalidConfigException("keeper.heartbeat (" + Durations.format(heartbeat)
                     + ") must be shorter than store.sessionTimeout (" + Durations.format(store.sessionTimeout()) + ")");
         }
-        return new PghaConfig(clusterName, nodeId, region, primaryRegion, dataDir, advertiseHost, postgres, proxy,
-                httpPort, metricsPort, health, lifecycle, logFormat, store, heartbeat, sentinelInterval, cluster, secrets);
+        return new PghaConfig(
+                clusterName,
+                nodeId,
+                region,
+                primaryRegion,
+                dataDir,
+                advertiseHost,
+                postgres,
+                proxy,
+                httpPort,
+                metricsPort,
+                health,
+                lifecycle,
+                logFormat,
+                store,
+                heartbeat,
+                sentinelInterval,
+                cluster,
+                secrets);
     }
 
     private static void distinctPort(Settings s, Map<Integer, String> taken, String path) {

@@ -7,13 +7,14 @@ import java.time.Duration;
 
 /** Durations as people write them in config files: 250ms, 2s, 5m, 1h. */
 public final class Durations {
-    private Durations() {
-    }
+    private Durations() {}
 
     /** Parses "10s", "250ms", "1m" (HOCON's duration syntax); a positive duration or IllegalArgumentException. */
     public static Duration parse(String text) {
         try {
-            Duration d = ConfigFactory.empty().withValue("d", ConfigValueFactory.fromAnyRef(text)).getDuration("d");
+            Duration d = ConfigFactory.empty()
+                    .withValue("d", ConfigValueFactory.fromAnyRef(text))
+                    .getDuration("d");
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("not a positive duration: " + text);
             }

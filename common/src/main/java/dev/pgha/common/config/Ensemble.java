@@ -15,8 +15,7 @@ final class Ensemble {
     private static final Pattern ENTRY = Pattern.compile(
             "(\\d{1,3})=([A-Za-z0-9][A-Za-z0-9.-]*):(\\d{1,5}):(\\d{1,5});(?:([A-Za-z0-9][A-Za-z0-9.-]*):)?(\\d{1,5})");
 
-    private Ensemble() {
-    }
+    private Ensemble() {}
 
     static List<ZkPeer> parse(Settings s, String path) {
         Optional<String> raw = s.optional(path);
@@ -65,13 +64,15 @@ final class Ensemble {
                     + " are both set: use an external ZooKeeper or the embedded ensemble, not both");
         }
         if (store.ensemble().size() < 3) {
-            throw new InvalidConfigException(s.label("store.ensemble") + " lists " + store.ensemble().size()
-                    + " peer(s): an ensemble needs at least 3 voters to survive the loss of one (add a witness node, "
-                    + "`pgha start --witness`, as the third)");
+            throw new InvalidConfigException(
+                    s.label("store.ensemble") + " lists " + store.ensemble().size()
+                            + " peer(s): an ensemble needs at least 3 voters to survive the loss of one (add a witness node, "
+                            + "`pgha start --witness`, as the third)");
         }
         if (store.self().isEmpty()) {
-            throw new InvalidConfigException(s.label("store.myId") + " (" + store.myId() + ") does not name an entry of "
-                    + s.label("store.ensemble") + ": set PGHA_ZK_MYID to this node's id in the ensemble");
+            throw new InvalidConfigException(
+                    s.label("store.myId") + " (" + store.myId() + ") does not name an entry of "
+                            + s.label("store.ensemble") + ": set PGHA_ZK_MYID to this node's id in the ensemble");
         }
     }
 }

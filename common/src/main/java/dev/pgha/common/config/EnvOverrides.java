@@ -50,8 +50,7 @@ public final class EnvOverrides {
 
     private static final String ORIGIN_PREFIX = "environment variable ";
 
-    private EnvOverrides() {
-    }
+    private EnvOverrides() {}
 
     /** The overrides present in {@code env}, one layer per variable. */
     public static Config from(Map<String, String> env) {

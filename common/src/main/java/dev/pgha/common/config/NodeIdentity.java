@@ -19,16 +19,16 @@ public final class NodeIdentity {
     public static final String FILE_NAME = "node-id";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private NodeIdentity() {
-    }
+    private NodeIdentity() {}
 
     public static String resolve(Path stateDir, Optional<String> configured, String hostname) {
         Path file = stateDir.resolve(FILE_NAME);
         Optional<String> stored = read(file);
         if (stored.isPresent()) {
             if (configured.isPresent() && !configured.get().equals(stored.get())) {
-                throw new PghaException("PGHA_NODE_ID is \"" + configured.get() + "\" but the data directory belongs to "
-                        + "member \"" + stored.get() + "\" (" + file + "): use that id, or a fresh data directory");
+                throw new PghaException(
+                        "PGHA_NODE_ID is \"" + configured.get() + "\" but the data directory belongs to " + "member \""
+                                + stored.get() + "\" (" + file + "): use that id, or a fresh data directory");
             }
             return stored.get();
         }
@@ -43,14 +43,17 @@ public final class NodeIdentity {
 
     /** A readable id: the host name cut to a valid name, plus 6 random hex digits so copies of one image differ. */
     static String generate(String hostname) {
-        String base = hostname.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-")
-                .replaceAll("-+", "-").replaceAll("^-|-$", "");
+        String base = hostname.toLowerCase(Locale.ROOT)
+                .replaceAll("[^a-z0-9-]", "-")
+                .replaceAll("-+", "-")
+                .replaceAll("^-|-$", "");
         if (base.length() > 32) {
             base = base.substring(0, 32).replaceAll("-$", "");
         }
         byte[] suffix = new byte[3];
         RANDOM.nextBytes(suffix);
-        return (base.isEmpty() || base.equals("localhost") ? "pgha" : base) + "-" + HexFormat.of().formatHex(suffix);
+        return (base.isEmpty() || base.equals("localhost") ? "pgha" : base) + "-"
+                + HexFormat.of().formatHex(suffix);
     }
 
     private static Optional<String> read(Path file) {
@@ -60,7 +63,8 @@ public final class NodeIdentity {
         try {
             String id = Files.readString(file, StandardCharsets.UTF_8).trim();
             if (id.isEmpty()) {
-                throw new PghaException(file + " is empty: delete it to have a new id generated, or write the member id into it");
+                throw new PghaException(
+                        file + " is empty: delete it to have a new id generated, or write the member id into it");
             }
             return Optional.of(id);
         } catch (IOException e) {

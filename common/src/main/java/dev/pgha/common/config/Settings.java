@@ -147,11 +147,11 @@ final class Settings {
         ConfigOrigin origin = value.origin();
         Optional<String> variable = envVariable(origin);
         if (variable.isPresent()) {
-            return new InvalidConfigException(variable.get() + "=" + shown + " is not valid for " + path
-                    + ": expected " + allowed);
+            return new InvalidConfigException(
+                    variable.get() + "=" + shown + " is not valid for " + path + ": expected " + allowed);
         }
-        return new InvalidConfigException(path + " = " + shown + fileLocation(origin) + " is not valid: expected "
-                + allowed);
+        return new InvalidConfigException(
+                path + " = " + shown + fileLocation(origin) + " is not valid: expected " + allowed);
     }
 
     private String where(String path) {

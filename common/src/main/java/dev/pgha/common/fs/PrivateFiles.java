@@ -9,8 +9,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /** Files only their owner may read (0600), written atomically so a crash never leaves half a file. */
 public final class PrivateFiles {
-    private PrivateFiles() {
-    }
+    private PrivateFiles() {}
 
     /** Creates {@code dir} (and parents) if missing, and makes it 0700. */
     public static void privateDirectory(Path dir) throws IOException {

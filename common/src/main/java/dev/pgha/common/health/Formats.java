@@ -5,8 +5,7 @@ import java.util.Locale;
 
 /** Human-readable figures for check lines: durations like Go's (246µs, 1.5ms, 2.3s) and byte sizes. */
 public final class Formats {
-    private Formats() {
-    }
+    private Formats() {}
 
     public static String duration(Duration d) {
         long nanos = d.toNanos();

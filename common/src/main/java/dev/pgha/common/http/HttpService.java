@@ -74,14 +74,24 @@ public final class HttpService implements Closeable {
     private final ChannelGroup connections = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
     private final Channel listener;
 
-    private HttpService(String name, String host, int port, Map<String, Function<HttpRequestInfo, HttpReply>> routes,
-                        Duration endpointDeadline) throws BindException {
+    private HttpService(
+            String name,
+            String host,
+            int port,
+            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            Duration endpointDeadline)
+            throws BindException {
         this.name = name;
         this.routes = Map.copyOf(routes);
         this.endpointDeadline = endpointDeadline;
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(name + "-http", true),
-                NioIoHandler.newFactory());
-        this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE),
+        this.group = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory(name + "-http", true), NioIoHandler.newFactory());
+        this.workers = new ThreadPoolExecutor(
+                WORKERS,
+                WORKERS,
+                30,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(QUEUE),
                 new DefaultThreadFactory(name + "-endpoint", true));
         ((ThreadPoolExecutor) workers).allowCoreThreadTimeOut(true);
         ServerBootstrap b = new ServerBootstrap()
@@ -110,9 +120,13 @@ public final class HttpService implements Closeable {
      * @param endpointDeadline an endpoint that has not answered after this long gets 503 instead
      * @throws BindException when the port is taken
      */
-    public static HttpService listen(String name, String host, int port,
-                                     Map<String, Function<HttpRequestInfo, HttpReply>> routes,
-                                     Duration endpointDeadline) throws BindException {
+    public static HttpService listen(
+            String name,
+            String host,
+            int port,
+            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            Duration endpointDeadline)
+            throws BindException {
         HttpService s = new HttpService(name, host, port, routes, endpointDeadline);
         log.info("{} HTTP listening on port {}", name, s.port());
         return s;
@@ -157,12 +171,20 @@ public final class HttpService implements Closeable {
             ctx.channel().config().setAutoRead(false); // one request at a time
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (request.decoderResult().isFailure()) {
-                reply(ctx, HttpMethod.GET, HttpReply.text(400, "bad request: "
-                        + request.decoderResult().cause().getMessage() + "\n"), false);
+                reply(
+                        ctx,
+                        HttpMethod.GET,
+                        HttpReply.text(
+                                400,
+                                "bad request: "
+                                        + request.decoderResult().cause().getMessage() + "\n"),
+                        false);
                 return;
             }
             HttpMethod method = request.method();
-            if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD) && !method.equals(HttpMethod.OPTIONS)) {
+            if (!method.equals(HttpMethod.GET)
+                    && !method.equals(HttpMethod.HEAD)
+                    && !method.equals(HttpMethod.OPTIONS)) {
                 reply(ctx, method, HttpReply.text(405, "method not allowed: use GET, HEAD or OPTIONS\n"), false);
                 return;
             }
@@ -183,7 +205,8 @@ public final class HttpService implements Closeable {
             answer.orTimeout(endpointDeadline.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, failure) -> {
                 HttpReply out = r;
                 if (failure != null) {
-                    Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+                    Throwable cause =
+                            failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
                     out = cause instanceof TimeoutException
                             ? HttpReply.text(503, "no answer within " + Durations.format(endpointDeadline) + "\n")
                             : HttpReply.text(500, "internal error: " + cause + "\n");
@@ -202,8 +225,8 @@ public final class HttpService implements Closeable {
             }
             byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
             ByteBuf content = method.equals(HttpMethod.GET) ? Unpooled.wrappedBuffer(body) : Unpooled.EMPTY_BUFFER;
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(r.status()), content);
+            FullHttpResponse response =
+                    new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
             response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, method.equals(HttpMethod.GET) ? body.length : 0);
             response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");

@@ -5,15 +5,15 @@ package dev.pgha.common.log;
  * [check], [http], [pgha]), derived from the logger name so classes keep ordinary loggers.
  */
 public final class Components {
-    private Components() {
-    }
+    private Components() {}
 
     public static String of(String logger) {
         if (logger.equals("postgres")) {
             return "postgres";
         }
         if (logger.startsWith("dev.pgha.common.store.EmbeddedZooKeeper")
-                || logger.startsWith("dev.pgha.common.store.ZooKeeperPeer") || logger.startsWith("org.apache.zookeeper")) {
+                || logger.startsWith("dev.pgha.common.store.ZooKeeperPeer")
+                || logger.startsWith("org.apache.zookeeper")) {
             return "zookeeper";
         }
         if (logger.startsWith("dev.pgha.common.store") || logger.startsWith("org.apache.curator")) {

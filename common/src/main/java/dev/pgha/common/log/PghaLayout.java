@@ -19,8 +19,8 @@ import java.time.format.DateTimeFormatter;
  * above all) attach exceptions to expected events such as a peer going away; their summary stays on the line.
  */
 public final class PghaLayout extends LayoutBase<ILoggingEvent> {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
     private static final JsonFactory JSON = new JsonFactory();
     private static final int MAX_CAUSES = 3;
 
@@ -36,7 +36,8 @@ public final class PghaLayout extends LayoutBase<ILoggingEvent> {
         String time = TIME.format(Instant.ofEpochMilli(event.getTimeStamp()));
         String component = Components.of(event.getLoggerName());
         String error = describe(event.getThrowableProxy());
-        return json ? json(time, event, component, error)
+        return json
+                ? json(time, event, component, error)
                 : time + " " + String.format("%-5s", event.getLevel()) + " [" + component + "] "
                         + event.getFormattedMessage() + (error == null ? "" : " (" + error + ")") + "\n";
     }

@@ -11,10 +11,14 @@ import java.util.Objects;
  * @param synchronousStrict with no synchronous standby in sync, writes wait instead of the leader serving alone
  * @param failTimeout       how long a leader may report itself unhealthy before the cluster fails over
  */
-public record ClusterSpec(String primaryRegion, SyncMode synchronousMode, boolean synchronousStrict,
-                          Duration failTimeout) {
+public record ClusterSpec(
+        String primaryRegion, SyncMode synchronousMode, boolean synchronousStrict, Duration failTimeout) {
 
-    public enum SyncMode { ON, OFF, AUTO }
+    public enum SyncMode {
+        ON,
+        OFF,
+        AUTO
+    }
 
     public static final Duration DEFAULT_FAIL_TIMEOUT = Duration.ofSeconds(10);
 

@@ -43,40 +43,67 @@ public record ClusterView(
     }
 
     private static List<String> sorted(List<String> list) {
-        return Objects.requireNonNullElse(list, List.<String>of()).stream().sorted().distinct().toList();
+        return Objects.requireNonNullElse(list, List.<String>of()).stream()
+                .sorted()
+                .distinct()
+                .toList();
     }
 
     /** The view before the sentinel has written anything. */
     public static ClusterView initial() {
-        return new ClusterView(0, null, List.of(), List.of(), List.of(), Phase.INITIALIZING,
-                "cluster not initialised yet", null, null);
+        return new ClusterView(
+                0,
+                null,
+                List.of(),
+                List.of(),
+                List.of(),
+                Phase.INITIALIZING,
+                "cluster not initialised yet",
+                null,
+                null);
     }
 
     /** The next generation with the given leader, phase and reason. */
     public ClusterView advance(String newLeader, Phase newPhase, String newReason, Instant now) {
-        return new ClusterView(generation + 1, newLeader, standbys, syncStandbys, syncRequested, newPhase, newReason,
-                formerLeader, now);
+        return new ClusterView(
+                generation + 1,
+                newLeader,
+                standbys,
+                syncStandbys,
+                syncRequested,
+                newPhase,
+                newReason,
+                formerLeader,
+                now);
     }
 
     /** The same generation with another explanation (no new generation: nothing anyone acts on changed). */
     public ClusterView withReason(String newReason) {
-        return new ClusterView(generation, leader, standbys, syncStandbys, syncRequested, phase, newReason,
-                formerLeader, updatedAt);
+        return new ClusterView(
+                generation, leader, standbys, syncStandbys, syncRequested, phase, newReason, formerLeader, updatedAt);
     }
 
     public ClusterView withStandbys(List<String> newStandbys) {
-        return new ClusterView(generation, leader, newStandbys, syncStandbys, syncRequested, phase, reason,
-                formerLeader, updatedAt);
+        return new ClusterView(
+                generation, leader, newStandbys, syncStandbys, syncRequested, phase, reason, formerLeader, updatedAt);
     }
 
     public ClusterView withSync(List<String> newSyncStandbys, List<String> newSyncRequested) {
-        return new ClusterView(generation, leader, standbys, newSyncStandbys, newSyncRequested, phase, reason,
-                formerLeader, updatedAt);
+        return new ClusterView(
+                generation,
+                leader,
+                standbys,
+                newSyncStandbys,
+                newSyncRequested,
+                phase,
+                reason,
+                formerLeader,
+                updatedAt);
     }
 
     public ClusterView withFormerLeader(String member) {
-        return new ClusterView(generation, leader, standbys, syncStandbys, syncRequested, phase, reason, member,
-                updatedAt);
+        return new ClusterView(
+                generation, leader, standbys, syncStandbys, syncRequested, phase, reason, member, updatedAt);
     }
 
     /** The members the leader's postgres waits for: syncStandbys ∩ syncRequested, in id order. */

@@ -4,10 +4,4 @@ import java.time.Instant;
 
 /** One change of leader, kept in the bounded history list. */
 public record HistoryEntry(
-        Instant time,
-        long generation,
-        String oldLeader,
-        String newLeader,
-        String reason,
-        long leaderLsn) {
-}
+        Instant time, long generation, String oldLeader, String newLeader, String reason, long leaderLsn) {}

@@ -7,11 +7,4 @@ import java.time.Instant;
  * be told apart from one that never existed.
  */
 public record MemberInfo(
-        String id,
-        String region,
-        String host,
-        int pgPort,
-        int proxyPort,
-        int httpPort,
-        Instant registeredAt) {
-}
+        String id, String region, String host, int pgPort, int proxyPort, int httpPort, Instant registeredAt) {}

@@ -15,12 +15,19 @@ import java.time.Instant;
  * @param generation  the view generation that carried it out (ACCEPTED), 0 before
  * @param requestedAt when the operator asked
  */
-public record OperatorRequest(String id, Kind kind, String target, State state, String reason, long generation,
-                              Instant requestedAt) {
+public record OperatorRequest(
+        String id, Kind kind, String target, State state, String reason, long generation, Instant requestedAt) {
 
-    public enum Kind { SWITCHOVER, FAILOVER }
+    public enum Kind {
+        SWITCHOVER,
+        FAILOVER
+    }
 
-    public enum State { PENDING, ACCEPTED, REFUSED }
+    public enum State {
+        PENDING,
+        ACCEPTED,
+        REFUSED
+    }
 
     public OperatorRequest accept(String resolvedTarget, String why, long atGeneration) {
         return new OperatorRequest(id, kind, resolvedTarget, State.ACCEPTED, why, atGeneration, requestedAt);

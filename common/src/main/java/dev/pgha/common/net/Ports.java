@@ -10,8 +10,7 @@ import java.net.ServerSocket;
 
 /** Port checks done before anything starts, so a taken port is reported by name instead of half-way through. */
 public final class Ports {
-    private Ports() {
-    }
+    private Ports() {}
 
     /**
      * Fails with a message naming {@code label} (e.g. "PG_PROXY_PORT") when something already listens on

@@ -1,7 +1,7 @@
 package dev.pgha.common.secret;
 
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Objects;
 
 /**
@@ -29,8 +29,9 @@ public final class Secret {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Secret other && MessageDigest.isEqual(
-                value.getBytes(StandardCharsets.UTF_8), other.value.getBytes(StandardCharsets.UTF_8));
+        return o instanceof Secret other
+                && MessageDigest.isEqual(
+                        value.getBytes(StandardCharsets.UTF_8), other.value.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

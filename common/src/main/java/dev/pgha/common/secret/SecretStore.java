@@ -78,8 +78,12 @@ public final class SecretStore {
         return dir.resolve(FILE_NAME);
     }
 
-    private static Secret pick(String key, Optional<Secret> configured, Map<String, String> stored,
-                               Map<String, String> toStore, Set<String> generated) {
+    private static Secret pick(
+            String key,
+            Optional<Secret> configured,
+            Map<String, String> stored,
+            Map<String, String> toStore,
+            Set<String> generated) {
         if (configured.isPresent()) {
             return configured.get();
         }
@@ -109,8 +113,8 @@ public final class SecretStore {
             return new LinkedHashMap<>();
         }
         try {
-            return new LinkedHashMap<>(Json.mapper().readValue(Files.readAllBytes(file),
-                    new TypeReference<Map<String, String>>() { }));
+            return new LinkedHashMap<>(
+                    Json.mapper().readValue(Files.readAllBytes(file), new TypeReference<Map<String, String>>() {}));
         } catch (IOException e) {
             // The parser's message could quote file content, i.e. a password: name the file only.
             throw new PghaException("cannot read stored passwords from " + file

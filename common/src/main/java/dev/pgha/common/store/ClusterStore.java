@@ -58,8 +58,8 @@ public final class ClusterStore implements Closeable {
      *
      * @param what how to name the store in an error, e.g. "ZooKeeper at zk1:2181 (PGHA_ZK_CONNECT)"
      */
-    public static ClusterStore connect(String connectString, String cluster, Duration sessionTimeout,
-                                       Duration connectTimeout, String what) {
+    public static ClusterStore connect(
+            String connectString, String cluster, Duration sessionTimeout, Duration connectTimeout, String what) {
         return connect(connectString, cluster, sessionTimeout, connectTimeout, what, () -> false, null);
     }
 
@@ -70,9 +70,14 @@ public final class ClusterStore implements Closeable {
      * @param stillWaiting null: fail after {@code connectTimeout}; else called every {@code connectTimeout} and
      *                     the wait goes on
      */
-    public static ClusterStore connect(String connectString, String cluster, Duration sessionTimeout,
-                                       Duration connectTimeout, String what, BooleanSupplier abandon,
-                                       Runnable stillWaiting) {
+    public static ClusterStore connect(
+            String connectString,
+            String cluster,
+            Duration sessionTimeout,
+            Duration connectTimeout,
+            String what,
+            BooleanSupplier abandon,
+            Runnable stillWaiting) {
         int sessionMs = (int) sessionTimeout.toMillis();
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
@@ -234,7 +239,9 @@ public final class ClusterStore implements Closeable {
 
     public void setParameters(Map<String, String> parameters) {
         try {
-            client.create().orSetData().creatingParentContainersIfNeeded()
+            client.create()
+                    .orSetData()
+                    .creatingParentContainersIfNeeded()
                     .forPath(paths.parameters(), Json.write(new java.util.TreeMap<>(parameters)));
         } catch (Exception e) {
             throw new StoreException("cannot write the postgres parameters", e);
@@ -243,7 +250,9 @@ public final class ClusterStore implements Closeable {
 
     public void requestRestart(String memberId) {
         try {
-            client.create().orSetData().creatingParentContainersIfNeeded()
+            client.create()
+                    .orSetData()
+                    .creatingParentContainersIfNeeded()
                     .forPath(paths.restart(memberId), Json.write(java.time.Instant.now()));
         } catch (Exception e) {
             throw new StoreException("cannot request a restart of " + memberId, e);
@@ -273,7 +282,8 @@ public final class ClusterStore implements Closeable {
     public void appendHistory(HistoryEntry entry, int limit) {
         for (int attempt = 0; attempt < 10; attempt++) {
             Optional<Versioned<List<HistoryEntry>>> current = readVersioned(paths.history(), HISTORY_TYPE);
-            List<HistoryEntry> entries = new ArrayList<>(current.map(Versioned::value).orElse(List.of()));
+            List<HistoryEntry> entries =
+                    new ArrayList<>(current.map(Versioned::value).orElse(List.of()));
             entries.add(entry);
             if (entries.size() > limit) {
                 entries = new ArrayList<>(entries.subList(entries.size() - limit, entries.size()));
@@ -290,10 +300,11 @@ public final class ClusterStore implements Closeable {
     /** Calls {@code onChange} (on Curator's event thread) whenever anything at or under {@code path} changes. */
     public Closeable watch(String path, Runnable onChange) {
         CuratorCache cache = CuratorCache.build(client, path);
-        cache.listenable().addListener(CuratorCacheListener.builder()
-                .forAll((type, oldData, data) -> onChange.run())
-                .forInitialized(onChange)
-                .build());
+        cache.listenable()
+                .addListener(CuratorCacheListener.builder()
+                        .forAll((type, oldData, data) -> onChange.run())
+                        .forInitialized(onChange)
+                        .build());
         cache.start();
         return cache::close;
     }
@@ -337,8 +348,9 @@ public final class ClusterStore implements Closeable {
                 client.setData().withVersion(expectedVersion.get()).forPath(path, data);
             }
             return true;
-        } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException
-                 | KeeperException.NoNodeException e) {
+        } catch (KeeperException.NodeExistsException
+                | KeeperException.BadVersionException
+                | KeeperException.NoNodeException e) {
             return false;
         } catch (Exception e) {
             throw new StoreException("cannot write " + path, e);
@@ -363,7 +375,11 @@ public final class ClusterStore implements Closeable {
             try {
                 result.put(name, Json.read(data.get(), type));
             } catch (UncheckedIOException e) {
-                log.warn("ignoring unreadable {}/{}: {}", parent, name, e.getCause().getMessage());
+                log.warn(
+                        "ignoring unreadable {}/{}: {}",
+                        parent,
+                        name,
+                        e.getCause().getMessage());
             }
         }
         return result;

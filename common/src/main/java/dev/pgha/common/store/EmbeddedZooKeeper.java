@@ -1,9 +1,9 @@
 package dev.pgha.common.store;
 
+import dev.pgha.common.fs.PrivateFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import dev.pgha.common.fs.PrivateFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.zookeeper.server.ServerCnxnFactory;
@@ -40,8 +40,8 @@ public final class EmbeddedZooKeeper implements Closeable {
             throws IOException, InterruptedException {
         PrivateFiles.privateDirectory(dir);
         ZooKeeperServer server = new ZooKeeperServer(dir.toFile(), dir.toFile(), (int) tickTime.toMillis());
-        ServerCnxnFactory factory = ServerCnxnFactory.createFactory(
-                new InetSocketAddress(host, port), MAX_CONNECTIONS_PER_ADDRESS);
+        ServerCnxnFactory factory =
+                ServerCnxnFactory.createFactory(new InetSocketAddress(host, port), MAX_CONNECTIONS_PER_ADDRESS);
         try {
             factory.startup(server);
         } catch (IOException | InterruptedException | RuntimeException e) {

@@ -32,9 +32,9 @@ public final class SessionLease implements Closeable {
     private final Duration interval;
     private final Consumer<Boolean> onChange;
     private final ScheduledExecutorService heartbeat;
-    private volatile long adopted;      // session id the owner acts for; 0 = none yet
-    private volatile long current;      // session id of the last successful heartbeat
-    private volatile long expiresAt;    // System.nanoTime() at which the lease ends
+    private volatile long adopted; // session id the owner acts for; 0 = none yet
+    private volatile long current; // session id of the last successful heartbeat
+    private volatile long expiresAt; // System.nanoTime() at which the lease ends
     private volatile boolean lastValid;
 
     /**

@@ -52,24 +52,33 @@ public final class ZooKeeperPeer implements Closeable {
             PrivateFiles.write(dir.resolve("myid"), (myId + "\n").getBytes(StandardCharsets.UTF_8));
             config.parseProperties(properties(dir, ensemble, tickTime));
         } catch (IOException | QuorumPeerConfig.ConfigException e) {
-            throw new PghaException("cannot configure the embedded ZooKeeper peer " + myId + " in " + dir + ": "
-                    + e.getMessage());
+            throw new PghaException(
+                    "cannot configure the embedded ZooKeeper peer " + myId + " in " + dir + ": " + e.getMessage());
         }
         Peer main = new Peer();
-        Thread thread = new Thread(() -> {
-            try {
-                main.runFromConfig(config);
-            } catch (Exception e) {
-                log.error("ZooKeeper peer {} stopped: {}", myId, e.toString());
-            }
-        }, "zookeeper-peer");
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        main.runFromConfig(config);
+                    } catch (Exception e) {
+                        log.error("ZooKeeper peer {} stopped: {}", myId, e.toString());
+                    }
+                },
+                "zookeeper-peer");
         thread.setDaemon(true);
         thread.start();
         String connect = ensemble.stream().map(ZkPeer::clientAddress).collect(Collectors.joining(","));
         ZkPeer self = ensemble.stream().filter(p -> p.id() == myId).findFirst().orElseThrow();
-        log.info("embedded ZooKeeper peer {} of {} starting (peer {}:{}, election {}:{}, clients {}, tick {} ms)",
-                myId, ensemble.size(), self.host(), self.peerPort(), self.host(), self.electionPort(),
-                self.clientAddress(), tickTime.toMillis());
+        log.info(
+                "embedded ZooKeeper peer {} of {} starting (peer {}:{}, election {}:{}, clients {}, tick {} ms)",
+                myId,
+                ensemble.size(),
+                self.host(),
+                self.peerPort(),
+                self.host(),
+                self.electionPort(),
+                self.clientAddress(),
+                tickTime.toMillis());
         return new ZooKeeperPeer(main, thread, connect);
     }
 

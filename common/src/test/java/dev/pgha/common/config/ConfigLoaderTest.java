@@ -40,8 +40,8 @@ class ConfigLoaderTest {
         assertThat(c.nodeId()).isEmpty();
         assertThat(c.secrets().suPassword()).isEmpty();
         assertThat(c.pgData()).isEqualTo(dir.resolve("postgres"));
-        assertThat(c.health()).isEqualTo(new PghaConfig.Health(Duration.ofSeconds(5), 10, 4, 80,
-                Duration.ofSeconds(3), 10_000_000L));
+        assertThat(c.health())
+                .isEqualTo(new PghaConfig.Health(Duration.ofSeconds(5), 10, 4, 80, Duration.ofSeconds(3), 10_000_000L));
         assertThat(c.logFormat()).isEqualTo("text");
     }
 
@@ -151,16 +151,18 @@ class ConfigLoaderTest {
     void badFileValueNamesKeyFileAndLine() throws IOException {
         Path file = customFile("# tuning\nstore.sessionTimeout = forever\n");
         assertThatThrownBy(() -> loadWith(file))
-                .hasMessage("store.sessionTimeout = \"forever\" in " + file + " line 2 is not valid: expected a duration "
-                        + "between 500ms and 1m, such as 500ms, 2s or 5m");
+                .hasMessage(
+                        "store.sessionTimeout = \"forever\" in " + file + " line 2 is not valid: expected a duration "
+                                + "between 500ms and 1m, such as 500ms, 2s or 5m");
     }
 
     @Test
     void unknownKeyInFileIsRefusedWithTheKnownOnes() throws IOException {
         Path file = customFile("proxy.prot = 6432\n");
         assertThatThrownBy(() -> loadWith(file))
-                .hasMessage("unknown setting proxy.prot in " + file + " line 1; known settings under proxy: "
-                        + "connectTimeout, holdTimeout, maxConnections, maxHeld, port, readOnlyMaxLag, readOnlyPort, threads");
+                .hasMessage(
+                        "unknown setting proxy.prot in " + file + " line 1; known settings under proxy: "
+                                + "connectTimeout, holdTimeout, maxConnections, maxHeld, port, readOnlyMaxLag, readOnlyPort, threads");
     }
 
     @Test
@@ -173,8 +175,7 @@ class ConfigLoaderTest {
     @Test
     void unparseableFileIsNamed() throws IOException {
         Path file = customFile("proxy {\n port = \n");
-        assertThatThrownBy(() -> loadWith(file))
-                .hasMessageStartingWith("cannot parse config file " + file + ": ");
+        assertThatThrownBy(() -> loadWith(file)).hasMessageStartingWith("cannot parse config file " + file + ": ");
     }
 
     @Test
@@ -211,7 +212,8 @@ class ConfigLoaderTest {
         assertThat(ok.toString()).doesNotContain("hunter2");
     }
 
-    private static final String ENSEMBLE = "1=10.0.0.1:2888:3888;2181,2=10.0.0.2:2888:3888;2181,3=10.0.0.3:2888:3888;127.0.0.1:2182";
+    private static final String ENSEMBLE =
+            "1=10.0.0.1:2888:3888;2181,2=10.0.0.2:2888:3888;2181,3=10.0.0.3:2888:3888;127.0.0.1:2182";
 
     @Test
     void ensembleIsReadInZooKeepersOwnSyntax() {
@@ -245,8 +247,8 @@ class ConfigLoaderTest {
 
     @Test
     void ensembleAndExternalStoreExcludeEachOther() {
-        assertThatThrownBy(() -> load(Map.of("PGHA_ZK_ENSEMBLE", ENSEMBLE, "PGHA_ZK_MYID", "1",
-                "PGHA_ZK_CONNECT", "zk:2181")))
+        assertThatThrownBy(() ->
+                        load(Map.of("PGHA_ZK_ENSEMBLE", ENSEMBLE, "PGHA_ZK_MYID", "1", "PGHA_ZK_CONNECT", "zk:2181")))
                 .hasMessage("PGHA_ZK_CONNECT and PGHA_ZK_ENSEMBLE are both set: use an external ZooKeeper or the "
                         + "embedded ensemble, not both");
         assertThatThrownBy(() -> load(Map.of("PGHA_ZK_MYID", "1")))
@@ -255,8 +257,10 @@ class ConfigLoaderTest {
 
     @Test
     void synchronousModeIsOnOffOrAuto() {
-        assertThat(load(Map.of("PGHA_SYNCHRONOUS_MODE", "off")).cluster().synchronousMode()).isEqualTo("off");
+        assertThat(load(Map.of("PGHA_SYNCHRONOUS_MODE", "off")).cluster().synchronousMode())
+                .isEqualTo("off");
         assertThatThrownBy(() -> load(Map.of("PGHA_SYNCHRONOUS_MODE", "yes")))
-                .hasMessage("PGHA_SYNCHRONOUS_MODE=\"yes\" is not valid for cluster.synchronousMode: expected on, off or auto");
+                .hasMessage(
+                        "PGHA_SYNCHRONOUS_MODE=\"yes\" is not valid for cluster.synchronousMode: expected on, off or auto");
     }
 }

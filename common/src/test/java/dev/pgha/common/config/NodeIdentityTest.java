@@ -26,18 +26,23 @@ class NodeIdentityTest {
         assertThat(NodeIdentity.resolve(dir, Optional.of("node-1"), "h")).isEqualTo("node-1");
         assertThat(NodeIdentity.resolve(dir, Optional.of("node-1"), "h")).isEqualTo("node-1");
         assertThatThrownBy(() -> NodeIdentity.resolve(dir, Optional.of("node-2"), "h"))
-                .hasMessageStartingWith("PGHA_NODE_ID is \"node-2\" but the data directory belongs to member \"node-1\"");
+                .hasMessageStartingWith(
+                        "PGHA_NODE_ID is \"node-2\" but the data directory belongs to member \"node-1\"");
     }
 
     @ParameterizedTest
     @CsvSource({
-            "My_Host.example.com, my-host-example-com-",
-            "localhost, pgha-",
-            "'', pgha-",
-            "---, pgha-",
-            "a-very-long-hostname-that-goes-on-and-on-and-on, a-very-long-hostname-that-goes-o-"})
+        "My_Host.example.com, my-host-example-com-",
+        "localhost, pgha-",
+        "'', pgha-",
+        "---, pgha-",
+        "a-very-long-hostname-that-goes-on-and-on-and-on, a-very-long-hostname-that-goes-o-"
+    })
     void generatedIdsAreValidNames(String hostname, String prefix) {
         String id = NodeIdentity.generate(hostname);
-        assertThat(id).startsWith(prefix).matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?").hasSizeLessThanOrEqualTo(40);
+        assertThat(id)
+                .startsWith(prefix)
+                .matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+                .hasSizeLessThanOrEqualTo(40);
     }
 }

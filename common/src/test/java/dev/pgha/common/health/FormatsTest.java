@@ -8,8 +8,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class FormatsTest {
     @ParameterizedTest
-    @CsvSource({"500, 500ns", "246000, 246µs", "1500000, 1.5ms", "2000000000, 2s", "31900000000, 31.9s",
-            "1234567, 1.23ms"})
+    @CsvSource({
+        "500, 500ns",
+        "246000, 246µs",
+        "1500000, 1.5ms",
+        "2000000000, 2s",
+        "31900000000, 31.9s",
+        "1234567, 1.23ms"
+    })
     void durationsReadLikeFlys(long nanos, String expected) {
         assertThat(Formats.duration(Duration.ofNanos(nanos))).isEqualTo(expected);
     }
@@ -29,7 +35,8 @@ class FormatsTest {
                 });
         assertThat(report.passed()).isFalse();
         assertThat(report.render().lines().toList()).hasSize(2);
-        assertThat(report.render()).startsWith("[✓] 20.53 GB (83.9%) free space on /data/ (")
+        assertThat(report.render())
+                .startsWith("[✓] 20.53 GB (83.9%) free space on /data/ (")
                 .contains("\n[✗] load: no /proc (");
     }
 }

@@ -26,17 +26,19 @@ class HttpServiceTest {
     void start() throws Exception {
         Map<String, Function<HttpRequestInfo, HttpReply>> routes = Map.of(
                 "/ok", q -> HttpReply.text(200, "ok " + q.param("lag").orElse("-") + "\n"),
-                "/slow", q -> {
-                    try {
-                        Thread.sleep(5_000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return HttpReply.text(200, "late\n");
-                },
-                "/boom", q -> {
-                    throw new IllegalStateException("broken endpoint");
-                });
+                "/slow",
+                        q -> {
+                            try {
+                                Thread.sleep(5_000);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return HttpReply.text(200, "late\n");
+                        },
+                "/boom",
+                        q -> {
+                            throw new IllegalStateException("broken endpoint");
+                        });
         server = HttpService.listen("test", "127.0.0.1", 0, routes, Duration.ofMillis(500));
     }
 
@@ -47,7 +49,9 @@ class HttpServiceTest {
 
     private HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build();
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(10))
+                .build();
         return client.send(r, HttpResponse.BodyHandlers.ofString());
     }
 
@@ -82,8 +86,10 @@ class HttpServiceTest {
     void keepAliveServesRequestsInTurnOnOneConnection() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(5000);
-            s.getOutputStream().write(("GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /ok?lag=1 HTTP/1.1\r\nHost: x\r\n"
-                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /ok?lag=1 HTTP/1.1\r\nHost: x\r\n"
+                                    + "Connection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             assertThat(all.split("HTTP/1.1 200 OK", -1)).hasSize(3);
             assertThat(all).contains("ok -\n").endsWith("ok 1\n");
@@ -94,7 +100,8 @@ class HttpServiceTest {
     void garbageAndOversizedHeadersGet400AndTheServerKeepsServing() throws Exception {
         assertThat(raw("\u0016\u0003\u0001\u0002\u0000garbage\r\n\r\n")).startsWith("HTTP/1.1 400 ");
         assertThat(raw("GET /ok HTTP/1.1\r\nX: " + "y".repeat(10_000) + "\r\n\r\n"))
-                .startsWith("HTTP/1.1 400 ").contains("larger than 8192 bytes");
+                .startsWith("HTTP/1.1 400 ")
+                .contains("larger than 8192 bytes");
         assertThat(send("GET", "/ok").statusCode()).isEqualTo(200);
     }
 

@@ -24,10 +24,13 @@ class PghaLayoutTest {
     void textIsOneLineWithTheComponentAndTheExceptionSummarised() {
         PghaLayout layout = new PghaLayout();
         layout.setFormat("text");
-        String line = layout.doLayout(event("dev.pgha.keeper.Keeper", "postgres \"exited\"",
+        String line = layout.doLayout(event(
+                "dev.pgha.keeper.Keeper",
+                "postgres \"exited\"",
                 new IllegalStateException("boom\nsecond line", new java.io.IOException("disk"))));
-        assertThat(line).isEqualTo("2023-11-14T22:13:20.123Z WARN  [keeper] postgres \"exited\" "
-                + "(IllegalStateException: boom second line; caused by IOException: disk)\n");
+        assertThat(line)
+                .isEqualTo("2023-11-14T22:13:20.123Z WARN  [keeper] postgres \"exited\" "
+                        + "(IllegalStateException: boom second line; caused by IOException: disk)\n");
     }
 
     @Test
@@ -45,11 +48,19 @@ class PghaLayoutTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"dev.pgha.keeper.Keeper, keeper", "dev.pgha.sentinel.Sentinel, sentinel", "dev.pgha.proxy.ProxyServer, proxy",
-            "dev.pgha.common.store.ClusterStore, store", "dev.pgha.common.store.ZooKeeperPeer, zookeeper",
-            "org.apache.zookeeper.server.ZooKeeperServer, zookeeper", "postgres, postgres",
-            "dev.pgha.image.health.HealthApi, check", "dev.pgha.common.http.HttpService, http",
-            "dev.pgha.image.Supervisor, pgha", "org.postgresql.Driver, keeper"})
+    @CsvSource({
+        "dev.pgha.keeper.Keeper, keeper",
+        "dev.pgha.sentinel.Sentinel, sentinel",
+        "dev.pgha.proxy.ProxyServer, proxy",
+        "dev.pgha.common.store.ClusterStore, store",
+        "dev.pgha.common.store.ZooKeeperPeer, zookeeper",
+        "org.apache.zookeeper.server.ZooKeeperServer, zookeeper",
+        "postgres, postgres",
+        "dev.pgha.image.health.HealthApi, check",
+        "dev.pgha.common.http.HttpService, http",
+        "dev.pgha.image.Supervisor, pgha",
+        "org.postgresql.Driver, keeper"
+    })
     void componentsFollowTheLoggerName(String logger, String component) {
         assertThat(Components.of(logger)).isEqualTo(component);
     }

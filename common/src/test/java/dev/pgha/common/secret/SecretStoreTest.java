@@ -16,7 +16,8 @@ class SecretStoreTest {
     @TempDir
     Path dir;
 
-    private static final PghaConfig.Secrets NONE = new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty());
+    private static final PghaConfig.Secrets NONE =
+            new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty());
 
     @Test
     void generatesOnceStoresPrivatelyAndReusesAfterwards() throws IOException {
@@ -25,7 +26,8 @@ class SecretStoreTest {
         assertThat(first.generated()).containsExactlyInAnyOrder("suPassword", "replPassword", "operatorPassword");
         assertThat(first.operatorPassword().reveal()).matches("[0-9a-f]{48}"); // 192 bits
         assertThat(first.suPassword()).isNotEqualTo(first.replPassword());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store.file()))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store.file())))
+                .isEqualTo("rw-------");
 
         Credentials second = new SecretStore(dir).resolve(NONE);
         assertThat(second.suPassword()).isEqualTo(first.suPassword());

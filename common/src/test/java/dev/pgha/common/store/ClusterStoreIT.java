@@ -55,11 +55,20 @@ class ClusterStoreIT {
     }
 
     private ClusterStore connect(String name) {
-        return ClusterStore.connect(zk.getConnectString(), name, Duration.ofSeconds(2), Duration.ofSeconds(10), "test ZooKeeper");
+        return ClusterStore.connect(
+                zk.getConnectString(), name, Duration.ofSeconds(2), Duration.ofSeconds(10), "test ZooKeeper");
     }
 
     private static ClusterView view(long gen, String leader) {
-        return new ClusterView(gen, leader, List.of(), List.of(), List.of(), Phase.NORMAL, "test", null,
+        return new ClusterView(
+                gen,
+                leader,
+                List.of(),
+                List.of(),
+                List.of(),
+                Phase.NORMAL,
+                "test",
+                null,
                 Instant.parse("2026-01-01T00:00:00Z"));
     }
 
@@ -67,23 +76,65 @@ class ClusterStoreIT {
     void viewIsWrittenOnlyByCompareAndSet() {
         assertThat(store.view()).isEmpty();
         assertThat(store.compareAndSetView(view(1, "a"), Optional.empty())).isTrue();
-        assertThat(store.compareAndSetView(view(1, "b"), Optional.empty())).as("second create loses").isFalse();
+        assertThat(store.compareAndSetView(view(1, "b"), Optional.empty()))
+                .as("second create loses")
+                .isFalse();
         Versioned<ClusterView> v = store.view().orElseThrow();
         assertThat(v.value()).isEqualTo(view(1, "a"));
-        assertThat(store.compareAndSetView(view(2, "b"), Optional.of(v.version()))).isTrue();
-        assertThat(store.compareAndSetView(view(3, "c"), Optional.of(v.version()))).as("stale version loses").isFalse();
+        assertThat(store.compareAndSetView(view(2, "b"), Optional.of(v.version())))
+                .isTrue();
+        assertThat(store.compareAndSetView(view(3, "c"), Optional.of(v.version())))
+                .as("stale version loses")
+                .isFalse();
         assertThat(store.view().orElseThrow().value().leader()).isEqualTo("b");
     }
 
     @Test
     void ephemeralStatusVanishesWithItsSession() throws Exception {
         ClusterStore other = connect(store.paths().cluster());
-        KeeperStatus s = new KeeperStatus("k1", "ams", true, 1, true, Role.PRIMARY, 1, 10, 0, 0, true, null, 3, Instant.now(), null, null, List.of(), List.of());
+        KeeperStatus s = new KeeperStatus(
+                "k1",
+                "ams",
+                true,
+                1,
+                true,
+                Role.PRIMARY,
+                1,
+                10,
+                0,
+                0,
+                true,
+                null,
+                3,
+                Instant.now(),
+                null,
+                null,
+                List.of(),
+                List.of());
         PersistentNode node = other.ephemeral(other.paths().keeper("k1"), Json.write(s));
         await().atMost(Duration.ofSeconds(10)).until(() -> store.keepers().containsKey("k1"));
         assertThat(store.keepers().get("k1")).isEqualTo(s);
-        node.setData(Json.write(new KeeperStatus("k1", "ams", true, 1, true, Role.PRIMARY, 1, 20, 0, 0, true, null, 3, s.updatedAt(), null, null, List.of(), List.of())));
-        await().atMost(Duration.ofSeconds(10)).until(() -> store.keepers().get("k1").writtenLsn() == 20);
+        node.setData(Json.write(new KeeperStatus(
+                "k1",
+                "ams",
+                true,
+                1,
+                true,
+                Role.PRIMARY,
+                1,
+                20,
+                0,
+                0,
+                true,
+                null,
+                3,
+                s.updatedAt(),
+                null,
+                null,
+                List.of(),
+                List.of())));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> store.keepers().get("k1").writtenLsn() == 20);
         other.close(); // the session ends: the member is gone
         await().atMost(Duration.ofSeconds(10)).until(() -> store.keepers().isEmpty());
     }
@@ -126,8 +177,12 @@ class ClusterStoreIT {
 
     @Test
     void unreachableStoreIsNamedInTheError() {
-        assertThatThrownBy(() -> ClusterStore.connect("127.0.0.1:1", "x", Duration.ofSeconds(2), Duration.ofSeconds(1),
-                "ZooKeeper at 127.0.0.1:1 (PGHA_ZK_CONNECT)"))
+        assertThatThrownBy(() -> ClusterStore.connect(
+                        "127.0.0.1:1",
+                        "x",
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(1),
+                        "ZooKeeper at 127.0.0.1:1 (PGHA_ZK_CONNECT)"))
                 .isInstanceOf(PghaException.class)
                 .hasMessage("cannot reach ZooKeeper at 127.0.0.1:1 (PGHA_ZK_CONNECT) within 1s: check that it runs and "
                         + "the address is right");

@@ -29,14 +29,19 @@ class EmbeddedZooKeeperIT {
         int port = freePort();
         Path data = dir.resolve("zookeeper");
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(data, "127.0.0.1", port, Duration.ofMillis(250));
-             ClusterStore store = ClusterStore.connect(zk.connectString(), "c", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
-            assertThat(store.compareAndSetView(ClusterView.initial(), Optional.empty())).isTrue();
+                ClusterStore store = ClusterStore.connect(
+                        zk.connectString(), "c", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
+            assertThat(store.compareAndSetView(ClusterView.initial(), Optional.empty()))
+                    .isTrue();
             // 2 s sessions fit the 250 ms tick (ZooKeeper grants 2 to 20 ticks)
-            assertThat(store.curator().getZookeeperClient().getZooKeeper().getSessionTimeout()).isEqualTo(2000);
+            assertThat(store.curator().getZookeeperClient().getZooKeeper().getSessionTimeout())
+                    .isEqualTo(2000);
         }
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data)))
+                .isEqualTo("rwx------");
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(data, "127.0.0.1", port, Duration.ofMillis(250));
-             ClusterStore store = ClusterStore.connect(zk.connectString(), "c", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
+                ClusterStore store = ClusterStore.connect(
+                        zk.connectString(), "c", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
             assertThat(store.view()).map(Versioned::value).contains(ClusterView.initial());
         }
     }
@@ -44,7 +49,8 @@ class EmbeddedZooKeeperIT {
     @Test
     void takenPortIsABindException() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-            assertThatThrownBy(() -> EmbeddedZooKeeper.start(dir, "127.0.0.1", taken.getLocalPort(), Duration.ofMillis(250)))
+            assertThatThrownBy(() ->
+                            EmbeddedZooKeeper.start(dir, "127.0.0.1", taken.getLocalPort(), Duration.ofMillis(250)))
                     .isInstanceOf(BindException.class);
         }
     }

@@ -59,16 +59,23 @@ public final class Admin implements Closeable {
 
     public ClusterStore store() {
         if (store == null) {
-            store = ClusterStore.connect(connect, config.clusterName(), config.store().sessionTimeout(), STORE_TIMEOUT,
+            store = ClusterStore.connect(
+                    connect,
+                    config.clusterName(),
+                    config.store().sessionTimeout(),
+                    STORE_TIMEOUT,
                     "the cluster store at " + connect + " (is pgha running there? --store names another)");
         }
         return store;
     }
 
     public ClusterView view() {
-        return store().view().map(Versioned::value).orElseThrow(() -> new PghaException("cluster "
-                + config.clusterName() + " has no state in the store at " + connect + " yet: is it the right store "
-                + "(--store) and cluster name (FLY_APP_NAME)?"));
+        return store().view()
+                .map(Versioned::value)
+                .orElseThrow(() -> new PghaException("cluster "
+                        + config.clusterName() + " has no state in the store at " + connect
+                        + " yet: is it the right store "
+                        + "(--store) and cluster name (FLY_APP_NAME)?"));
     }
 
     /** The leader's registration; refuses when the cluster has no serving leader. */
@@ -78,8 +85,8 @@ public final class Admin implements Closeable {
             throw new PghaException("the cluster has no serving leader right now (phase " + view.phase()
                     + (view.reason() == null ? "" : ": " + view.reason()) + "); try again once it has one");
         }
-        return store().member(view.leader()).orElseThrow(() -> new PghaException("leader " + view.leader()
-                + " has no registration in the store"));
+        return store().member(view.leader())
+                .orElseThrow(() -> new PghaException("leader " + view.leader() + " has no registration in the store"));
     }
 
     /** A connection to {@code database} on the leader, as pgha's superuser. */
@@ -89,16 +96,18 @@ public final class Admin implements Closeable {
     }
 
     public Connection connection(String host, int port, String database, String what) {
-        Secret password = new SecretStore(config.stateDir()).existingSuPassword(config.secrets())
+        Secret password = new SecretStore(config.stateDir())
+                .existingSuPassword(config.secrets())
                 .orElseThrow(() -> new PghaException("pgha's superuser password is not known here: set SU_PASSWORD, "
-                        + "or run this on a node as root, where " + config.stateDir().resolve(SecretStore.FILE_NAME)
+                        + "or run this on a node as root, where "
+                        + config.stateDir().resolve(SecretStore.FILE_NAME)
                         + " is readable"));
         try {
             Connection c = PgClient.open(host, port, database, password, SQL_TIMEOUT, SQL_TIMEOUT, "pgha-admin");
             return c;
         } catch (SQLException e) {
-            throw new PghaException("cannot connect to " + what + " at " + host + ":" + port + " (database "
-                    + database + "): " + e.getMessage());
+            throw new PghaException("cannot connect to " + what + " at " + host + ":" + port + " (database " + database
+                    + "): " + e.getMessage());
         }
     }
 

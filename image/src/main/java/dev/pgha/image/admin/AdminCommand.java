@@ -32,8 +32,7 @@ abstract class AdminCommand implements Callable<Integer> {
     }
 
     /** Checks the arguments before anything is opened. */
-    void validate() {
-    }
+    void validate() {}
 
     abstract void run(Admin admin, PrintWriter out);
 
@@ -47,7 +46,8 @@ abstract class AdminCommand implements Callable<Integer> {
             out.println(text);
             return;
         }
-        com.fasterxml.jackson.databind.node.ObjectNode n = dev.pgha.common.model.Json.mapper().createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode n =
+                dev.pgha.common.model.Json.mapper().createObjectNode();
         for (int i = 0; i + 1 < fields.length; i += 2) {
             n.set((String) fields[i], dev.pgha.common.model.Json.mapper().valueToTree(fields[i + 1]));
         }
@@ -75,8 +75,10 @@ abstract class AdminCommand implements Callable<Integer> {
 
         @Override
         public void run() {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: "
-                    + String.join(", ", spec.subcommands().keySet()));
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "a subcommand is required: "
+                            + String.join(", ", spec.subcommands().keySet()));
         }
     }
 }

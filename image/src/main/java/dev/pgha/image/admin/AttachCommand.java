@@ -1,39 +1,51 @@
 package dev.pgha.image.admin;
 
 import dev.pgha.common.PghaException;
+import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.io.PrintWriter;
 import java.sql.SQLException;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "attach", mixinStandardHelpOptions = true,
-        description = {"Give an app its own database and user, as flyctl postgres attach does: both named after the app "
-                + "(my-app -> my_app), a generated password, and the connection string to put in the app's environment.",
-                "An existing user or database is refused; name others with --database-user / --database-name."})
+@Command(
+        name = "attach",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Give an app its own database and user, as flyctl postgres attach does: both named after the app "
+                    + "(my-app -> my_app), a generated password, and the connection string to put in the app's environment.",
+            "An existing user or database is refused; name others with --database-user / --database-name."
+        })
 public final class AttachCommand extends AdminCommand {
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     @Parameters(index = "0", paramLabel = "APP", description = "The app's name.")
     String app;
 
-    @Option(names = "--database-name", paramLabel = "NAME", description = "Database to create (default: the app's name).")
+    @Option(
+            names = "--database-name",
+            paramLabel = "NAME",
+            description = "Database to create (default: the app's name).")
     String databaseName;
 
     @Option(names = "--database-user", paramLabel = "USER", description = "User to create (default: the app's name).")
     String databaseUser;
 
-    @Option(names = "--variable-name", paramLabel = "NAME", defaultValue = "DATABASE_URL",
+    @Option(
+            names = "--variable-name",
+            paramLabel = "NAME",
+            defaultValue = "DATABASE_URL",
             description = "Environment variable to print (default: ${DEFAULT-VALUE}).")
     String variableName;
 
     @Option(names = "--superuser", description = "Make the user a superuser.")
     boolean superuser;
 
-    @Option(names = "--host", paramLabel = "HOST",
+    @Option(
+            names = "--host",
+            paramLabel = "HOST",
             description = "Host in the connection string (default: <cluster>.internal).")
     String host;
 
@@ -63,7 +75,8 @@ public final class AttachCommand extends AdminCommand {
                         + "pgha detach " + app + " first)");
             }
             if (ClusterSql.databaseExists(c, database)) {
-                throw new PghaException("database " + database + " already exists: choose another with --database-name");
+                throw new PghaException(
+                        "database " + database + " already exists: choose another with --database-name");
             }
             ClusterSql.createUser(c, user, password, superuser);
             try {
@@ -75,8 +88,8 @@ public final class AttachCommand extends AdminCommand {
             return null;
         });
         String target = host != null ? host : admin.config().clusterName() + ".internal";
-        String url = "postgres://" + encode(user) + ":" + password + "@" + target + ":" + admin.config().proxy().port()
-                + "/" + encode(database);
+        String url = "postgres://" + encode(user) + ":" + password + "@" + target + ":"
+                + admin.config().proxy().port() + "/" + encode(database);
         report(out, variableName + "=" + url, "database", database, "user", user, "variable", variableName, "url", url);
     }
 

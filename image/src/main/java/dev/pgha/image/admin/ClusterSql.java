@@ -20,14 +20,11 @@ import org.postgresql.util.PasswordUtil;
 final class ClusterSql {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private ClusterSql() {
-    }
+    private ClusterSql() {}
 
-    record User(String name, boolean superuser, boolean replication, List<String> databases) {
-    }
+    record User(String name, boolean superuser, boolean replication, List<String> databases) {}
 
-    record Database(String name, String owner, long sizeBytes) {
-    }
+    record Database(String name, String owner, long sizeBytes) {}
 
     /** 24 random bytes (192 bits) as hex: URL-safe, no quoting needed anywhere. */
     static String newPassword() {
@@ -44,10 +41,13 @@ final class ClusterSql {
                                   WHERE d.datallowconn AND NOT d.datistemplate
                                     AND has_database_privilege(r.oid, d.oid, 'CONNECT')), '')
                   FROM pg_roles r WHERE r.rolcanlogin ORDER BY r.rolname""");
-             ResultSet rs = ps.executeQuery()) {
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String dbs = rs.getString(4);
-                users.add(new User(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3),
+                users.add(new User(
+                        rs.getString(1),
+                        rs.getBoolean(2),
+                        rs.getBoolean(3),
                         dbs.isEmpty() ? List.of() : List.of(dbs.split(","))));
             }
         }
@@ -59,7 +59,7 @@ final class ClusterSql {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT datname, pg_get_userbyid(datdba), pg_database_size(oid) FROM pg_database
                  WHERE NOT datistemplate ORDER BY datname""");
-             ResultSet rs = ps.executeQuery()) {
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 dbs.add(new Database(rs.getString(1), rs.getString(2), rs.getLong(3)));
             }
@@ -76,8 +76,8 @@ final class ClusterSql {
     }
 
     static int connections(Connection c, String database) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE datname = ? "
-                + "AND pid <> pg_backend_pid()")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = ? " + "AND pid <> pg_backend_pid()")) {
             ps.setString(1, database);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -89,8 +89,12 @@ final class ClusterSql {
     static void createUser(Connection c, String name, String password, boolean superuser) throws SQLException {
         String verifier = PasswordUtil.encodeScramSha256(password.toCharArray());
         // the attribute list is one of two constants, never input
-        PgClient.executeFormatted(c, "SELECT format('CREATE ROLE %I WITH LOGIN " + (superuser ? "SUPERUSER" : "NOSUPERUSER")
-                + " PASSWORD %L', ?::text, ?::text)", name, verifier);
+        PgClient.executeFormatted(
+                c,
+                "SELECT format('CREATE ROLE %I WITH LOGIN " + (superuser ? "SUPERUSER" : "NOSUPERUSER")
+                        + " PASSWORD %L', ?::text, ?::text)",
+                name,
+                verifier);
     }
 
     static void createDatabase(Connection c, String name, String owner) throws SQLException {
@@ -98,8 +102,8 @@ final class ClusterSql {
     }
 
     static void dropDatabase(Connection c, String name, boolean force) throws SQLException {
-        PgClient.executeFormatted(c, "SELECT format('DROP DATABASE %I" + (force ? " WITH (FORCE)" : "") + "', ?::text)",
-                name);
+        PgClient.executeFormatted(
+                c, "SELECT format('DROP DATABASE %I" + (force ? " WITH (FORCE)" : "") + "', ?::text)", name);
     }
 
     /** The user can no longer log in (its sessions go on until ended). */
@@ -109,8 +113,8 @@ final class ClusterSql {
 
     /** Ends the user's sessions, so that its credentials stop working at once. */
     static void terminateSessions(Connection c, String user) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = ?")) {
             ps.setString(1, user);
             ps.executeQuery().close();
         }
@@ -129,8 +133,9 @@ final class ClusterSql {
     /** Databases a role could have objects in: every one that accepts connections. */
     static List<String> connectableDatabases(Connection c) throws SQLException {
         List<String> names = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1");
-             ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps =
+                        c.prepareStatement("SELECT datname FROM pg_database WHERE datallowconn ORDER BY 1");
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 names.add(rs.getString(1));
             }
@@ -149,6 +154,7 @@ final class ClusterSql {
 
     /** A failed statement as one line naming what was being done. */
     static PghaException failed(String what, SQLException e) {
-        return new PghaException(what + ": " + (e.getMessage() == null ? e.toString() : e.getMessage().replace('\n', ' ')));
+        return new PghaException(what + ": "
+                + (e.getMessage() == null ? e.toString() : e.getMessage().replace('\n', ' ')));
     }
 }

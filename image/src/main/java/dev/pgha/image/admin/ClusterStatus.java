@@ -8,8 +8,14 @@ import java.util.List;
  * What {@code pgha status} shows: the view's generation and phase, one row per member (the leader first) and the
  * warnings an operator should act on.
  */
-record ClusterStatus(String cluster, long generation, Phase phase, String reason, String leader, List<Member> members,
-                     List<String> warnings) {
+record ClusterStatus(
+        String cluster,
+        long generation,
+        Phase phase,
+        String reason,
+        String leader,
+        List<Member> members,
+        List<String> warnings) {
 
     /**
      * @param role     leader, replica or witness
@@ -19,11 +25,17 @@ record ClusterStatus(String cluster, long generation, Phase phase, String reason
      * @param checks   its health checks; null when they could not be asked (no HTTP, a witness)
      * @param uptime   since it registered (its daemon started); null when down
      */
-    record Member(String id, String region, String role, String state, long timeline, Long lagBytes, Checks checks,
-                  String address, Duration uptime) {
-    }
+    record Member(
+            String id,
+            String region,
+            String role,
+            String state,
+            long timeline,
+            Long lagBytes,
+            Checks checks,
+            String address,
+            Duration uptime) {}
 
     /** Health checks of a member: how many of /flycheck/vm, /pg and /role pass, and which fail. */
-    record Checks(int passing, int total, List<String> failing) {
-    }
+    record Checks(int passing, int total, List<String> failing) {}
 }

@@ -22,16 +22,35 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "config", mixinStandardHelpOptions = true,
+@Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
         description = "Show or set postgres parameters for every member of the cluster.",
         subcommands = {ConfigCommand.Show.class, ConfigCommand.SetParameters.class})
 public final class ConfigCommand extends AdminCommand.Group {
     /** Parameters pgha sets itself: changing them would break replication, fencing or the proxy. */
-    static final Set<String> MANAGED = Set.of("port", "listen_addresses", "data_directory",
-            "hba_file", "ident_file", "config_file", "external_pid_file", "unix_socket_directories",
-            "unix_socket_group", "unix_socket_permissions", "wal_level", "hot_standby", "max_wal_senders",
-            "max_replication_slots", "primary_conninfo", "primary_slot_name", "synchronous_standby_names",
-            "wal_log_hints", "recovery_target_timeline", "password_encryption", "cluster_name",
+    static final Set<String> MANAGED = Set.of(
+            "port",
+            "listen_addresses",
+            "data_directory",
+            "hba_file",
+            "ident_file",
+            "config_file",
+            "external_pid_file",
+            "unix_socket_directories",
+            "unix_socket_group",
+            "unix_socket_permissions",
+            "wal_level",
+            "hot_standby",
+            "max_wal_senders",
+            "max_replication_slots",
+            "primary_conninfo",
+            "primary_slot_name",
+            "synchronous_standby_names",
+            "wal_log_hints",
+            "recovery_target_timeline",
+            "password_encryption",
+            "cluster_name",
             "default_transaction_read_only");
 
     /** A parameter set for the cluster, with postgres's word for when a change takes effect. */
@@ -59,8 +78,9 @@ public final class ConfigCommand extends AdminCommand.Group {
                 continue;
             }
             try (Connection c = admin.connection(m.host(), m.pgPort(), "postgres", "member " + m.id());
-                 PreparedStatement ps = c.prepareStatement("SELECT name FROM pg_settings WHERE pending_restart ORDER BY 1");
-                 ResultSet rs = ps.executeQuery()) {
+                    PreparedStatement ps =
+                            c.prepareStatement("SELECT name FROM pg_settings WHERE pending_restart ORDER BY 1");
+                    ResultSet rs = ps.executeQuery()) {
                 List<String> names = new ArrayList<>();
                 while (rs.next()) {
                     names.add(rs.getString(1));
@@ -75,7 +95,9 @@ public final class ConfigCommand extends AdminCommand.Group {
         return pending;
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
             description = "The parameters set with pgha config set, and which members still need a restart for them.")
     static final class Show extends AdminCommand {
         @Override
@@ -111,11 +133,15 @@ public final class ConfigCommand extends AdminCommand.Group {
         }
     }
 
-    @Command(name = "set", mixinStandardHelpOptions = true,
-            description = {"Set postgres parameters on every member: NAME=VALUE (NAME= resets one to its default). "
-                    + "Values are checked by postgres on the leader first; nothing is stored if one is refused.",
-                    "Parameters that take effect only on restart are reported; --restart then restarts the members "
-                            + "one at a time: standbys first, then a switchover, then the old leader."})
+    @Command(
+            name = "set",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Set postgres parameters on every member: NAME=VALUE (NAME= resets one to its default). "
+                        + "Values are checked by postgres on the leader first; nothing is stored if one is refused.",
+                "Parameters that take effect only on restart are reported; --restart then restarts the members "
+                        + "one at a time: standbys first, then a switchover, then the old leader."
+            })
     static final class SetParameters extends AdminCommand {
         @Parameters(paramLabel = "NAME=VALUE", arity = "0..*")
         List<String> assignments = new ArrayList<>();
@@ -137,8 +163,9 @@ public final class ConfigCommand extends AdminCommand.Group {
                 }
                 String name = a.substring(0, eq).strip().toLowerCase(java.util.Locale.ROOT);
                 if (name.equals("default_transaction_read_only")) {
-                    throw new PghaException(name + " is managed by pgha: it turns it on while the data volume is fuller "
-                            + "than postgres.diskFullPercent (PGHA_DISK_FULL_PERCENT) and off again below");
+                    throw new PghaException(
+                            name + " is managed by pgha: it turns it on while the data volume is fuller "
+                                    + "than postgres.diskFullPercent (PGHA_DISK_FULL_PERCENT) and off again below");
                 }
                 if (MANAGED.contains(name)) {
                     throw new PghaException(name + " is managed by pgha (replication, fencing and the proxy depend on "
@@ -189,16 +216,20 @@ public final class ConfigCommand extends AdminCommand.Group {
                         setOnLeader(c, e.getKey(), e.getValue());
                     } catch (SQLException refused) {
                         undo(c, applied, before);
-                        throw ClusterSql.failed("postgres refused " + e.getKey() + "=" + e.getValue()
-                                + "; nothing was changed", refused);
+                        throw ClusterSql.failed(
+                                "postgres refused " + e.getKey() + "=" + e.getValue() + "; nothing was changed",
+                                refused);
                     }
                     applied.put(e.getKey(), e.getValue());
-                    needsRestart |= context.equals("postmaster") && !e.getValue().isEmpty();
+                    needsRestart |=
+                            context.equals("postmaster") && !e.getValue().isEmpty();
                     ObjectNode change = result.withArray("changed").addObject();
                     change.put("name", e.getKey());
                     change.put("value", e.getValue().isEmpty() ? null : e.getValue());
                     change.put("takes_effect", context.equals("postmaster") ? "restart" : "reload");
-                    out.println((e.getValue().isEmpty() ? "reset " + e.getKey() : "set " + e.getKey() + " = " + e.getValue())
+                    out.println((e.getValue().isEmpty()
+                                    ? "reset " + e.getKey()
+                                    : "set " + e.getKey() + " = " + e.getValue())
                             + (context.equals("postmaster") ? " (needs a restart)" : " (applied on reload)"));
                 }
             } catch (SQLException e) {
@@ -220,7 +251,8 @@ public final class ConfigCommand extends AdminCommand.Group {
             if (value.isEmpty()) {
                 PgClient.executeFormatted(c, "SELECT format('ALTER SYSTEM RESET %I', ?::text)", name);
             } else {
-                PgClient.executeFormatted(c, "SELECT format('ALTER SYSTEM SET %I TO %L', ?::text, ?::text)", name, value);
+                PgClient.executeFormatted(
+                        c, "SELECT format('ALTER SYSTEM SET %I TO %L', ?::text, ?::text)", name, value);
             }
         }
 

@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "db", mixinStandardHelpOptions = true, description = "List, create and drop databases.",
+@Command(
+        name = "db",
+        mixinStandardHelpOptions = true,
+        description = "List, create and drop databases.",
         subcommands = {DbCommand.ListDbs.class, DbCommand.CreateDb.class, DbCommand.DropDb.class})
 public final class DbCommand extends AdminCommand.Group {
 
@@ -42,7 +45,10 @@ public final class DbCommand extends AdminCommand.Group {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        @Option(names = "--owner", paramLabel = "USER", defaultValue = "postgres",
+        @Option(
+                names = "--owner",
+                paramLabel = "USER",
+                defaultValue = "postgres",
                 description = "Its owner (default: ${DEFAULT-VALUE}).")
         String owner;
 
@@ -68,7 +74,9 @@ public final class DbCommand extends AdminCommand.Group {
         }
     }
 
-    @Command(name = "drop", mixinStandardHelpOptions = true,
+    @Command(
+            name = "drop",
+            mixinStandardHelpOptions = true,
             description = "Drop a database. Refused while clients are connected to it, unless --force ends them.")
     static final class DropDb extends AdminCommand {
         @Parameters(index = "0", paramLabel = "NAME")
@@ -99,8 +107,14 @@ public final class DbCommand extends AdminCommand.Group {
                 ClusterSql.dropDatabase(c, name, force);
                 return connected;
             });
-            report(out, "dropped database " + name + (open > 0 ? " (ended " + open + " connection"
-                    + (open == 1 ? ")" : "s)") : ""), "dropped_database", name, "ended_connections", open);
+            report(
+                    out,
+                    "dropped database " + name
+                            + (open > 0 ? " (ended " + open + " connection" + (open == 1 ? ")" : "s)") : ""),
+                    "dropped_database",
+                    name,
+                    "ended_connections",
+                    open);
         }
     }
 }

@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "detach", mixinStandardHelpOptions = true,
+@Command(
+        name = "detach",
+        mixinStandardHelpOptions = true,
         description = "Take an app's access away: its user's sessions end, what it owns passes to postgres, and the "
                 + "user is dropped. The database and its data stay.")
 public final class DetachCommand extends AdminCommand {
@@ -49,7 +51,15 @@ public final class DetachCommand extends AdminCommand {
             ClusterSql.dropUser(c, user);
             return null;
         });
-        report(out, "detached " + app + ": user " + user + " dropped; its databases and everything it owned are "
-                + "kept, now owned by " + HEIR, "app", app, "dropped_user", user, "new_owner", HEIR);
+        report(
+                out,
+                "detached " + app + ": user " + user + " dropped; its databases and everything it owned are "
+                        + "kept, now owned by " + HEIR,
+                "app",
+                app,
+                "dropped_user",
+                user,
+                "new_owner",
+                HEIR);
     }
 }

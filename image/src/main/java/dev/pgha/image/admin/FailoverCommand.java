@@ -6,10 +6,14 @@ import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "failover", mixinStandardHelpOptions = true,
-        description = {"Promote MEMBER in a cluster that has no leader and will not choose one itself (e.g. no "
-                + "synchronous standby was in sync when the leader was lost).",
-                "Writes only the lost leader acknowledged may be missing from MEMBER: this needs --force."})
+@Command(
+        name = "failover",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Promote MEMBER in a cluster that has no leader and will not choose one itself (e.g. no "
+                    + "synchronous standby was in sync when the leader was lost).",
+            "Writes only the lost leader acknowledged may be missing from MEMBER: this needs --force."
+        })
 public final class FailoverCommand extends AdminCommand {
     @Option(names = "--to", paramLabel = "MEMBER", required = true, description = "The standby to promote.")
     String to;
@@ -17,7 +21,10 @@ public final class FailoverCommand extends AdminCommand {
     @Option(names = "--force", description = "Accept that acknowledged writes may be lost.")
     boolean force;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(
+            names = "--timeout",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
             description = "Give up waiting after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgha.common.model.HistoryEntry;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.Lsn;
-import java.util.List;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Command;
 
-@Command(name = "history", mixinStandardHelpOptions = true,
+@Command(
+        name = "history",
+        mixinStandardHelpOptions = true,
         description = "List the cluster's leader changes, oldest first: when, view generation, from and to, why, and "
                 + "the new leader's WAL position.")
 public final class HistoryCommand extends AdminCommand {
@@ -22,8 +24,13 @@ public final class HistoryCommand extends AdminCommand {
     static String table(List<HistoryEntry> history) {
         Table t = new Table("TIME", "GENERATION", "FROM", "TO", "LSN", "REASON");
         for (HistoryEntry h : history) {
-            t.row(h.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), h.generation(), h.oldLeader(),
-                    h.newLeader(), Lsn.format(h.leaderLsn()), h.reason());
+            t.row(
+                    h.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                    h.generation(),
+                    h.oldLeader(),
+                    h.newLeader(),
+                    Lsn.format(h.leaderLsn()),
+                    h.reason());
         }
         return t.render();
     }

@@ -11,11 +11,10 @@ import java.time.Duration;
 
 /** The shared body of switchover and failover: submit, wait, report. */
 final class LeaderChangeCommands {
-    private LeaderChangeCommands() {
-    }
+    private LeaderChangeCommands() {}
 
-    static void run(Admin admin, PrintWriter out, boolean json, OperatorRequest.Kind kind, String target,
-                    String timeout) {
+    static void run(
+            Admin admin, PrintWriter out, boolean json, OperatorRequest.Kind kind, String target, String timeout) {
         Duration limit;
         try {
             limit = Durations.parse(timeout);

@@ -18,30 +18,32 @@ import java.util.UUID;
 public final class LeaderRequest {
     /** How long the elected sentinel has to accept or refuse. */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(15);
+
     private static final Duration POLL = Duration.ofMillis(50);
 
     /**
      * How a completed request went: who leads, and how long clients were held (the view out of NORMAL, by the
      * sentinel's clock; null when the CLI did not see that moment).
      */
-    public record Outcome(String from, String to, long generation, Duration held) {
-    }
+    public record Outcome(String from, String to, long generation, Duration held) {}
 
-    private LeaderRequest() {
-    }
+    private LeaderRequest() {}
 
     public static Outcome run(ClusterStore store, OperatorRequest.Kind kind, String target, Duration timeout) {
-        ClusterView before = store.view().map(Versioned::value).orElseThrow(() -> new PghaException(
-                "the cluster has no state in the store yet"));
-        OperatorRequest request = new OperatorRequest(UUID.randomUUID().toString(), kind, target,
-                OperatorRequest.State.PENDING, null, 0, Instant.now());
+        ClusterView before = store.view()
+                .map(Versioned::value)
+                .orElseThrow(() -> new PghaException("the cluster has no state in the store yet"));
+        OperatorRequest request = new OperatorRequest(
+                UUID.randomUUID().toString(), kind, target, OperatorRequest.State.PENDING, null, 0, Instant.now());
         if (!store.createRequest(request)) {
             String pending = store.request().map(v -> describe(v.value())).orElse("one");
             throw new PghaException("another request is under way (" + pending + "); wait for it to finish");
         }
         OperatorRequest answered = awaitAnswer(store, request);
         if (answered.state() == OperatorRequest.State.REFUSED) {
-            store.request().filter(v -> v.value().id().equals(request.id())).ifPresent(v -> store.deleteRequest(v.version()));
+            store.request()
+                    .filter(v -> v.value().id().equals(request.id()))
+                    .ifPresent(v -> store.deleteRequest(v.version()));
             throw new PghaException(word(kind) + " refused: " + answered.reason());
         }
         Instant deadline = Instant.now().plus(timeout);
@@ -53,8 +55,8 @@ public final class LeaderRequest {
             }
             if (view.phase() == Phase.NORMAL && view.generation() > answered.generation()) {
                 if (!answered.target().equals(view.leader())) {
-                    throw new PghaException(word(kind) + " to " + answered.target() + " did not complete: "
-                            + view.reason());
+                    throw new PghaException(
+                            word(kind) + " to " + answered.target() + " did not complete: " + view.reason());
                 }
                 Duration held = leftNormal == null ? null : Duration.between(leftNormal, view.updatedAt());
                 return new Outcome(before.leader(), view.leader(), view.generation(), held);
@@ -62,8 +64,9 @@ public final class LeaderRequest {
             sleep();
         }
         ClusterView now = store.view().map(Versioned::value).orElse(before);
-        throw new PghaException(word(kind) + " to " + answered.target() + " has not completed after " + timeout.toSeconds()
-                + " s; the cluster is in phase " + now.phase() + (now.reason() == null ? "" : ": " + now.reason()));
+        throw new PghaException(word(kind) + " to " + answered.target() + " has not completed after "
+                + timeout.toSeconds() + " s; the cluster is in phase " + now.phase()
+                + (now.reason() == null ? "" : ": " + now.reason()));
     }
 
     private static OperatorRequest awaitAnswer(ClusterStore store, OperatorRequest request) {
@@ -78,7 +81,9 @@ public final class LeaderRequest {
             }
             sleep();
         }
-        store.request().filter(v -> v.value().id().equals(request.id())).ifPresent(v -> store.deleteRequest(v.version()));
+        store.request()
+                .filter(v -> v.value().id().equals(request.id()))
+                .ifPresent(v -> store.deleteRequest(v.version()));
         throw new PghaException("no sentinel answered within " + ANSWER_TIMEOUT.toSeconds() + " s: is pgha running on "
                 + "the members (pgha status)?");
     }
@@ -88,8 +93,8 @@ public final class LeaderRequest {
     }
 
     private static String describe(OperatorRequest r) {
-        return word(r.kind()) + (r.target() == null ? "" : " to " + r.target()) + ", " + r.state().name().toLowerCase(
-                java.util.Locale.ROOT);
+        return word(r.kind()) + (r.target() == null ? "" : " to " + r.target()) + ", "
+                + r.state().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static void sleep() {

@@ -14,10 +14,10 @@ final class Names {
     static final Set<String> RESERVED_ROLES = Set.of("flypgadmin", "repluser", "postgres");
     /** Databases that must stay. */
     static final Set<String> RESERVED_DATABASES = Set.of("postgres", "template0", "template1");
+
     private static final int MAX_BYTES = 63;
 
-    private Names() {
-    }
+    private Names() {}
 
     static String check(String kind, String name) {
         if (name == null || name.isEmpty()) {

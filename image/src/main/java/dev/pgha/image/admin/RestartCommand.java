@@ -7,9 +7,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "restart", mixinStandardHelpOptions = true,
-        description = {"Restart postgres on the members: --rolling restarts all of them one at a time (standbys, a "
-                + "switchover, then the old leader), so clients only see the switchover; MEMBER restarts one standby."})
+@Command(
+        name = "restart",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Restart postgres on the members: --rolling restarts all of them one at a time (standbys, a "
+                    + "switchover, then the old leader), so clients only see the switchover; MEMBER restarts one standby."
+        })
 public final class RestartCommand extends AdminCommand {
     @Option(names = "--rolling", description = "Every member, one at a time.")
     boolean rolling;
@@ -34,8 +38,10 @@ public final class RestartCommand extends AdminCommand {
             }
             return;
         }
-        KeeperStatus k = admin.store().keeper(member).orElseThrow(() -> new PghaException("member " + member
-                + " is not running (pgha status lists the members)"));
+        KeeperStatus k = admin.store()
+                .keeper(member)
+                .orElseThrow(() ->
+                        new PghaException("member " + member + " is not running (pgha status lists the members)"));
         if (member.equals(admin.view().leader())) {
             throw new PghaException(member + " leads the cluster: restarting it would stop writes; use pgha restart "
                     + "--rolling (it switches over first) or pgha switchover, then restart it");

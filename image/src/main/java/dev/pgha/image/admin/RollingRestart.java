@@ -19,18 +19,18 @@ import java.util.List;
 final class RollingRestart {
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
-    record Result(List<String> restarted, String switchedOverTo) {
-    }
+    record Result(List<String> restarted, String switchedOverTo) {}
 
-    private RollingRestart() {
-    }
+    private RollingRestart() {}
 
     static Result run(Admin admin, PrintWriter out) {
         ClusterStore store = admin.store();
         String leader = admin.leader().id();
         List<String> standbys = store.keepers().values().stream()
                 .filter(k -> !k.memberId().equals(leader) && k.role() == Role.STANDBY)
-                .map(KeeperStatus::memberId).sorted().toList();
+                .map(KeeperStatus::memberId)
+                .sorted()
+                .toList();
         List<String> restarted = new ArrayList<>();
         for (String id : standbys) {
             restart(store, id, Role.STANDBY, out);
@@ -43,7 +43,8 @@ final class RollingRestart {
             restarted.add(leader);
             return new Result(restarted, null);
         }
-        LeaderRequest.Outcome o = LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, Duration.ofSeconds(90));
+        LeaderRequest.Outcome o =
+                LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, Duration.ofSeconds(90));
         out.println("switched over from " + leader + " to " + o.to());
         out.flush();
         await(store, leader, Role.STANDBY, Instant.MIN, "rejoin as a healthy standby");
@@ -65,7 +66,11 @@ final class RollingRestart {
         Instant deadline = Instant.now().plus(TIMEOUT);
         while (Instant.now().isBefore(deadline)) {
             KeeperStatus k = store.keeper(id).orElse(null);
-            if (!store.restartRequested(id) && k != null && k.pgUp() && k.healthy() && k.role() == role
+            if (!store.restartRequested(id)
+                    && k != null
+                    && k.pgUp()
+                    && k.healthy()
+                    && k.role() == role
                     && k.updatedAt().isAfter(after)) {
                 return;
             }
@@ -76,7 +81,7 @@ final class RollingRestart {
                 throw new PghaException("interrupted");
             }
         }
-        throw new PghaException(id + " did not " + what + " within " + TIMEOUT.toMinutes() + " minutes; pgha status "
-                + "shows why");
+        throw new PghaException(
+                id + " did not " + what + " within " + TIMEOUT.toMinutes() + " minutes; pgha status " + "shows why");
     }
 }

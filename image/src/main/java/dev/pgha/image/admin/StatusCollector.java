@@ -24,8 +24,7 @@ final class StatusCollector {
     private static final List<String> CHECKS = List.of("vm", "pg", "role");
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
 
-    private StatusCollector() {
-    }
+    private StatusCollector() {}
 
     static ClusterStatus collect(ClusterStore store, String cluster, Instant now) {
         ClusterView view = store.view().map(Versioned::value).orElse(ClusterView.initial());
@@ -46,13 +45,27 @@ final class StatusCollector {
         for (MemberInfo m : members.values()) {
             KeeperStatus k = keepers.get(m.id());
             boolean leads = m.id().equals(view.leader());
-            String state = k == null ? "down" : !k.pgUp() ? "stopped" : !k.healthy() ? "unhealthy"
-                    : k.role() == Role.STANDBY && k.following() != null ? "streaming" : "running";
-            Long lag = leads || k == null || leaderStatus == null || k.role() != Role.STANDBY ? null
+            String state = k == null
+                    ? "down"
+                    : !k.pgUp()
+                            ? "stopped"
+                            : !k.healthy()
+                                    ? "unhealthy"
+                                    : k.role() == Role.STANDBY && k.following() != null ? "streaming" : "running";
+            Long lag = leads || k == null || leaderStatus == null || k.role() != Role.STANDBY
+                    ? null
                     : Math.max(0, leaderStatus.writtenLsn() - k.replayedLsn());
-            ClusterStatus.Checks c = checks.containsKey(m.id()) ? checks.get(m.id()).join() : null;
-            rows.add(new ClusterStatus.Member(m.id(), m.region(), leads ? "leader" : "replica", state,
-                    k == null ? 0 : k.timeline(), lag, c, m.host() + ":" + m.pgPort(),
+            ClusterStatus.Checks c =
+                    checks.containsKey(m.id()) ? checks.get(m.id()).join() : null;
+            rows.add(new ClusterStatus.Member(
+                    m.id(),
+                    m.region(),
+                    leads ? "leader" : "replica",
+                    state,
+                    k == null ? 0 : k.timeline(),
+                    lag,
+                    c,
+                    m.host() + ":" + m.pgPort(),
                     k == null ? null : Duration.between(m.registeredAt(), now)));
             if (k == null) {
                 warnings.add("member " + m.id() + " is down: its keeper does not report (node or daemon stopped)");
@@ -63,36 +76,47 @@ final class StatusCollector {
                 warnings.add("member " + m.id() + ": health checks failing: " + String.join(", ", c.failing()));
             }
         }
-        witnesses.keySet().stream().sorted().forEach(w -> rows.add(new ClusterStatus.Member(w, null, "witness",
-                "running", 0, null, null, null, Duration.between(witnesses.get(w), now))));
+        witnesses.keySet().stream()
+                .sorted()
+                .forEach(w -> rows.add(new ClusterStatus.Member(
+                        w, null, "witness", "running", 0, null, null, null, Duration.between(witnesses.get(w), now))));
         rows.sort(Comparator.comparing((ClusterStatus.Member r) -> !r.role().equals("leader"))
                 .thenComparing(r -> r.role().equals("witness"))
                 .thenComparing(ClusterStatus.Member::id));
         if (view.leader() == null) {
             warnings.add(0, "no leader: " + (view.reason() == null ? "the cluster is starting" : view.reason()));
         } else if (spec.synchronous(members.size()) && view.synchronousNames().isEmpty()) {
-            warnings.add(0, "no synchronous standby is in sync: the leader serves alone, and a failover now could "
-                    + "lose acknowledged writes");
+            warnings.add(
+                    0,
+                    "no synchronous standby is in sync: the leader serves alone, and a failover now could "
+                            + "lose acknowledged writes");
         }
-        return new ClusterStatus(cluster, view.generation(), view.phase(), view.reason(), view.leader(), rows, warnings);
+        return new ClusterStatus(
+                cluster, view.generation(), view.phase(), view.reason(), view.leader(), rows, warnings);
     }
 
     private static CompletableFuture<ClusterStatus.Checks> checks(HttpClient http, MemberInfo m) {
         List<CompletableFuture<Boolean>> answers = new ArrayList<>();
         for (String check : CHECKS) {
-            HttpRequest r = HttpRequest.newBuilder(URI.create("http://" + (m.host().contains(":") ? "[" + m.host() + "]"
-                    : m.host()) + ":" + m.httpPort() + "/flycheck/" + check)).timeout(CHECK_TIMEOUT).GET().build();
+            HttpRequest r = HttpRequest.newBuilder(
+                            URI.create("http://" + (m.host().contains(":") ? "[" + m.host() + "]" : m.host()) + ":"
+                                    + m.httpPort() + "/flycheck/" + check))
+                    .timeout(CHECK_TIMEOUT)
+                    .GET()
+                    .build();
             answers.add(http.sendAsync(r, HttpResponse.BodyHandlers.discarding())
-                    .thenApply(resp -> resp.statusCode() == 200).exceptionally(e -> false));
+                    .thenApply(resp -> resp.statusCode() == 200)
+                    .exceptionally(e -> false));
         }
-        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            List<String> failing = new ArrayList<>();
-            for (int i = 0; i < CHECKS.size(); i++) {
-                if (!answers.get(i).join()) {
-                    failing.add(CHECKS.get(i));
-                }
-            }
-            return new ClusterStatus.Checks(CHECKS.size() - failing.size(), CHECKS.size(), failing);
-        });
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenApply(v -> {
+                    List<String> failing = new ArrayList<>();
+                    for (int i = 0; i < CHECKS.size(); i++) {
+                        if (!answers.get(i).join()) {
+                            failing.add(CHECKS.get(i));
+                        }
+                    }
+                    return new ClusterStatus.Checks(CHECKS.size() - failing.size(), CHECKS.size(), failing);
+                });
     }
 }

@@ -8,19 +8,32 @@ import java.time.Duration;
 
 /** Renders a {@link ClusterStatus} as the status table or as JSON; pure, so both are tested against golden text. */
 final class StatusFormat {
-    private StatusFormat() {
-    }
+    private StatusFormat() {}
 
     static String table(ClusterStatus s) {
         StringBuilder b = new StringBuilder();
-        b.append("Cluster ").append(s.cluster()).append(": generation ").append(s.generation()).append(", ")
-                .append(s.phase()).append(s.reason() == null ? "" : " (" + s.reason() + ")").append('\n');
+        b.append("Cluster ")
+                .append(s.cluster())
+                .append(": generation ")
+                .append(s.generation())
+                .append(", ")
+                .append(s.phase())
+                .append(s.reason() == null ? "" : " (" + s.reason() + ")")
+                .append('\n');
         Table t = new Table("ID", "REGION", "ROLE", "STATE", "TIMELINE", "LAG", "CHECKS", "ADDRESS", "UPTIME");
         for (ClusterStatus.Member m : s.members()) {
-            t.row(m.id(), m.region(), m.role(), m.state(), m.timeline() == 0 ? null : m.timeline(),
+            t.row(
+                    m.id(),
+                    m.region(),
+                    m.role(),
+                    m.state(),
+                    m.timeline() == 0 ? null : m.timeline(),
                     m.lagBytes() == null ? null : Formats.bytes(m.lagBytes()),
-                    m.checks() == null ? null : m.checks().passing() + "/" + m.checks().total(),
-                    m.address(), m.uptime() == null ? null : uptime(m.uptime()));
+                    m.checks() == null
+                            ? null
+                            : m.checks().passing() + "/" + m.checks().total(),
+                    m.address(),
+                    m.uptime() == null ? null : uptime(m.uptime()));
         }
         b.append(t.render());
         if (!s.warnings().isEmpty()) {

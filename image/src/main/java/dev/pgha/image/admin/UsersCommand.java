@@ -14,11 +14,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "users", mixinStandardHelpOptions = true, description = "List, create and drop database users.",
+@Command(
+        name = "users",
+        mixinStandardHelpOptions = true,
+        description = "List, create and drop database users.",
         subcommands = {UsersCommand.ListUsers.class, UsersCommand.CreateUser.class, UsersCommand.DropUser.class})
 public final class UsersCommand extends AdminCommand.Group {
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
             description = "Users that can log in: name, superuser, replication, and the databases they may connect to.")
     static final class ListUsers extends AdminCommand {
         @Override
@@ -36,14 +41,19 @@ public final class UsersCommand extends AdminCommand.Group {
                 out.print(list.toPrettyString() + "\n");
             } else {
                 Table t = new Table("NAME", "SUPERUSER", "REPLICATION", "DATABASES");
-                users.forEach(u -> t.row(u.name(), u.superuser() ? "yes" : "no", u.replication() ? "yes" : "no",
+                users.forEach(u -> t.row(
+                        u.name(),
+                        u.superuser() ? "yes" : "no",
+                        u.replication() ? "yes" : "no",
                         u.databases().isEmpty() ? "-" : String.join(", ", u.databases())));
                 out.print(t.render());
             }
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
             description = "Create a user that can log in, with a generated password (printed once) or one from stdin.")
     static final class CreateUser extends AdminCommand {
         @Parameters(index = "0", paramLabel = "NAME")
@@ -70,9 +80,16 @@ public final class UsersCommand extends AdminCommand.Group {
                 ClusterSql.createUser(c, name, password, superuser);
                 return null;
             });
-            report(out, "created user " + name + (superuser ? " (superuser)" : "")
+            report(
+                    out,
+                    "created user " + name + (superuser ? " (superuser)" : "")
                             + (passwordStdin ? "" : "\npassword: " + password + "  (shown only this once)"),
-                    "user", name, "superuser", superuser, "password", passwordStdin ? null : password);
+                    "user",
+                    name,
+                    "superuser",
+                    superuser,
+                    "password",
+                    passwordStdin ? null : password);
         }
 
         private static String readPassword() {
@@ -88,7 +105,9 @@ public final class UsersCommand extends AdminCommand.Group {
         }
     }
 
-    @Command(name = "drop", mixinStandardHelpOptions = true,
+    @Command(
+            name = "drop",
+            mixinStandardHelpOptions = true,
             description = "Drop a user. Refused while it owns objects (pgha detach reassigns them) or for pgha's own.")
     static final class DropUser extends AdminCommand {
         @Parameters(index = "0", paramLabel = "NAME")
@@ -104,14 +123,17 @@ public final class UsersCommand extends AdminCommand.Group {
 
         @Override
         void run(Admin admin, PrintWriter out) {
-            onLeader(admin, "cannot drop user " + name + " (if it owns objects, pgha detach moves them to postgres)", c -> {
-                if (!ClusterSql.roleExists(c, name)) {
-                    throw new PghaException("there is no user " + name + " (pgha users list shows them)");
-                }
-                ClusterSql.terminateSessions(c, name);
-                ClusterSql.dropUser(c, name);
-                return null;
-            });
+            onLeader(
+                    admin,
+                    "cannot drop user " + name + " (if it owns objects, pgha detach moves them to postgres)",
+                    c -> {
+                        if (!ClusterSql.roleExists(c, name)) {
+                            throw new PghaException("there is no user " + name + " (pgha users list shows them)");
+                        }
+                        ClusterSql.terminateSessions(c, name);
+                        ClusterSql.dropUser(c, name);
+                        return null;
+                    });
             report(out, "dropped user " + name, "dropped_user", name);
         }
     }

@@ -48,14 +48,21 @@ public final class HealthApi {
     private final Duration livenessBound;
     private final Map<String, Boolean> lastOutcome = new ConcurrentHashMap<>();
 
-    public HealthApi(String memberId, String clusterName, Keeper keeper, PgChecks pg, Path dataDir,
-                     PghaConfig.Health limits, ClusterStore store, Duration heartbeat) {
+    public HealthApi(
+            String memberId,
+            String clusterName,
+            Keeper keeper,
+            PgChecks pg,
+            Path dataDir,
+            PghaConfig.Health limits,
+            ClusterStore store,
+            Duration heartbeat) {
         this.memberId = memberId;
         this.clusterName = clusterName;
         this.keeper = keeper;
         this.pg = pg;
-        this.vm = new VmChecks(dataDir, Path.of("/proc"), limits,
-                Runtime.getRuntime().availableProcessors());
+        this.vm = new VmChecks(
+                dataDir, Path.of("/proc"), limits, Runtime.getRuntime().availableProcessors());
         this.store = store;
         // the keeper publishes every heartbeat, whatever the store does; a loop stuck far longer is not alive
         this.livenessBound = Duration.ofSeconds(10).plus(heartbeat.multipliedBy(10));
@@ -94,9 +101,10 @@ public final class HealthApi {
      * daemon runs, and /flycheck/vm checks its machine like any member's (a container HEALTHCHECK of `pgha check
      * role` passes on a witness too).
      */
-    public static Map<String, Function<HttpRequestInfo, HttpReply>> witnessRoutes(Path dataDir,
-                                                                                  PghaConfig.Health limits) {
-        VmChecks vm = new VmChecks(dataDir, Path.of("/proc"), limits, Runtime.getRuntime().availableProcessors());
+    public static Map<String, Function<HttpRequestInfo, HttpReply>> witnessRoutes(
+            Path dataDir, PghaConfig.Health limits) {
+        VmChecks vm = new VmChecks(
+                dataDir, Path.of("/proc"), limits, Runtime.getRuntime().availableProcessors());
         Map<String, Function<HttpRequestInfo, HttpReply>> r = new LinkedHashMap<>();
         r.put("/flycheck/vm", q -> {
             CheckReport report = vm.run();
@@ -118,8 +126,11 @@ public final class HealthApi {
         boolean passed = report.passed();
         Boolean before = lastOutcome.put(name, passed);
         if (before == null ? !passed : before != passed) {
-            String failing = report.results().stream().filter(c -> !c.passed()).map(CheckResult::line)
-                    .reduce((a, b) -> a + " " + b).orElse("");
+            String failing = report.results().stream()
+                    .filter(c -> !c.passed())
+                    .map(CheckResult::line)
+                    .reduce((a, b) -> a + " " + b)
+                    .orElse("");
             if (passed) {
                 log.info("{}: passing again", name);
             } else {
@@ -150,7 +161,10 @@ public final class HealthApi {
     }
 
     enum Role {
-        LEADER("leader"), REPLICA("replica"), READONLY("readonly"), OFFLINE("offline");
+        LEADER("leader"),
+        REPLICA("replica"),
+        READONLY("readonly"),
+        OFFLINE("offline");
 
         final String word;
 
@@ -198,7 +212,8 @@ public final class HealthApi {
         }
         try {
             Optional<KeeperStatus> theirs = store.keeper(leader);
-            return theirs.map(t -> OptionalLong.of(Math.max(0, t.writtenLsn() - mine.get().replayedLsn())))
+            return theirs.map(t -> OptionalLong.of(
+                            Math.max(0, t.writtenLsn() - mine.get().replayedLsn())))
                     .orElse(OptionalLong.empty());
         } catch (StoreException e) {
             return OptionalLong.empty();
@@ -207,7 +222,8 @@ public final class HealthApi {
 
     static long parseBytes(String s) {
         String v = s.strip();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*([kKMGT]?B?)").matcher(v);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("(\\d+)\\s*([kKMGT]?B?)").matcher(v);
         if (!m.matches()) {
             throw new IllegalArgumentException(s);
         }
@@ -265,16 +281,21 @@ public final class HealthApi {
         }
         ArrayNode list = root.putArray("members");
         members.values().stream()
-                .sorted((a, b) -> a.id().equals(view.leader()) ? -1 : b.id().equals(view.leader()) ? 1
-                        : a.id().compareTo(b.id()))
+                .sorted((a, b) ->
+                        a.id().equals(view.leader()) ? -1 : b.id().equals(view.leader()) ? 1 : a.id().compareTo(b.id()))
                 .forEach(m -> {
                     KeeperStatus k = keepers.get(m.id());
                     ObjectNode n = list.addObject();
                     n.put("name", m.id());
                     boolean leads = m.id().equals(view.leader());
-                    n.put("role", leads ? "leader" : view.synchronousNames().contains(m.id()) ? "sync_standby" : "replica");
-                    n.put("state", k == null || !k.pgUp() ? "stopped"
-                            : leads ? "running" : k.following() != null ? "streaming" : "running");
+                    n.put(
+                            "role",
+                            leads ? "leader" : view.synchronousNames().contains(m.id()) ? "sync_standby" : "replica");
+                    n.put(
+                            "state",
+                            k == null || !k.pgUp()
+                                    ? "stopped"
+                                    : leads ? "running" : k.following() != null ? "streaming" : "running");
                     n.put("host", m.host());
                     n.put("port", m.pgPort());
                     n.put("api_url", "http://" + m.host() + ":" + m.httpPort());

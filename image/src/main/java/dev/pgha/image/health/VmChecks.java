@@ -84,16 +84,19 @@ final class VmChecks {
         double avg10 = some.getOrDefault("avg10", 0.0);
         double avg60 = some.getOrDefault("avg60", 0.0);
         if (avg10 > limits.maxPressurePercent()) {
-            return Outcome.fail(String.format(Locale.ROOT, "system spent %.1f of the last 10 seconds waiting for %s",
-                    avg10 / 10, resource) + " (above " + limits.maxPressurePercent() + "%, health.maxPressurePercent)");
+            return Outcome.fail(String.format(
+                            Locale.ROOT,
+                            "system spent %.1f of the last 10 seconds waiting for %s",
+                            avg10 / 10,
+                            resource)
+                    + " (above " + limits.maxPressurePercent() + "%, health.maxPressurePercent)");
         }
         return Outcome.pass(String.format(Locale.ROOT, "%s: %.1fs waiting over the last 60s", resource, avg60 * 0.6));
     }
 
     /** The "some" line of a /proc/pressure file: "some avg10=0.00 avg60=0.00 avg300=0.00 total=0". */
     static final class Pressure {
-        private Pressure() {
-        }
+        private Pressure() {}
 
         static Map<String, Double> some(String content) {
             for (String line : content.split("\n")) {

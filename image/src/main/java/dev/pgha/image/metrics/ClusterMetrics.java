@@ -33,19 +33,35 @@ public final class ClusterMetrics implements Closeable {
         this.store = store;
         this.keeper = keeper;
         Gauge.builder("pgha.is.leader", this, m -> m.isLeader() ? 1 : 0)
-                .description("Whether this member leads and its postgres serves (1) or not (0)").register(registry);
+                .description("Whether this member leads and its postgres serves (1) or not (0)")
+                .register(registry);
         Gauge.builder("pgha.cluster.generation", keeper, k -> k.view().generation())
-                .description("Generation of the cluster view this member acts on").register(registry);
-        Gauge.builder("pgha.keeper.healthy", keeper, k -> k.status().map(KeeperStatus::healthy).orElse(false) ? 1 : 0)
-                .description("Whether this member's postgres is fit to serve in its role").register(registry);
-        Gauge.builder("pgha.store.connected", store, s -> s.curator().getZookeeperClient().isConnected() ? 1 : 0)
-                .description("Whether this member is connected to ZooKeeper").register(registry);
-        Gauge.builder("pgha.sync.standbys", keeper, k -> k.view().synchronousNames().size())
-                .description("Synchronous standbys the leader waits for").register(registry);
+                .description("Generation of the cluster view this member acts on")
+                .register(registry);
+        Gauge.builder(
+                        "pgha.keeper.healthy",
+                        keeper,
+                        k -> k.status().map(KeeperStatus::healthy).orElse(false) ? 1 : 0)
+                .description("Whether this member's postgres is fit to serve in its role")
+                .register(registry);
+        Gauge.builder(
+                        "pgha.store.connected",
+                        store,
+                        s -> s.curator().getZookeeperClient().isConnected() ? 1 : 0)
+                .description("Whether this member is connected to ZooKeeper")
+                .register(registry);
+        Gauge.builder(
+                        "pgha.sync.standbys",
+                        keeper,
+                        k -> k.view().synchronousNames().size())
+                .description("Synchronous standbys the leader waits for")
+                .register(registry);
         leaderChanges = Counter.builder("pgha.leader.changes")
-                .description("Changes of leader seen by this member since it started").register(registry);
+                .description("Changes of leader seen by this member since it started")
+                .register(registry);
         failovers = Timer.builder("pgha.failover.duration")
-                .description("From the leader's loss to a new leader serving").register(registry);
+                .description("From the leader's loss to a new leader serving")
+                .register(registry);
         watch = store.watch(store.paths().view(), this::onViewChange);
         onViewChange();
     }

@@ -14,8 +14,7 @@ import java.util.Optional;
  */
 final class LeaderChanges {
     /** A change of leader; {@code failover} is empty when the view never left NORMAL in between as far as seen. */
-    record Change(String from, String to, Optional<Duration> failover) {
-    }
+    record Change(String from, String to, Optional<Duration> failover) {}
 
     private long generation = -1;
     private String normalLeader; // leader of the last NORMAL view seen
@@ -34,9 +33,14 @@ final class LeaderChanges {
             }
             return change;
         }
-        if (!first && normalLeader != null && view.leader() != null && !view.leader().equals(normalLeader)) {
-            change = Optional.of(new Change(normalLeader, view.leader(), Optional.ofNullable(leftNormalAt)
-                    .map(t -> Duration.between(t, view.updatedAt()))));
+        if (!first
+                && normalLeader != null
+                && view.leader() != null
+                && !view.leader().equals(normalLeader)) {
+            change = Optional.of(new Change(
+                    normalLeader,
+                    view.leader(),
+                    Optional.ofNullable(leftNormalAt).map(t -> Duration.between(t, view.updatedAt()))));
         }
         normalLeader = view.leader();
         leftNormalAt = null;

@@ -9,14 +9,36 @@ import org.junit.jupiter.api.Test;
 
 /** Golden output of pgha status: the table operators read and the JSON scripts parse. */
 class StatusFormatTest {
-    private static final ClusterStatus STATUS = new ClusterStatus("pg-prod", 12, Phase.NORMAL,
-            "member b leads; synchronous standbys: c", "b", List.of(
-            new ClusterStatus.Member("b", "ams", "leader", "running", 3, null,
-                    new ClusterStatus.Checks(3, 3, List.of()), "10.0.0.2:5433", Duration.ofSeconds(7384)),
-            new ClusterStatus.Member("c", "ams", "replica", "streaming", 3, 0L,
-                    new ClusterStatus.Checks(3, 3, List.of()), "10.0.0.3:5433", Duration.ofSeconds(95)),
-            new ClusterStatus.Member("a", "lhr", "replica", "down", 0, null, null, "10.0.0.1:5433", null),
-            new ClusterStatus.Member("w1", null, "witness", "running", 0, null, null, null, Duration.ofDays(3))),
+    private static final ClusterStatus STATUS = new ClusterStatus(
+            "pg-prod",
+            12,
+            Phase.NORMAL,
+            "member b leads; synchronous standbys: c",
+            "b",
+            List.of(
+                    new ClusterStatus.Member(
+                            "b",
+                            "ams",
+                            "leader",
+                            "running",
+                            3,
+                            null,
+                            new ClusterStatus.Checks(3, 3, List.of()),
+                            "10.0.0.2:5433",
+                            Duration.ofSeconds(7384)),
+                    new ClusterStatus.Member(
+                            "c",
+                            "ams",
+                            "replica",
+                            "streaming",
+                            3,
+                            0L,
+                            new ClusterStatus.Checks(3, 3, List.of()),
+                            "10.0.0.3:5433",
+                            Duration.ofSeconds(95)),
+                    new ClusterStatus.Member("a", "lhr", "replica", "down", 0, null, null, "10.0.0.1:5433", null),
+                    new ClusterStatus.Member(
+                            "w1", null, "witness", "running", 0, null, null, null, Duration.ofDays(3))),
             List.of("member a is down: its keeper does not report (node or daemon stopped)"));
 
     @Test

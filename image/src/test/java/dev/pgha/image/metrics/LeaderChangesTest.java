@@ -36,11 +36,24 @@ class LeaderChangesTest {
         List<String> seen = new ArrayList<>();
         for (String v : views.trim().split("\\s+")) {
             String[] f = v.split(":");
-            ClusterView view = new ClusterView(Long.parseLong(f[0]), f[2].equals("-") ? null : f[2], List.of(), List.of(),
-                    List.of(), Phase.valueOf(f[1]), null, null, T0.plusSeconds(Long.parseLong(f[3])));
-            changes.observe(view).ifPresent(c -> seen.add(c.from() + ">" + c.to() + "@"
-                    + c.failover().map(Duration::toSeconds).map(String::valueOf).orElse("?")));
+            ClusterView view = new ClusterView(
+                    Long.parseLong(f[0]),
+                    f[2].equals("-") ? null : f[2],
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    Phase.valueOf(f[1]),
+                    null,
+                    null,
+                    T0.plusSeconds(Long.parseLong(f[3])));
+            changes.observe(view)
+                    .ifPresent(c -> seen.add(c.from() + ">" + c.to() + "@"
+                            + c.failover()
+                                    .map(Duration::toSeconds)
+                                    .map(String::valueOf)
+                                    .orElse("?")));
         }
-        assertThat(String.join(" ", seen)).isEqualTo(Optional.ofNullable(expected).orElse("").trim());
+        assertThat(String.join(" ", seen))
+                .isEqualTo(Optional.ofNullable(expected).orElse("").trim());
     }
 }

@@ -1,5 +1,6 @@
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.store.ClusterStore;
+import dev.pgha.store.ZooKeeperStore;
 import dev.pgha.common.store.Versioned;
 import java.io.File;
 import java.io.IOException;
@@ -14,10 +15,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,7 +72,7 @@ public class FailoverBench {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(FailoverBench::stopAll));
         nodes.forEach(FailoverBench::start);
-        ClusterStore store = ClusterStore.connect(String.join(",", clients), "pgha", Duration.ofSeconds(5),
+        ClusterStore store = ZooKeeperStore.connect(String.join(",", clients), "pgha", Duration.ofSeconds(5),
                 Duration.ofSeconds(60), "the bench cluster");
         List<Double> toFirstWrite = new ArrayList<>();
         List<Double> gaps = new ArrayList<>();
@@ -162,7 +165,7 @@ public class FailoverBench {
 
     static final class Writer {
         final Node via;
-        final List<long[]> acks = java.util.Collections.synchronizedList(new ArrayList<>()); // {nanoTime, port}
+        final List<long[]> acks = Collections.synchronizedList(new ArrayList<>()); // {nanoTime, port}
         volatile boolean running = true;
         final Thread thread = new Thread(this::run);
 
@@ -330,7 +333,7 @@ public class FailoverBench {
         return s.get(Math.max(0, Math.min(s.size() - 1, i)));
     }
 
-    static int nextPort = 20000 + new java.util.Random().nextInt(10000);
+    static int nextPort = 20000 + new Random().nextInt(10000);
 
     /** Below the kernel's ephemeral range (32768+), so no outgoing connection takes it before the node binds it. */
     static int freePort() throws IOException {

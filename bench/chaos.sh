@@ -15,7 +15,7 @@ for tool in ip iptables; do
   command -v "$tool" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iptables
 done
 "$root/pgha" --version >/dev/null   # builds the jars first if needed (the reactor builds the suite too)
-jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
+jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
 # Run a copy of the suite's jar: a rebuild during a long run must not change the classes it still loads.
 suite=$(mktemp /tmp/pgha-chaos-suite.XXXXXX.jar)
 trap 'rm -f "$suite"' EXIT

@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cycles=${CYCLES:-10}
 "$root/pgha" --version >/dev/null   # builds the jar first if needed
-jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
+jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
 mode=${MODE:-kill}
 work=$(mktemp -d "/tmp/pgha-bench-$mode.XXXXXX")
 chmod 711 "$work"

@@ -90,7 +90,7 @@ done
 # Idle sessions: the daemon's RSS before and with them (postgres's own memory is not counted).
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$pgha_pid/status"; }
 before=$(rss)
-jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
+jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
 coproc IDLE { exec java -XX:+UseSerialGC -cp "$jar" "$root/bench/IdleConnections.java" "$PG_PROXY_PORT" "$idle"; }
 idle_pid=$IDLE_PID
 read -r line <&"${IDLE[0]}" || { echo "opening idle connections failed"; exit 1; }

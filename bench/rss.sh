@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 settle=${SETTLE:-30}
 "$root/pgha" --version >/dev/null   # builds the jar first if needed
-jar=$(ls -t "$root"/image/target/run/pgha-*.jar | head -1)
+jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
 work=$(mktemp -d /tmp/pgha-bench-rss.XXXXXX)
 chmod 711 "$work"
 pids=()

@@ -6,9 +6,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(dirname "$here")"
 image=${IMAGE:-localhost/pgha:dev}
-jar="$here/target/pgha.jar"
+jar="$root/app/target/pgha.jar"
 if [ ! -f "$jar" ]; then
-  (cd "$root" && mvn -B -ntp -q package -DskipTests)
+  (cd "$root" && mvn -B -ntp -q package -DskipTests -Dspotless.check.skip=true)
 fi
 base=${BASE:-}
 if [ -z "$base" ]; then

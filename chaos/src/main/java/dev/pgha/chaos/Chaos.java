@@ -2,6 +2,7 @@ package dev.pgha.chaos;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -43,7 +44,7 @@ public final class Chaos implements Callable<Integer> {
     @Option(names = "--registers", defaultValue = "2", description = "Register clients (default ${DEFAULT-VALUE}).")
     int registers;
 
-    @Option(names = "--pgha-jar", defaultValue = "image/target/pgha.jar", description = "The daemon under test.")
+    @Option(names = "--pgha-jar", defaultValue = "app/target/pgha.jar", description = "The daemon under test.")
     Path pghaJar;
 
     @Option(names = "--report", description = "Also write the report as JSON to this file.")
@@ -196,7 +197,7 @@ public final class Chaos implements Callable<Integer> {
                     .getCodeSource()
                     .getLocation()
                     .toURI());
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }

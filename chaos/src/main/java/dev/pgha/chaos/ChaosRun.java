@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One chaos run, inside the hub namespace (where the workload can reach every node): start the cluster, run the
@@ -169,13 +171,13 @@ public final class ChaosRun {
                     cluster.killPeer(i);
                 }
                 sleep(15000);
-                List<java.util.concurrent.CompletableFuture<String>> probes = new ArrayList<>();
+                List<CompletableFuture<String>> probes = new ArrayList<>();
                 for (int i = 1; i <= cluster.size; i++) {
                     int node = i;
-                    probes.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> probeProxy(node)));
+                    probes.add(CompletableFuture.supplyAsync(() -> probeProxy(node)));
                 }
                 sleep(15000);
-                for (java.util.concurrent.CompletableFuture<String> p : probes) {
+                for (CompletableFuture<String> p : probes) {
                     String answer = p.join();
                     log("store outage: " + answer);
                     if (answer.contains("NOT listening")) {
@@ -269,8 +271,7 @@ public final class ChaosRun {
     private void createSchema(ClusterUnderTest cluster) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            try (Connection c =
-                    java.sql.DriverManager.getConnection(cluster.proxiesUrl(), ClusterUnderTest.properties(30))) {
+            try (Connection c = DriverManager.getConnection(cluster.proxiesUrl(), ClusterUnderTest.properties(30))) {
                 Workload.createSchema(c);
                 return;
             } catch (SQLException e) {

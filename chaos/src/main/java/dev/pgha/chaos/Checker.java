@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -264,7 +265,7 @@ final class Checker {
     }
 
     static String seconds(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1fs", nanos / 1e9);
+        return String.format(Locale.ROOT, "%.1fs", nanos / 1e9);
     }
 
     private static long key(int client, long seq) {

@@ -21,6 +21,11 @@ public record KeeperAction(Kind kind, String reason) {
         PROMOTE,
         /** Stop postgres now: it is a primary but another member (or nobody) leads — never two writable leaders. */
         FENCE,
+        /**
+         * Shut the primary down cleanly for a switchover: a fast shutdown sends all of its WAL to the standbys, and
+         * it can follow the new leader afterwards without a rewind.
+         */
+        DEMOTE,
         /** Refuse to act: doing what the view asks would lose data; needs an operator. */
         REFUSE
     }

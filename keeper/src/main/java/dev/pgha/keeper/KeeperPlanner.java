@@ -1,5 +1,6 @@
 package dev.pgha.keeper;
 
+import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
@@ -20,9 +21,17 @@ public final class KeeperPlanner {
      * @param upstream      the member the standby configuration points at (null when none)
      * @param stuck         a standby that cannot follow the leader: it receives nothing new while behind, or
      *                      postgres keeps failing to start (e.g. it holds WAL the leader never had)
+     * @param cleanShutdown postgres is stopped and its last shutdown was clean (pg_control says so): its WAL ends
+     *                      at its shutdown checkpoint
      */
     public record Local(
-            boolean initialized, boolean running, Role role, boolean standbySignal, String upstream, boolean stuck) {}
+            boolean initialized,
+            boolean running,
+            Role role,
+            boolean standbySignal,
+            String upstream,
+            boolean stuck,
+            boolean cleanShutdown) {}
 
     public static KeeperAction decide(String me, ClusterView view, Local local) {
         String leader = view.leader();
@@ -30,7 +39,14 @@ public final class KeeperPlanner {
         if (me.equals(leader)) {
             return lead(view, local);
         }
+        boolean handingOver = view.cause() == Cause.SWITCHOVER && me.equals(view.formerLeader());
         if (leader == null) {
+            if (writablePrimary && handingOver) {
+                return KeeperAction.of(
+                        KeeperAction.Kind.DEMOTE,
+                        "switchover: shutting down cleanly, so that the standby taking over receives all of this "
+                                + "member's WAL");
+            }
             if (writablePrimary && view.phase() != Phase.INITIALIZING) {
                 return KeeperAction.of(KeeperAction.Kind.FENCE, "the cluster has no leader (" + view.phase() + ")");
             }
@@ -63,6 +79,19 @@ public final class KeeperPlanner {
                             "no data yet: waiting for member " + leader + " to finish its promotion before cloning it");
         }
         if (!local.standbySignal() && !local.running()) {
+            if (handingOver && local.cleanShutdown()) {
+                // The sentinel promotes it only once it has received this member's shutdown checkpoint: its
+                // timeline forks after everything this member wrote, so there is nothing to rewind.
+                return leaderConfirmed
+                        ? KeeperAction.of(
+                                KeeperAction.Kind.START,
+                                "member " + leader + " took over in a switchover with all of this member's WAL: "
+                                        + "following it without a rewind")
+                        : KeeperAction.of(
+                                KeeperAction.Kind.WAIT,
+                                "switchover: waiting for member " + leader + " to finish its promotion, then following"
+                                        + " it");
+            }
             return leaderConfirmed
                     ? KeeperAction.of(
                             KeeperAction.Kind.REWIND,

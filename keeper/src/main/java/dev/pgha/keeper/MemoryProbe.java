@@ -1,5 +1,6 @@
 package dev.pgha.keeper;
 
+import dev.pgha.common.config.EnvOverrides;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,9 +30,9 @@ public final class MemoryProbe {
         if (cgroup.isPresent()) {
             return new Budget(cgroup.get(), "cgroup memory limit");
         }
-        String fly = env.get("FLY_VM_MEMORY_MB");
+        String fly = env.get(EnvOverrides.FLY_VM_MEMORY_MB);
         if (fly != null && fly.strip().matches("\\d{1,9}") && Long.parseLong(fly.strip()) > 0) {
-            return new Budget(Long.parseLong(fly.strip()) << 20, "FLY_VM_MEMORY_MB");
+            return new Budget(Long.parseLong(fly.strip()) << 20, EnvOverrides.FLY_VM_MEMORY_MB);
         }
         return new Budget(host, "host memory");
     }

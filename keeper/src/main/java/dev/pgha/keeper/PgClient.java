@@ -1,8 +1,8 @@
 package dev.pgha.keeper;
 
-import dev.pgha.common.PghaException;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.Secret;
+import dev.pgha.postgres.PgConnections;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,9 +14,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import org.postgresql.Driver;
 import org.postgresql.util.PasswordUtil;
 
 /**
@@ -131,11 +129,11 @@ public final class PgClient implements AutoCloseable {
     public void applyParameters(Map<String, String> set, Collection<String> reset) throws SQLException {
         call(c -> {
             for (Map.Entry<String, String> e : set.entrySet()) {
-                executeFormatted(
+                PgConnections.executeFormatted(
                         c, "SELECT format('ALTER SYSTEM SET %I TO %L', ?::text, ?::text)", e.getKey(), e.getValue());
             }
             for (String name : reset) {
-                executeFormatted(c, "SELECT format('ALTER SYSTEM RESET %I', ?::text)", name);
+                PgConnections.executeFormatted(c, "SELECT format('ALTER SYSTEM RESET %I', ?::text)", name);
             }
             return execute(c, "SELECT pg_reload_conf()");
         });
@@ -144,7 +142,8 @@ public final class PgClient implements AutoCloseable {
     /** Sets synchronous_standby_names (ALTER SYSTEM, so it survives restarts) and reloads. */
     public void setSynchronousStandbyNames(String value) throws SQLException {
         call(c -> {
-            executeFormatted(c, "SELECT format('ALTER SYSTEM SET synchronous_standby_names TO %L', ?::text)", value);
+            PgConnections.executeFormatted(
+                    c, "SELECT format('ALTER SYSTEM SET synchronous_standby_names TO %L', ?::text)", value);
             return execute(c, "SELECT pg_reload_conf()");
         });
     }
@@ -272,91 +271,22 @@ public final class PgClient implements AutoCloseable {
             }
         }
         // attributes is one of this class's constants, never input
-        executeFormatted(c, "SELECT format('CREATE ROLE %I WITH " + attributes + "', ?::text)", role);
+        PgConnections.executeFormatted(c, "SELECT format('CREATE ROLE %I WITH " + attributes + "', ?::text)", role);
     }
 
     private static void setPassword(Connection c, String role, Secret password) throws SQLException {
         String verifier = PasswordUtil.encodeScramSha256(password.revealChars());
-        executeFormatted(c, "SELECT format('ALTER ROLE %I WITH PASSWORD %L', ?::text, ?::text)", role, verifier);
-    }
-
-    /** Builds a utility statement with format() on the server (quote_ident/quote_literal), then runs it. */
-    public static void executeFormatted(Connection c, String formatQuery, String... args) throws SQLException {
-        String statement;
-        try (PreparedStatement ps = c.prepareStatement(formatQuery)) {
-            for (int i = 0; i < args.length; i++) {
-                ps.setString(i + 1, args[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                statement = rs.getString(1);
-            }
-        }
-        try (Statement st = c.createStatement()) {
-            st.execute(statement);
-        }
+        PgConnections.executeFormatted(
+                c, "SELECT format('ALTER ROLE %I WITH PASSWORD %L', ?::text, ?::text)", role, verifier);
     }
 
     private Connection connection() throws SQLException {
         if (connection != null && !connection.isClosed()) {
             return connection;
         }
-        connection = open(host, port, password, Duration.ofSeconds(5), Duration.ofSeconds(30), "pgha-keeper");
+        connection =
+                PgConnections.open(host, port, password, Duration.ofSeconds(5), Duration.ofSeconds(30), "pgha-keeper");
         return connection;
-    }
-
-    /**
-     * A connection as the superuser pgha uses, to {@code host:port}.
-     *
-     * @param connectTimeout bound on connecting (pgjdbc counts whole seconds; at least 1)
-     * @param socketTimeout  bound on each statement's answer (at least 1 s)
-     */
-    public static Connection open(
-            String host,
-            int port,
-            Secret password,
-            Duration connectTimeout,
-            Duration socketTimeout,
-            String applicationName)
-            throws SQLException {
-        return open(host, port, "postgres", password, connectTimeout, socketTimeout, applicationName);
-    }
-
-    /** The same, to {@code database}. */
-    public static Connection open(
-            String host,
-            int port,
-            String database,
-            Secret password,
-            Duration connectTimeout,
-            Duration socketTimeout,
-            String applicationName)
-            throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", Credentials.SU_ROLE);
-        props.setProperty("password", password.reveal());
-        props.setProperty("sslmode", "disable");
-        props.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
-        props.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
-        props.setProperty("ApplicationName", applicationName);
-        // URL-encoded (pgjdbc decodes it): any database name works, and none can change the rest of the URL
-        Connection c = new Driver()
-                .connect(
-                        "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/"
-                                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8),
-                        props);
-        if (c == null) {
-            throw new PghaException("the PostgreSQL JDBC driver refused the connection URL");
-        }
-        return c;
-    }
-
-    /** Bounds every later statement on {@code c} to {@code timeout} (statement_timeout, set through a bind parameter). */
-    static void limitStatements(Connection c, Duration timeout) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', ?, false)")) {
-            ps.setString(1, Math.max(1, timeout.toMillis()) + "ms");
-            ps.executeQuery().close();
-        }
     }
 
     private void reset() {

@@ -1,5 +1,6 @@
 package dev.pgha.keeper;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -87,8 +88,7 @@ public final class PostgresConf {
      * synchronous_standby_names names), the slot is the one the leader keeps for it, and the password comes from
      * a passfile, so none is written into the configuration.
      */
-    public static String standby(
-            Upstream upstream, String memberId, java.nio.file.Path passfile, String replicationRole) {
+    public static String standby(Upstream upstream, String memberId, Path passfile, String replicationRole) {
         String conninfo = String.join(
                 " ",
                 "host=" + conninfoValue(upstream.host()),

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -47,7 +48,7 @@ public final class PostgresServer {
     /** Starts {@code postgres -D pgdata}; returns at once (see {@link #awaitReady}). */
     public static PostgresServer start(PgBinaries binaries, PostgresOsUser user, Path pgdata) {
         Path setsid = Executables.require("setsid", "util-linux");
-        List<String> command = new java.util.ArrayList<>(List.of(setsid.toString()));
+        List<String> command = new ArrayList<>(List.of(setsid.toString()));
         command.addAll(user.wrap(List.of(binaries.tool("postgres").toString(), "-D", pgdata.toString())));
         try {
             Process p = ProcessRunner.builder(command).start();

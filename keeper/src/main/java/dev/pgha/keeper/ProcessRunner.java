@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Runs a short-lived command to completion (initdb, id, kill ...) with a clean environment: nothing of the daemon's
@@ -17,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessRunner {
     /** The only environment children get. */
+    private static final int KEPT_LINES = 1000;
+
     public static final Map<String, String> CHILD_ENV = Map.of(
             "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "LANG", "C.UTF-8");
@@ -50,6 +53,15 @@ public final class ProcessRunner {
 
     /** Runs with {@code extraEnv} added to the clean environment (e.g. PGPASSFILE: never a password itself). */
     public static Result run(List<String> command, Map<String, String> extraEnv, Duration timeout) {
+        return run(command, extraEnv, timeout, line -> {});
+    }
+
+    /**
+     * The same, telling {@code onLine} each line of output as it comes (on the reader thread), e.g. a progress
+     * report. The result keeps the last {@value #KEPT_LINES} lines.
+     */
+    public static Result run(
+            List<String> command, Map<String, String> extraEnv, Duration timeout, Consumer<String> onLine) {
         Process process;
         try {
             ProcessBuilder pb = builder(command);
@@ -65,7 +77,11 @@ public final class ProcessRunner {
                             new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                         String line;
                         while ((line = r.readLine()) != null) {
+                            onLine.accept(line);
                             synchronized (output) {
+                                if (output.size() == KEPT_LINES) {
+                                    output.remove(0);
+                                }
                                 output.add(line);
                             }
                         }

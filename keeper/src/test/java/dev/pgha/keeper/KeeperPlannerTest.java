@@ -2,6 +2,7 @@ package dev.pgha.keeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
@@ -12,8 +13,21 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class KeeperPlannerTest {
     private static ClusterView view(long generation, String leader, Phase phase) {
+        return view(generation, leader, phase, null, null);
+    }
+
+    private static ClusterView view(long generation, String leader, Phase phase, Cause cause, String former) {
         return new ClusterView(
-                generation, leader.equals("-") ? null : leader, List.of(), List.of(), List.of(), phase, "", null, null);
+                generation,
+                leader.equals("-") ? null : leader,
+                List.of(),
+                List.of(),
+                List.of(),
+                phase,
+                cause,
+                "",
+                former,
+                null);
     }
 
     /**
@@ -86,7 +100,7 @@ class KeeperPlannerTest {
                 "me",
                 view(3, leader, phase),
                 new KeeperPlanner.Local(
-                        initialized, running, role, signal, upstream.equals("-") ? null : upstream, stuck));
+                        initialized, running, role, signal, upstream.equals("-") ? null : upstream, stuck, false));
         assertThat(action.kind()).isEqualTo(expected);
         assertThat(action.reason()).isNotBlank();
     }
@@ -96,7 +110,7 @@ class KeeperPlannerTest {
         KeeperAction action = KeeperPlanner.decide(
                 "me",
                 view(7, "me", Phase.NORMAL),
-                new KeeperPlanner.Local(false, false, Role.NONE, false, null, false));
+                new KeeperPlanner.Local(false, false, Role.NONE, false, null, false, false));
         assertThat(action.reason())
                 .contains("generation 7")
                 .contains("data directory is empty")
@@ -120,5 +134,40 @@ class KeeperPlannerTest {
         assertThat(Upstream.slotName("a".repeat(40)))
                 .hasSizeLessThanOrEqualTo(63)
                 .matches("[a-z0-9_]+");
+    }
+
+    /**
+     * A switchover: the leader handing over shuts down cleanly instead of being fenced, and once the target leads
+     * it follows without a rewind, as long as its data did stop cleanly; any other former primary is rewound.
+     */
+    @ParameterizedTest(name = "leader={0} {1} cause={2} former={3}, running={4} {5} clean={6} -> {7}")
+    @CsvSource({
+        // the leader handing over demotes; a primary fenced for another reason is fenced
+        "-, SWITCHOVER,         SWITCHOVER, me, true,  PRIMARY, false, DEMOTE",
+        "-, FAILOVER_FENCING,   FAILOVER,   me, true,  PRIMARY, false, FENCE",
+        "-, SWITCHOVER,         SWITCHOVER, b,  true,  PRIMARY, false, FENCE",
+        // the target is being promoted: wait for it
+        "b, FAILOVER_PROMOTING, SWITCHOVER, me, false, NONE,    true,  WAIT",
+        // it leads: the cleanly stopped former leader follows it at once
+        "b, NORMAL,             SWITCHOVER, me, false, NONE,    true,  START",
+        // not stopped cleanly (killed during the shutdown), or not a handover: rewind
+        "b, NORMAL,             SWITCHOVER, me, false, NONE,    false, REWIND",
+        "b, NORMAL,             FAILOVER,   me, false, NONE,    true,  REWIND",
+        "b, NORMAL,             SWITCHOVER, c,  false, NONE,    true,  REWIND",
+    })
+    void aSwitchoverDemotesCleanlyAndRejoinsWithoutARewind(
+            String leader,
+            Phase phase,
+            Cause cause,
+            String former,
+            boolean running,
+            Role role,
+            boolean clean,
+            KeeperAction.Kind expected) {
+        KeeperAction action = KeeperPlanner.decide(
+                "me",
+                view(9, leader, phase, cause, former),
+                new KeeperPlanner.Local(true, running, role, false, null, false, clean));
+        assertThat(action.kind()).isEqualTo(expected);
     }
 }

@@ -2,26 +2,27 @@ package dev.pgha.proxy;
 
 import dev.pgha.common.PghaException;
 import dev.pgha.common.concurrent.Closeables;
+import dev.pgha.common.concurrent.Lifecycle;
 import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.model.ClusterView;
-import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.model.Role;
+import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.Published;
+import dev.pgha.common.store.SessionEvent;
 import dev.pgha.common.store.SessionLease;
-import dev.pgha.common.store.Versioned;
-import java.io.Closeable;
-import java.time.Duration;
+import dev.pgha.common.store.Subscription;
+import dev.pgha.common.store.Topic;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
-import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.framework.state.ConnectionStateListener;
+import java.util.OptionalLong;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>An optional read-only proxy is routed to the healthy standbys that follow the leader within a lag bound,
  * and to the leader when there are none.
  */
-public final class ProxyRouter implements Closeable {
+public final class ProxyRouter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyRouter.class);
 
     private final ClusterStore store;
@@ -43,31 +44,25 @@ public final class ProxyRouter implements Closeable {
     private final ProxyServer readOnly; // null when off
     private final long readOnlyMaxLagBytes;
     private final OwnerLoop loop = new OwnerLoop("proxy-router", log, this::refresh);
-    private final List<Closeable> watches = new ArrayList<>();
-    private final ConnectionStateListener connectionListener = (client, state) -> onConnectionState(state);
-    private final SessionLease lease;
+    private final Lifecycle lifecycle = new Lifecycle();
+    private SessionLease lease;
+    private Subscription changes;
+    private Subscription session;
+    private Published<ProxyStatus> ack;
     private boolean leaseWasValid;
-    private PersistentNode ack;
     private long ackedGeneration = -1;
     private boolean readFailing;
 
-    public ProxyRouter(ClusterStore store, String memberId, ProxyServer server, Duration sessionTimeout) {
-        this(store, memberId, server, null, 0, sessionTimeout);
+    public ProxyRouter(ClusterStore store, String memberId, ProxyServer server) {
+        this(store, memberId, server, null, 0);
     }
 
     /**
      * @param readOnly            the read-only proxy, or null
      * @param readOnlyMaxLagBytes standbys further behind the leader than this get no read-only clients
-     * @param sessionTimeout      the store session timeout: the route binds only while the session surely lives
      */
     public ProxyRouter(
-            ClusterStore store,
-            String memberId,
-            ProxyServer server,
-            ProxyServer readOnly,
-            long readOnlyMaxLagBytes,
-            Duration sessionTimeout) {
-        this.lease = new SessionLease(store, sessionTimeout, this::onLeaseChange);
+            ClusterStore store, String memberId, ProxyServer server, ProxyServer readOnly, long readOnlyMaxLagBytes) {
         this.store = store;
         this.memberId = memberId;
         this.server = server;
@@ -76,31 +71,32 @@ public final class ProxyRouter implements Closeable {
     }
 
     public void start() {
-        // An ack left by this member's previous run would stand for a proxy that is gone.
-        store.deleteIfExists(store.paths().proxy(memberId));
-        store.curator().getConnectionStateListenable().addListener(connectionListener);
-        server.trustRouteWhile(lease::valid);
-        lease.start();
-        watches.add(store.watch(store.paths().view(), loop::trigger));
-        watches.add(store.watch(store.paths().members(), loop::trigger));
-        if (readOnly != null) {
-            watches.add(store.watch(store.paths().keepers(), loop::trigger));
+        if (!lifecycle.start()) {
+            return;
         }
+        ack = store.proxyStatus(memberId);
+        session = store.onSession(this::onSession);
+        lease = store.lease(this::onLeaseChange);
+        server.trustRouteWhile(lease::valid);
+        Set<Topic> topics = readOnly == null
+                ? EnumSet.of(Topic.VIEW, Topic.MEMBERS)
+                : EnumSet.of(Topic.VIEW, Topic.MEMBERS, Topic.KEEPERS);
+        changes = store.onChange(topics, loop::trigger);
         loop.trigger();
     }
 
-    private void onConnectionState(ConnectionState state) {
-        if (state == ConnectionState.LOST) {
+    private void onSession(SessionEvent event) {
+        if (event == SessionEvent.LOST) {
             loop.execute(() -> {
                 log.warn("store session lost: the leader may have changed, refusing clients until the store is back");
                 Routing refuse = new Routing.Refuse(
-                        "no leader available: this node lost its connection to the " + "cluster store (ZooKeeper)");
+                        "no leader available: this node lost its connection to the cluster store (ZooKeeper)");
                 server.update(refuse);
                 if (readOnly != null) {
                     readOnly.update(refuse);
                 }
             });
-        } else if (state == ConnectionState.RECONNECTED) {
+        } else if (event == SessionEvent.RECONNECTED) {
             loop.trigger();
         }
     }
@@ -124,17 +120,15 @@ public final class ProxyRouter implements Closeable {
     }
 
     private void refresh() {
-        long sent = System.nanoTime();
-        long session = lease.session();
-        ClusterView view;
+        ClusterSnapshot s;
         Routing routing;
         Routing readOnlyRouting = null;
         try {
-            view = store.view().map(Versioned::value).orElse(ClusterView.initial());
-            Optional<Route> leader = view.routable() ? routeTo(view) : Optional.empty();
-            routing = leader.<Routing>map(Routing::to).orElseGet(() -> new Routing.Hold(holdReason(view)));
+            s = store.snapshot();
+            Optional<Route> leader = s.view().routable() ? routeTo(s) : Optional.empty();
+            routing = leader.<Routing>map(Routing::to).orElseGet(() -> new Routing.Hold(holdReason(s.view())));
             if (readOnly != null) {
-                readOnlyRouting = readOnlyRouting(view, leader, routing);
+                readOnlyRouting = readOnlyRouting(s, leader, routing);
             }
             if (readFailing) {
                 log.info("store reachable again");
@@ -151,8 +145,8 @@ public final class ProxyRouter implements Closeable {
         if (readOnlyRouting != null) {
             readOnly.update(readOnlyRouting);
         }
-        lease.adopt(session, sent); // this routing was read on that session: it binds while the session lives
-        acknowledge(view.generation());
+        lease.adopt(s); // this routing was read on that session: it binds while the session lives
+        acknowledge(s.view().generation());
     }
 
     /** What a client held past the hold timeout is told. */
@@ -160,42 +154,41 @@ public final class ProxyRouter implements Closeable {
         return switch (view.phase()) {
             case INITIALIZING -> "no leader available: the cluster is starting";
             case FAILOVER_FENCING, FAILOVER_PROMOTING, SWITCHOVER ->
-                view.reason() != null && view.reason().startsWith("no leader: ")
-                        ? "no leader available: " + view.reason().substring("no leader: ".length())
-                        : "no leader available: failover in progress";
+                switch (view.cause()) {
+                    case NO_CANDIDATE -> "no leader available: " + view.reason();
+                    default -> "no leader available: failover in progress";
+                };
             case NORMAL -> "no leader available: the leader is not reachable";
         };
     }
 
     /** Healthy standbys following the leader within the lag bound; the leader when there are none. */
-    private Routing readOnlyRouting(ClusterView view, Optional<Route> leader, Routing primary) {
+    private Routing readOnlyRouting(ClusterSnapshot s, Optional<Route> leader, Routing primary) {
         if (leader.isEmpty()) {
             return primary;
         }
-        Map<String, KeeperStatus> keepers = store.keepers();
-        KeeperStatus leaderStatus = keepers.get(view.leader());
-        long leaderLsn = leaderStatus == null ? 0 : leaderStatus.writtenLsn();
+        String leaderId = s.view().leader();
         List<Route> standbys = new ArrayList<>();
-        for (KeeperStatus k : keepers.values()) {
+        for (KeeperStatus k : s.keepers().values()) {
+            OptionalLong lag = s.lagBytes(k.memberId());
             boolean eligible = k.role() == Role.STANDBY
                     && k.healthy()
-                    && view.leader().equals(k.following())
-                    && leaderLsn - k.replayedLsn() <= readOnlyMaxLagBytes;
+                    && leaderId.equals(k.following())
+                    && lag.isPresent()
+                    && lag.getAsLong() <= readOnlyMaxLagBytes;
             if (eligible) {
-                store.member(k.memberId())
-                        .ifPresent(m -> standbys.add(new Route(view.generation(), m.id(), m.host(), m.pgPort())));
+                s.member(k.memberId())
+                        .ifPresent(m -> standbys.add(new Route(s.view().generation(), m.id(), m.host(), m.pgPort())));
             }
         }
         return standbys.isEmpty() ? primary : new Routing.To(standbys);
     }
 
-    private Optional<Route> routeTo(ClusterView view) {
-        Optional<MemberInfo> member = store.member(view.leader());
+    private Optional<Route> routeTo(ClusterSnapshot s) {
+        ClusterView view = s.view();
+        Optional<MemberInfo> member = s.member(view.leader());
         if (member.isEmpty()) {
-            log.warn(
-                    "leader {} has no registration under {}; cannot route to it",
-                    view.leader(),
-                    store.paths().members());
+            log.warn("leader {} has no registration; cannot route to it", view.leader());
             return Optional.empty();
         }
         return Optional.of(new Route(
@@ -209,24 +202,16 @@ public final class ProxyRouter implements Closeable {
         if (generation == ackedGeneration) {
             return;
         }
-        byte[] json = Json.write(new ProxyStatus(memberId, generation, Instant.now()));
-        try {
-            if (ack == null) {
-                ack = store.ephemeral(store.paths().proxy(memberId), json);
-            } else {
-                ack.setData(json);
-            }
-            ackedGeneration = generation;
-        } catch (Exception e) {
-            log.debug("acknowledging generation {} failed: {}", generation, e.toString());
-        }
+        ack.publish(new ProxyStatus(memberId, generation, Instant.now()));
+        ackedGeneration = generation;
     }
 
     @Override
     public void close() {
-        store.curator().getConnectionStateListenable().removeListener(connectionListener);
-        lease.close();
-        watches.forEach(Closeables::closeQuietly);
+        if (lifecycle.close() != Lifecycle.State.STARTED) {
+            return;
+        }
+        Closeables.closeQuietly(session, lease, changes);
         loop.close();
         Closeables.closeQuietly(ack); // ephemeral: it goes with the session anyway
     }

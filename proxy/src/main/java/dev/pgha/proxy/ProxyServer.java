@@ -1,5 +1,6 @@
 package dev.pgha.proxy;
 
+import dev.pgha.net.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -19,6 +20,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
 import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,10 +32,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -85,10 +86,8 @@ public final class ProxyServer implements Closeable {
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final List<Consumer<Optional<Route>>> routeListeners = new CopyOnWriteArrayList<>();
     private final Channel listener;
-    private final AtomicLong accepted = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
-    private final LongAdder bytesFromClients = new LongAdder();
-    private final LongAdder bytesToClients = new LongAdder();
+    private final ProxyCounters counters = new ProxyCounters();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile BooleanSupplier routeTrusted = () -> true;
 
     private ProxyServer(String name, Settings settings, Transport transport, EventLoopGroup group, int port)
@@ -111,7 +110,7 @@ public final class ProxyServer implements Closeable {
                     }
                 });
         transport.keepalive(b, true);
-        this.listener = dev.pgha.common.net.Ports.awaitBound(b.bind(port));
+        this.listener = Transport.awaitBound(b.bind(port));
     }
 
     /**
@@ -139,11 +138,6 @@ public final class ProxyServer implements Closeable {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
-    }
-
-    /** Defaults for tests and tools: 5 s connect timeout, 2 loops, 10 s hold, 1000 held, 10000 connections. */
-    public static Settings defaults() {
-        return new Settings(Duration.ofSeconds(5), 2, Duration.ofSeconds(10), 1000, 10_000, false);
     }
 
     /**
@@ -243,7 +237,7 @@ public final class ProxyServer implements Closeable {
 
     /** The port it listens on (useful after {@code listen(name, 0, ...)}). */
     public int port() {
-        return ((java.net.InetSocketAddress) listener.localAddress()).getPort();
+        return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     public int clientConnections() {
@@ -254,22 +248,8 @@ public final class ProxyServer implements Closeable {
         return held.size();
     }
 
-    public long acceptedTotal() {
-        return accepted.get();
-    }
-
-    public long refusedTotal() {
-        return refused.get();
-    }
-
-    /** Bytes relayed from clients to postgres. */
-    public long bytesFromClients() {
-        return bytesFromClients.sum();
-    }
-
-    /** Bytes relayed from postgres to clients. */
-    public long bytesToClients() {
-        return bytesToClients.sum();
+    public ProxyCounters counters() {
+        return counters;
     }
 
     /** Stops accepting; existing connections continue until {@link #close()}. */
@@ -277,8 +257,12 @@ public final class ProxyServer implements Closeable {
         listener.close().awaitUninterruptibly();
     }
 
+    /** Stops accepting, closes every client connection and the event loops; once. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         stopAccepting();
         int open = clients.size();
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -380,7 +364,7 @@ public final class ProxyServer implements Closeable {
 
         void refuse(Channel client, String sqlState, String message) {
             cancelHold();
-            refused.incrementAndGet();
+            counters.refused();
             client.pipeline().replace(Frontend.class, "refusal", new StartupRefusal(sqlState, message));
         }
 
@@ -397,7 +381,7 @@ public final class ProxyServer implements Closeable {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
                     if (msg instanceof ByteBuf buf) {
-                        bytesToClients.add(buf.readableBytes());
+                        counters.toClient(buf.readableBytes());
                         framing.fromServer(buf);
                     }
                     super.channelRead(ctx, msg);
@@ -466,7 +450,7 @@ public final class ProxyServer implements Closeable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             Channel client = ctx.channel();
-            accepted.incrementAndGet();
+            counters.accepted();
             connection = new Connection();
             client.attr(CONNECTION).set(connection);
             clients.add(client); // before reading the routing: a change after this point will see it
@@ -490,7 +474,7 @@ public final class ProxyServer implements Closeable {
                 return;
             }
             if (msg instanceof ByteBuf buf) {
-                bytesFromClients.add(buf.readableBytes());
+                counters.fromClient(buf.readableBytes());
                 connection.framing.fromClient(buf);
             }
             super.channelRead(ctx, msg);

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.Driver;
 
 /** The proxy relaying real TCP connections to real TCP peers. */
 class ProxyServerIT {
@@ -217,7 +218,7 @@ class ProxyServerIT {
         p.setProperty("password", "x");
         p.setProperty("connectTimeout", "10");
         p.setProperty("socketTimeout", "10");
-        return new org.postgresql.Driver().connect("jdbc:postgresql://127.0.0.1:" + proxyPort() + "/postgres", p);
+        return new Driver().connect("jdbc:postgresql://127.0.0.1:" + proxyPort() + "/postgres", p);
     }
 
     @Test

@@ -1,11 +1,14 @@
 package dev.pgha.proxy;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /** A test client's side of the postgres wire protocol: opening packets out, typed messages in. */
@@ -67,5 +70,32 @@ final class Wire {
         byte[] body = new byte[length - 4];
         d.readFully(body);
         return new Message((char) type, body);
+    }
+
+    /**
+     * What a new client of the proxy listening on {@code port} meets: the greeting line of the backend it reaches
+     * (see {@link EchoServer}), "refused SQLSTATE: message" when the proxy refuses it, "closed", or "failed: why".
+     */
+    static String reach(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(3000);
+            startup(s.getOutputStream());
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            in.mark(1);
+            int first = in.read();
+            if (first == 'E') {
+                in.reset();
+                Message m = read(in);
+                return "refused " + m.sqlState() + ": " + m.field('M');
+            }
+            StringBuilder line = new StringBuilder();
+            for (int c = first; c >= 0 && c != '\n'; c = in.read()) {
+                line.append((char) c);
+            }
+            return line.length() == 0 ? "closed" : line.toString();
+        } catch (IOException e) {
+            return "failed: " + e.getMessage();
+        }
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Which registered members have been gone (no keeper session) for {@code cluster.deadMemberRemovalInterval} and
@@ -31,7 +32,7 @@ final class DeadMembers {
             Duration interval) {
         Map<String, Instant> next = new TreeMap<>();
         List<String> remove = new ArrayList<>();
-        for (String id : new java.util.TreeSet<>(registered)) {
+        for (String id : new TreeSet<>(registered)) {
             if (live.contains(id)) {
                 continue;
             }

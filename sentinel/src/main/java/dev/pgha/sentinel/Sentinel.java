@@ -2,42 +2,43 @@ package dev.pgha.sentinel;
 
 import dev.pgha.common.PghaException;
 import dev.pgha.common.concurrent.Closeables;
+import dev.pgha.common.concurrent.Lifecycle;
 import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.Durations;
+import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
+import dev.pgha.common.request.RequestTimeouts;
+import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.Election;
+import dev.pgha.common.store.Subscription;
+import dev.pgha.common.store.Topic;
 import dev.pgha.common.store.Versioned;
-import java.io.Closeable;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import org.apache.curator.framework.recipes.leader.LeaderLatch;
-import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every member runs a sentinel; the one holding the LeaderLatch computes the next view ({@link ViewPlanner}) on
- * every interval and whenever keepers, proxies or the view change, and writes it with compare-and-set so a
- * sentinel acting on a stale read can never overwrite a newer view. All work runs on the "sentinel" thread.
+ * Every member runs a sentinel; the one elected computes the next view ({@link ViewPlanner}) from one snapshot of the
+ * cluster on every interval and whenever keepers, proxies, the view or a request change, and writes it with
+ * compare-and-set so a sentinel acting on a stale read can never overwrite a newer view. All work runs on the
+ * "sentinel" thread.
  */
-public final class Sentinel implements Closeable {
+public final class Sentinel implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sentinel.class);
     private static final int HISTORY_LIMIT = 100;
-    /** An accepted request is dropped after this long even if the cluster never got back to NORMAL. */
-    private static final Duration REQUEST_LIFETIME = Duration.ofMinutes(10);
-    /** A refusal waits this long for its CLI to read it. */
-    private static final Duration REFUSAL_LIFETIME = Duration.ofMinutes(1);
 
     private final ClusterStore store;
     private final String memberId;
@@ -45,15 +46,16 @@ public final class Sentinel implements Closeable {
     private final Duration interval;
     private final Duration deadMemberRemoval;
     private final OwnerLoop loop;
+    private final Lifecycle lifecycle = new Lifecycle();
     private Map<String, Instant> goneSince = Map.of();
-    private final List<Closeable> watches = new ArrayList<>();
-    private LeaderLatch latch;
+    private Subscription changes;
+    private volatile Election election;
     private String lastReason;
     private boolean lastFailed;
 
     /**
-     * @param desiredSpec the spec from this member's configuration; written to the store while this sentinel is
-     *                    the elected one
+     * @param desiredSpec       the spec from this member's configuration; written to the store while this sentinel
+     *                          is the elected one
      * @param deadMemberRemoval a member gone this long is removed (cluster.deadMemberRemovalInterval)
      */
     public Sentinel(
@@ -71,34 +73,24 @@ public final class Sentinel implements Closeable {
     }
 
     public void start() {
-        latch = new LeaderLatch(store.curator(), store.paths().sentinelLeader(), memberId);
-        latch.addListener(new LeaderLatchListener() {
-            @Override
-            public void isLeader() {
-                log.info("elected: this member's sentinel now decides the cluster view");
-                loop.trigger();
-            }
-
-            @Override
-            public void notLeader() {
-                log.info("no longer the elected sentinel");
-                loop.trigger(); // forgets its clocks of absent members on the loop thread
-            }
-        });
-        try {
-            latch.start();
-        } catch (Exception e) {
-            throw new PghaException("cannot join the sentinel election: " + e.getMessage());
+        if (!lifecycle.start()) {
+            return;
         }
-        watches.add(store.watch(store.paths().keepers(), loop::trigger));
-        watches.add(store.watch(store.paths().proxies(), loop::trigger));
-        watches.add(store.watch(store.paths().view(), loop::trigger));
-        watches.add(store.watch(store.paths().request(), loop::trigger));
+        election = store.election(memberId, leader -> {
+            if (leader) {
+                log.info("elected: this member's sentinel now decides the cluster view");
+            } else {
+                log.info("no longer the elected sentinel");
+            }
+            loop.trigger(); // acts at once, or forgets its clocks of absent members, on the loop thread
+        });
+        changes = store.onChange(EnumSet.of(Topic.KEEPERS, Topic.PROXIES, Topic.VIEW, Topic.REQUEST), loop::trigger);
         loop.runEvery(interval);
     }
 
     public boolean isLeader() {
-        return latch != null && latch.hasLeadership();
+        Election e = election;
+        return e != null && e.isLeader();
     }
 
     private void evaluateSafely() {
@@ -121,20 +113,17 @@ public final class Sentinel implements Closeable {
             goneSince = Map.of();
             return;
         }
-        ClusterSpec spec = ensureSpec();
-        Optional<Versioned<ClusterView>> current = store.view();
-        ClusterView view = current.map(Versioned::value).orElse(ClusterView.initial());
-        Map<String, KeeperStatus> keepers = store.keepers();
-        Set<String> members = removeDeadMembers(store.members().keySet(), keepers.keySet(), view);
-        OperatorRequest accepted = handleRequest(view, keepers, members, spec);
-        ClusterView next = ViewPlanner.next(view, keepers, store.proxies(), members, spec, accepted, Instant.now());
-        if (next.equals(view) && current.isPresent()) {
+        ClusterSnapshot s = removeDeadMembers(ensureSpec(store.snapshot()));
+        OperatorRequest accepted = handleRequest(s);
+        ClusterView view = s.view();
+        ClusterView next = ViewPlanner.next(s, accepted, Instant.now());
+        if (next.equals(view) && s.storedView().isPresent()) {
             return;
         }
         if (!isLeader()) {
             return; // lost the election while reading; the compare-and-set would catch it too
         }
-        if (!store.compareAndSetView(next, current.map(Versioned::version))) {
+        if (!store.compareAndSetView(next, s.storedView().map(Versioned::version))) {
             log.debug("view changed under us; evaluating again");
             loop.trigger();
             return;
@@ -145,38 +134,46 @@ public final class Sentinel implements Closeable {
                     next.generation(),
                     next.leader() == null ? "none" : next.leader(),
                     next.phase(),
-                    next.reason());
-        } else if (!Objects.equals(next.reason(), lastReason)) {
-            if (next.reason().startsWith("no leader") || next.reason().contains("no synchronous standby")) {
-                log.warn("{}", next.reason());
+                    next.explanation());
+        } else if (!Objects.equals(next.explanation(), lastReason)) {
+            if (needsAttention(next, s)) {
+                log.warn("{}", next.explanation());
             } else {
-                log.info("{}", next.reason());
+                log.info("{}", next.explanation());
             }
         }
-        lastReason = next.reason();
+        lastReason = next.explanation();
         if (next.phase() == Phase.NORMAL
                 && next.leader() != null
                 && (view.phase() != Phase.NORMAL || !next.leader().equals(view.leader()))) {
-            recordLeaderChange(next, keepers.get(next.leader()));
+            recordLeaderChange(next, s.keepers().get(next.leader()));
         }
     }
 
+    /** Nobody can lead, or the leader serves without the synchronous standby its spec asks for. */
+    private static boolean needsAttention(ClusterView view, ClusterSnapshot s) {
+        return view.cause() == Cause.NO_CANDIDATE
+                || view.leader() != null
+                        && s.spec().synchronous(s.members().size())
+                        && view.synchronousNames().isEmpty();
+    }
+
     /**
-     * An operator's request: a pending one is accepted or refused (the CLI reads the answer); an accepted one is
-     * handed to the planner until the cluster is NORMAL again, then removed. Returns the accepted request, if any.
+     * An operator's request: a pending one is accepted or refused (the requester reads the answer); an accepted one
+     * is handed to the planner until the cluster is NORMAL again, then removed. Returns the accepted request, if any.
      */
-    private OperatorRequest handleRequest(
-            ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members, ClusterSpec spec) {
-        Optional<Versioned<OperatorRequest>> stored = store.request();
+    private OperatorRequest handleRequest(ClusterSnapshot s) {
+        Optional<Versioned<OperatorRequest>> stored = s.request();
         if (stored.isEmpty()) {
             return null;
         }
         OperatorRequest r = stored.get().value();
         int version = stored.get().version();
+        ClusterView view = s.view();
         Instant now = Instant.now();
         switch (r.state()) {
             case PENDING -> {
-                ViewPlanner.Verdict v = ViewPlanner.check(r, view, keepers, members, spec);
+                RequestRules.Verdict v = RequestRules.check(r, s);
                 OperatorRequest answered = v.refusal() != null
                         ? r.refuse(v.refusal())
                         : r.accept(v.target(), "accepted", view.generation());
@@ -193,44 +190,39 @@ public final class Sentinel implements Closeable {
             }
             case ACCEPTED -> {
                 boolean done = view.generation() > r.generation() && view.phase() == Phase.NORMAL;
-                if (done || now.isAfter(r.requestedAt().plus(REQUEST_LIFETIME))) {
+                if (done || now.isAfter(r.requestedAt().plus(RequestTimeouts.ACCEPTED_LIFETIME))) {
                     store.deleteRequest(version);
                     return null;
                 }
                 return r;
             }
             default -> {
-                if (now.isAfter(r.requestedAt().plus(REFUSAL_LIFETIME))) {
-                    store.deleteRequest(version); // its CLI did not collect the answer
+                if (now.isAfter(r.requestedAt().plus(RequestTimeouts.REFUSAL_LIFETIME))) {
+                    store.deleteRequest(version); // its requester did not collect the answer
                 }
                 return null;
             }
         }
     }
 
-    /** Removes the registrations of members gone longer than the interval; returns the members that remain. */
-    private Set<String> removeDeadMembers(Set<String> registered, Set<String> live, ClusterView view) {
-        DeadMembers.Decision d = DeadMembers.next(goneSince, registered, live, view, Instant.now(), deadMemberRemoval);
+    /** Removes the registrations of members gone longer than the interval; returns the snapshot without them. */
+    private ClusterSnapshot removeDeadMembers(ClusterSnapshot s) {
+        DeadMembers.Decision d = DeadMembers.next(
+                goneSince, s.members().keySet(), s.keepers().keySet(), s.view(), Instant.now(), deadMemberRemoval);
         goneSince = d.goneSince();
-        if (d.remove().isEmpty()) {
-            return registered;
-        }
-        Set<String> remaining = new java.util.TreeSet<>(registered);
         for (String id : d.remove()) {
-            store.deleteIfExists(store.paths().member(id));
-            remaining.remove(id);
+            store.removeMember(id);
             log.warn(
                     "removed member {}: gone for longer than cluster.deadMemberRemovalInterval ({}); the leader drops "
                             + "its replication slot, and it registers again if it returns",
                     id,
                     Durations.format(deadMemberRemoval));
         }
-        return remaining;
+        return d.remove().isEmpty() ? s : s.withoutMembers(d.remove());
     }
 
     private static String describe(OperatorRequest r) {
-        return (r.kind() == OperatorRequest.Kind.SWITCHOVER ? "switchover" : "forced failover")
-                + (r.target() == null ? "" : " to " + r.target());
+        return r.kind().word() + (r.target() == null ? "" : " to " + r.target());
     }
 
     private void recordLeaderChange(ClusterView next, KeeperStatus leaderStatus) {
@@ -248,28 +240,33 @@ public final class Sentinel implements Closeable {
                 HISTORY_LIMIT);
     }
 
-    /** The elected sentinel's configuration is the cluster's: it is written into the spec when it differs. */
-    private ClusterSpec ensureSpec() {
+    /**
+     * The elected sentinel's configuration is the cluster's: it is written into the spec when it differs. Returns the
+     * snapshot with that spec.
+     */
+    private ClusterSnapshot ensureSpec(ClusterSnapshot s) {
         ClusterSpec desired = desiredSpec;
-        Optional<Versioned<ClusterSpec>> current = store.spec();
+        Optional<Versioned<ClusterSpec>> current = s.storedSpec();
         if (current.isPresent() && current.get().value().equals(desired)) {
-            return desired;
+            return s;
         }
         if (store.compareAndSetSpec(desired, current.map(Versioned::version))) {
             log.info(
                     "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}",
                     desired.primaryRegion() == null ? "any" : desired.primaryRegion(),
-                    desired.synchronousMode().name().toLowerCase(java.util.Locale.ROOT),
+                    desired.synchronousMode().name().toLowerCase(Locale.ROOT),
                     desired.synchronousStrict() ? " (strict)" : "",
                     Durations.format(desired.failTimeout()));
         }
-        return desired;
+        return s.withSpec(desired, current.map(v -> v.version() + 1).orElse(0));
     }
 
     @Override
     public void close() {
+        if (lifecycle.close() != Lifecycle.State.STARTED) {
+            return;
+        }
         loop.close();
-        watches.forEach(Closeables::closeQuietly);
-        Closeables.closeQuietly(latch); // its node is ephemeral: it goes with the session anyway
+        Closeables.closeQuietly(changes, election); // the election's node is ephemeral: it goes with the session anyway
     }
 }

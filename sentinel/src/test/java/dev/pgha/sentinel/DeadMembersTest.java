@@ -16,7 +16,7 @@ class DeadMembersTest {
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
     private static final Duration INTERVAL = Duration.ofMinutes(10);
     private static final ClusterView VIEW =
-            new ClusterView(7, "a", List.of("b", "c"), List.of("b"), List.of("b"), Phase.NORMAL, "r", null, null);
+            new ClusterView(7, "a", List.of("b", "c"), List.of("b"), List.of("b"), Phase.NORMAL, null, "r", null, null);
 
     @Test
     void aMemberSeenAbsentForTheFirstTimeStartsItsClock() {

@@ -5,16 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
-import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
-import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.Published;
 import dev.pgha.common.store.Versioned;
+import dev.pgha.store.ZooKeeperStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,9 +23,9 @@ import org.junit.jupiter.api.Test;
 class SentinelIT {
     private static final Duration WAIT = Duration.ofSeconds(15);
     private TestingServer zk;
-    private ClusterStore storeA;
-    private ClusterStore storeB;
-    private ClusterStore observer;
+    private ZooKeeperStore storeA;
+    private ZooKeeperStore storeB;
+    private ZooKeeperStore observer;
 
     @BeforeEach
     void start() throws Exception {
@@ -44,12 +43,12 @@ class SentinelIT {
         zk.close();
     }
 
-    private ClusterStore connect() {
-        return ClusterStore.connect(zk.getConnectString(), "it", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
+    private ZooKeeperStore connect() {
+        return ZooKeeperStore.connect(zk.getConnectString(), "it", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
     }
 
-    private static byte[] status(String id, boolean initialized, boolean primary) {
-        return Json.write(new KeeperStatus(
+    private static KeeperStatus status(String id, boolean initialized, boolean primary) {
+        return new KeeperStatus(
                 id,
                 null,
                 initialized,
@@ -67,7 +66,7 @@ class SentinelIT {
                 null,
                 null,
                 List.of(),
-                List.of()));
+                List.of());
     }
 
     private ClusterView view() {
@@ -86,20 +85,21 @@ class SentinelIT {
             Sentinel follower = leader == a ? b : a;
 
             // Keeper k1 appears, empty: it is designated to create the cluster.
-            PersistentNode k1 = observer.ephemeral(observer.paths().keeper("k1"), status("k1", false, false));
+            Published<KeeperStatus> k1 = observer.keeperStatus("k1");
+            k1.publish(status("k1", false, false));
             await().atMost(WAIT).until(() -> "k1".equals(view().leader()));
             assertThat(view().phase()).isEqualTo(Phase.INITIALIZING);
             long designated = view().generation();
 
             // It reports a running primary: the cluster turns NORMAL and the change is in the history.
-            k1.setData(status("k1", true, true));
+            k1.publish(status("k1", true, true));
             await().atMost(WAIT).until(() -> view().phase() == Phase.NORMAL);
             assertThat(view().generation()).isEqualTo(designated + 1);
             assertThat(observer.history()).singleElement().satisfies(h -> {
                 assertThat(h.newLeader()).isEqualTo("k1");
                 assertThat(h.leaderLsn()).isEqualTo(1000);
             });
-            assertThat(observer.spec()).isPresent();
+            assertThat(observer.snapshot().storedSpec()).isPresent();
 
             // The elected sentinel goes away; the other is elected and keeps the view as it is.
             leader.close();
@@ -118,31 +118,30 @@ class SentinelIT {
     void primaryRegionOfTheElectedSentinelRulesAndLeaderlessnessIsExplained() throws Exception {
         Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of("ams"), Duration.ofMillis(100), Duration.ofHours(48));
         a.start();
-        try (PersistentNode k = observer.ephemeral(
-                observer.paths().keeper("lhr-node"),
-                Json.write(new KeeperStatus(
-                        "lhr-node",
-                        "lhr",
-                        false,
-                        0,
-                        false,
-                        Role.NONE,
-                        0,
-                        0,
-                        0,
-                        0,
-                        false,
-                        "x",
-                        0,
-                        Instant.now(),
-                        Instant.now(),
-                        null,
-                        List.of(),
-                        List.of())))) {
+        try (Published<KeeperStatus> k = observer.keeperStatus("lhr-node")) {
+            k.publish(new KeeperStatus(
+                    "lhr-node",
+                    "lhr",
+                    false,
+                    0,
+                    false,
+                    Role.NONE,
+                    0,
+                    0,
+                    0,
+                    0,
+                    false,
+                    "x",
+                    0,
+                    Instant.now(),
+                    Instant.now(),
+                    null,
+                    List.of(),
+                    List.of()));
             await().atMost(WAIT)
-                    .until(() -> view().reason().startsWith("no leader: no keeper runs in primary region ams"));
+                    .until(() -> view().explanation().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();
-            assertThat(observer.spec().orElseThrow().value().primaryRegion()).isEqualTo("ams");
+            assertThat(observer.snapshot().spec().primaryRegion()).isEqualTo("ams");
         } finally {
             a.close();
         }

@@ -163,7 +163,7 @@ public final class ConfigLoader {
                 s.integer("proxy.maxHeld", 0, 1_000_000, "a number of connections between 0 and 1000000"),
                 s.integer("proxy.maxConnections", 1, 1_000_000, "a number of connections between 1 and 1000000"),
                 readOnlyPort,
-                s.size("proxy.readOnlyMaxLag", 0).orElse(16L << 20));
+                s.requiredSize("proxy.readOnlyMaxLag", 0));
         int httpPort = s.port("http.port");
         int metricsPort = s.port("metrics.port");
         var health = new PghaConfig.Health(
@@ -172,7 +172,7 @@ public final class ConfigLoader {
                 s.integer("health.maxLoadPerCore", 1, 1000, "a load per core between 1 and 1000"),
                 s.integer("health.maxPressurePercent", 1, 100, "a percentage between 1 and 100"),
                 s.duration("health.maxReplicationLag", Duration.ofMillis(1), Duration.ofDays(1)),
-                s.size("health.maxReplicationLagBytes", 0).orElse(10_000_000L));
+                s.requiredSize("health.maxReplicationLagBytes", 0));
         String logFormat = s.matching("log.format", LOG_FORMAT, 4, "text or json");
         var lifecycle = new PghaConfig.Lifecycle(
                 s.duration("lifecycle.stopTimeout", Duration.ofSeconds(10), Duration.ofHours(1)),

@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Environment variables that override configuration keys. Fly's names are kept so a Fly Postgres user's
- * environment works unchanged. Each variable becomes a config layer whose origin names the variable, so a bad
- * value is reported as coming from it.
+ * Every environment variable pgha reads, in one place: those that override configuration keys ({@link #VARIABLES})
+ * and the few read as they are (the constants below). Fly's names are kept so a Fly Postgres user's environment
+ * works unchanged. Each overriding variable becomes a config layer whose origin names the variable, so a bad value is
+ * reported as coming from it.
  */
 public final class EnvOverrides {
     /** Variable name to config path (relative to {@code pgha}). */
@@ -48,6 +49,15 @@ public final class EnvOverrides {
         VARIABLES = Collections.unmodifiableMap(m);
     }
 
+    /** Fly's private address: how other members reach this one when PGHA_ADVERTISE_HOST is not set. */
+    public static final String FLY_PRIVATE_IP = "FLY_PRIVATE_IP";
+
+    /** The host name: the base of a generated member id. */
+    public static final String HOSTNAME = "HOSTNAME";
+
+    /** Fly's VM memory: what postgres is tuned for when there is no cgroup limit and postgres.memory is not set. */
+    public static final String FLY_VM_MEMORY_MB = "FLY_VM_MEMORY_MB";
+
     private static final String ORIGIN_PREFIX = "environment variable ";
 
     private EnvOverrides() {}
@@ -71,5 +81,10 @@ public final class EnvOverrides {
                 .filter(e -> e.getValue().equals(path))
                 .map(Map.Entry::getKey)
                 .findFirst();
+    }
+
+    /** How a user names the setting at {@code path} in a message: its variable, else the key. */
+    public static String label(String path) {
+        return variableFor(path).orElse(path);
     }
 }

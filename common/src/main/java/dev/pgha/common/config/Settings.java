@@ -88,6 +88,11 @@ final class Settings {
         return d;
     }
 
+    /** A size that must be given (its default is in reference.conf, the one place defaults live). */
+    long requiredSize(String path, long min) {
+        return size(path, min).orElseThrow(() -> invalid(path, "a size such as 16MB or 1GB"));
+    }
+
     Optional<Long> size(String path, long min) {
         if (optional(path).isEmpty()) {
             return Optional.empty();

@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * The cluster view: who leads, written only by the elected sentinel, one generation at a time (compare-and-set on
- * the znode version). Keepers converge postgres to it; proxies route by it.
+ * the stored version). Keepers converge postgres to it; proxies route by it.
  *
  * <p>Synchronous replication uses two sets so that the leader's {@code synchronous_standby_names} is always a
  * subset of {@code syncStandbys}, the members a failover may promote: every acknowledged commit is then on at least
@@ -20,8 +20,11 @@ import java.util.Objects;
  * @param syncStandbys  members that may hold acknowledged commits the others lack: only they may be promoted
  * @param syncRequested members the sentinel wants the leader to wait for
  * @param phase         see {@link Phase}
- * @param reason        why the view is what it is, in words (shown by status and logs)
- * @param formerLeader  during a failover: the leader that was lost (it may lead again if it returns first)
+ * @param cause         see {@link Cause}; what decisions read
+ * @param reason        why the view is what it is, in words (shown by status and logs; never parsed)
+ * @param formerLeader  the member that led before the current (or the coming) leader: during a failover the one
+ *                      that was lost (it may lead again if it returns first), during a switchover the one handing
+ *                      over; null before the first leader
  * @param updatedAt     when this generation was written
  */
 public record ClusterView(
@@ -31,6 +34,7 @@ public record ClusterView(
         List<String> syncStandbys,
         List<String> syncRequested,
         Phase phase,
+        Cause cause,
         String reason,
         String formerLeader,
         Instant updatedAt) {
@@ -40,6 +44,8 @@ public record ClusterView(
         syncStandbys = sorted(syncStandbys);
         syncRequested = sorted(syncRequested);
         Objects.requireNonNull(phase, "phase");
+        // a view written by a version without causes: its leader got there somehow, an automatic change at worst
+        cause = Objects.requireNonNullElse(cause, phase == Phase.INITIALIZING ? Cause.BOOTSTRAP : Cause.FAILOVER);
     }
 
     private static List<String> sorted(List<String> list) {
@@ -58,13 +64,14 @@ public record ClusterView(
                 List.of(),
                 List.of(),
                 Phase.INITIALIZING,
+                Cause.BOOTSTRAP,
                 "cluster not initialised yet",
                 null,
                 null);
     }
 
-    /** The next generation with the given leader, phase and reason. */
-    public ClusterView advance(String newLeader, Phase newPhase, String newReason, Instant now) {
+    /** The next generation with the given leader, phase, cause and reason. */
+    public ClusterView advance(String newLeader, Phase newPhase, Cause newCause, String newReason, Instant now) {
         return new ClusterView(
                 generation + 1,
                 newLeader,
@@ -72,20 +79,39 @@ public record ClusterView(
                 syncStandbys,
                 syncRequested,
                 newPhase,
+                newCause,
                 newReason,
                 formerLeader,
                 now);
     }
 
     /** The same generation with another explanation (no new generation: nothing anyone acts on changed). */
-    public ClusterView withReason(String newReason) {
+    public ClusterView withReason(Cause newCause, String newReason) {
         return new ClusterView(
-                generation, leader, standbys, syncStandbys, syncRequested, phase, newReason, formerLeader, updatedAt);
+                generation,
+                leader,
+                standbys,
+                syncStandbys,
+                syncRequested,
+                phase,
+                newCause,
+                newReason,
+                formerLeader,
+                updatedAt);
     }
 
     public ClusterView withStandbys(List<String> newStandbys) {
         return new ClusterView(
-                generation, leader, newStandbys, syncStandbys, syncRequested, phase, reason, formerLeader, updatedAt);
+                generation,
+                leader,
+                newStandbys,
+                syncStandbys,
+                syncRequested,
+                phase,
+                cause,
+                reason,
+                formerLeader,
+                updatedAt);
     }
 
     public ClusterView withSync(List<String> newSyncStandbys, List<String> newSyncRequested) {
@@ -96,6 +122,7 @@ public record ClusterView(
                 newSyncStandbys,
                 newSyncRequested,
                 phase,
+                cause,
                 reason,
                 formerLeader,
                 updatedAt);
@@ -103,7 +130,7 @@ public record ClusterView(
 
     public ClusterView withFormerLeader(String member) {
         return new ClusterView(
-                generation, leader, standbys, syncStandbys, syncRequested, phase, reason, member, updatedAt);
+                generation, leader, standbys, syncStandbys, syncRequested, phase, cause, reason, member, updatedAt);
     }
 
     /** The members the leader's postgres waits for: syncStandbys ∩ syncRequested, in id order. */
@@ -114,5 +141,10 @@ public record ClusterView(
     /** Proxies send clients to the leader only once it is confirmed. */
     public boolean routable() {
         return leader != null && phase == Phase.NORMAL;
+    }
+
+    /** The reason as logs and status show it: a cluster that cannot choose a leader says so first. */
+    public String explanation() {
+        return cause == Cause.NO_CANDIDATE ? "no leader: " + reason : reason;
     }
 }

@@ -2,9 +2,18 @@ package dev.pgha.common.model;
 
 import java.util.Locale;
 
-/** WAL positions as postgres writes them: 0/16B3748. */
+/** WAL positions: as postgres writes them (0/16B3748), and how far one is behind another. */
 public final class Lsn {
     private Lsn() {}
+
+    /**
+     * Replication lag in bytes: how much of the leader's WAL (up to {@code leaderLsn}) a member holding up to
+     * {@code lsn} has not replayed yet; never negative (a report of the leader read before the member's may lag).
+     * Every lag pgha shows is this one computation.
+     */
+    public static long behind(long leaderLsn, long lsn) {
+        return Math.max(0, leaderLsn - lsn);
+    }
 
     public static String format(long lsn) {
         return Long.toHexString(lsn >>> 32).toUpperCase(Locale.ROOT) + "/"

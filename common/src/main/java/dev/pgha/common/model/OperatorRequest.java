@@ -19,8 +19,19 @@ public record OperatorRequest(
         String id, Kind kind, String target, State state, String reason, long generation, Instant requestedAt) {
 
     public enum Kind {
-        SWITCHOVER,
-        FAILOVER
+        SWITCHOVER("switchover"),
+        FAILOVER("failover");
+
+        private final String word;
+
+        Kind(String word) {
+            this.word = word;
+        }
+
+        /** How logs, answers and the CLI name it. */
+        public String word() {
+            return word;
+        }
     }
 
     public enum State {

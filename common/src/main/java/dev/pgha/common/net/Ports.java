@@ -1,10 +1,7 @@
 package dev.pgha.common.net;
 
 import dev.pgha.common.PghaException;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
@@ -23,20 +20,6 @@ public final class Ports {
         } catch (IOException e) {
             throw inUse(port, label);
         }
-    }
-
-    /** Waits for a Netty bind: the listening channel, or a BindException for any failure (the cause kept). */
-    public static Channel awaitBound(ChannelFuture bind) throws BindException {
-        bind.awaitUninterruptibly();
-        if (bind.isSuccess()) {
-            return bind.channel();
-        }
-        if (bind.cause() instanceof BindException be) {
-            throw be;
-        }
-        BindException be = new BindException(String.valueOf(bind.cause()));
-        be.initCause(bind.cause());
-        throw be;
     }
 
     public static PghaException inUse(int port, String label) {

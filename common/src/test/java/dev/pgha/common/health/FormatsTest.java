@@ -3,6 +3,7 @@ package dev.pgha.common.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -26,7 +27,7 @@ class FormatsTest {
         assertThat(Formats.bytes(n)).isEqualTo(expected);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aReportPassesOnlyWhenEveryLinePassesAndAThrowingCheckBecomesAFailedLine() {
         CheckReport report = new CheckReport()
                 .run("disk", () -> CheckReport.Outcome.pass("20.53 GB (83.9%) free space on /data/"))

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +65,6 @@ class SecretStoreTest {
     void secretNeverPrintsItself() {
         Secret s = Secret.of("hunter2");
         assertThat(s.toString()).isEqualTo("******");
-        assertThat(new Credentials(s, s, s, java.util.Set.of()).toString()).doesNotContain("hunter2");
+        assertThat(new Credentials(s, s, s, Set.of()).toString()).doesNotContain("hunter2");
     }
 }

@@ -1,0 +1,95 @@
+package dev.pgha.app;
+
+import dev.pgha.app.cli.AttachCommand;
+import dev.pgha.app.cli.CheckCommand;
+import dev.pgha.app.cli.ConfigCommand;
+import dev.pgha.app.cli.DbCommand;
+import dev.pgha.app.cli.DetachCommand;
+import dev.pgha.app.cli.FailoverCommand;
+import dev.pgha.app.cli.HistoryCommand;
+import dev.pgha.app.cli.RestartCommand;
+import dev.pgha.app.cli.StatusCommand;
+import dev.pgha.app.cli.SwitchoverCommand;
+import dev.pgha.app.cli.UsersCommand;
+import dev.pgha.app.daemon.StartCommand;
+import dev.pgha.common.PghaException;
+import java.io.PrintWriter;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code pgha}: the command line. Exit codes: 0 success, 1 failure (one-line reason on stderr), 2 bad usage. */
+@Command(
+        name = "pgha",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Keeps PostgreSQL highly available: keeper, sentinel and proxy in one daemon.",
+        subcommands = {
+            StartCommand.class,
+            CheckCommand.class,
+            StatusCommand.class,
+            SwitchoverCommand.class,
+            FailoverCommand.class,
+            HistoryCommand.class,
+            UsersCommand.class,
+            DbCommand.class,
+            AttachCommand.class,
+            DetachCommand.class,
+            ConfigCommand.class,
+            RestartCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        // The daemon logs to stdout, its one stream; other commands keep stdout for their own output.
+        if (args.length == 0 || !args[0].equals("start")) {
+            System.setProperty("pgha.log.target", "System.err");
+        }
+        // One log: what libraries log through java.util.logging goes through SLF4J too.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        int code;
+        try {
+            code = run(args);
+        } catch (Throwable t) {
+            // Never linger: ZooKeeper's quorum threads are not daemons and would keep a broken JVM alive.
+            System.err.println("pgha: unexpected error (please report it): " + t);
+            code = 70;
+        }
+        System.exit(code);
+    }
+
+    static int run(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (ex instanceof PghaException) {
+                err.println("pgha: " + ex.getMessage());
+            } else {
+                err.println("pgha: unexpected error (please report it): " + ex);
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required, e.g. pgha start");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"pgha " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.pgha.app.cli;
+
+import dev.pgha.common.model.Phase;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What {@code pgha status} shows: the view's generation and phase, one row per member (the leader first) and the
+ * warnings an operator should act on.
+ */
+record ClusterStatus(
+        String cluster,
+        long generation,
+        Phase phase,
+        String reason,
+        String leader,
+        List<Member> members,
+        List<String> warnings) {
+
+    /**
+     * @param role     leader, replica or witness
+     * @param state    running, streaming, stopped, unhealthy or down
+     * @param timeline 0 when unknown
+     * @param lagBytes WAL the member has yet to replay behind the leader; null for the leader or when unknown
+     * @param checks   its health checks; null when they could not be asked (no HTTP, a witness)
+     * @param uptime   since it registered (its daemon started); null when down
+     */
+    record Member(
+            String id,
+            String region,
+            String role,
+            String state,
+            long timeline,
+            Long lagBytes,
+            Checks checks,
+            String address,
+            Duration uptime) {}
+
+    /** Health checks of a member: how many of /flycheck/vm, /pg and /role pass, and which fail. */
+    record Checks(int passing, int total, List<String> failing) {}
+}

@@ -1,0 +1,110 @@
+package dev.pgha.app.cli;
+
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.MemberState;
+import dev.pgha.common.store.ClusterSnapshot;
+import dev.pgha.common.store.ClusterStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** Reads the cluster's state from the store and asks every member's health checks, for {@code pgha status}. */
+final class StatusCollector {
+    private static final List<String> CHECKS = List.of("vm", "pg", "role");
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
+
+    private StatusCollector() {}
+
+    static ClusterStatus collect(ClusterStore store, String cluster, Instant now) {
+        ClusterSnapshot s = store.snapshot();
+        ClusterView view = s.view();
+        Map<String, CompletableFuture<ClusterStatus.Checks>> checks = new HashMap<>();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(CHECK_TIMEOUT).build();
+        for (MemberInfo m : s.members().values()) {
+            if (s.keepers().containsKey(m.id())) {
+                checks.put(m.id(), checks(http, m));
+            }
+        }
+        List<ClusterStatus.Member> rows = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        for (MemberState member : s.memberStates()) {
+            MemberInfo m = member.info();
+            KeeperStatus k = member.keeper();
+            ClusterStatus.Checks c =
+                    checks.containsKey(m.id()) ? checks.get(m.id()).join() : null;
+            rows.add(new ClusterStatus.Member(
+                    m.id(),
+                    m.region(),
+                    member.leads() ? "leader" : "replica",
+                    member.state().word(),
+                    k == null ? 0 : k.timeline(),
+                    member.lagBytes().isPresent() ? member.lagBytes().getAsLong() : null,
+                    c,
+                    m.host() + ":" + m.pgPort(),
+                    k == null ? null : Duration.between(m.registeredAt(), now)));
+            if (k == null) {
+                warnings.add("member " + m.id() + " is down: its keeper does not report (node or daemon stopped)");
+            } else if (!k.healthy() && k.problem() != null) {
+                warnings.add("member " + m.id() + " is unhealthy: " + k.problem());
+            }
+            if (c != null && c.passing() < c.total()) {
+                warnings.add("member " + m.id() + ": health checks failing: " + String.join(", ", c.failing()));
+            }
+        }
+        Map<String, Instant> witnesses = s.witnesses();
+        witnesses.keySet().stream()
+                .sorted()
+                .forEach(w -> rows.add(new ClusterStatus.Member(
+                        w, null, "witness", "running", 0, null, null, null, Duration.between(witnesses.get(w), now))));
+        rows.sort(Comparator.comparing((ClusterStatus.Member r) -> !r.role().equals("leader"))
+                .thenComparing(r -> r.role().equals("witness"))
+                .thenComparing(ClusterStatus.Member::id));
+        if (view.leader() == null) {
+            warnings.add(0, "no leader: " + (view.reason() == null ? "the cluster is starting" : view.reason()));
+        } else if (s.spec().synchronous(s.members().size())
+                && view.synchronousNames().isEmpty()) {
+            warnings.add(
+                    0,
+                    "no synchronous standby is in sync: the leader serves alone, and a failover now could "
+                            + "lose acknowledged writes");
+        }
+        return new ClusterStatus(
+                cluster, view.generation(), view.phase(), view.explanation(), view.leader(), rows, warnings);
+    }
+
+    private static CompletableFuture<ClusterStatus.Checks> checks(HttpClient http, MemberInfo m) {
+        List<CompletableFuture<Boolean>> answers = new ArrayList<>();
+        for (String check : CHECKS) {
+            HttpRequest r = HttpRequest.newBuilder(
+                            URI.create("http://" + (m.host().contains(":") ? "[" + m.host() + "]" : m.host()) + ":"
+                                    + m.httpPort() + "/flycheck/" + check))
+                    .timeout(CHECK_TIMEOUT)
+                    .GET()
+                    .build();
+            answers.add(http.sendAsync(r, HttpResponse.BodyHandlers.discarding())
+                    .thenApply(resp -> resp.statusCode() == 200)
+                    .exceptionally(e -> false));
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenApply(v -> {
+                    List<String> failing = new ArrayList<>();
+                    for (int i = 0; i < CHECKS.size(); i++) {
+                        if (!answers.get(i).join()) {
+                            failing.add(CHECKS.get(i));
+                        }
+                    }
+                    return new ClusterStatus.Checks(CHECKS.size() - failing.size(), CHECKS.size(), failing);
+                });
+    }
+}

@@ -1,0 +1,98 @@
+package dev.pgha.app.daemon;
+
+import dev.pgha.app.health.HealthApi;
+import dev.pgha.app.metrics.ClusterMetrics;
+import dev.pgha.app.metrics.MetricsEndpoint;
+import dev.pgha.app.metrics.PgMetrics;
+import dev.pgha.app.metrics.ProxyMetrics;
+import dev.pgha.common.config.EnvOverrides;
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.net.Ports;
+import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.keeper.Keeper;
+import dev.pgha.net.HttpReply;
+import dev.pgha.net.HttpRequestInfo;
+import dev.pgha.net.HttpService;
+import dev.pgha.postgres.PgChecks;
+import dev.pgha.proxy.ProxyServer;
+import java.net.BindException;
+import java.util.Map;
+import java.util.function.Function;
+
+/** The health-check endpoints (Fly's and Patroni's) and the Prometheus endpoint, each on its own port. */
+final class Endpoints implements AutoCloseable {
+    private HttpService health;
+    private HttpService metricsHttp;
+    private MetricsEndpoint metrics;
+    private ClusterMetrics clusterMetrics;
+
+    /** A database member's endpoints. */
+    static Endpoints member(
+            PghaConfig config,
+            String memberId,
+            Credentials credentials,
+            Keeper keeper,
+            ProxyServer proxy,
+            ClusterStore store) {
+        Endpoints e = new Endpoints();
+        try {
+            PghaConfig.Health limits = config.health();
+            PgChecks checks = new PgChecks(memberId, config.postgres().port(), credentials.suPassword(), limits);
+            HealthApi api = new HealthApi(
+                    memberId,
+                    config.clusterName(),
+                    keeper,
+                    checks,
+                    config.dataDir(),
+                    limits,
+                    store,
+                    config.keeperHeartbeat());
+            e.metrics = new MetricsEndpoint();
+            e.metrics.readPostgresWith(new PgMetrics(
+                    e.metrics.registry(), config.postgres().port(), credentials.suPassword(), limits.checkTimeout()));
+            ProxyMetrics.bind(e.metrics.registry(), proxy);
+            e.clusterMetrics = new ClusterMetrics(e.metrics.registry(), memberId, store, keeper);
+            e.health = listen("health-check", config.httpPort(), "http.port", api.routes(), config);
+            e.metricsHttp = listen("metrics", config.metricsPort(), "metrics.port", e.metrics.routes(), config);
+            return e;
+        } catch (RuntimeException failure) {
+            e.close();
+            throw failure;
+        }
+    }
+
+    /** A witness's endpoints: /flycheck/role, /liveness and /flycheck/vm. */
+    static Endpoints witness(PghaConfig config) {
+        Endpoints e = new Endpoints();
+        e.health = listen(
+                "health-check",
+                config.httpPort(),
+                "http.port",
+                HealthApi.witnessRoutes(config.dataDir(), config.health()),
+                config);
+        return e;
+    }
+
+    private static HttpService listen(
+            String name,
+            int port,
+            String setting,
+            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            PghaConfig config) {
+        try {
+            return HttpService.listen(
+                    name, null, port, routes, HealthApi.deadline(config.health().checkTimeout()));
+        } catch (BindException e) {
+            throw Ports.inUse(port, EnvOverrides.label(setting));
+        }
+    }
+
+    @Override
+    public void close() {
+        Supervisor.close(health);
+        Supervisor.close(metricsHttp);
+        Supervisor.close(clusterMetrics);
+        Supervisor.close(metrics);
+    }
+}

@@ -1,0 +1,283 @@
+package dev.pgha.app.daemon;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.config.ConfigLoader;
+import dev.pgha.common.config.Durations;
+import dev.pgha.common.config.EnvOverrides;
+import dev.pgha.common.config.NodeIdentity;
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.model.ClusterSpec;
+import dev.pgha.common.net.Ports;
+import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.secret.SecretStore;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.Published;
+import dev.pgha.keeper.Keeper;
+import dev.pgha.keeper.PostgresEnvironment;
+import dev.pgha.proxy.ProxyRouter;
+import dev.pgha.proxy.ProxyServer;
+import dev.pgha.sentinel.Sentinel;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * {@code pgha start}: wires the roles of one node and runs them. It brings up store, proxy, sentinel and keeper in
+ * that order, waits for SIGTERM/SIGINT (or a fatal error), then takes them down in reverse: no new clients, client
+ * connections closed, postgres shut down (fast, then immediate), store closed, embedded ZooKeeper stopped. A second
+ * signal stops postgres immediately.
+ */
+final class Supervisor {
+    private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
+
+    private final Optional<Path> configFile;
+    private final Map<String, String> env;
+    private final boolean witness;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final AtomicInteger signals = new AtomicInteger();
+    private final AtomicReference<PghaException> fatal = new AtomicReference<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final StoreConnection storeConnection = new StoreConnection();
+
+    private PghaConfig config;
+    private String memberId;
+    private ClusterStore store;
+    private ProxyServer proxy;
+    private ProxyServer readOnlyProxy;
+    private ProxyRouter router;
+    private Sentinel sentinel;
+    private Published<Instant> witnessPresence; // announces a witness to pgha status
+    private volatile Keeper keeper;
+    private Endpoints endpoints;
+    private ScheduledExecutorService idleWatch;
+
+    Supervisor(Optional<Path> configFile, Map<String, String> env, boolean witness) {
+        this.configFile = configFile;
+        this.env = env;
+        this.witness = witness;
+    }
+
+    int run() {
+        handleSignal("TERM");
+        handleSignal("INT");
+        Thread hook = new Thread(this::stopAll, "pgha-shutdown-hook");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            startAll();
+        } catch (RuntimeException | Error e) {
+            stopAll();
+            throw e;
+        }
+        awaitStop();
+        if (fatal.get() == null) {
+            startStopWatchdog();
+            if (!witness) {
+                Lifetime.handOverIfLeading(keeper, store, memberId, config);
+            }
+        }
+        stopAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down
+        }
+        PghaException failure = fatal.get();
+        if (failure != null) {
+            throw failure;
+        }
+        return 0;
+    }
+
+    private void startAll() {
+        config = ConfigLoader.load(configFile, env);
+        if (witness && !config.store().quorum()) {
+            throw new PghaException("--witness runs one peer of an embedded ZooKeeper ensemble: set "
+                    + EnvOverrides.label("store.ensemble") + " and " + EnvOverrides.label("store.myId")
+                    + " (a witness has no postgres, so it is pointless on its own)");
+        }
+        NodeSetup.prepareDataDir(config);
+        memberId = NodeIdentity.resolve(config.stateDir(), config.nodeId(), NodeSetup.hostname(env));
+        PostgresEnvironment pgEnv = witness ? null : PostgresEnvironment.preflight(config, env);
+        if (!witness) {
+            requireFree(config.proxy().port(), "proxy.port");
+            if (config.proxy().readOnlyPort() != 0) {
+                requireFree(config.proxy().readOnlyPort(), "proxy.readOnlyPort");
+            }
+            requireFree(config.postgres().port(), "postgres.port");
+            requireFree(config.metricsPort(), "metrics.port");
+        }
+        requireFree(config.httpPort(), "http.port");
+        StoreConnection.requirePortsFree(config);
+        SecretStore secrets = new SecretStore(config.stateDir());
+        Credentials credentials = witness ? null : NodeSetup.resolveCredentials(config, secrets);
+        log.info(
+                "starting {} {} of cluster {} (data {})",
+                witness ? "witness" : "member",
+                memberId,
+                config.clusterName(),
+                config.dataDir());
+
+        store = storeConnection.open(config, () -> stopRequested.getCount() == 0);
+        if (store == null) {
+            return; // stopped while waiting for the store
+        }
+        ClusterSpec spec = new ClusterSpec(
+                config.primaryRegion().orElse(null),
+                ClusterSpec.SyncMode.valueOf(config.cluster().synchronousMode().toUpperCase(Locale.ROOT)),
+                config.cluster().synchronousStrict(),
+                config.cluster().failTimeout());
+        sentinel = new Sentinel(
+                store,
+                memberId,
+                spec,
+                config.sentinelInterval(),
+                config.cluster().deadMemberRemovalInterval());
+        if (witness) {
+            sentinel.start();
+            witnessPresence = store.witness(memberId);
+            witnessPresence.publish(Instant.now());
+            endpoints = Endpoints.witness(config);
+            log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
+            return;
+        }
+        NodeSetup.register(store, config, memberId, env);
+        startProxies();
+        Readiness readiness = new Readiness(memberId, config, credentials, secrets, proxy, () -> keeper);
+        proxy.onRouteChange(route -> readiness.check());
+        router = new ProxyRouter(
+                store, memberId, proxy, readOnlyProxy, config.proxy().readOnlyMaxLagBytes());
+        router.start();
+        sentinel.start();
+        keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness::check);
+        keeper.start();
+        endpoints = Endpoints.member(config, memberId, credentials, keeper, proxy, store);
+        idleWatch = Lifetime.watchForIdleness(config.lifecycle().scaleToZero(), proxy, stopRequested::countDown);
+    }
+
+    private void startProxies() {
+        PghaConfig.Proxy p = config.proxy();
+        ProxyServer.Settings settings = new ProxyServer.Settings(
+                p.connectTimeout(), p.threads(), p.holdTimeout(), p.maxHeld(), p.maxConnections(), false);
+        try {
+            proxy = ProxyServer.listen("proxy", p.port(), settings);
+        } catch (BindException e) {
+            throw Ports.inUse(p.port(), EnvOverrides.label("proxy.port"));
+        }
+        if (p.readOnlyPort() != 0) {
+            try {
+                readOnlyProxy = ProxyServer.listen("read-only proxy", p.readOnlyPort(), settings.readOnly());
+            } catch (BindException e) {
+                throw Ports.inUse(p.readOnlyPort(), EnvOverrides.label("proxy.readOnlyPort"));
+            }
+        }
+    }
+
+    private static void requireFree(int port, String setting) {
+        Ports.requireFree(null, port, EnvOverrides.label(setting));
+    }
+
+    /** The platform kills after lifecycle.stopTimeout: before that, postgres gets an immediate shutdown. */
+    private void startStopWatchdog() {
+        Duration timeout = config == null
+                ? Duration.ofSeconds(300)
+                : config.lifecycle().stopTimeout().minusSeconds(3);
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(timeout.toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    // still running (a normal exit ends this daemon thread first)
+                    log.warn("still stopping after {}: stopping postgres immediately", Durations.format(timeout));
+                    stopPostgresNow();
+                    Runtime.getRuntime().halt(1);
+                },
+                "pgha-stop-watchdog");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    // ---- stopping -------------------------------------------------------------------------------------------
+
+    private void handleSignal(String name) {
+        Signal.handle(new Signal(name), s -> {
+            if (signals.incrementAndGet() == 1) {
+                log.info("SIG{} received: stopping (send it again to stop postgres immediately)", name);
+                stopRequested.countDown();
+            } else {
+                log.warn("SIG{} received again: stopping postgres immediately", name);
+                stopPostgresNow();
+                Runtime.getRuntime().halt(1);
+            }
+        });
+    }
+
+    private void stopPostgresNow() {
+        Keeper k = keeper;
+        if (k != null) {
+            k.stopNow();
+        }
+    }
+
+    private void onFatal(PghaException e) {
+        fatal.compareAndSet(null, e);
+        stopRequested.countDown();
+    }
+
+    private void awaitStop() {
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Takes everything down in reverse order; safe to call more than once, from any thread. */
+    private void stopAll() {
+        if (!stopped.compareAndSet(false, true) || !storeConnection.started()) {
+            return; // nothing was started (a preflight check failed): the error says it all
+        }
+        if (idleWatch != null) {
+            idleWatch.shutdownNow();
+        }
+        close(endpoints);
+        if (proxy != null) {
+            proxy.stopAccepting();
+        }
+        if (readOnlyProxy != null) {
+            readOnlyProxy.stopAccepting();
+        }
+        close(proxy);
+        close(readOnlyProxy);
+        close(keeper); // postgres stops before anything that may wait on an unreachable store
+        close(router);
+        close(sentinel);
+        close(witnessPresence);
+        storeConnection.close();
+        log.info("stopped");
+    }
+
+    static void close(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Throwable e) {
+            log.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.pgha.app.metrics;
+
+import dev.pgha.common.concurrent.Closeables;
+import dev.pgha.common.concurrent.OwnerLoop;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.StoreException;
+import dev.pgha.common.store.Subscription;
+import dev.pgha.common.store.Topic;
+import dev.pgha.common.store.Versioned;
+import dev.pgha.keeper.Keeper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * pgha's own series, as this member sees the cluster: pgha_is_leader, pgha_cluster_generation,
+ * pgha_leader_changes_total, pgha_failover_duration_seconds (from the view leaving NORMAL to NORMAL again under a
+ * new leader, by the sentinel's timestamps), pgha_keeper_healthy, pgha_store_connected and pgha_sync_standbys. Every
+ * change of the view is read (on this class's own thread), so leader changes between two scrapes are counted too.
+ */
+public final class ClusterMetrics implements AutoCloseable {
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private static final Logger log = LoggerFactory.getLogger(ClusterMetrics.class);
+
+    private final String memberId;
+    private final ClusterStore store;
+    private final Keeper keeper;
+    private final Counter leaderChanges;
+    private final Timer failovers;
+    private final LeaderChanges changes = new LeaderChanges(); // owned by the loop
+    private final OwnerLoop loop = new OwnerLoop("cluster-metrics", log, this::onViewChange);
+    private final Subscription subscription;
+
+    public ClusterMetrics(MeterRegistry registry, String memberId, ClusterStore store, Keeper keeper) {
+        this.memberId = memberId;
+        this.store = store;
+        this.keeper = keeper;
+        Gauge.builder("pgha.is.leader", this, m -> m.isLeader() ? 1 : 0)
+                .description("Whether this member leads and its postgres serves (1) or not (0)")
+                .register(registry);
+        Gauge.builder("pgha.cluster.generation", keeper, k -> k.view().generation())
+                .description("Generation of the cluster view this member acts on")
+                .register(registry);
+        Gauge.builder(
+                        "pgha.keeper.healthy",
+                        keeper,
+                        k -> k.status().map(KeeperStatus::healthy).orElse(false) ? 1 : 0)
+                .description("Whether this member's postgres is fit to serve in its role")
+                .register(registry);
+        Gauge.builder("pgha.store.connected", store, s -> s.connected() ? 1 : 0)
+                .description("Whether this member is connected to ZooKeeper")
+                .register(registry);
+        Gauge.builder(
+                        "pgha.sync.standbys",
+                        keeper,
+                        k -> k.view().synchronousNames().size())
+                .description("Synchronous standbys the leader waits for")
+                .register(registry);
+        leaderChanges = Counter.builder("pgha.leader.changes")
+                .description("Changes of leader seen by this member since it started")
+                .register(registry);
+        failovers = Timer.builder("pgha.failover.duration")
+                .description("From the leader's loss to a new leader serving")
+                .register(registry);
+        subscription = store.onChange(EnumSet.of(Topic.VIEW), loop::trigger);
+        loop.trigger();
+    }
+
+    private boolean isLeader() {
+        return memberId.equals(keeper.view().leader()) && keeper.serving();
+    }
+
+    private void onViewChange() {
+        ClusterView view;
+        try {
+            Optional<Versioned<ClusterView>> v = store.view();
+            if (v.isEmpty()) {
+                return;
+            }
+            view = v.get().value();
+        } catch (StoreException e) {
+            return; // the next change is seen once the store is back
+        }
+        changes.observe(view).ifPresent(c -> {
+            leaderChanges.increment();
+            c.failover().ifPresent(failovers::record);
+        });
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // closed already
+        }
+        Closeables.closeQuietly(subscription);
+        loop.close();
+    }
+}

@@ -1,0 +1,278 @@
+package dev.pgha.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin commands that work through SQL on the leader (users, db, attach/detach, config), run as an operator
+ * would on a node, against a running single-node cluster: what they print, what postgres then has, and that hostile
+ * names are stored as given and change nothing else.
+ */
+class AdminIT {
+    private static final Duration READY = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern URL = Pattern.compile(
+            "^DATABASE_URL=postgres://([^:]+):([0-9a-f]{48})@pgha\\.internal:(\\d+)/(\\S+)$", Pattern.MULTILINE);
+
+    private static PghaNode node;
+    private static String password;
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        node = PghaNode.inNewDir("pgha-admin").withFreePorts();
+        node.start().awaitReady(READY);
+        password = node.printedPassword().orElseThrow();
+    }
+
+    @AfterAll
+    static void stopNode() throws Exception {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private static PghaCli.Result pgha(String... args) throws Exception {
+        return PghaCli.run(node, args);
+    }
+
+    private static List<String> column(String sql) throws Exception {
+        List<String> values = new ArrayList<>();
+        try (Connection c = node.connect(node.pgPort(), "postgres", password);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+        }
+        return values;
+    }
+
+    @Test
+    void attachGivesAnAppAWorkingUrlAndDetachTakesItAwayButKeepsTheData() throws Exception {
+        PghaCli.Result attached = pgha("attach", "my-app");
+        assertThat(attached.code()).as(attached.toString()).isZero();
+        Matcher m = URL.matcher(attached.out());
+        assertThat(m.find()).as(attached.out()).isTrue();
+        assertThat(m.group(1)).isEqualTo("my_app");
+        assertThat(m.group(3)).isEqualTo(Integer.toString(node.proxyPort()));
+        assertThat(m.group(4)).isEqualTo("my_app");
+        String url =
+                attached.out().strip().substring("DATABASE_URL=".length()).replace("@pgha.internal:", "@127.0.0.1:");
+
+        // psql connects with it through the proxy, as the app, and owns its database
+        PgTools.Result app = PgTools.psql(
+                url,
+                "CREATE TABLE orders(id int); INSERT INTO orders VALUES (1), (2); "
+                        + "SELECT current_user || ' ' || current_database() || ' ' || count(*) FROM orders");
+        assertThat(app.exitCode()).as(app.output()).isZero();
+        assertThat(app.output()).endsWith("my_app my_app 2");
+
+        // a second attach is refused, naming the flag to use
+        PghaCli.Result again = pgha("attach", "my-app");
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err())
+                .isEqualTo("pgha: user my_app already exists: choose another with --database-user "
+                        + "(or pgha detach my-app first)\n");
+        PghaCli.Result otherDb = pgha("attach", "my-app", "--database-user", "my_app_2");
+        assertThat(otherDb.err())
+                .isEqualTo("pgha: database my_app already exists: choose another with --database-name\n");
+        assertThat(column("SELECT rolname FROM pg_roles WHERE rolname = 'my_app_2'"))
+                .isEmpty();
+
+        // the listings match what postgres has
+        JsonNode users = JSON.readTree(pgha("users", "list", "--json").out());
+        assertThat(names(users))
+                .containsExactlyElementsOf(column("SELECT rolname FROM pg_roles WHERE rolcanlogin ORDER BY 1"));
+        assertThat(find(users, "my_app").get("databases").toString()).contains("\"my_app\"");
+        JsonNode dbs = JSON.readTree(pgha("db", "list", "--json").out());
+        assertThat(names(dbs))
+                .containsExactlyElementsOf(
+                        column("SELECT datname FROM pg_database WHERE NOT datistemplate ORDER BY 1"));
+        assertThat(find(dbs, "my_app").get("owner").asText()).isEqualTo("my_app");
+        assertThat(pgha("users", "list").out()).containsPattern("(?m)^my_app +no +no +my_app, postgres$");
+
+        // detach: the URL stops working, the database and its rows stay
+        PghaCli.Result detached = pgha("detach", "my-app");
+        assertThat(detached.code()).as(detached.toString()).isZero();
+        assertThat(detached.out()).startsWith("detached my-app: user my_app dropped;");
+        PgTools.Result refused = PgTools.psql(url, "SELECT 1");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.output()).contains("password authentication failed for user \"my_app\"");
+        assertThat(column("SELECT datname FROM pg_database WHERE datname = 'my_app'"))
+                .containsExactly("my_app");
+        assertThat(PgTools.psql(
+                                "postgres://postgres:" + password + "@127.0.0.1:" + node.proxyPort() + "/my_app",
+                                "SELECT count(*) || ' ' || pg_get_userbyid(relowner) FROM orders, pg_class WHERE relname = 'orders' "
+                                        + "GROUP BY relowner")
+                        .output())
+                .isEqualTo("2 postgres");
+        assertThat(names(JSON.readTree(pgha("users", "list", "--json").out()))).doesNotContain("my_app");
+    }
+
+    @Test
+    void hostileNamesAreStoredAsGivenAndChangeNothingElse() throws Exception {
+        List<String> databasesBefore = column("SELECT datname FROM pg_database ORDER BY 1");
+        List<String> hostile = List.of(
+                "x\"; DROP DATABASE postgres; --",
+                "it's",
+                "two words",
+                "ünïcødé-名前",
+                "'; DROP ROLE postgres; --",
+                "a\\b");
+        for (String name : hostile) {
+            PghaCli.Result user = PghaCli.runWithInput(
+                    node, "s3cret-" + name.length() + "\n", "users", "create", name, "--password-stdin");
+            assertThat(user.code()).as(user.toString()).isZero();
+            PghaCli.Result db = pgha("db", "create", name, "--owner", name);
+            assertThat(db.code()).as(db.toString()).isZero();
+        }
+        assertThat(column("SELECT rolname FROM pg_roles")).containsAll(hostile).contains("postgres", "flypgadmin");
+        List<String> expected = new ArrayList<>(databasesBefore);
+        expected.addAll(hostile);
+        assertThat(column("SELECT datname FROM pg_database")).containsExactlyInAnyOrderElementsOf(expected);
+        try (Connection c = node.connect(node.pgPort(), "postgres", password);
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, hostile.get(0));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo(hostile.get(0));
+            }
+        }
+        // each can log in with its password (read from stdin, never on the command line)
+        try (Connection c = node.connect(
+                node.pgPort(), hostile.get(2), "s3cret-" + hostile.get(2).length())) {
+            assertThat(c.isValid(5)).isTrue();
+        }
+        for (String name : hostile) {
+            assertThat(pgha("db", "drop", name).code()).isZero();
+            assertThat(pgha("users", "drop", name).code()).isZero();
+        }
+        assertThat(column("SELECT datname FROM pg_database ORDER BY 1")).isEqualTo(databasesBefore);
+
+        // names postgres would truncate, empty names, and pgha's own are refused before anything happens
+        PghaCli.Result tooLong = pgha("db", "create", "d".repeat(64));
+        assertThat(tooLong.err())
+                .isEqualTo("pgha: database name is 64 bytes long; postgres keeps only 63 and would "
+                        + "truncate it: choose a shorter one\n");
+        assertThat(pgha("users", "create", "é".repeat(32)).err()).contains("user name is 64 bytes long");
+        assertThat(pgha("users", "create", "").err()).isEqualTo("pgha: user name is empty\n");
+        assertThat(pgha("users", "drop", "flypgadmin").err())
+                .isEqualTo("pgha: user flypgadmin is one pgha itself needs; it cannot be dropped\n");
+        assertThat(pgha("db", "drop", "postgres").code()).isEqualTo(1);
+    }
+
+    @Test
+    void dropRefusesADatabaseInUseUnlessForced() throws Exception {
+        PghaCli.Result created = pgha("db", "create", "busy", "--json");
+        assertThat(created.code()).as(created.toString()).isZero();
+        assertThat(JSON.readTree(created.out()))
+                .isEqualTo(JSON.readTree("{\"database\":\"busy\",\"owner\":\"postgres\"}"));
+        try (Connection c = node.connect(node.pgPort(), "postgres", password)) {
+            try (Connection inUse = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + node.pgPort()
+                    + "/busy?user=postgres&password=" + password + "&sslmode=disable")) {
+                PghaCli.Result refused = pgha("db", "drop", "busy");
+                assertThat(refused.code()).isEqualTo(1);
+                assertThat(refused.err())
+                        .isEqualTo("pgha: database busy has 1 open connection; stop its clients, or add "
+                                + "--force to end them\n");
+                PghaCli.Result forced = pgha("db", "drop", "busy", "--force");
+                assertThat(forced.code()).as(forced.toString()).isZero();
+                assertThat(forced.out()).isEqualTo("dropped database busy (ended 1 connection)\n");
+                assertThat(inUse.isValid(2)).isFalse();
+            }
+            assertThat(c.isValid(2)).isTrue();
+        }
+        assertThat(column("SELECT datname FROM pg_database WHERE datname = 'busy'"))
+                .isEmpty();
+    }
+
+    @Test
+    void configSetAppliesParametersAndRestartsWhenAsked() throws Exception {
+        String tunedWorkMem = column("SHOW work_mem").get(0);
+        PghaCli.Result asJson = pgha("config", "set", "statement_timeout=0", "--json");
+        assertThat(JSON.readTree(asJson.out()))
+                .as(asJson.toString())
+                .isEqualTo(
+                        JSON.readTree(
+                                "{\"changed\":[{\"name\":"
+                                        + "\"statement_timeout\",\"value\":\"0\",\"takes_effect\":\"reload\"}],\"needs_restart\":false}"));
+        PghaCli.Result set = pgha("config", "set", "work_mem=64MB", "log_min_duration_statement=250ms");
+        assertThat(set.code()).as(set.toString()).isZero();
+        assertThat(set.out())
+                .isEqualTo("set work_mem = 64MB (applied on reload)\n"
+                        + "set log_min_duration_statement = 250ms (applied on reload)\n");
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(column("SHOW work_mem")).containsExactly("64MB"));
+
+        PghaCli.Result bad = pgha("config", "set", "work_mem=32MB", "shared_buffers=lots");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err())
+                .startsWith("pgha: postgres refused shared_buffers=lots; nothing was changed: ")
+                .contains("invalid value for parameter \"shared_buffers\": \"lots\"");
+        assertThat(pgha("config", "set", "port=6000").err())
+                .isEqualTo(
+                        "pgha: port is managed by pgha (replication, fencing and the proxy depend on it) and cannot be set\n");
+        assertThat(pgha("config", "set", "no_such_thing=1").err())
+                .isEqualTo("pgha: postgres has no parameter no_such_thing\n");
+        Thread.sleep(1500); // the keeper re-applies the stored set; work_mem must still be 64MB
+        assertThat(column("SHOW work_mem")).containsExactly("64MB");
+
+        PghaCli.Result restartNeeded = pgha("config", "set", "max_locks_per_transaction=128");
+        assertThat(restartNeeded.out())
+                .startsWith("set max_locks_per_transaction = 128 (needs a restart)\n")
+                .contains("run pgha config set --restart");
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(pgha("config", "show").out()).contains("pending restart on "));
+        PghaCli.Result show = pgha("config", "show", "--json");
+        JsonNode params = JSON.readTree(show.out()).get("parameters");
+        assertThat(names(params))
+                .containsExactly(
+                        "log_min_duration_statement", "max_locks_per_transaction", "statement_timeout", "work_mem");
+
+        PghaCli.Result restarted = pgha("config", "set", "--restart");
+        assertThat(restarted.code()).as(restarted.toString()).isZero();
+        assertThat(restarted.out()).contains("restarted " + node.memberId());
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .untilAsserted(() ->
+                        assertThat(column("SHOW max_locks_per_transaction")).containsExactly("128"));
+        assertThat(pgha("config", "show").out()).doesNotContain("pending restart");
+
+        // reset to the default
+        assertThat(pgha("config", "set", "work_mem=").out()).isEqualTo("reset work_mem (applied on reload)\n");
+        await().atMost(Duration.ofSeconds(20))
+                .untilAsserted(() -> assertThat(column("SHOW work_mem")).containsExactly(tunedWorkMem));
+    }
+
+    private static List<String> names(JsonNode list) {
+        List<String> names = new ArrayList<>();
+        list.forEach(n -> names.add(n.get("name").asText()));
+        return names;
+    }
+
+    private static JsonNode find(JsonNode list, String name) {
+        for (JsonNode n : list) {
+            if (n.get("name").asText().equals(name)) {
+                return n;
+            }
+        }
+        throw new AssertionError(name + " not in " + list);
+    }
+}

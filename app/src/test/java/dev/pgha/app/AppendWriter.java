@@ -1,0 +1,81 @@
+package dev.pgha.app;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
+
+/**
+ * A client that inserts increasing ids through one node's proxy until stopped, reconnecting after errors, and
+ * records every id whose commit was acknowledged: those must all survive any failover.
+ */
+final class AppendWriter implements AutoCloseable {
+    private final PghaNode via;
+    private final String table;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+    final List<Long> acknowledged = new CopyOnWriteArrayList<>();
+    final AtomicLong failures = new AtomicLong();
+
+    AppendWriter(PghaNode via, String table) throws SQLException {
+        this.via = via;
+        this.table = table;
+        try (Connection c = connect();
+                Statement st = c.createStatement()) {
+            st.execute(
+                    "CREATE TABLE IF NOT EXISTS " + table + " (id bigint PRIMARY KEY, at timestamptz DEFAULT now())");
+        }
+        thread = new Thread(this::run, "writer-" + table);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private Connection connect() throws SQLException {
+        return via.connect(via.proxyPort(), "postgres", PghaCluster.PASSWORD);
+    }
+
+    private void run() {
+        long next = 1;
+        while (running.get()) {
+            try (Connection c = connect();
+                    PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id) VALUES (?)")) {
+                while (running.get()) {
+                    ps.setLong(1, next);
+                    ps.executeUpdate(); // autocommit: returning normally means the commit was acknowledged
+                    acknowledged.add(next);
+                    next++;
+                }
+            } catch (SQLException e) {
+                failures.incrementAndGet();
+                next++; // the outcome of that id is unknown; never reuse it
+                pause();
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits until {@code more} further writes were acknowledged. */
+    void awaitMore(int more, Duration timeout) {
+        int target = acknowledged.size() + more;
+        Awaitility.await().atMost(timeout).until(() -> acknowledged.size() >= target);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running.set(false);
+        thread.join(30_000);
+    }
+}

@@ -1,0 +1,218 @@
+package dev.pgha.app;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.store.ClusterSnapshot;
+import dev.pgha.common.store.Versioned;
+import dev.pgha.store.ZooKeeperStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * N pgha nodes on 127.0.0.1, each a separate {@code pgha start} JVM with its own data directory and ports, and an
+ * embedded ZooKeeper ensemble across them (PGHA_ZK_ENSEMBLE / PGHA_ZK_MYID), started exactly as an operator would.
+ * {@link #close()} stops every node and every postgres they left, even after a failed test.
+ */
+final class PghaCluster implements AutoCloseable {
+    static final String PASSWORD = "operator-test-password";
+    static final Duration READY = Duration.ofSeconds(90);
+
+    final Path baseDir;
+    final List<PghaNode> nodes = new ArrayList<>();
+    final String ensemble;
+    final String zkConnect;
+    private ZooKeeperStore observer;
+
+    /**
+     * @param voters how many nodes run a ZooKeeper peer; {@code witnesses} of them (the last ones) run with
+     *               {@code --witness}: ZooKeeper and a sentinel only
+     */
+    PghaCluster(String prefix, int voters, int witnesses) throws IOException {
+        baseDir = TestDirs.create(prefix);
+        List<String> entries = new ArrayList<>();
+        List<String> clients = new ArrayList<>();
+        for (int i = 1; i <= voters; i++) {
+            int client = PghaNode.freePort();
+            entries.add(i + "=127.0.0.1:" + PghaNode.freePort() + ":" + PghaNode.freePort() + ";127.0.0.1:" + client);
+            clients.add("127.0.0.1:" + client);
+        }
+        ensemble = String.join(",", entries);
+        zkConnect = String.join(",", clients);
+        for (int i = 1; i <= voters; i++) {
+            PghaNode node = newNode("node-" + i);
+            node.env.put("PGHA_ZK_ENSEMBLE", ensemble);
+            node.env.put("PGHA_ZK_MYID", Integer.toString(i));
+            if (i > voters - witnesses) {
+                node.arg("--witness");
+            }
+        }
+    }
+
+    /** A further database node that uses the ensemble as an external store (PGHA_ZK_CONNECT). */
+    PghaNode addClientNode(String id) throws IOException {
+        PghaNode node = newNode(id);
+        node.env.put("PGHA_ZK_CONNECT", zkConnect);
+        return node;
+    }
+
+    private PghaNode newNode(String id) throws IOException {
+        PghaNode node = new PghaNode(baseDir, id).withFreePorts();
+        node.env.put("PGHA_NODE_ID", id);
+        node.env.put("SU_PASSWORD", "su-test-password");
+        node.env.put("REPL_PASSWORD", "repl-test-password");
+        node.env.put("OPERATOR_PASSWORD", PASSWORD);
+        node.env.put("PGHA_READONLY_PORT", Integer.toString(PghaNode.freePort()));
+        nodes.add(node);
+        return node;
+    }
+
+    PghaNode node(String id) {
+        return nodes.stream()
+                .filter(n -> n.dataDir.getFileName().toString().equals(id))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    PghaCluster start() throws IOException {
+        for (PghaNode n : nodes) {
+            n.start();
+        }
+        return this;
+    }
+
+    /** The view as the sentinel wrote it. */
+    ClusterView view() {
+        return observer().view().map(Versioned::value).orElse(ClusterView.initial());
+    }
+
+    /** The cluster's state as its members read it. */
+    ClusterSnapshot snapshot() {
+        return observer().snapshot();
+    }
+
+    private ZooKeeperStore observer() {
+        if (observer == null) {
+            observer = ZooKeeperStore.connect(
+                    zkConnect, "pgha", Duration.ofSeconds(5), Duration.ofSeconds(30), "test ensemble");
+        }
+        return observer;
+    }
+
+    /** Waits for a routable view whose leader is not {@code excluded}, with {@code standbys} standbys in sync. */
+    PghaNode awaitLeader(String excluded, int syncStandbys, Duration timeout) {
+        try {
+            await().atMost(timeout)
+                    .pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions()
+                    .until(() -> {
+                        ClusterView v = view();
+                        return v.routable()
+                                && !v.leader().equals(excluded)
+                                && v.synchronousNames().size() >= syncStandbys;
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    "no leader (other than " + excluded + ") with " + syncStandbys + " synchronous standbys within "
+                            + timeout + "; view: " + describeView() + "\n" + logTails(60),
+                    e);
+        }
+        return node(view().leader());
+    }
+
+    /** Waits until {@code node}'s postgres is a standby holding {@code rows} rows in {@code table}. */
+    void awaitStandbyWith(PghaNode node, String table, long rows, Duration timeout) {
+        await().atMost(timeout)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> {
+                    try (Connection c = node.connect(node.pgPort(), "postgres", PASSWORD);
+                            Statement st = c.createStatement();
+                            ResultSet rs = st.executeQuery(
+                                    "SELECT pg_is_in_recovery(), (SELECT count(*) FROM " + table + ")")) {
+                        rs.next();
+                        return rs.getBoolean(1) && rs.getLong(2) == rows;
+                    }
+                });
+    }
+
+    /** One query through {@code node}'s proxy: (the postgres port that served it, whether it was a primary). */
+    static String servedBy(PghaNode node) throws SQLException {
+        try (Connection c = node.connect(node.proxyPort(), "postgres", PASSWORD);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT inet_server_port(), pg_is_in_recovery()")) {
+            rs.next();
+            return rs.getInt(1) + (rs.getBoolean(2) ? " standby" : " primary");
+        }
+    }
+
+    private String describeView() {
+        try {
+            return view().toString();
+        } catch (RuntimeException e) {
+            return "unreadable (" + e.getMessage() + ")";
+        }
+    }
+
+    /** The last {@code lines} pgha lines (not postgres's) of every node, for failure messages. */
+    String logTails(int lines) {
+        StringBuilder b = new StringBuilder();
+        for (PghaNode n : nodes) {
+            List<String> own =
+                    n.logLines().stream().filter(l -> !l.contains("[postgres]")).toList();
+            b.append("==== ").append(n.dataDir.getFileName()).append('\n');
+            own.subList(Math.max(0, own.size() - lines), own.size())
+                    .forEach(l -> b.append(l).append('\n'));
+        }
+        return b.toString();
+    }
+
+    String logs() {
+        return nodes.stream()
+                .map(n -> "==== " + n.dataDir.getFileName() + "\n" + n.log())
+                .collect(Collectors.joining("\n"));
+    }
+
+    @Override
+    public void close() throws Exception {
+        Exception first = null;
+        if (observer != null) {
+            observer.close();
+        }
+        for (PghaNode n : nodes) {
+            try {
+                n.close();
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        TestDirs.delete(baseDir);
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** The ids in {@code table} (column id of appends, x otherwise) on {@code node}'s own postgres. */
+    static Set<Long> ids(PghaNode node, String table) throws SQLException {
+        Set<Long> ids = new HashSet<>();
+        try (Connection c = node.connect(node.pgPort(), "postgres", PASSWORD);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT " + (table.equals("appends") ? "id" : "x") + " FROM " + table)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
+}

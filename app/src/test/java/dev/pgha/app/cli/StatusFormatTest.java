@@ -1,0 +1,120 @@
+package dev.pgha.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgha.common.model.Phase;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Golden output of pgha status: the table operators read and the JSON scripts parse. */
+class StatusFormatTest {
+    private static final ClusterStatus STATUS = new ClusterStatus(
+            "pg-prod",
+            12,
+            Phase.NORMAL,
+            "member b leads; synchronous standbys: c",
+            "b",
+            List.of(
+                    new ClusterStatus.Member(
+                            "b",
+                            "ams",
+                            "leader",
+                            "running",
+                            3,
+                            null,
+                            new ClusterStatus.Checks(3, 3, List.of()),
+                            "10.0.0.2:5433",
+                            Duration.ofSeconds(7384)),
+                    new ClusterStatus.Member(
+                            "c",
+                            "ams",
+                            "replica",
+                            "streaming",
+                            3,
+                            0L,
+                            new ClusterStatus.Checks(3, 3, List.of()),
+                            "10.0.0.3:5433",
+                            Duration.ofSeconds(95)),
+                    new ClusterStatus.Member("a", "lhr", "replica", "down", 0, null, null, "10.0.0.1:5433", null),
+                    new ClusterStatus.Member(
+                            "w1", null, "witness", "running", 0, null, null, null, Duration.ofDays(3))),
+            List.of("member a is down: its keeper does not report (node or daemon stopped)"));
+
+    @Test
+    void theTableListsTheLeaderFirstWithEveryColumnAndTheWarnings() {
+        assertThat(StatusFormat.table(STATUS)).isEqualTo("""
+                Cluster pg-prod: generation 12, NORMAL (member b leads; synchronous standbys: c)
+                ID  REGION  ROLE     STATE      TIMELINE  LAG  CHECKS  ADDRESS        UPTIME
+                b   ams     leader   running    3         -    3/3     10.0.0.2:5433  2h3m
+                c   ams     replica  streaming  3         0 B  3/3     10.0.0.3:5433  1m35s
+                a   lhr     replica  down       -         -    -       10.0.0.1:5433  -
+                w1  -       witness  running    -         -    -       -              3d0h
+                Warnings:
+                  ! member a is down: its keeper does not report (node or daemon stopped)
+                """);
+    }
+
+    @Test
+    void theJsonHasAStableShape() {
+        assertThat(StatusFormat.json(STATUS)).isEqualTo("""
+                {
+                  "cluster" : "pg-prod",
+                  "generation" : 12,
+                  "phase" : "NORMAL",
+                  "reason" : "member b leads; synchronous standbys: c",
+                  "leader" : "b",
+                  "members" : [ {
+                    "id" : "b",
+                    "region" : "ams",
+                    "role" : "leader",
+                    "state" : "running",
+                    "timeline" : 3,
+                    "lag_bytes" : null,
+                    "checks" : {
+                      "passing" : 3,
+                      "total" : 3,
+                      "failing" : [ ]
+                    },
+                    "address" : "10.0.0.2:5433",
+                    "uptime_seconds" : 7384
+                  }, {
+                    "id" : "c",
+                    "region" : "ams",
+                    "role" : "replica",
+                    "state" : "streaming",
+                    "timeline" : 3,
+                    "lag_bytes" : 0,
+                    "checks" : {
+                      "passing" : 3,
+                      "total" : 3,
+                      "failing" : [ ]
+                    },
+                    "address" : "10.0.0.3:5433",
+                    "uptime_seconds" : 95
+                  }, {
+                    "id" : "a",
+                    "region" : "lhr",
+                    "role" : "replica",
+                    "state" : "down",
+                    "timeline" : null,
+                    "lag_bytes" : null,
+                    "checks" : null,
+                    "address" : "10.0.0.1:5433",
+                    "uptime_seconds" : null
+                  }, {
+                    "id" : "w1",
+                    "region" : null,
+                    "role" : "witness",
+                    "state" : "running",
+                    "timeline" : null,
+                    "lag_bytes" : null,
+                    "checks" : null,
+                    "address" : null,
+                    "uptime_seconds" : 259200
+                  } ],
+                  "warnings" : [ "member a is down: its keeper does not report (node or daemon stopped)" ]
+                }
+                """);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.pgha.common.store;
+
+/** The parts of a cluster's state a component can be told about when they change. */
+public enum Topic {
+    /** The cluster view (who leads). */
+    VIEW,
+    /** The cluster spec the elected sentinel writes. */
+    SPEC,
+    /** Member registrations. */
+    MEMBERS,
+    /** Keepers' statuses (one per live member). */
+    KEEPERS,
+    /** Proxies' acknowledgements. */
+    PROXIES,
+    /** The pending operator request. */
+    REQUEST,
+    /** postgres parameters set by `pgha config set`. */
+    PARAMETERS,
+    /** Restart requests (`pgha restart`, `pgha config set --restart`). */
+    RESTARTS
+}

@@ -1,0 +1,80 @@
+package dev.pgha.keeper;
+
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.fs.PrivateFiles;
+import dev.pgha.common.secret.Credentials;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The files pgha writes into PGDATA before each start: postgresql.conf (sized from memory and disk), pg_hba.conf and,
+ * for a standby, its settings and standby.signal. Each is owned by postgres's OS user and private to it.
+ */
+final class ConfigFiles {
+    private final PghaConfig config;
+    private final String memberId;
+    private final PostgresOsUser user;
+    private final MemoryProbe.Budget memory;
+    private final Path pgdata;
+    private final Path passfile;
+
+    ConfigFiles(
+            PghaConfig config,
+            String memberId,
+            PostgresOsUser user,
+            MemoryProbe.Budget memory,
+            Path pgdata,
+            Path passfile) {
+        this.config = config;
+        this.memberId = memberId;
+        this.user = user;
+        this.memory = memory;
+        this.pgdata = pgdata;
+        this.passfile = passfile;
+    }
+
+    /** postgresql.conf and pg_hba.conf; with a leader, the standby settings and standby.signal too. */
+    void write(Upstream leader) throws IOException {
+        prepareDirectory(config.runDir());
+        long disk = Files.getFileStore(pgdata).getTotalSpace();
+        PgTuning tuning = new PgTuning(
+                memory.bytes(),
+                disk,
+                config.postgres().port(),
+                config.postgres().maxConnections(),
+                config.runDir());
+        String conf = PostgresConf.render(tuning, memory.source());
+        if (leader != null) {
+            conf += PostgresConf.standby(leader, memberId, passfile, Credentials.REPL_ROLE);
+        }
+        writeOwned(pgdata.resolve("postgresql.conf"), conf);
+        writeOwned(pgdata.resolve("pg_hba.conf"), PostgresConf.hba(Credentials.REPL_ROLE));
+        if (leader != null) {
+            writeOwned(standbySignal(), "");
+        }
+    }
+
+    Path standbySignal() {
+        return pgdata.resolve("standby.signal");
+    }
+
+    /** PGDATA has standby.signal: it last ran (or will start) as a standby. */
+    boolean standbyConfigured() {
+        return Files.exists(standbySignal());
+    }
+
+    private void writeOwned(Path file, String content) throws IOException {
+        PrivateFiles.write(file, content.getBytes(StandardCharsets.UTF_8));
+        user.own(file);
+    }
+
+    /** Creates {@code dir}, owned by postgres's OS user and private to it. */
+    void prepareDirectory(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        user.own(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+}

@@ -1,0 +1,82 @@
+package dev.pgha.keeper;
+
+import dev.pgha.common.model.ClusterSpec;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.store.ClusterSnapshot;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's upkeep: a replication slot for every registered member, synchronous_standby_names as the view says,
+ * and pgha's roles with their passwords once per start or promotion. Owned by the keeper's loop.
+ */
+final class LeaderUpkeep {
+    private static final Logger log = LoggerFactory.getLogger(LeaderUpkeep.class);
+
+    private final String memberId;
+    private final Credentials credentials;
+    private long rolesEnsuredAt = -1; // the LocalPostgres epoch whose roles are in place
+
+    LeaderUpkeep(String memberId, Credentials credentials) {
+        this.memberId = memberId;
+        this.credentials = credentials;
+    }
+
+    /**
+     * Slots and synchronous_standby_names first: a commit (such as setting role passwords) would otherwise wait for
+     * standbys an earlier leader named, which may be gone; then the roles. Returns true once postgres matches the
+     * view (only then is the generation acknowledged, which the sentinel waits for before it shrinks the
+     * synchronous set).
+     */
+    boolean lead(ClusterSnapshot s, PgClient.PgState state, LocalPostgres postgres, Consumer<String> problem) {
+        ClusterView view = s.view();
+        PgClient client = postgres.client();
+        try {
+            List<String> slots = s.members().keySet().stream()
+                    .filter(id -> !id.equals(memberId))
+                    .map(Upstream::slotName)
+                    .toList();
+            PgClient.SlotChanges changed = client.reconcileSlots(slots);
+            for (String created : changed.created()) {
+                log.info("created replication slot {}", created);
+            }
+            for (String dropped : changed.dropped()) {
+                log.info("dropped replication slot {}: its member was removed", dropped);
+            }
+            ClusterSpec spec = s.spec();
+            boolean strict =
+                    spec.synchronousStrict() && spec.synchronous(s.members().size());
+            String wanted = SynchronousNames.render(view.synchronousNames(), strict);
+            if (state != null && !wanted.equals(state.synchronousSetting())) {
+                client.setSynchronousStandbyNames(wanted);
+                log.info("synchronous_standby_names = '{}'", wanted);
+            }
+        } catch (SQLException e) {
+            problem.accept("cannot update replication settings: " + postgres.describe(e));
+            return false;
+        }
+        if (!rolesEnsured(postgres)) {
+            try {
+                client.ensureRoles(credentials);
+                rolesEnsuredAt = postgres.epoch();
+                log.info(
+                        "roles {}, {} and {} are in place",
+                        Credentials.SU_ROLE,
+                        Credentials.REPL_ROLE,
+                        Credentials.OPERATOR_ROLE);
+            } catch (SQLException e) {
+                problem.accept("cannot set up roles: " + postgres.describe(e));
+            }
+        }
+        return true;
+    }
+
+    /** The roles were set up since postgres last started or was promoted. */
+    boolean rolesEnsured(LocalPostgres postgres) {
+        return rolesEnsuredAt == postgres.epoch();
+    }
+}

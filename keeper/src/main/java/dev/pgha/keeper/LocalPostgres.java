@@ -1,0 +1,450 @@
+package dev.pgha.keeper;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.fs.PrivateFiles;
+import dev.pgha.common.model.Lsn;
+import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.secret.SecretStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local postgres and its data directory: what it is (running, which upstream, how often it failed to start)
+ * and what can be done to it (create, clone, rewind, start, follow, promote, stop). The keeper's loop reads it
+ * between actions; an action runs on the keeper's action thread while the loop leaves it alone, so one thread at a
+ * time touches it (the fields the loop reads during an action are volatile).
+ */
+final class LocalPostgres {
+    private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
+    private static final Duration INITDB_TIMEOUT = Duration.ofMinutes(10);
+    /** A postgres that stayed up this long is healthy again: its next crash restarts it at once. */
+    private static final Duration STABLE_UPTIME = Duration.ofSeconds(30);
+
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final int PROMOTE_TIMEOUT_SECONDS = 60;
+
+    /** An action that cannot be retried: the daemon stops (the supervisor reports it). */
+    static final class Fatal extends PghaException {
+        Fatal(String message) {
+            super(message);
+        }
+    }
+
+    private final PghaConfig config;
+    private final String memberId;
+    private final Credentials credentials;
+    private final PostgresEnvironment env;
+    private final DataDirectory data;
+    private final PgClient client;
+    private final ReplicaTools replicas;
+    private final ConfigFiles files;
+    private final BooleanSupplier closing;
+    private volatile PostgresServer server;
+    private volatile String upstream; // the member the standby configuration points at
+    private volatile long epoch; // counts starts and promotions: a new primary sets up its roles again
+    private Instant startedAt;
+    private int consecutiveFailures;
+    private Instant nextStartAt = Instant.MIN;
+
+    LocalPostgres(
+            PghaConfig config,
+            String memberId,
+            Credentials credentials,
+            PostgresEnvironment env,
+            MemoryProbe.Budget memory,
+            BooleanSupplier closing) {
+        this.config = config;
+        this.memberId = memberId;
+        this.credentials = credentials;
+        this.env = env;
+        this.closing = closing;
+        this.data = PostgresEnvironment.dataDirectory(config);
+        this.client = new PgClient(config.postgres().port(), credentials.suPassword());
+        this.replicas = new ReplicaTools(env.binaries(), env.osUser(), config.runDir());
+        this.files = new ConfigFiles(config, memberId, env.osUser(), memory, data.path(), replicas.passfile());
+    }
+
+    DataDirectory data() {
+        return data;
+    }
+
+    /** The keeper's own connection to the local postgres (loop thread, between actions). */
+    PgClient client() {
+        return client;
+    }
+
+    /** pgha started postgres and has not seen it stop. */
+    boolean running() {
+        return server != null;
+    }
+
+    /** The running postgres process is alive. */
+    boolean alive() {
+        PostgresServer s = server;
+        return s != null && s.isAlive();
+    }
+
+    boolean standbyConfigured() {
+        return files.standbyConfigured();
+    }
+
+    String upstream() {
+        return upstream;
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    /** Not within the backoff after a failed start or a crash. */
+    boolean startDue() {
+        return !Instant.now().isBefore(nextStartAt);
+    }
+
+    /** What postgres reports about itself; null when it does not run. */
+    PgClient.PgState query() throws SQLException {
+        return alive() ? client.state() : null;
+    }
+
+    /**
+     * When postgres died since the last look: forgets it, schedules the restart (a backoff once it keeps crashing)
+     * and returns why it exited, in one line; null while it runs or was stopped by pgha.
+     */
+    String reapExited() {
+        PostgresServer dead = server;
+        if (dead == null || dead.isAlive()) {
+            return null;
+        }
+        server = null;
+        if (startedAt != null && Duration.between(startedAt, Instant.now()).compareTo(STABLE_UPTIME) > 0) {
+            consecutiveFailures = 0;
+        }
+        Duration wait = backoff(consecutiveFailures++);
+        nextStartAt = Instant.now().plus(wait);
+        log.warn(
+                "postgres (pid {}) exited unexpectedly with code {} ({}); restarting it{}",
+                dead.pid(),
+                dead.exitCode(),
+                dead.lastProblem(),
+                wait.isZero() ? "" : " in " + wait.toSeconds() + " s");
+        return "postgres exited unexpectedly with code " + dead.exitCode() + ": " + dead.lastProblem();
+    }
+
+    /**
+     * A former primary stopped cleanly (a switchover's demote) reports where its WAL ends, so the sentinel can tell
+     * when the target has received all of it; 0 otherwise.
+     */
+    long stoppedPrimaryLsn() {
+        if (server != null || files.standbyConfigured() || !data.initialized()) {
+            return 0;
+        }
+        return data.cleanShutdownCheckpoint().orElse(0);
+    }
+
+    /** Stopped, and its last shutdown was clean. */
+    boolean cleanlyStopped() {
+        return server == null && data.cleanShutdownCheckpoint().isPresent();
+    }
+
+    // ---- actions --------------------------------------------------------------------------------------------
+
+    void initialize() {
+        Path pgdata = data.path();
+        Path pwfile = config.runDir().resolve("initdb.pw");
+        try {
+            PrivateFiles.write(data.initMarker(), new byte[0]);
+            files.prepareDirectory(pgdata);
+            files.prepareDirectory(config.runDir());
+            PrivateFiles.write(pwfile, (credentials.suPassword().reveal() + "\n").getBytes(StandardCharsets.UTF_8));
+            env.osUser().own(pwfile);
+        } catch (IOException e) {
+            throw new Fatal("cannot prepare " + pgdata + " for initdb: " + e.getMessage());
+        }
+        long t0 = System.nanoTime();
+        ProcessRunner.Result r;
+        try {
+            r = ProcessRunner.run(
+                    env.osUser()
+                            .wrap(List.of(
+                                    env.binaries().tool("initdb").toString(),
+                                    "--pgdata=" + pgdata,
+                                    "--username=" + Credentials.SU_ROLE,
+                                    "--pwfile=" + pwfile,
+                                    "--auth-host=scram-sha-256",
+                                    "--auth-local=scram-sha-256",
+                                    "--data-checksums",
+                                    "--encoding=UTF8",
+                                    "--locale=C.UTF-8")),
+                    INITDB_TIMEOUT);
+        } finally {
+            try {
+                Files.deleteIfExists(pwfile);
+            } catch (IOException e) {
+                log.error("could not delete the initdb password file {}: {}", pwfile, e.getMessage());
+            }
+        }
+        if (!r.ok()) {
+            throw new Fatal("initdb failed with code " + r.exitCode() + ": " + r.tail(3));
+        }
+        removeInitMarker();
+        log.info(
+                "created a new cluster in {} in {} ms (PostgreSQL {}, data checksums, scram-sha-256)",
+                pgdata,
+                (System.nanoTime() - t0) / 1_000_000,
+                env.binaries().majorVersion());
+    }
+
+    /** Replaces the data directory with a copy of the leader's; {@code progress} hears how far it got. */
+    void cloneFrom(Upstream leader, Consumer<String> progress) {
+        Path pgdata = data.path();
+        try {
+            PrivateFiles.write(data.initMarker(), new byte[0]);
+            PostgresEnvironment.deleteContents(pgdata);
+            files.prepareDirectory(pgdata);
+            files.prepareDirectory(config.runDir());
+            replicas.writePassfile(credentials);
+        } catch (IOException e) {
+            throw new PghaException("cannot prepare " + pgdata + " for a clone: " + e.getMessage());
+        }
+        long t0 = System.nanoTime();
+        log.info("cloning member {} ({}:{}) with pg_basebackup", leader.memberId(), leader.host(), leader.port());
+        String what = "cloning member " + leader.memberId() + ": ";
+        progress.accept(what + "starting pg_basebackup");
+        replicas.cloneFrom(leader, pgdata, memberId, done -> progress.accept(what + done));
+        removeInitMarker();
+        log.info("cloned member {} in {} ms", leader.memberId(), (System.nanoTime() - t0) / 1_000_000);
+        consecutiveFailures = 0;
+        nextStartAt = Instant.MIN;
+    }
+
+    private void removeInitMarker() {
+        try {
+            Files.delete(data.initMarker());
+        } catch (IOException e) {
+            throw new Fatal("cannot remove " + data.initMarker() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Rewinds the local data onto the leader's timeline; a fresh clone when pg_rewind cannot, or when a standby that
+     * could not follow ({@code stuck}) turns out to have nothing pg_rewind would change.
+     */
+    void rewind(Upstream leader, boolean stuck, Consumer<String> progress) {
+        PostgresServer current = server;
+        if (current != null) {
+            stop(current);
+            server = null;
+        }
+        try {
+            files.prepareDirectory(config.runDir());
+            replicas.writePassfile(credentials);
+            // pg_rewind recovers a crashed target in single-user mode first, which refuses a standby.signal
+            Files.deleteIfExists(files.standbySignal());
+            files.write(null);
+        } catch (IOException e) {
+            throw new PghaException("cannot prepare " + data.path() + " for pg_rewind: " + e.getMessage());
+        }
+        try (PgClient source = new PgClient(leader.host(), leader.port(), credentials.suPassword())) {
+            source.checkpoint(); // a freshly promoted leader's control file still names the old timeline
+        } catch (SQLException e) {
+            throw new PghaException(
+                    "cannot run CHECKPOINT on member " + leader.memberId() + " before pg_rewind: " + describe(e));
+        }
+        long t0 = System.nanoTime();
+        progress.accept("rewinding onto member " + leader.memberId() + "'s timeline with pg_rewind");
+        ProcessRunner.Result r = replicas.rewind(leader, data.path());
+        String said = r.output().stream()
+                .filter(l -> l.contains("diverged") || l.contains("no rewind required") || l.contains("rewinding from"))
+                .map(l -> l.replaceFirst("^pg_rewind: ", ""))
+                .reduce((a, b) -> a + "; " + b)
+                .orElse(r.tail(1));
+        if (r.ok() && stuck && said.contains("no rewind required")) {
+            log.warn(
+                    "this standby could not follow member {} and pg_rewind finds nothing to rewind; cloning it afresh",
+                    leader.memberId());
+            cloneFrom(leader, progress);
+            return;
+        }
+        if (r.ok()) {
+            consecutiveFailures = 0;
+            nextStartAt = Instant.MIN;
+            log.info(
+                    "rewound the data onto member {}'s timeline in {} ms ({})",
+                    leader.memberId(),
+                    (System.nanoTime() - t0) / 1_000_000,
+                    said);
+            return;
+        }
+        log.warn("pg_rewind from member {} failed ({}); cloning it afresh instead", leader.memberId(), r.tail(2));
+        cloneFrom(leader, progress);
+    }
+
+    /** Points the running standby at {@code leader}; postgres 13+ re-reads primary_conninfo on reload. */
+    void follow(Upstream leader) {
+        try {
+            files.write(leader);
+            client.reload();
+        } catch (IOException | SQLException e) {
+            throw new PghaException("cannot point the standby at member " + leader.memberId() + ": " + e.getMessage());
+        }
+        upstream = leader.memberId();
+        log.info("now following member {} ({}:{})", leader.memberId(), leader.host(), leader.port());
+    }
+
+    /** Promotes the local standby; returns once it accepts writes. */
+    void promote(long generation) {
+        long t0 = System.nanoTime();
+        try {
+            if (!client.promote(PROMOTE_TIMEOUT_SECONDS)) {
+                throw new PghaException(
+                        "postgres did not finish its promotion within " + PROMOTE_TIMEOUT_SECONDS + " s");
+            }
+        } catch (SQLException e) {
+            throw new PghaException("promotion failed: " + describe(e));
+        }
+        upstream = null;
+        epoch++;
+        try {
+            files.write(null); // drop the standby settings for the next start
+        } catch (IOException e) {
+            log.warn("cannot rewrite postgresql.conf after the promotion: {}", e.getMessage());
+        }
+        log.info(
+                "promoted: this member leads the cluster (generation {}) after {} ms",
+                generation,
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Starts postgres as the leader ({@code leader} null) or as a standby of {@code leader}. */
+    void start(Upstream leader) {
+        try {
+            if (leader != null) {
+                replicas.writePassfile(credentials);
+            }
+            files.write(leader);
+        } catch (IOException e) {
+            throw new PghaException("cannot write postgres configuration into " + data.path() + ": " + e.getMessage());
+        }
+        upstream = leader == null ? null : leader.memberId();
+        PostgresServer started = PostgresServer.start(env.binaries(), env.osUser(), data.path());
+        log.info(
+                "starting postgres (pid {}, port {})",
+                started.pid(),
+                config.postgres().port());
+        try {
+            started.awaitReady(data, config.postgres().startTimeout(), closing);
+        } catch (PghaException e) {
+            stop(started);
+            Duration wait = backoff(++consecutiveFailures);
+            nextStartAt = Instant.now().plus(wait);
+            throw new PghaException(
+                    e.getMessage() + (closing.getAsBoolean() ? "" : "; trying again in " + wait.toSeconds() + " s"));
+        }
+        server = started;
+        startedAt = Instant.now();
+        epoch++;
+        client.close();
+        log.info("postgres is ready (pid {})", started.pid());
+    }
+
+    /** Stops a primary that must not take writes (another member, or nobody, leads). */
+    void fence(String reason) {
+        PostgresServer current = server;
+        if (current == null) {
+            return;
+        }
+        log.warn("fencing: stopping the local primary ({}); this member must not take writes", reason);
+        stop(current);
+        server = null;
+        log.info("postgres stopped");
+    }
+
+    /** Shuts the primary down cleanly for a switchover: its last WAL reaches the standbys first. */
+    void demote() {
+        PostgresServer current = server;
+        if (current == null) {
+            return;
+        }
+        log.info("switchover: shutting postgres down cleanly (pid {})", current.pid());
+        stop(current);
+        server = null;
+        log.info(
+                "postgres stopped cleanly; its WAL ends at {}",
+                data.cleanShutdownCheckpoint().stream()
+                        .mapToObj(Lsn::format)
+                        .findFirst()
+                        .orElse("an unknown position (the shutdown was not clean)"));
+    }
+
+    /** Stops postgres so that the next start applies new settings (`pgha restart`); the keeper starts it again. */
+    void stopForRestart() {
+        PostgresServer current = server;
+        if (current != null && current.isAlive()) {
+            log.info("restarting postgres (pid {}), as requested by pgha config set --restart", current.pid());
+            stop(current);
+        }
+        server = null;
+    }
+
+    /**
+     * Fast shutdown (immediate after postgres.stopTimeout). The keeper's own connection goes first, so postgres does
+     * not report terminating it as an error in the log.
+     */
+    private void stop(PostgresServer s) {
+        client.close();
+        s.stop(config.postgres().stopTimeout());
+    }
+
+    /** Second stop signal: immediate shutdown, from any thread. */
+    void stopNow() {
+        PostgresServer current = server;
+        if (current != null) {
+            current.stopImmediately();
+        }
+    }
+
+    /** Stops postgres if it runs (fast; immediate after postgres.stopTimeout) and closes the connection. */
+    void close() {
+        PostgresServer current = server;
+        if (current != null && current.isAlive()) {
+            log.info("stopping postgres (pid {}, fast shutdown)", current.pid());
+            stop(current);
+            log.info("postgres stopped");
+        }
+        server = null;
+        client.close();
+    }
+
+    private static Duration backoff(int failures) {
+        if (failures <= 0) {
+            return Duration.ZERO;
+        }
+        long seconds = 1L << Math.min(failures - 1, 5);
+        return Duration.ofSeconds(Math.min(seconds, MAX_BACKOFF.toSeconds()));
+    }
+
+    /** One line for a SQL failure; a wrong password gets the fix spelled out. */
+    String describe(SQLException e) {
+        if ("28P01".equals(e.getSQLState())) {
+            return "postgres rejected the password of " + Credentials.SU_ROLE + ": SU_PASSWORD (or "
+                    + config.stateDir().resolve(SecretStore.FILE_NAME) + ") does not match the password stored in "
+                    + "the cluster";
+        }
+        return e.getMessage();
+    }
+}

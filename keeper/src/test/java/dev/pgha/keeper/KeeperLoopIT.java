@@ -1,0 +1,166 @@
+package dev.pgha.keeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgha.common.config.ConfigLoader;
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.model.Cause;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.Role;
+import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.secret.Secret;
+import dev.pgha.common.store.InMemoryCluster;
+import dev.pgha.common.store.InMemoryClusterStore;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The keeper's loop against the in-memory store and a real postgres: what it publishes while it creates the
+ * cluster, and when its postgres dies under it.
+ */
+class KeeperLoopIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private final InMemoryCluster cluster = new InMemoryCluster();
+    private final InMemoryClusterStore sentinel = cluster.connect();
+    private Path dir;
+    private PghaConfig config;
+    private Keeper keeper;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dir = Files.createTempDirectory("pgha-keeper-loop");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x")); // postgres's OS user
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", System.getenv("PATH"));
+        env.put("PGHA_DATA_DIR", dir.resolve("data").toString());
+        env.put("PG_PORT", Integer.toString(freePort()));
+        env.put("PGHA_PG_MEMORY", "256MB");
+        config = ConfigLoader.load(Optional.empty(), env);
+        Files.createDirectories(config.stateDir());
+        PostgresEnvironment pg = PostgresEnvironment.preflight(config, env);
+        Credentials credentials = new Credentials(
+                Secret.of("su-secret"), Secret.of("repl-secret"), Secret.of("operator-secret"), Set.of());
+        keeper = new Keeper(config, "k1", credentials, cluster.connect(), pg, env, e -> {}, () -> {});
+        sentinel.register(
+                new MemberInfo("k1", null, "127.0.0.1", config.postgres().port(), 0, 0, Instant.now()));
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        try {
+            if (keeper != null) {
+                keeper.close(); // stops postgres
+            }
+        } finally {
+            postmasterPid().flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private Optional<Long> postmasterPid() {
+        return new DataDirectory(config.pgData(), dir.resolve("none"))
+                .postmasterPid()
+                .map(DataDirectory.PostmasterPid::pid);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void publish(long generation, Phase phase) {
+        Optional<Integer> version = sentinel.view().map(v -> v.version());
+        sentinel.compareAndSetView(
+                new ClusterView(
+                        generation,
+                        "k1",
+                        List.of(),
+                        List.of(),
+                        List.of(),
+                        phase,
+                        Cause.BOOTSTRAP,
+                        "test",
+                        null,
+                        Instant.now()),
+                version);
+    }
+
+    private KeeperStatus status() {
+        return sentinel.snapshot().keeper("k1").orElse(null);
+    }
+
+    private void awaitServingPrimary(long generation) {
+        await().atMost(WAIT).until(() -> {
+            KeeperStatus s = status();
+            return s != null && s.healthy() && s.role() == Role.PRIMARY && s.appliedGeneration() >= generation;
+        });
+    }
+
+    @Test
+    void whileItCreatesTheClusterItSaysSoAndThenServes() {
+        keeper.start();
+        publish(1, Phase.INITIALIZING);
+        awaitServingPrimary(1);
+        List<KeeperStatus> history = cluster.statusHistory("k1");
+        assertThat(history)
+                .as("the keeper published while initdb ran, saying so")
+                .anySatisfy(s -> {
+                    assertThat(s.pgUp()).isFalse();
+                    assertThat(s.healthy()).isFalse();
+                    assertThat(s.problem()).isEqualTo("running initdb");
+                });
+        assertThat(history.get(history.size() - 1).initialized()).isTrue();
+    }
+
+    @Test
+    void whenTheLeadersPostgresDiesItsNextStatusNamesTheExitAndItIsStartedAgain() throws Exception {
+        keeper.start();
+        publish(1, Phase.INITIALIZING);
+        awaitServingPrimary(1);
+        publish(2, Phase.NORMAL);
+        awaitServingPrimary(2);
+        long pid = postmasterPid().orElseThrow();
+        int before = cluster.statusHistory("k1").size();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // kill -9 of the postmaster
+        await().atMost(WAIT)
+                .until(() -> cluster.statusHistory("k1").stream().skip(before).anyMatch(s -> !s.healthy()));
+        KeeperStatus first = cluster.statusHistory("k1").stream()
+                .skip(before)
+                .filter(s -> !s.healthy())
+                .findFirst()
+                .orElseThrow();
+        assertThat(first.problem())
+                .as("the first unhealthy status after the crash names its cause")
+                .startsWith("postgres exited unexpectedly with code ");
+        assertThat(first.unhealthySince()).isNotNull();
+        // it is restarted at once (the first crash has no backoff) and serves again
+        await().atMost(WAIT).until(() -> {
+            KeeperStatus s = status();
+            return s != null && s.healthy() && postmasterPid().orElse(pid) != pid;
+        });
+    }
+}

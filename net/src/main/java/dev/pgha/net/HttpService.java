@@ -1,0 +1,269 @@
+package dev.pgha.net;
+
+import dev.pgha.common.config.Durations;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.Closeable;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small HTTP/1.1 server for the health-check and metrics endpoints, on Netty's HTTP codec. It is exposed to
+ * whatever can reach the node, so it is defensive: request line and headers are size-bounded (a violation gets 400
+ * and a close), a request must arrive complete within {@link #REQUEST_DEADLINE} of the connection opening or of the
+ * previous answer (slow senders are cut off), connections are capped, and endpoints run off the event loop on a
+ * small bounded pool with a deadline of their own, so a hung postgres query cannot stall the server.
+ */
+public final class HttpService implements Closeable {
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private static final Logger log = LoggerFactory.getLogger(HttpService.class);
+    static final Duration REQUEST_DEADLINE = Duration.ofSeconds(10);
+    private static final int MAX_INITIAL_LINE = 4096;
+    private static final int MAX_HEADERS = 8192;
+    private static final int MAX_BODY = 8192;
+    private static final int MAX_CONNECTIONS = 256;
+    private static final int WORKERS = 4;
+    private static final int QUEUE = 64;
+
+    private final String name;
+    private final Map<String, Function<HttpRequestInfo, HttpReply>> routes;
+    private final Duration endpointDeadline;
+    private final EventLoopGroup group;
+    private final ExecutorService workers;
+    private final ChannelGroup connections = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
+    private final Channel listener;
+
+    private HttpService(
+            String name,
+            String host,
+            int port,
+            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            Duration endpointDeadline)
+            throws BindException {
+        this.name = name;
+        this.routes = Map.copyOf(routes);
+        this.endpointDeadline = endpointDeadline;
+        this.group = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory(name + "-http", true), NioIoHandler.newFactory());
+        this.workers = new ThreadPoolExecutor(
+                WORKERS,
+                WORKERS,
+                30,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(QUEUE),
+                new DefaultThreadFactory(name + "-endpoint", true));
+        ((ThreadPoolExecutor) workers).allowCoreThreadTimeOut(true);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_BODY));
+                        ch.pipeline().addLast(new HttpObjectAggregator(MAX_BODY));
+                        ch.pipeline().addLast(new Endpoint());
+                    }
+                });
+        try {
+            this.listener = Transport.awaitBound(host == null ? b.bind(port) : b.bind(host, port));
+        } catch (BindException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Serves {@code routes} (exact paths) on {@code port} of every address ({@code host} null) or of {@code host}.
+     *
+     * @param endpointDeadline an endpoint that has not answered after this long gets 503 instead
+     * @throws BindException when the port is taken
+     */
+    public static HttpService listen(
+            String name,
+            String host,
+            int port,
+            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            Duration endpointDeadline)
+            throws BindException {
+        HttpService s = new HttpService(name, host, port, routes, endpointDeadline);
+        log.info("{} HTTP listening on port {}", name, s.port());
+        return s;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // closed already
+        }
+        if (listener != null) {
+            listener.close().awaitUninterruptibly();
+        }
+        connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        workers.shutdownNow();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+
+    /** One connection: answers its requests in order, one at a time. */
+    private final class Endpoint extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private ScheduledFuture<?> deadline;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            if (connections.size() >= MAX_CONNECTIONS) {
+                ctx.close(); // too many open connections already (slow or stuck clients)
+                return;
+            }
+            connections.add(ctx.channel());
+            armDeadline(ctx);
+            ctx.fireChannelActive();
+        }
+
+        private void armDeadline(ChannelHandlerContext ctx) {
+            deadline = ctx.executor().schedule(() -> ctx.close(), REQUEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            deadline.cancel(false);
+            ctx.channel().config().setAutoRead(false); // one request at a time
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            if (request.decoderResult().isFailure()) {
+                reply(
+                        ctx,
+                        HttpMethod.GET,
+                        HttpReply.text(
+                                400,
+                                "bad request: "
+                                        + request.decoderResult().cause().getMessage() + "\n"),
+                        false);
+                return;
+            }
+            HttpMethod method = request.method();
+            if (!method.equals(HttpMethod.GET)
+                    && !method.equals(HttpMethod.HEAD)
+                    && !method.equals(HttpMethod.OPTIONS)) {
+                reply(ctx, method, HttpReply.text(405, "method not allowed: use GET, HEAD or OPTIONS\n"), false);
+                return;
+            }
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            Function<HttpRequestInfo, HttpReply> route = routes.get(uri.path());
+            if (route == null) {
+                reply(ctx, method, HttpReply.text(404, "not found: " + uri.path() + "\n"), keepAlive);
+                return;
+            }
+            HttpRequestInfo info = new HttpRequestInfo(uri.path(), uri.parameters());
+            CompletableFuture<HttpReply> answer;
+            try {
+                answer = CompletableFuture.supplyAsync(() -> route.apply(info), workers);
+            } catch (RejectedExecutionException e) {
+                reply(ctx, method, HttpReply.text(503, "busy: too many requests at once\n"), false);
+                return;
+            }
+            answer.orTimeout(endpointDeadline.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, failure) -> {
+                HttpReply out = r;
+                if (failure != null) {
+                    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                    out = cause instanceof TimeoutException
+                            ? HttpReply.text(503, "no answer within " + Durations.format(endpointDeadline) + "\n")
+                            : HttpReply.text(500, "internal error: " + cause + "\n");
+                    if (!(cause instanceof TimeoutException)) {
+                        log.warn("{} {} failed: {}", name, info.path(), cause.toString());
+                    }
+                }
+                HttpReply reply = out;
+                ctx.executor().execute(() -> reply(ctx, method, reply, keepAlive));
+            });
+        }
+
+        private void reply(ChannelHandlerContext ctx, HttpMethod method, HttpReply r, boolean keepAlive) {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
+            ByteBuf content = method.equals(HttpMethod.GET) ? Unpooled.wrappedBuffer(body) : Unpooled.EMPTY_BUFFER;
+            FullHttpResponse response =
+                    new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, method.equals(HttpMethod.GET) ? body.length : 0);
+            response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            if (method.equals(HttpMethod.OPTIONS)) {
+                response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, OPTIONS");
+            }
+            if (keepAlive) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                ctx.writeAndFlush(response).addListener(f -> {
+                    if (ctx.channel().isActive()) {
+                        armDeadline(ctx);
+                        ctx.channel().config().setAutoRead(true);
+                    }
+                });
+            } else {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("{} HTTP connection {} failed: {}", name, ctx.channel(), cause.toString());
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,276 @@
+package dev.pgha.sentinel;
+
+import dev.pgha.common.config.Durations;
+import dev.pgha.common.model.Cause;
+import dev.pgha.common.model.ClusterSpec;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.OperatorRequest;
+import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.Role;
+import dev.pgha.common.store.ClusterSnapshot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * NORMAL, FAILOVER_FENCING and FAILOVER_PROMOTING: watching the leader and keeping the synchronous set, then
+ * replacing a lost leader fencing first. The lost leader is replaced by nobody (FAILOVER_FENCING) until every live
+ * proxy has acknowledged that generation, i.e. closed its client connections; only then is a candidate chosen
+ * (FAILOVER_PROMOTING), and proxies route to it once it reports itself primary (NORMAL). With synchronous
+ * replication only a member of {@code syncStandbys} is a candidate, and only one holding at least as much WAL as
+ * every other member of that set: each acknowledged commit is on at least one of them.
+ */
+final class FailoverRules {
+    private FailoverRules() {}
+
+    // ---- normal operation: watch the leader, keep the synchronous set ----------------------------------------
+
+    static ClusterView normal(ClusterSnapshot s, OperatorRequest accepted, Instant now) {
+        ClusterView view = s.view();
+        Map<String, KeeperStatus> keepers = s.keepers();
+        ClusterSpec spec = s.spec();
+        String leaderId = view.leader();
+        KeeperStatus leader = keepers.get(leaderId);
+        if (leader == null) {
+            return startFailover(view, "leader " + leaderId + " was lost (its store session ended)", now);
+        }
+        if (leader.updatedAt() != null && now.isAfter(leader.updatedAt().plus(spec.failTimeout()))) {
+            // Its session lives but its keeper stopped reporting: stuck on a hung postgres, say.
+            return startFailover(
+                    view,
+                    "leader " + leaderId + " has not reported its status for more than "
+                            + Durations.format(spec.failTimeout()) + " (cluster.failTimeout)",
+                    now);
+        }
+        if (!leader.healthy()
+                && leader.unhealthySince() != null
+                && !now.isBefore(leader.unhealthySince().plus(spec.failTimeout()))) {
+            return startFailover(
+                    view,
+                    "leader " + leaderId + " has been unhealthy for more than " + Durations.format(spec.failTimeout())
+                            + " (cluster.failTimeout): " + leader.problem(),
+                    now);
+        }
+        Optional<ClusterView> switchover = RequestRules.startSwitchover(view, accepted, now);
+        if (switchover.isPresent()) {
+            return switchover.get();
+        }
+        return synchronousSet(view, leader, keepers, s.members().keySet(), spec, now);
+    }
+
+    /**
+     * Standbys caught up with the leader (its own pg_stat_replication says 'streaming'), healthy and allowed to lead
+     * enter both sets in one generation; one that falls behind leaves syncRequested first, and syncStandbys only
+     * once the leader reports that its postgres no longer waits for it.
+     */
+    private static ClusterView synchronousSet(
+            ClusterView view,
+            KeeperStatus leader,
+            Map<String, KeeperStatus> keepers,
+            Set<String> members,
+            ClusterSpec spec,
+            Instant now) {
+        String leaderId = view.leader();
+        List<String> standbys = keepers.values().stream()
+                .filter(k -> !k.memberId().equals(leaderId) && k.pgUp() && k.role() == Role.STANDBY)
+                .map(KeeperStatus::memberId)
+                .sorted()
+                .toList();
+        boolean synchronous = spec.synchronous(members.size());
+        Set<String> requested = new TreeSet<>();
+        if (synchronous) {
+            for (String id : leader.streaming()) {
+                KeeperStatus k = keepers.get(id);
+                if (k != null
+                        && k.healthy()
+                        && k.role() == Role.STANDBY
+                        && leaderId.equals(k.following())
+                        && ViewPlanner.inPrimaryRegion(k, spec)) {
+                    requested.add(id);
+                }
+            }
+        }
+        boolean leaderApplied = leader.appliedGeneration() >= view.generation();
+        Set<String> sync = new TreeSet<>(view.syncStandbys());
+        sync.addAll(requested); // grows in the view first; the leader's postgres follows
+        for (String id : view.syncStandbys()) {
+            boolean leaving = !requested.contains(id) && !view.syncRequested().contains(id);
+            if (leaving && leaderApplied && !leader.synchronousNames().contains(id)) {
+                sync.remove(id); // the leader's postgres no longer waits for it: it leaves the view last
+            }
+        }
+        List<String> newSync = List.copyOf(sync);
+        List<String> newRequested = List.copyOf(requested);
+        String reason = syncReason(leaderId, newSync, newRequested, synchronous, spec);
+        if (!newSync.equals(view.syncStandbys()) || !newRequested.equals(view.syncRequested())) {
+            return view.withStandbys(standbys)
+                    .withSync(newSync, newRequested)
+                    .advance(leaderId, view.phase(), view.cause(), reason, now);
+        }
+        ClusterView next = standbys.equals(view.standbys()) ? view : view.withStandbys(standbys);
+        return ViewPlanner.reason(next, view.cause(), reason);
+    }
+
+    private static String syncReason(
+            String leader, List<String> sync, List<String> requested, boolean synchronous, ClusterSpec spec) {
+        String base = "member " + leader + " leads";
+        if (!synchronous) {
+            return base;
+        }
+        List<String> waitedFor = sync.stream().filter(requested::contains).toList();
+        if (!waitedFor.isEmpty()) {
+            return base + "; synchronous standbys: " + String.join(", ", waitedFor);
+        }
+        return base + "; no synchronous standby is in sync: "
+                + (spec.synchronousStrict()
+                        ? "writes wait until one catches up (cluster.synchronousStrict)"
+                        : "the leader serves alone and automatic failover is off until one catches up");
+    }
+
+    private static ClusterView startFailover(ClusterView view, String reason, Instant now) {
+        return view.withSync(view.syncStandbys(), List.of())
+                .advance(null, Phase.FAILOVER_FENCING, Cause.FAILOVER, "failover: " + reason + "; fencing", now)
+                .withFormerLeader(view.leader());
+    }
+
+    // ---- failover -------------------------------------------------------------------------------------------
+
+    static ClusterView fencing(ClusterSnapshot s, OperatorRequest accepted, Instant now) {
+        ClusterView view = s.view();
+        List<String> unfenced = ViewPlanner.unfenced(view, s.proxies());
+        if (!unfenced.isEmpty()) {
+            return ViewPlanner.reason(
+                    view,
+                    view.cause(),
+                    "failover: waiting for the proxies of " + String.join(", ", unfenced)
+                            + " to close their client connections");
+        }
+        Optional<ClusterView> forced = RequestRules.forcedFailover(view, s.keepers(), accepted, now);
+        if (forced.isPresent()) {
+            return forced.get();
+        }
+        return chooseCandidate(s, now, "");
+    }
+
+    /**
+     * Promotes the best candidate, or stays leaderless saying why ({@code prefix} comes first in the reason).
+     */
+    static ClusterView chooseCandidate(ClusterSnapshot s, Instant now, String prefix) {
+        ClusterView view = s.view();
+        Candidate c = candidate(view, s.keepers(), s.members().keySet(), s.spec());
+        if (c.member() == null) {
+            return ViewPlanner.reason(view, Cause.NO_CANDIDATE, prefix + c.why());
+        }
+        return view.advance(
+                c.member(),
+                Phase.FAILOVER_PROMOTING,
+                Cause.FAILOVER,
+                prefix + "failover: promoting " + c.member() + " (" + c.why() + ")",
+                now);
+    }
+
+    private record Candidate(String member, String why) {}
+
+    private static Candidate candidate(
+            ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members, ClusterSpec spec) {
+        String former = view.formerLeader() == null ? "the leader" : "leader " + view.formerLeader();
+        List<KeeperStatus> eligible = keepers.values().stream()
+                .filter(k ->
+                        k.role() == Role.STANDBY && k.pgUp() && k.healthy() && ViewPlanner.inPrimaryRegion(k, spec))
+                .toList();
+        String refusal;
+        if (eligible.isEmpty()) {
+            refusal = noHealthyStandby(keepers, spec);
+        } else if (spec.synchronous(members.size())) {
+            List<String> sync = view.syncStandbys();
+            List<String> silent = sync.stream()
+                    .filter(id -> keepers.get(id) == null || !keepers.get(id).pgUp())
+                    .toList();
+            long mostWal = sync.stream()
+                    .map(keepers::get)
+                    .filter(Objects::nonNull)
+                    .mapToLong(KeeperStatus::lsn)
+                    .max()
+                    .orElse(0);
+            Optional<KeeperStatus> best = eligible.stream()
+                    .filter(k -> sync.contains(k.memberId()) && k.lsn() >= mostWal)
+                    .min(ViewPlanner.MOST_WAL);
+            if (sync.isEmpty()) {
+                refusal = "no synchronous standby was in sync when " + former + " was lost, so any other member may "
+                        + "miss acknowledged writes; automatic failover refused until " + ViewPlanner.formerName(view)
+                        + " returns";
+            } else if (!silent.isEmpty()) {
+                refusal = "synchronous standby " + String.join(", ", silent) + " is not reporting, and it may hold "
+                        + "acknowledged writes the others lack; waiting for it (or for " + ViewPlanner.formerName(view)
+                        + ")";
+            } else if (best.isEmpty()) {
+                refusal = "no synchronous standby (" + String.join(", ", sync) + ") is healthy, in the primary region "
+                        + "and holds all the WAL the others have";
+            } else {
+                return new Candidate(best.get().memberId(), "synchronous standby with the most WAL");
+            }
+        } else {
+            Optional<KeeperStatus> best = eligible.stream().min(ViewPlanner.MOST_WAL);
+            if (best.isPresent()) {
+                return new Candidate(best.get().memberId(), "healthy standby with the most WAL");
+            }
+            refusal = noHealthyStandby(keepers, spec);
+        }
+        KeeperStatus returned = view.formerLeader() == null ? null : keepers.get(view.formerLeader());
+        if (returned != null
+                && returned.initialized()
+                && returned.role() != Role.STANDBY
+                && ViewPlanner.inPrimaryRegion(returned, spec)) {
+            return new Candidate(returned.memberId(), "the former leader is back and nobody else was promoted");
+        }
+        return new Candidate(null, refusal);
+    }
+
+    private static String noHealthyStandby(Map<String, KeeperStatus> keepers, ClusterSpec spec) {
+        List<String> notes = new ArrayList<>();
+        for (KeeperStatus k : keepers.values()) {
+            if (!ViewPlanner.inPrimaryRegion(k, spec)) {
+                notes.add(k.memberId() + " is outside primary region " + spec.primaryRegion());
+            } else if (k.role() != Role.STANDBY || !k.pgUp()) {
+                notes.add(k.memberId() + " is not a running standby");
+            } else if (!k.healthy()) {
+                notes.add(k.memberId() + " is unhealthy (" + k.problem() + ")");
+            }
+        }
+        return "no healthy standby to promote" + (notes.isEmpty() ? "" : ": " + String.join("; ", notes));
+    }
+
+    // ---- promotion ------------------------------------------------------------------------------------------
+
+    static ClusterView promoting(ClusterView view, Map<String, KeeperStatus> keepers, Instant now) {
+        KeeperStatus candidate = keepers.get(view.leader());
+        if (candidate == null) {
+            return view.advance(
+                    null,
+                    Phase.FAILOVER_FENCING,
+                    Cause.FAILOVER,
+                    "failover: candidate " + view.leader() + " was lost while being promoted; choosing again",
+                    now);
+        }
+        if (!ViewPlanner.isServingPrimary(candidate, view)) {
+            return view;
+        }
+        String reason;
+        if (view.cause() == Cause.SWITCHOVER) {
+            reason = "member " + view.leader() + " leads (switchover from " + view.formerLeader() + ")";
+        } else if (view.leader().equals(view.formerLeader())) {
+            reason = "member " + view.leader() + " leads again (it came back before anyone else was promoted)";
+        } else {
+            reason = "member " + view.leader() + " leads (promoted after "
+                    + (view.formerLeader() == null ? "the leader" : view.formerLeader()) + " was lost)";
+        }
+        // The former leader stays named: after a switchover it follows the new leader without a rewind.
+        return view.withSync(List.of(), List.of()).advance(view.leader(), Phase.NORMAL, view.cause(), reason, now);
+    }
+}

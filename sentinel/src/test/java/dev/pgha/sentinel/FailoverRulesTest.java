@@ -1,0 +1,440 @@
+package dev.pgha.sentinel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgha.common.model.Cause;
+import dev.pgha.common.model.ClusterSpec;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.model.Role;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The failover and synchronous-replication rules of {@link ViewPlanner}, on a three-member cluster a, b, c. */
+class FailoverRulesTest {
+    private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+    private static final Set<String> MEMBERS = Set.of("a", "b", "c");
+    private static final ClusterSpec SPEC = ClusterSpec.of(null);
+    private static final ClusterSpec ASYNC =
+            new ClusterSpec(null, ClusterSpec.SyncMode.OFF, false, Duration.ofSeconds(10));
+
+    private static KeeperStatus primary(String id, long lsn, List<String> streaming, List<String> syncNames) {
+        return new KeeperStatus(
+                id,
+                null,
+                true,
+                1,
+                true,
+                Role.PRIMARY,
+                1,
+                lsn,
+                0,
+                0,
+                true,
+                null,
+                10,
+                NOW,
+                null,
+                null,
+                streaming,
+                syncNames);
+    }
+
+    private static KeeperStatus standby(String id, long lsn, String following) {
+        return standby(id, null, lsn, following);
+    }
+
+    private static KeeperStatus standby(String id, String region, long lsn, String following) {
+        return new KeeperStatus(
+                id,
+                region,
+                true,
+                1,
+                true,
+                Role.STANDBY,
+                1,
+                0,
+                lsn,
+                lsn,
+                true,
+                null,
+                10,
+                NOW,
+                null,
+                following,
+                List.of(),
+                List.of());
+    }
+
+    private static KeeperStatus stopped(String id) {
+        return new KeeperStatus(
+                id, null, true, 1, false, Role.NONE, 0, 0, 0, 0, false, "waiting", 0, NOW, NOW, null, List.of(),
+                List.of());
+    }
+
+    private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
+        Map<String, KeeperStatus> m = new LinkedHashMap<>();
+        Arrays.stream(ks).forEach(k -> m.put(k.memberId(), k));
+        return m;
+    }
+
+    private static Map<String, ProxyStatus> proxies(long generation, String... ids) {
+        Map<String, ProxyStatus> m = new LinkedHashMap<>();
+        Arrays.stream(ids).forEach(id -> m.put(id, new ProxyStatus(id, generation, NOW)));
+        return m;
+    }
+
+    private static ClusterView normal(long gen, String leader, List<String> sync, List<String> requested) {
+        return new ClusterView(gen, leader, List.of(), sync, requested, Phase.NORMAL, null, "r", null, null);
+    }
+
+    private static ClusterView failover(long gen, Phase phase, String leader, String former, List<String> sync) {
+        return new ClusterView(gen, leader, List.of(), sync, List.of(), phase, null, "r", former, null);
+    }
+
+    // ---- detection ----
+
+    @Test
+    void lostLeaderStartsFencingAndKeepsTheSynchronousSet() {
+        ClusterView next = Plans.next(
+                normal(5, "a", List.of("b", "c"), List.of("b", "c")),
+                keepers(standby("b", 100, "a"), standby("c", 90, "a")),
+                proxies(5, "b", "c"),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(next.generation()).isEqualTo(6);
+        assertThat(next.phase()).isEqualTo(Phase.FAILOVER_FENCING);
+        assertThat(next.leader()).isNull();
+        assertThat(next.formerLeader()).isEqualTo("a");
+        assertThat(next.cause()).isEqualTo(Cause.FAILOVER);
+        assertThat(next.cause().planned()).isFalse();
+        assertThat(next.syncStandbys()).containsExactly("b", "c");
+        assertThat(next.syncRequested()).isEmpty();
+        assertThat(next.explanation()).contains("leader a was lost");
+    }
+
+    @Test
+    void unhealthyLeaderIsReplacedOnlyAfterFailTimeout() {
+        ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
+        KeeperStatus sick = new KeeperStatus(
+                "a",
+                null,
+                true,
+                1,
+                false,
+                Role.NONE,
+                0,
+                0,
+                0,
+                0,
+                false,
+                "postgres exited",
+                5,
+                NOW,
+                NOW.minusSeconds(9),
+                null,
+                List.of(),
+                List.of());
+        var ks = keepers(sick, standby("b", 100, "a"));
+        assertThat(Plans.next(view, ks, proxies(5, "a", "b"), MEMBERS, SPEC, NOW)
+                        .phase())
+                .isEqualTo(Phase.NORMAL);
+        ClusterView later = Plans.next(view, ks, proxies(5, "a", "b"), MEMBERS, SPEC, NOW.plusSeconds(1));
+        assertThat(later.phase()).isEqualTo(Phase.FAILOVER_FENCING);
+        assertThat(later.explanation()).contains("unhealthy for more than 10s").contains("postgres exited");
+    }
+
+    @Test
+    void aLeaderWhoseKeeperStopsReportingIsReplacedAfterFailTimeout() {
+        ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
+        var ks = keepers(primary("a", 100, List.of("b"), List.of("b")), standby("b", 100, "a"));
+        assertThat(Plans.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(10))
+                        .phase())
+                .isEqualTo(Phase.NORMAL);
+        ClusterView stale = Plans.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(11));
+        assertThat(stale.phase()).isEqualTo(Phase.FAILOVER_FENCING);
+        assertThat(stale.explanation()).contains("leader a has not reported its status for more than 10s");
+    }
+
+    // ---- fencing, then choosing ----
+
+    @Test
+    void waitsForEveryLiveProxyToAcknowledgeBeforeChoosing() {
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
+        var ks = keepers(standby("b", 100, "a"), standby("c", 90, "a"));
+        Map<String, ProxyStatus> px = new LinkedHashMap<>(proxies(6, "b"));
+        px.putAll(proxies(5, "c"));
+        ClusterView next = Plans.next(fencing, ks, px, MEMBERS, SPEC, NOW);
+        assertThat(next.generation()).isEqualTo(6);
+        assertThat(next.leader()).isNull();
+        assertThat(next.explanation()).contains("waiting for the proxies of c");
+    }
+
+    @Test
+    void promotesTheSynchronousStandbyWithTheMostWal() {
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
+        ClusterView next = Plans.next(
+                fencing,
+                keepers(standby("b", 100, "a"), standby("c", 120, "a")),
+                proxies(6, "b", "c"),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(next.generation()).isEqualTo(7);
+        assertThat(next.phase()).isEqualTo(Phase.FAILOVER_PROMOTING);
+        assertThat(next.leader()).isEqualTo("c");
+    }
+
+    @Test
+    void neverPromotesAStandbyOutsideTheSynchronousSet() {
+        // d has the most WAL but was never in sync: only b may be promoted
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b"));
+        ClusterView next = Plans.next(
+                fencing,
+                keepers(standby("b", 100, "a"), standby("d", 500, "a")),
+                proxies(6, "b", "d"),
+                Set.of("a", "b", "d"),
+                SPEC,
+                NOW);
+        assertThat(next.leader()).isEqualTo("b");
+    }
+
+    @Test
+    void refusesWhenASynchronousStandbyIsMissing() {
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
+        ClusterView next = Plans.next(fencing, keepers(standby("b", 100, "a")), proxies(6, "b"), MEMBERS, SPEC, NOW);
+        assertThat(next.generation()).isEqualTo(6);
+        assertThat(next.leader()).isNull();
+        assertThat(next.explanation()).startsWith("no leader: synchronous standby c is not reporting");
+        assertThat(next.cause()).isEqualTo(Cause.NO_CANDIDATE);
+        assertThat(next.reason()).as("the words without the prefix").startsWith("synchronous standby c");
+    }
+
+    @Test
+    void refusesWithoutASynchronousStandbyAndSaysWhy() {
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
+        ClusterView next = Plans.next(
+                fencing,
+                keepers(standby("b", 100, "a"), standby("c", 100, "a")),
+                proxies(6, "b", "c"),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(next.leader()).isNull();
+        assertThat(next.explanation())
+                .isEqualTo(
+                        "no leader: no synchronous standby was in sync when leader a was lost, so "
+                                + "any other member may miss acknowledged writes; automatic failover refused until member a returns");
+    }
+
+    @Test
+    void theFormerLeaderMayLeadAgainWhenItReturnsBeforeAnyPromotion() {
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
+        ClusterView next = Plans.next(
+                fencing, keepers(stopped("a"), standby("b", 100, "a")), proxies(6, "a", "b"), MEMBERS, SPEC, NOW);
+        assertThat(next.phase()).isEqualTo(Phase.FAILOVER_PROMOTING);
+        assertThat(next.leader()).isEqualTo("a");
+        // a single node restarting: the same rule brings it back
+        ClusterView single = Plans.next(
+                failover(3, Phase.FAILOVER_FENCING, null, "a", List.of()),
+                keepers(stopped("a")),
+                proxies(3, "a"),
+                Set.of("a"),
+                SPEC,
+                NOW);
+        assertThat(single.leader()).isEqualTo("a");
+    }
+
+    @Test
+    void asynchronousClustersPromoteTheHealthyStandbyWithTheMostWalInThePrimaryRegion() {
+        ClusterSpec ams = new ClusterSpec("ams", ClusterSpec.SyncMode.OFF, false, Duration.ofSeconds(10));
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
+        ClusterView next = Plans.next(
+                fencing,
+                keepers(standby("b", "lhr", 900, "a"), standby("c", "ams", 100, "a")),
+                proxies(6, "b", "c"),
+                MEMBERS,
+                ams,
+                NOW);
+        assertThat(next.leader()).isEqualTo("c");
+        ClusterView none =
+                Plans.next(fencing, keepers(standby("b", "lhr", 900, "a")), proxies(6, "b"), MEMBERS, ams, NOW);
+        assertThat(none.leader()).isNull();
+        assertThat(none.explanation()).contains("b is outside primary region ams");
+        assertThat(Plans.next(
+                                fencing,
+                                keepers(standby("b", 5, "a"), standby("c", 7, "a")),
+                                proxies(6),
+                                MEMBERS,
+                                ASYNC,
+                                NOW)
+                        .leader())
+                .isEqualTo("c");
+    }
+
+    // ---- promotion ----
+
+    @Test
+    void promotionEndsWhenTheCandidateServesAsPrimary() {
+        ClusterView promoting = failover(7, Phase.FAILOVER_PROMOTING, "b", "a", List.of("b", "c"));
+        assertThat(Plans.next(
+                        promoting,
+                        keepers(standby("b", 100, "a"), standby("c", 90, "a")),
+                        proxies(7),
+                        MEMBERS,
+                        SPEC,
+                        NOW))
+                .isEqualTo(promoting);
+        ClusterView done = Plans.next(
+                promoting,
+                keepers(primary("b", 100, List.of(), List.of()), standby("c", 90, "a")),
+                proxies(7),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(done.phase()).isEqualTo(Phase.NORMAL);
+        assertThat(done.leader()).isEqualTo("b");
+        assertThat(done.generation()).isEqualTo(8);
+        assertThat(done.syncStandbys()).isEmpty();
+        assertThat(done.formerLeader())
+                .as("the view keeps naming the leader before")
+                .isEqualTo("a");
+        assertThat(done.routable()).isTrue();
+    }
+
+    @Test
+    void aCandidateLostDuringPromotionIsReplaced() {
+        ClusterView promoting = failover(7, Phase.FAILOVER_PROMOTING, "b", "a", List.of("b", "c"));
+        ClusterView next = Plans.next(promoting, keepers(standby("c", 90, "a")), proxies(7), MEMBERS, SPEC, NOW);
+        assertThat(next.phase()).isEqualTo(Phase.FAILOVER_FENCING);
+        assertThat(next.leader()).isNull();
+        assertThat(next.formerLeader()).isEqualTo("a");
+    }
+
+    // ---- the synchronous set ----
+
+    @Test
+    void aCaughtUpStandbyEntersBothSetsInOneGeneration() {
+        ClusterView next = Plans.next(
+                normal(8, "a", List.of(), List.of()),
+                keepers(primary("a", 100, List.of("b"), List.of()), standby("b", 100, "a"), standby("c", 50, "a")),
+                proxies(8),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(next.generation()).isEqualTo(9);
+        assertThat(next.syncStandbys()).containsExactly("b");
+        assertThat(next.syncRequested()).containsExactly("b");
+        assertThat(next.synchronousNames()).containsExactly("b");
+        assertThat(next.standbys()).containsExactly("b", "c");
+        assertThat(next.explanation()).isEqualTo("member a leads; synchronous standbys: b");
+    }
+
+    @Test
+    void aStandbyLeavesPostgresFirstAndTheViewLast() {
+        ClusterView view = normal(8, "a", List.of("b", "c"), List.of("b", "c"));
+        // c fell behind: it leaves the requested set, but stays promotable while postgres may still wait for it
+        ClusterView step1 = Plans.next(
+                view,
+                keepers(
+                        primary("a", 100, List.of("b"), List.of("b", "c")),
+                        standby("b", 100, "a"),
+                        standby("c", 50, "a")),
+                proxies(8),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(step1.generation()).isEqualTo(9);
+        assertThat(step1.syncRequested()).containsExactly("b");
+        assertThat(step1.syncStandbys()).containsExactly("b", "c");
+        // the leader has not applied generation 9 yet: nothing changes
+        KeeperStatus notApplied = new KeeperStatus(
+                "a",
+                null,
+                true,
+                1,
+                true,
+                Role.PRIMARY,
+                1,
+                100,
+                0,
+                0,
+                true,
+                null,
+                8,
+                NOW,
+                null,
+                null,
+                List.of("b"),
+                List.of("b"));
+        assertThat(Plans.next(
+                                step1,
+                                keepers(notApplied, standby("b", 100, "a"), standby("c", 50, "a")),
+                                proxies(9),
+                                MEMBERS,
+                                SPEC,
+                                NOW)
+                        .syncStandbys())
+                .containsExactly("b", "c");
+        // applied, and postgres waits for b only: c leaves the view
+        ClusterView step2 = Plans.next(
+                step1,
+                keepers(primary("a", 100, List.of("b"), List.of("b")), standby("b", 100, "a"), standby("c", 50, "a")),
+                proxies(9),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(step2.generation()).isEqualTo(10);
+        assertThat(step2.syncStandbys()).containsExactly("b");
+    }
+
+    @Test
+    void noSynchronousStandbyIsReported() {
+        ClusterView next = Plans.next(
+                normal(8, "a", List.of(), List.of()),
+                keepers(primary("a", 100, List.of(), List.of()), standby("b", 10, "a")),
+                proxies(8),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(next.generation()).isEqualTo(8);
+        assertThat(next.explanation())
+                .isEqualTo("member a leads; no synchronous standby is in sync: the leader serves alone "
+                        + "and automatic failover is off until one catches up");
+    }
+
+    @Test
+    void standbysOutsideThePrimaryRegionNeverBecomeSynchronous() {
+        ClusterSpec ams = new ClusterSpec("ams", ClusterSpec.SyncMode.AUTO, false, Duration.ofSeconds(10));
+        ClusterView next = Plans.next(
+                normal(8, "a", List.of(), List.of()),
+                keepers(primary("a", 100, List.of("b"), List.of()), standby("b", "lhr", 100, "a")),
+                proxies(8),
+                MEMBERS,
+                ams,
+                NOW);
+        assertThat(next.syncStandbys()).isEmpty();
+    }
+
+    @Test
+    void asynchronousModeKeepsNoSynchronousSet() {
+        ClusterView next = Plans.next(
+                normal(8, "a", List.of(), List.of()),
+                keepers(primary("a", 100, List.of("b"), List.of()), standby("b", 100, "a")),
+                proxies(8),
+                MEMBERS,
+                ASYNC,
+                NOW);
+        assertThat(next.syncStandbys()).isEmpty();
+        assertThat(next.generation()).isEqualTo(8);
+    }
+}

@@ -1,0 +1,210 @@
+package dev.pgha.sentinel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgha.common.model.Cause;
+import dev.pgha.common.model.ClusterSpec;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.model.Role;
+import dev.pgha.common.store.InMemoryCluster;
+import dev.pgha.common.store.InMemoryClusterStore;
+import dev.pgha.common.store.Published;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The sentinel's loop against the in-memory store: election, one snapshot per evaluation, writes and history. */
+class SentinelTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final ClusterSpec SPEC =
+            new ClusterSpec(null, ClusterSpec.SyncMode.AUTO, false, Duration.ofSeconds(1));
+    private final InMemoryCluster cluster = new InMemoryCluster();
+    private final InMemoryClusterStore keepers = cluster.connect();
+    private final InMemoryClusterStore storeA = cluster.connect();
+    private final InMemoryClusterStore storeB = cluster.connect();
+    private final Sentinel a = new Sentinel(storeA, "a", SPEC, Duration.ofMillis(100), Duration.ofHours(48));
+    private final Sentinel b = new Sentinel(storeB, "b", SPEC, Duration.ofMillis(100), Duration.ofHours(48));
+
+    @AfterEach
+    void stop() {
+        a.close();
+        b.close();
+    }
+
+    private ClusterView view() {
+        return keepers.snapshot().view();
+    }
+
+    private static KeeperStatus primary(
+            String id, long generation, List<String> streaming, boolean healthy, String problem) {
+        return new KeeperStatus(
+                id,
+                null,
+                true,
+                1,
+                true,
+                Role.PRIMARY,
+                1,
+                1000,
+                0,
+                0,
+                healthy,
+                problem,
+                generation,
+                Instant.now(),
+                healthy ? null : Instant.now(),
+                null,
+                streaming,
+                streaming);
+    }
+
+    private static KeeperStatus standby(String id, String following) {
+        return new KeeperStatus(
+                id,
+                null,
+                true,
+                1,
+                true,
+                Role.STANDBY,
+                1,
+                0,
+                1000,
+                1000,
+                true,
+                null,
+                0,
+                Instant.now(),
+                null,
+                following,
+                List.of(),
+                List.of());
+    }
+
+    /** A member with no data yet: the one to create the cluster. */
+    private static KeeperStatus empty(String id) {
+        return new KeeperStatus(
+                id,
+                null,
+                false,
+                0,
+                false,
+                Role.NONE,
+                0,
+                0,
+                0,
+                0,
+                false,
+                "empty",
+                0,
+                Instant.now(),
+                Instant.now(),
+                null,
+                List.of(),
+                List.of());
+    }
+
+    /** A member whose postgres is down, saying why, unhealthy since {@code since}. */
+    private static KeeperStatus down(String id, String problem, long generation, Instant since) {
+        return new KeeperStatus(
+                id,
+                null,
+                true,
+                1,
+                false,
+                Role.NONE,
+                0,
+                0,
+                0,
+                0,
+                false,
+                problem,
+                generation,
+                Instant.now(),
+                since,
+                null,
+                List.of(),
+                List.of());
+    }
+
+    @Test
+    void theElectedSentinelCreatesTheClusterAndFailsOverFromALeaderWhosePostgresDied() {
+        keepers.register(new MemberInfo("a", null, "h", 1, 2, 3, Instant.now()));
+        keepers.register(new MemberInfo("b", null, "h", 1, 2, 3, Instant.now()));
+        a.start();
+        b.start();
+        await().atMost(WAIT).until(() -> a.isLeader() ^ b.isLeader());
+        try (Published<KeeperStatus> ka = keepers.keeperStatus("a");
+                Published<KeeperStatus> kb = keepers.keeperStatus("b");
+                Published<ProxyStatus> pa = keepers.proxyStatus("a")) {
+            ka.publish(empty("a"));
+            await().atMost(WAIT).until(() -> "a".equals(view().leader()) && view().phase() == Phase.INITIALIZING);
+            assertThat(view().cause()).isEqualTo(Cause.BOOTSTRAP);
+            ka.publish(primary("a", view().generation(), List.of(), true, null));
+            await().atMost(WAIT).until(() -> view().phase() == Phase.NORMAL);
+            assertThat(keepers.history())
+                    .singleElement()
+                    .satisfies(h -> assertThat(h.newLeader()).isEqualTo("a"));
+
+            // b streams from a and becomes its synchronous standby
+            kb.publish(standby("b", "a"));
+            ka.publish(primary("a", view().generation(), List.of("b"), true, null));
+            await().atMost(WAIT).until(() -> view().synchronousNames().equals(List.of("b")));
+            ka.publish(primary("a", view().generation(), List.of("b"), true, null));
+
+            // a's postgres dies: its keeper says why, and after failTimeout the sentinel fails over, naming it
+            String died = "postgres exited unexpectedly with code 137: LOG:  terminating any other active server "
+                    + "processes";
+            Instant since = Instant.now();
+            long generation = view().generation();
+            pa.publish(new ProxyStatus("a", 0, Instant.now()));
+            // like a keeper, it reports every heartbeat (a silent leader would fail over for another reason)
+            ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor();
+            heartbeat.scheduleWithFixedDelay(
+                    () -> ka.publish(down("a", died, generation, since)), 0, 200, TimeUnit.MILLISECONDS);
+            try {
+                await().atMost(WAIT).until(() -> view().phase() != Phase.NORMAL);
+            } finally {
+                heartbeat.shutdownNow();
+            }
+            ClusterView fencing = cluster.viewHistory().stream()
+                    .filter(v -> v.phase() == Phase.FAILOVER_FENCING)
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(fencing.cause()).isEqualTo(Cause.FAILOVER);
+            assertThat(fencing.reason())
+                    .isEqualTo("failover: leader a has been unhealthy for more than 1s (cluster.failTimeout): " + died
+                            + "; fencing");
+            // the proxy acknowledges the fencing: the synchronous standby is promoted
+            pa.publish(new ProxyStatus("a", view().generation(), Instant.now()));
+            await().atMost(WAIT).until(() -> "b".equals(view().leader()));
+            assertThat(view().phase()).isEqualTo(Phase.FAILOVER_PROMOTING);
+        }
+    }
+
+    @Test
+    void whenTheElectedSentinelsSessionEndsTheOtherDecides() {
+        keepers.register(new MemberInfo("a", null, "h", 1, 2, 3, Instant.now()));
+        a.start();
+        await().atMost(WAIT).until(a::isLeader);
+        b.start();
+        storeA.expire();
+        await().atMost(WAIT).until(b::isLeader);
+        assertThat(a.isLeader()).isFalse();
+        try (Published<KeeperStatus> ka = keepers.keeperStatus("a")) {
+            ka.publish(empty("a"));
+            await().atMost(WAIT).until(() -> "a".equals(view().leader()));
+        }
+        storeA.reconnect(); // a new session: it stands for election again, behind b
+        assertThat(b.isLeader()).isTrue();
+    }
+}

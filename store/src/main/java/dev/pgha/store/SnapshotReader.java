@@ -1,0 +1,186 @@
+package dev.pgha.store;
+
+import com.fasterxml.jackson.databind.JavaType;
+import dev.pgha.common.model.ClusterSpec;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.Json;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.OperatorRequest;
+import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.store.ClusterSnapshot;
+import dev.pgha.common.store.StoreException;
+import dev.pgha.common.store.Versioned;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.curator.RetryLoop;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a {@link ClusterSnapshot} in two round trips whatever the cluster's size: the values and the child lists
+ * in one multi-read, then every child's value in a second. A multi-read is answered by one server in one go, so the
+ * first half is a consistent cut. ZooKeeper before 3.6 has no multi-read: then each node is read on its own.
+ */
+final class SnapshotReader {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotReader.class);
+    private static final JavaType VIEW = type(ClusterView.class);
+    private static final JavaType SPEC = type(ClusterSpec.class);
+    private static final JavaType REQUEST = type(OperatorRequest.class);
+    private static final JavaType PARAMETERS =
+            Json.mapper().getTypeFactory().constructMapType(TreeMap.class, String.class, String.class);
+
+    private final CuratorFramework client;
+    private final StorePaths paths;
+    private volatile boolean oneByOne; // the server has no multi-read
+
+    SnapshotReader(CuratorFramework client, StorePaths paths) {
+        this.client = client;
+        this.paths = paths;
+    }
+
+    private static JavaType type(Class<?> c) {
+        return Json.mapper().constructType(c);
+    }
+
+    ClusterSnapshot read(long sessionBefore) {
+        long sent = System.nanoTime();
+        List<OpResult> first = run(List.of(
+                Op.getData(paths.view()),
+                Op.getData(paths.spec()),
+                Op.getData(paths.request()),
+                Op.getData(paths.parameters()),
+                Op.getChildren(paths.members()),
+                Op.getChildren(paths.keepers()),
+                Op.getChildren(paths.proxies()),
+                Op.getChildren(paths.witnesses()),
+                Op.getChildren(paths.restarts())));
+        List<String> members = children(first.get(4));
+        List<String> keepers = children(first.get(5));
+        List<String> proxies = children(first.get(6));
+        List<String> witnesses = children(first.get(7));
+        List<Op> values = new ArrayList<>();
+        members.forEach(id -> values.add(Op.getData(paths.member(id))));
+        keepers.forEach(id -> values.add(Op.getData(paths.keeper(id))));
+        proxies.forEach(id -> values.add(Op.getData(paths.proxy(id))));
+        witnesses.forEach(id -> values.add(Op.getData(paths.witness(id))));
+        List<OpResult> second = values.isEmpty() ? List.of() : run(values);
+        int at = 0;
+        Map<String, MemberInfo> memberMap = parseChildren(paths.members(), members, second, at, MemberInfo.class);
+        at += members.size();
+        Map<String, KeeperStatus> keeperMap = parseChildren(paths.keepers(), keepers, second, at, KeeperStatus.class);
+        at += keepers.size();
+        Map<String, ProxyStatus> proxyMap = parseChildren(paths.proxies(), proxies, second, at, ProxyStatus.class);
+        at += proxies.size();
+        Map<String, Instant> witnessMap = parseChildren(paths.witnesses(), witnesses, second, at, Instant.class);
+        Optional<Versioned<Map<String, String>>> parameters = value(paths.parameters(), first.get(3), PARAMETERS);
+        return new ClusterSnapshot(
+                value(paths.view(), first.get(0), VIEW),
+                value(paths.spec(), first.get(1), SPEC),
+                memberMap,
+                keeperMap,
+                proxyMap,
+                witnessMap,
+                value(paths.request(), first.get(2), REQUEST),
+                parameters.map(Versioned::value).orElse(Map.of()),
+                new TreeSet<>(children(first.get(8))),
+                sessionBefore,
+                sent);
+    }
+
+    /** One value with its version, for a compare-and-set; empty when there is none. */
+    <T> Optional<Versioned<T>> readVersioned(String path, JavaType type) {
+        Stat stat = new Stat();
+        byte[] data;
+        try {
+            data = client.getData().storingStatIn(stat).forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw new StoreException("cannot read " + path, e);
+        }
+        return Optional.of(ZooKeeperStore.versioned(ZooKeeperStore.parse(path, data, type), stat));
+    }
+
+    private List<OpResult> run(List<Op> ops) {
+        try {
+            if (!oneByOne) {
+                try {
+                    return RetryLoop.callWithRetry(
+                            client.getZookeeperClient(),
+                            () -> client.getZookeeperClient().getZooKeeper().multi(ops));
+                } catch (KeeperException.UnimplementedException | KeeperException.MarshallingErrorException e) {
+                    log.info("ZooKeeper has no multi-read (it is older than 3.6): reading one node at a time");
+                    oneByOne = true;
+                }
+            }
+            List<OpResult> results = new ArrayList<>();
+            for (Op op : ops) {
+                results.add(RetryLoop.callWithRetry(client.getZookeeperClient(), () -> single(op)));
+            }
+            return results;
+        } catch (Exception e) {
+            throw new StoreException("cannot read the cluster state", e);
+        }
+    }
+
+    /** The result a multi-read would give for one read. */
+    private OpResult single(Op op) throws Exception {
+        try {
+            if (op instanceof Op.GetChildren) {
+                return new OpResult.GetChildrenResult(client.getChildren().forPath(op.getPath()));
+            }
+            Stat stat = new Stat();
+            byte[] data = client.getData().storingStatIn(stat).forPath(op.getPath());
+            return new OpResult.GetDataResult(data, stat);
+        } catch (KeeperException.NoNodeException e) {
+            return new OpResult.ErrorResult(KeeperException.Code.NONODE.intValue());
+        }
+    }
+
+    private static List<String> children(OpResult r) {
+        return r instanceof OpResult.GetChildrenResult c ? c.getChildren() : List.of();
+    }
+
+    private static <T> Optional<Versioned<T>> value(String path, OpResult r, JavaType type) {
+        if (r instanceof OpResult.GetDataResult d) {
+            return Optional.of(ZooKeeperStore.versioned(ZooKeeperStore.parse(path, d.getData(), type), d.getStat()));
+        }
+        if (r instanceof OpResult.ErrorResult e && e.getErr() != KeeperException.Code.NONODE.intValue()) {
+            throw new StoreException(
+                    "cannot read " + path, KeeperException.create(KeeperException.Code.get(e.getErr())));
+        }
+        return Optional.empty();
+    }
+
+    /** Children that vanished between the two reads are left out; an unreadable one is skipped with a warning. */
+    private static <T> Map<String, T> parseChildren(
+            String parent, List<String> names, List<OpResult> results, int from, Class<T> type) {
+        Map<String, T> map = new TreeMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (results.get(from + i) instanceof OpResult.GetDataResult d) {
+                try {
+                    map.put(names.get(i), Json.read(d.getData(), type));
+                } catch (UncheckedIOException e) {
+                    log.warn(
+                            "ignoring unreadable {}/{}: {}",
+                            parent,
+                            names.get(i),
+                            e.getCause().getMessage());
+                }
+            }
+        }
+        return map;
+    }
+}

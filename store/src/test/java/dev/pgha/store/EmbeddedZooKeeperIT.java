@@ -1,0 +1,58 @@
+package dev.pgha.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.store.Versioned;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedZooKeeperIT {
+    @TempDir
+    Path dir;
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void keepsTheClusterStateAcrossRestartsAndGrantsShortSessions() throws Exception {
+        int port = freePort();
+        Path data = dir.resolve("zookeeper");
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(data, "127.0.0.1", port, Duration.ofMillis(250));
+                ZooKeeperStore store = ZooKeeperStore.connect(
+                        zk.connectString(), "c", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
+            assertThat(store.compareAndSetView(ClusterView.initial(), Optional.empty()))
+                    .isTrue();
+            // 2 s sessions fit the 250 ms tick (ZooKeeper grants 2 to 20 ticks)
+            assertThat(store.negotiatedSessionTimeoutMs()).isEqualTo(2000);
+        }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data)))
+                .isEqualTo("rwx------");
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(data, "127.0.0.1", port, Duration.ofMillis(250));
+                ZooKeeperStore store = ZooKeeperStore.connect(
+                        zk.connectString(), "c", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
+            assertThat(store.view()).map(Versioned::value).contains(ClusterView.initial());
+        }
+    }
+
+    @Test
+    void takenPortIsABindException() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            assertThatThrownBy(() ->
+                            EmbeddedZooKeeper.start(dir, "127.0.0.1", taken.getLocalPort(), Duration.ofMillis(250)))
+                    .isInstanceOf(BindException.class);
+        }
+    }
+}

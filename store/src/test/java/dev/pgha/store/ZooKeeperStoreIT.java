@@ -1,0 +1,286 @@
+package dev.pgha.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.model.Cause;
+import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.HistoryEntry;
+import dev.pgha.common.model.Json;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.OperatorRequest;
+import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.model.Role;
+import dev.pgha.common.store.ClusterSnapshot;
+import dev.pgha.common.store.Published;
+import dev.pgha.common.store.SessionLease;
+import dev.pgha.common.store.Subscription;
+import dev.pgha.common.store.Topic;
+import dev.pgha.common.store.Versioned;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The store on a real ZooKeeper (curator-test's TestingServer). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ZooKeeperStoreIT {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private TestingServer zk;
+    private ZooKeeperStore store;
+    private String cluster;
+    private int clusters;
+
+    @BeforeAll
+    void startZooKeeper() throws Exception {
+        zk = new TestingServer(true);
+    }
+
+    @AfterAll
+    void stopZooKeeper() throws Exception {
+        zk.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        cluster = "c" + (++clusters);
+        store = connect(cluster);
+    }
+
+    @AfterEach
+    void disconnect() {
+        store.close();
+    }
+
+    private ZooKeeperStore connect(String name) {
+        return ZooKeeperStore.connect(
+                zk.getConnectString(), name, Duration.ofSeconds(2), Duration.ofSeconds(10), "test ZooKeeper");
+    }
+
+    private static ClusterView view(long gen, String leader) {
+        return new ClusterView(
+                gen,
+                leader,
+                List.of(),
+                List.of(),
+                List.of(),
+                Phase.NORMAL,
+                Cause.BOOTSTRAP,
+                "test",
+                null,
+                Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    private static KeeperStatus status(String id, long lsn) {
+        return new KeeperStatus(
+                id,
+                "ams",
+                true,
+                1,
+                true,
+                Role.PRIMARY,
+                1,
+                lsn,
+                0,
+                0,
+                true,
+                null,
+                3,
+                Instant.now(),
+                null,
+                null,
+                List.of(),
+                List.of());
+    }
+
+    @Test
+    void viewIsWrittenOnlyByCompareAndSet() {
+        assertThat(store.view()).isEmpty();
+        assertThat(store.compareAndSetView(view(1, "a"), Optional.empty())).isTrue();
+        assertThat(store.compareAndSetView(view(1, "b"), Optional.empty()))
+                .as("second create loses")
+                .isFalse();
+        Versioned<ClusterView> v = store.view().orElseThrow();
+        assertThat(v.value()).isEqualTo(view(1, "a"));
+        assertThat(store.compareAndSetView(view(2, "b"), Optional.of(v.version())))
+                .isTrue();
+        assertThat(store.compareAndSetView(view(3, "c"), Optional.of(v.version())))
+                .as("stale version loses")
+                .isFalse();
+        assertThat(store.snapshot().view().leader()).isEqualTo("b");
+    }
+
+    @Test
+    void aSnapshotHoldsEveryPartOfTheClusterState() {
+        store.compareAndSetView(view(4, "a"), Optional.empty());
+        store.register(new MemberInfo("a", null, "10.0.0.1", 5433, 5432, 5500, Instant.now()));
+        store.register(new MemberInfo("b", null, "10.0.0.2", 5433, 5432, 5500, Instant.now()));
+        store.setParameters(Map.of("work_mem", "64MB"));
+        store.requestRestart("b");
+        store.createRequest(new OperatorRequest(
+                "r1", OperatorRequest.Kind.SWITCHOVER, "b", OperatorRequest.State.PENDING, null, 0, Instant.now()));
+        try (Published<KeeperStatus> a = store.keeperStatus("a");
+                Published<ProxyStatus> p = store.proxyStatus("a");
+                Published<Instant> w = store.witness("w")) {
+            a.publish(status("a", 100));
+            p.publish(new ProxyStatus("a", 4, Instant.now()));
+            w.publish(Instant.now());
+            await().atMost(WAIT)
+                    .until(() -> store.snapshot().witnesses().containsKey("w")
+                            && store.snapshot().keepers().containsKey("a")
+                            && store.snapshot().proxies().containsKey("a"));
+            ClusterSnapshot s = store.snapshot();
+            assertThat(s.view().generation()).isEqualTo(4);
+            assertThat(s.storedView()).isPresent();
+            assertThat(s.members()).containsOnlyKeys("a", "b");
+            assertThat(s.keeper("a").orElseThrow().writtenLsn()).isEqualTo(100);
+            assertThat(s.proxies().get("a").generation()).isEqualTo(4);
+            assertThat(s.parameters()).containsEntry("work_mem", "64MB");
+            assertThat(s.restarts()).containsExactly("b");
+            assertThat(s.request().orElseThrow().value().target()).isEqualTo("b");
+            assertThat(s.session()).as("read on a live session").isNotZero();
+            store.clearRestart("b");
+            store.removeMember("b");
+            assertThat(store.snapshot().restarts()).isEmpty();
+            assertThat(store.snapshot().members()).containsOnlyKeys("a");
+        }
+    }
+
+    @Test
+    void aPublishedStatusVanishesWithItsSession() {
+        ZooKeeperStore other = connect(cluster);
+        Published<KeeperStatus> node = other.keeperStatus("k1");
+        node.publish(status("k1", 10));
+        await().atMost(WAIT).until(() -> store.snapshot().keepers().containsKey("k1"));
+        node.publish(status("k1", 20));
+        await().atMost(WAIT)
+                .until(() -> store.snapshot()
+                                .keeper("k1")
+                                .map(KeeperStatus::writtenLsn)
+                                .orElse(0L)
+                        == 20);
+        other.close(); // the session ends: the member is gone
+        await().atMost(WAIT).until(() -> store.snapshot().keepers().isEmpty());
+    }
+
+    @Test
+    void aStatusLeftByAnEarlierRunIsRemovedBeforeTheFirstPublish() throws Exception {
+        // An earlier run of member k1 was killed: its session (and its status) lives on until it expires.
+        try (CuratorFramework earlier =
+                CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+            earlier.start();
+            earlier.create()
+                    .creatingParentsIfNeeded()
+                    .withMode(CreateMode.EPHEMERAL)
+                    .forPath("/pgha/" + cluster + "/keepers/k1", Json.write(status("k1", 5)));
+            assertThat(store.snapshot().keepers()).containsKey("k1");
+            try (Published<KeeperStatus> again = store.keeperStatus("k1")) {
+                assertThat(store.snapshot().keepers())
+                        .as("it must not look alive")
+                        .doesNotContainKey("k1");
+                again.publish(status("k1", 7));
+                await().atMost(WAIT)
+                        .until(() -> store.snapshot()
+                                        .keeper("k1")
+                                        .map(KeeperStatus::writtenLsn)
+                                        .orElse(0L)
+                                == 7);
+            }
+        }
+    }
+
+    @Test
+    void historyKeepsTheNewestEntries() {
+        for (int i = 1; i <= 5; i++) {
+            store.appendHistory(new HistoryEntry(Instant.now(), i, "m" + (i - 1), "m" + i, "test", i * 100L), 3);
+        }
+        assertThat(store.history()).extracting(HistoryEntry::generation).containsExactly(3L, 4L, 5L);
+    }
+
+    @Test
+    void everyListenerOfATopicHearsItsChangesAndNoOther() {
+        AtomicInteger views = new AtomicInteger();
+        AtomicInteger alsoViews = new AtomicInteger();
+        AtomicInteger members = new AtomicInteger();
+        try (Subscription a = store.onChange(EnumSet.of(Topic.VIEW), views::incrementAndGet);
+                Subscription b = store.onChange(EnumSet.of(Topic.VIEW), alsoViews::incrementAndGet);
+                Subscription c = store.onChange(EnumSet.of(Topic.MEMBERS), members::incrementAndGet)) {
+            await().atMost(WAIT).until(() -> views.get() >= 1 && members.get() >= 1); // initialised
+            int before = views.get();
+            int alsoBefore = alsoViews.get();
+            int membersBefore = members.get();
+            store.compareAndSetView(view(1, "a"), Optional.empty());
+            await().atMost(WAIT).until(() -> views.get() > before && alsoViews.get() > alsoBefore);
+            assertThat(members.get()).isEqualTo(membersBefore);
+        }
+    }
+
+    @Test
+    void unparseableChildIsSkippedNotFatal() throws Exception {
+        try (CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+            raw.start();
+            raw.create()
+                    .creatingParentsIfNeeded()
+                    .forPath("/pgha/" + cluster + "/members/broken", "{nope".getBytes(StandardCharsets.UTF_8));
+        }
+        store.register(new MemberInfo("ok", null, "h", 1, 2, 3, Instant.now()));
+        assertThat(store.snapshot().members()).containsOnlyKeys("ok");
+    }
+
+    @Test
+    void theLeaseHoldsWhileTheSessionSurelyLivesAndEndsWithoutWordFromTheServer() throws Exception {
+        AtomicBoolean valid = new AtomicBoolean();
+        try (SessionLease lease = store.lease(valid::set)) {
+            assertThat(lease.valid()).as("nothing adopted yet").isFalse();
+            lease.adopt(store.snapshot());
+            assertThat(lease.valid()).isTrue();
+            await().atMost(WAIT).untilTrue(valid);
+            zk.stop();
+            try {
+                // no word from ZooKeeper for a session timeout (2 s): the lease is over
+                await().atMost(WAIT).untilFalse(valid);
+                assertThat(lease.valid()).isFalse();
+            } finally {
+                zk.restart();
+            }
+            // a new session renews nothing until its owner adopts a snapshot read on it
+            await().atMost(Duration.ofSeconds(30)).until(() -> store.connected());
+            ClusterSnapshot s = await().atMost(WAIT).ignoreExceptions().until(store::snapshot, x -> x.session() != 0);
+            lease.adopt(s);
+            await().atMost(WAIT).untilTrue(valid);
+        }
+    }
+
+    @Test
+    void unreachableStoreIsNamedInTheError() {
+        assertThatThrownBy(() -> ZooKeeperStore.connect(
+                        "127.0.0.1:1",
+                        "x",
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(1),
+                        "ZooKeeper at 127.0.0.1:1 (PGHA_ZK_CONNECT)"))
+                .isInstanceOf(PghaException.class)
+                .hasMessage("cannot reach ZooKeeper at 127.0.0.1:1 (PGHA_ZK_CONNECT) within 1s: check that it runs and "
+                        + "the address is right");
+    }
+}

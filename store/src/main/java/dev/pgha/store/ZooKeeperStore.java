@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -58,6 +59,7 @@ public final class ZooKeeperStore implements ClusterStore {
     private final Duration sessionTimeout;
     private final SnapshotReader reader;
     private final TopicWatches watches;
+    private final List<EphemeralValue<?>> published = new CopyOnWriteArrayList<>();
 
     private ZooKeeperStore(CuratorFramework client, String cluster, Duration sessionTimeout) {
         this.client = client;
@@ -235,7 +237,9 @@ public final class ZooKeeperStore implements ClusterStore {
 
     private <T> Published<T> ephemeral(String path) {
         deleteIfExists(path); // left by this member's previous run: it would look alive until that session expires
-        return new EphemeralValue<>(client, path);
+        EphemeralValue<T> value = new EphemeralValue<>(client, path);
+        published.add(value);
+        return value;
     }
 
     @Override
@@ -327,6 +331,9 @@ public final class ZooKeeperStore implements ClusterStore {
         if (!closed.compareAndSet(false, true)) {
             return; // closed already
         }
+        // A PersistentNode left open when its client closes retries its create from the aborted create's callback,
+        // recursing until the event thread's stack overflows: every value goes before the client does.
+        published.forEach(EphemeralValue::close);
         watches.close();
         client.close();
     }

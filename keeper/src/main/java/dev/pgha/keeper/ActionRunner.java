@@ -1,9 +1,9 @@
 package dev.pgha.keeper;
 
+import dev.pgha.common.concurrent.Closeables;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -80,12 +80,7 @@ final class ActionRunner implements AutoCloseable {
     /** Interrupts a running action (its tools are stopped) and waits up to {@code timeout} for it to end. */
     boolean close(Duration timeout) {
         worker.shutdownNow();
-        try {
-            return worker.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return Closeables.awaitTermination(worker, timeout);
     }
 
     @Override

@@ -1,5 +1,9 @@
 package dev.pgha.common.concurrent;
 
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
 /** Shutdown helpers. */
 public final class Closeables {
     private Closeables() {}
@@ -15,6 +19,19 @@ public final class Closeables {
             } catch (Exception ignored) {
                 // best effort during shutdown
             }
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for an executor that was shut down to finish what it runs; true when it did. An
+     * interrupt ends the wait (and is kept).
+     */
+    public static boolean awaitTermination(ExecutorService executor, Duration timeout) {
+        try {
+            return executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

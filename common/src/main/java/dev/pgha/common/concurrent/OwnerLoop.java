@@ -71,12 +71,7 @@ public final class OwnerLoop implements AutoCloseable {
     /** Stops scheduling and waits up to {@code timeout} for a run in progress; true when it finished. */
     public boolean close(Duration timeout) {
         executor.shutdown();
-        try {
-            return executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return Closeables.awaitTermination(executor, timeout);
     }
 
     @Override

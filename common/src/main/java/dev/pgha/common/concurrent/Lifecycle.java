@@ -27,8 +27,4 @@ public final class Lifecycle {
     public State close() {
         return state.getAndSet(State.CLOSED);
     }
-
-    public State state() {
-        return state.get();
-    }
 }

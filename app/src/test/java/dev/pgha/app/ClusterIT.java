@@ -209,7 +209,7 @@ class ClusterIT {
             t.join();
         }
         for (PghaNode n : cluster.nodes) {
-            assertThat(n.anyPostgresRunning()).isFalse();
+            assertThat(n.postgresProcesses()).isEmpty();
         }
 
         // The former leader stays down: the two standbys must still elect one of themselves.

@@ -232,11 +232,26 @@ final class PghaNode implements AutoCloseable {
         }
     }
 
-    /** True when some live process has this node's PGDATA as its working directory (a postgres of this node). */
-    boolean anyPostgresRunning() throws IOException {
+    /**
+     * Every live process that has this node's PGDATA as its working directory (a postgres of this node, or a command
+     * it runs), as "pid command line", so that a failed assertion names what was left running.
+     */
+    List<String> postgresProcesses() throws IOException {
         try (var procs = Files.list(Path.of("/proc"))) {
             return procs.filter(p -> p.getFileName().toString().matches("\\d+"))
-                    .anyMatch(p -> servesThisNode(p.resolve("cwd")));
+                    .filter(p -> servesThisNode(p.resolve("cwd")))
+                    .map(p -> p.getFileName() + " " + commandLine(p))
+                    .toList();
+        }
+    }
+
+    private static String commandLine(Path proc) {
+        try {
+            return new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ')
+                    .strip();
+        } catch (IOException e) {
+            return "(exited)";
         }
     }
 

@@ -81,7 +81,7 @@ class SingleNodeIT {
         assertThat(node.stop(STOP)).as(node.log()).isZero();
         assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false))
                 .isFalse();
-        assertThat(node.anyPostgresRunning()).isFalse();
+        assertThat(node.postgresProcesses()).isEmpty();
         assertThat(node.out()).contains("[keeper] postgres stopped").endsWith("INFO  [pgha] stopped\n");
 
         // Start again: same data, same password, nothing printed again.
@@ -91,7 +91,7 @@ class SingleNodeIT {
         PgTools.Result after = PgTools.psql(url, "SELECT count(*) FROM notes");
         assertThat(after.output()).isEqualTo("100");
         assertThat(node.stop(STOP)).isZero();
-        assertThat(node.anyPostgresRunning()).isFalse();
+        assertThat(node.postgresProcesses()).isEmpty();
     }
 
     @Test
@@ -111,7 +111,7 @@ class SingleNodeIT {
         assertThat(node.postmasterPid().orElseThrow()).isNotEqualTo(first);
         assertThat(node.log()).contains("[keeper] postgres (pid " + first + ") exited unexpectedly with code");
         assertThat(node.stop(STOP)).isZero();
-        assertThat(node.anyPostgresRunning()).isFalse();
+        assertThat(node.postgresProcesses()).isEmpty();
     }
 
     @Test
@@ -135,7 +135,7 @@ class SingleNodeIT {
         assertThat(node.postmasterPid().orElseThrow()).isNotEqualTo(orphan);
         assertThat(PgTools.psql(url, "SELECT x FROM kept").output()).isEqualTo("7");
         assertThat(node.stop(STOP)).isZero();
-        assertThat(node.anyPostgresRunning()).isFalse();
+        assertThat(node.postgresProcesses()).isEmpty();
     }
 
     @Test
@@ -159,7 +159,7 @@ class SingleNodeIT {
         assertThat(PgTools.psql(url, "SELECT count(*) FROM durable").output()).isEqualTo("1000");
         assertThat(node.log()).doesNotContain("still running from an earlier pgha run");
         assertThat(node.stop(STOP)).isZero();
-        assertThat(node.anyPostgresRunning()).isFalse();
+        assertThat(node.postgresProcesses()).isEmpty();
     }
 
     private static String commandLine(long pid) throws IOException {

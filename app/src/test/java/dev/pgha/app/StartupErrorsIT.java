@@ -38,7 +38,7 @@ class StartupErrorsIT {
         int code = node.runToExit(EXIT);
         assertThat(code).as("exit code; stderr:\n" + node.log()).isEqualTo(1);
         assertThat(node.out()).isEmpty();
-        assertThat(node.anyPostgresRunning()).isFalse();
+        assertThat(node.postgresProcesses()).isEmpty();
         return node.logLines();
     }
 

@@ -129,54 +129,104 @@ public final class PostgresServer {
         ProcessHandle.of(pid).ifPresent(h -> stopProcess(h, binaries, user, fastTimeout));
     }
 
+    /**
+     * Stops a postmaster and waits until it and its children are gone. It runs to its end even on an interrupted
+     * thread (a keeper action interrupted by the daemon's shutdown): giving up half-way would leave a postgres
+     * running after pgha exited. An interrupt, before or during the stop, is restored afterwards.
+     */
     private static void stopProcess(
             ProcessHandle handle, PgBinaries binaries, PostgresOsUser user, Duration fastTimeout) {
-        if (!handle.isAlive()) {
-            return;
+        Stopping stopping = new Stopping(handle, binaries, user, Thread.interrupted());
+        try {
+            List<ProcessHandle> children = handle.children().toList();
+            stopping.signalUntilExit(fastTimeout);
+            // A postmaster waits for its children before it exits, unless it had to be killed: then they notice its
+            // death on their own, and what does not is killed.
+            for (ProcessHandle child : children) {
+                if (!stopping.awaitExit(child, IMMEDIATE_TIMEOUT)) {
+                    child.destroyForcibly();
+                    stopping.awaitExit(child, IMMEDIATE_TIMEOUT);
+                }
+            }
+        } finally {
+            if (stopping.interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        if (!fastTimeout.isZero()) {
-            signal(handle.pid(), "INT", binaries, user);
-            if (awaitExit(handle, fastTimeout)) {
+    }
+
+    /** One stop in progress; it remembers an interrupt instead of acting on it. */
+    private static final class Stopping {
+        private final ProcessHandle handle;
+        private final PgBinaries binaries;
+        private final PostgresOsUser user;
+        private boolean interrupted;
+
+        Stopping(ProcessHandle handle, PgBinaries binaries, PostgresOsUser user, boolean interrupted) {
+            this.handle = handle;
+            this.binaries = binaries;
+            this.user = user;
+            this.interrupted = interrupted;
+        }
+
+        void signalUntilExit(Duration fastTimeout) {
+            if (!handle.isAlive()) {
                 return;
             }
-            log.warn(
-                    "postgres (pid {}) did not finish a fast shutdown within {} s; using an immediate shutdown",
+            if (!fastTimeout.isZero()) {
+                signal("INT");
+                if (awaitExit(handle, fastTimeout)) {
+                    return;
+                }
+                log.warn(
+                        "postgres (pid {}) did not finish a fast shutdown within {} s; using an immediate shutdown",
+                        handle.pid(),
+                        fastTimeout.toSeconds());
+            }
+            signal("QUIT");
+            if (awaitExit(handle, IMMEDIATE_TIMEOUT)) {
+                return;
+            }
+            log.error(
+                    "postgres (pid {}) ignored an immediate shutdown for {} s; killing it",
                     handle.pid(),
-                    fastTimeout.toSeconds());
+                    IMMEDIATE_TIMEOUT.toSeconds());
+            handle.destroyForcibly();
+            awaitExit(handle, IMMEDIATE_TIMEOUT);
         }
-        signal(handle.pid(), "QUIT", binaries, user);
-        if (awaitExit(handle, IMMEDIATE_TIMEOUT)) {
-            return;
-        }
-        log.error(
-                "postgres (pid {}) ignored an immediate shutdown for {} s; killing it",
-                handle.pid(),
-                IMMEDIATE_TIMEOUT.toSeconds());
-        handle.destroyForcibly();
-        awaitExit(handle, IMMEDIATE_TIMEOUT);
-    }
 
-    /** Sends a signal with {@code pg_ctl kill}, which every postgres installation has, as postgres's own user. */
-    private static void signal(long pid, String signal, PgBinaries binaries, PostgresOsUser user) {
-        ProcessRunner.Result r = ProcessRunner.run(
-                user.wrap(List.of(binaries.tool("pg_ctl").toString(), "kill", signal, Long.toString(pid))),
-                Duration.ofSeconds(10));
-        if (!r.ok() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            log.warn("sending SIG{} to postgres (pid {}) failed: {}", signal, pid, r.tail(1));
+        /** Sends a signal with {@code pg_ctl kill}, which every postgres installation has, as postgres's own user. */
+        private void signal(String signal) {
+            try {
+                ProcessRunner.Result r = ProcessRunner.run(
+                        user.wrap(List.of(
+                                binaries.tool("pg_ctl").toString(), "kill", signal, Long.toString(handle.pid()))),
+                        Duration.ofSeconds(10));
+                if (!r.ok() && handle.isAlive()) {
+                    log.warn("sending SIG{} to postgres (pid {}) failed: {}", signal, handle.pid(), r.tail(1));
+                }
+            } catch (PghaException e) {
+                // the wait that follows escalates
+                log.warn("sending SIG{} to postgres (pid {}) failed: {}", signal, handle.pid(), e.getMessage());
+            }
         }
-    }
 
-    private static boolean awaitExit(ProcessHandle handle, Duration timeout) {
-        try {
-            handle.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return !handle.isAlive();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !handle.isAlive();
-        } catch (ExecutionException e) {
-            return !handle.isAlive();
+        /** Waits for {@code process} to exit, through interrupts; true when it did. */
+        boolean awaitExit(ProcessHandle process, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                try {
+                    process.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return true;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException | ExecutionException e) {
+                    return !process.isAlive();
+                }
+                if (System.nanoTime() >= deadline) {
+                    return !process.isAlive();
+                }
+            }
         }
     }
 

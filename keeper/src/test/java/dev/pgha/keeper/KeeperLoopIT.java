@@ -44,6 +44,7 @@ class KeeperLoopIT {
     private Path dir;
     private PghaConfig config;
     private Keeper keeper;
+    private PostgresEnvironment pg;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -56,7 +57,7 @@ class KeeperLoopIT {
         env.put("PGHA_PG_MEMORY", "256MB");
         config = ConfigLoader.load(Optional.empty(), env);
         Files.createDirectories(config.stateDir());
-        PostgresEnvironment pg = PostgresEnvironment.preflight(config, env);
+        pg = PostgresEnvironment.preflight(config, env);
         Credentials credentials = new Credentials(
                 Secret.of("su-secret"), Secret.of("repl-secret"), Secret.of("operator-secret"), Set.of());
         keeper = new Keeper(config, "k1", credentials, cluster.connect(), pg, env, e -> {}, () -> {});
@@ -162,5 +163,33 @@ class KeeperLoopIT {
             KeeperStatus s = status();
             return s != null && s.healthy() && postmasterPid().orElse(pid) != pid;
         });
+    }
+
+    /**
+     * The daemon's shutdown interrupts a keeper action in progress; a start that is abandoned then stops the postgres
+     * it started from that interrupted thread. The stop must still happen in full (it once gave up at the first
+     * pg_ctl and left postgres running after pgha exited: StoreOutageIT's "postgres still running after exit 0").
+     */
+    @Test
+    void aStopOnAnInterruptedThreadStillStopsPostgresAndItsChildren() {
+        keeper.start();
+        publish(1, Phase.INITIALIZING);
+        awaitServingPrimary(1);
+        long pid = postmasterPid().orElseThrow();
+        List<ProcessHandle> children =
+                ProcessHandle.of(pid).orElseThrow().children().toList();
+        assertThat(children).as("a running postmaster has children").isNotEmpty();
+
+        Thread.currentThread().interrupt();
+        boolean interruptKept;
+        try {
+            PostgresServer.stopOrphan(pid, pg.binaries(), pg.osUser(), Duration.ofSeconds(30));
+        } finally {
+            interruptKept = Thread.interrupted();
+        }
+
+        assertThat(interruptKept).as("the interrupt is restored for the caller").isTrue();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
+        assertThat(children).noneMatch(ProcessHandle::isAlive);
     }
 }

@@ -1,5 +1,7 @@
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.secret.Secret;
+import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
 import dev.pgha.common.store.Versioned;
 import java.io.File;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  */
 public class FailoverBench {
     static final String PASSWORD = "bench-operator-password";
+    static final String STORE_SECRET = "bench-store-secret";
 
     record Node(String id, Map<String, String> env, Path dir) {
         int port(String var) {
@@ -68,11 +71,13 @@ public class FailoverBench {
             env.put("SU_PASSWORD", "bench-su-password");
             env.put("REPL_PASSWORD", "bench-repl-password");
             env.put("OPERATOR_PASSWORD", PASSWORD);
+            env.put("PGHA_STORE_SECRET", STORE_SECRET);
             nodes.add(new Node("node-" + i, env, base.resolve("node-" + i)));
         }
         Runtime.getRuntime().addShutdownHook(new Thread(FailoverBench::stopAll));
         nodes.forEach(FailoverBench::start);
-        ClusterStore store = ZooKeeperStore.connect(String.join(",", clients), "pgha", Duration.ofSeconds(5),
+        ClusterStore store = ZooKeeperStore.connect(String.join(",", clients), "pgha",
+                new ZooKeeperAuth("pgha", Secret.of(STORE_SECRET)), Duration.ofSeconds(5),
                 Duration.ofSeconds(60), "the bench cluster");
         List<Double> toFirstWrite = new ArrayList<>();
         List<Double> gaps = new ArrayList<>();

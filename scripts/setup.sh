@@ -29,6 +29,7 @@ if [ "$have_postgres" = false ]; then
   echo "create_main_cluster = false" | "${sudo_cmd[@]}" tee /etc/postgresql-common/createcluster.d/pgha.conf >/dev/null
 fi
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the TLS tests make their certificates with it
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: JDK, Maven and PostgreSQL are installed"

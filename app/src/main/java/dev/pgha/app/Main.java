@@ -66,6 +66,9 @@ public final class Main implements Runnable {
 
     static int run(String[] args) {
         CommandLine cli = new CommandLine(new Main());
+        // "@FILE" would make picocli read FILE as arguments, and an error would then quote its content: a secrets file
+        // given to any command ended up in the message.
+        cli.setExpandAtFiles(false);
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (ex instanceof PghaException) {

@@ -307,7 +307,9 @@ class HealthIT {
             // No generated password anywhere in the log.
             JsonNode secrets =
                     JSON.readTree(other.dataDir.resolve("pgha/secrets").toFile());
-            assertThat(secrets.size()).isEqualTo(3);
+            assertThat(secrets.size())
+                    .as("three passwords and the store secret")
+                    .isEqualTo(4);
             for (JsonNode secret : secrets) {
                 assertThat(other.out()).doesNotContain(secret.asText());
             }

@@ -2,9 +2,13 @@ package dev.pgha.app;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.secret.Secret;
+import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.Versioned;
+import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.awaitility.core.ConditionTimeoutException;
@@ -102,10 +107,25 @@ final class PghaCluster implements AutoCloseable {
         return observer().snapshot();
     }
 
+    /**
+     * The members derived the store secret from their shared passwords on their first start and keep it in their
+     * secrets file; an observer takes it from there, as an operator would.
+     */
+    private ZooKeeperAuth storeAuth() {
+        PghaConfig.Secrets none =
+                new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        Secret secret = nodes.stream()
+                .map(n -> new SecretStore(n.dataDir.resolve("pgha")).existingStoreSecret(none))
+                .flatMap(Optional::stream)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no member has stored a store secret yet"));
+        return new ZooKeeperAuth("pgha", secret);
+    }
+
     private ZooKeeperStore observer() {
         if (observer == null) {
             observer = ZooKeeperStore.connect(
-                    zkConnect, "pgha", Duration.ofSeconds(5), Duration.ofSeconds(30), "test ensemble");
+                    zkConnect, "pgha", storeAuth(), Duration.ofSeconds(5), Duration.ofSeconds(30), "test ensemble");
         }
         return observer;
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.pgha.common.secret.Secret;
+import dev.pgha.store.ZooKeeperAuth;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,9 +23,12 @@ import org.junit.jupiter.api.Test;
  */
 class StoreOutageIT {
     private static final String PASSWORD = "outage-test-password";
+    private static final String STORE_SECRET = "outage-store-secret";
 
     @Test
     void aLeaderCutOffFromTheStoreFencesAndStaysFencedUntilTheStoreIsBack() throws Exception {
+        // an external ZooKeeper set up for pgha: it accepts the cluster's identity only (user pgha-pgha)
+        new ZooKeeperAuth("pgha", Secret.of(STORE_SECRET)).configureServers();
         try (TestingServer zk = new TestingServer(PghaNode.freePort(), true);
                 PghaNode node = PghaNode.inNewDir("pgha-outage").withFreePorts()) {
             node.env.put("PGHA_ZK_CONNECT", zk.getConnectString());
@@ -31,6 +36,7 @@ class StoreOutageIT {
             node.env.put("SU_PASSWORD", "su-outage-password");
             node.env.put("REPL_PASSWORD", "repl-outage-password");
             node.env.put("OPERATOR_PASSWORD", PASSWORD);
+            node.env.put("PGHA_STORE_SECRET", STORE_SECRET);
             node.start().awaitReady(Duration.ofSeconds(90));
             execute(node, "CREATE TABLE kept(x int); INSERT INTO kept VALUES (42)");
 

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClusterUnderTest implements AutoCloseable {
     static final String PASSWORD = "chaos-operator-password";
+    static final String STORE_SECRET = "chaos-store-secret";
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -61,7 +62,13 @@ final class ClusterUnderTest implements AutoCloseable {
                     .append("dataDir=")
                     .append(zk.resolve("data"))
                     .append('\n')
-                    .append("clientPort=2181\nadmin.enableServer=false\n");
+                    .append("clientPort=2181\nadmin.enableServer=false\n")
+                    // Authenticated as an operator would set up an external ensemble for pgha (README, "Security"):
+                    // clients must log in with SASL, peers too.
+                    .append("authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n")
+                    .append("sessionRequireClientSASLAuth=true\n")
+                    .append("quorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=true\n")
+                    .append("quorum.auth.serverRequireSasl=true\n");
             for (int j = 1; j <= size; j++) {
                 cfg.append("server.")
                         .append(j)
@@ -70,10 +77,20 @@ final class ClusterUnderTest implements AutoCloseable {
                         .append(":2888:3888\n");
             }
             Files.writeString(zk.resolve("zoo.cfg"), cfg);
+            Files.writeString(zk.resolve("jaas.conf"), jaas());
             Path data = work.resolve("n" + i);
             Files.createDirectories(data);
             Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx--x--x"));
         }
+    }
+
+    /** The ensemble's JAAS file: the cluster's identity (user pgha-pgha) for clients, one secret for the peers. */
+    private static String jaas() {
+        String module = "org.apache.zookeeper.server.auth.DigestLoginModule required";
+        return "Server {\n  " + module + "\n  user_pgha-pgha=\"" + STORE_SECRET + "\";\n};\n"
+                + "QuorumServer {\n  " + module + "\n  user_peer=\"" + STORE_SECRET + "\";\n};\n"
+                + "QuorumLearner {\n  " + module + "\n  username=\"peer\"\n  password=\"" + STORE_SECRET
+                + "\";\n};\n";
     }
 
     static String name(int i) {
@@ -106,6 +123,7 @@ final class ClusterUnderTest implements AutoCloseable {
                                 "-Xmx96m",
                                 "-XX:+UseSerialGC",
                                 "-XX:TieredStopAtLevel=1",
+                                "-Djava.security.auth.login.config=" + work.resolve("zk-" + i + "/jaas.conf"),
                                 "-cp",
                                 jar.toString(),
                                 "org.apache.zookeeper.server.quorum.QuorumPeerMain",
@@ -132,6 +150,7 @@ final class ClusterUnderTest implements AutoCloseable {
         env.put("SU_PASSWORD", "chaos-su-password");
         env.put("REPL_PASSWORD", "chaos-repl-password");
         env.put("OPERATOR_PASSWORD", PASSWORD);
+        env.put("PGHA_STORE_SECRET", STORE_SECRET);
         ProcessBuilder pb = new ProcessBuilder(inNamespace(
                         i,
                         List.of(

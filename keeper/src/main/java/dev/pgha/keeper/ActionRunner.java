@@ -66,6 +66,11 @@ final class ActionRunner implements AutoCloseable {
         });
     }
 
+    /** An action ended and has not been collected yet. */
+    boolean ended() {
+        return !active && uncollected;
+    }
+
     /** After an action ended: how it failed, or null when it succeeded (or was collected before). */
     RuntimeException collect() {
         if (active || !uncollected) {

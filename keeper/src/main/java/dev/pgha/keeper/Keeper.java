@@ -67,6 +67,7 @@ public final class Keeper implements AutoCloseable {
     private String lastActionReason;
     private String problem;
     private long appliedGeneration;
+    private KeeperAction.Kind actionKind; // of the action submitted last, until it is collected
     private Instant unhealthySince = Instant.now();
 
     public Keeper(
@@ -259,6 +260,7 @@ public final class Keeper implements AutoCloseable {
     /** Runs a long action on the action thread; the loop publishes its progress until it ends. */
     private void act(KeeperAction.Kind kind, String description, ActionRunner.Action action) {
         actions.submit(description, action);
+        actionKind = kind;
         if (kind == KeeperAction.Kind.START || kind == KeeperAction.Kind.REWIND || kind == KeeperAction.Kind.CLONE) {
             standby.reset();
         }
@@ -266,7 +268,15 @@ public final class Keeper implements AutoCloseable {
 
     /** What a finished action left behind: a failure is this member's problem (a fatal one stops the daemon). */
     private void collectAction() {
+        boolean ended = actions.ended();
         RuntimeException failure = actions.collect();
+        if (ended) {
+            if (!closing && actionKind != null && parameters.afterStart(actionKind, failure, postgres)) {
+                postgres.startAgainNow(); // the parameters that kept postgres from starting were put back
+                loop.trigger();
+            }
+            actionKind = null;
+        }
         if (failure instanceof LocalPostgres.Fatal fatal) {
             if (!closing) {
                 closing = true;
@@ -374,7 +384,11 @@ public final class Keeper implements AutoCloseable {
         if (healthy) {
             problem = null;
         }
-        publish(state, healthy, problem != null ? problem : action.reason(), postgres.stoppedPrimaryLsn());
+        publish(
+                state,
+                healthy,
+                healthy ? parameters.notice() : problem != null ? problem : action.reason(),
+                postgres.stoppedPrimaryLsn());
     }
 
     /**
@@ -413,7 +427,7 @@ public final class Keeper implements AutoCloseable {
                 pgUp ? state.receivedLsn() : 0,
                 pgUp ? state.replayedLsn() : 0,
                 healthy,
-                healthy ? null : why,
+                why,
                 appliedGeneration,
                 Instant.now(),
                 unhealthySince,

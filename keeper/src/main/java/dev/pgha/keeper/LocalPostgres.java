@@ -56,6 +56,7 @@ final class LocalPostgres {
     private Instant startedAt;
     private int consecutiveFailures;
     private Instant nextStartAt = Instant.MIN;
+    private volatile String lastStartProblem; // why the last start failed
 
     LocalPostgres(
             PghaConfig config,
@@ -109,6 +110,16 @@ final class LocalPostgres {
 
     int consecutiveFailures() {
         return consecutiveFailures;
+    }
+
+    /** Why the last failed start failed, in postgres's words. */
+    String lastStartProblem() {
+        return lastStartProblem;
+    }
+
+    /** The next start may run at once: what made the last one fail was put right. */
+    void startAgainNow() {
+        nextStartAt = Instant.MIN;
     }
 
     /** Not within the backoff after a failed start or a crash. */
@@ -217,7 +228,7 @@ final class LocalPostgres {
             PostgresEnvironment.deleteContents(pgdata);
             files.prepareDirectory(pgdata);
             files.prepareDirectory(config.runDir());
-            replicas.writePassfile(credentials);
+            replicas.writePassfile(credentials, leader);
         } catch (IOException e) {
             throw new PghaException("cannot prepare " + pgdata + " for a clone: " + e.getMessage());
         }
@@ -252,7 +263,7 @@ final class LocalPostgres {
         }
         try {
             files.prepareDirectory(config.runDir());
-            replicas.writePassfile(credentials);
+            replicas.writePassfile(credentials, leader);
             // pg_rewind recovers a crashed target in single-user mode first, which refuses a standby.signal
             Files.deleteIfExists(files.standbySignal());
             files.write(null);
@@ -297,6 +308,7 @@ final class LocalPostgres {
     /** Points the running standby at {@code leader}; postgres 13+ re-reads primary_conninfo on reload. */
     void follow(Upstream leader) {
         try {
+            replicas.writePassfile(credentials, leader);
             files.write(leader);
             client.reload();
         } catch (IOException | SQLException e) {
@@ -334,7 +346,7 @@ final class LocalPostgres {
     void start(Upstream leader) {
         try {
             if (leader != null) {
-                replicas.writePassfile(credentials);
+                replicas.writePassfile(credentials, leader);
             }
             files.write(leader);
         } catch (IOException e) {
@@ -350,6 +362,7 @@ final class LocalPostgres {
             started.awaitReady(data, config.postgres().startTimeout(), closing);
         } catch (PghaException e) {
             stop(started);
+            lastStartProblem = e.getMessage();
             Duration wait = backoff(++consecutiveFailures);
             nextStartAt = Instant.now().plus(wait);
             throw new PghaException(

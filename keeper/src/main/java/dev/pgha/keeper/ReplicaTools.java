@@ -39,16 +39,21 @@ final class ReplicaTools {
         return passfile;
     }
 
-    /** (Re)writes the passfile with the replication and superuser passwords. */
-    void writePassfile(Credentials credentials) throws IOException {
-        String content = line(Credentials.REPL_ROLE, credentials.replPassword())
-                + line(Credentials.SU_ROLE, credentials.suPassword());
+    /**
+     * (Re)writes the passfile with the replication and superuser passwords for {@code leader}'s exact host and port
+     * only: libpq hands a password to whatever server matches a line, so a line for any host would give it to a
+     * server the tools were pointed at by mistake, or by someone who rewrote the store.
+     */
+    void writePassfile(Credentials credentials, Upstream leader) throws IOException {
+        String content = line(leader, Credentials.REPL_ROLE, credentials.replPassword())
+                + line(leader, Credentials.SU_ROLE, credentials.suPassword());
         PrivateFiles.write(passfile, content.getBytes(StandardCharsets.UTF_8));
         user.own(passfile);
     }
 
-    private static String line(String role, Secret password) {
-        return "*:*:*:" + escape(role) + ":" + escape(password.reveal()) + "\n";
+    private static String line(Upstream leader, String role, Secret password) {
+        return escape(leader.host()) + ":" + leader.port() + ":*:" + escape(role) + ":" + escape(password.reveal())
+                + "\n";
     }
 
     private static String escape(String s) {

@@ -52,6 +52,8 @@ public final class PgConnections {
         props.setProperty("user", Credentials.SU_ROLE);
         props.setProperty("password", password.reveal());
         props.setProperty("sslmode", "disable");
+        // never answers a request for the password in cleartext or as MD5 (PasswordGuardSocketFactory)
+        props.setProperty("socketFactory", PasswordGuardSocketFactory.class.getName());
         props.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
         props.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
         props.setProperty("ApplicationName", applicationName);

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.Phase;
+import dev.pgha.common.secret.Secret;
+import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 /** The proxy follows the view in a real ZooKeeper, and keeps listening when ZooKeeper goes away. */
 class ProxyRouterIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ZooKeeperAuth AUTH = new ZooKeeperAuth("it", Secret.of("proxy-it-store-secret"));
     private TestingServer zk;
     private ZooKeeperStore store;
     private ZooKeeperStore writer;
@@ -29,11 +32,12 @@ class ProxyRouterIT {
 
     @BeforeEach
     void start() throws Exception {
+        AUTH.configureServers();
         zk = new TestingServer(true);
         store = ZooKeeperStore.connect(
-                zk.getConnectString(), "it", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
+                zk.getConnectString(), "it", AUTH, Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
         writer = ZooKeeperStore.connect(
-                zk.getConnectString(), "it", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
+                zk.getConnectString(), "it", AUTH, Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
         a = new EchoServer("A");
         b = new EchoServer("B");
         writer.register(new MemberInfo("a", null, "127.0.0.1", a.port(), 0, 0, Instant.now()));

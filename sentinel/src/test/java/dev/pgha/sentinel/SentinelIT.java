@@ -8,8 +8,10 @@ import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
+import dev.pgha.common.secret.Secret;
 import dev.pgha.common.store.Published;
 import dev.pgha.common.store.Versioned;
+import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
 /** Two sentinels against a real ZooKeeper: one decides, the other takes over when it goes. */
 class SentinelIT {
     private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final ZooKeeperAuth AUTH = new ZooKeeperAuth("it", Secret.of("sentinel-it-store-secret"));
     private TestingServer zk;
     private ZooKeeperStore storeA;
     private ZooKeeperStore storeB;
@@ -29,6 +32,7 @@ class SentinelIT {
 
     @BeforeEach
     void start() throws Exception {
+        AUTH.configureServers();
         zk = new TestingServer(true);
         storeA = connect();
         storeB = connect();
@@ -44,7 +48,8 @@ class SentinelIT {
     }
 
     private ZooKeeperStore connect() {
-        return ZooKeeperStore.connect(zk.getConnectString(), "it", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
+        return ZooKeeperStore.connect(
+                zk.getConnectString(), "it", AUTH, Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
     }
 
     private static KeeperStatus status(String id, boolean initialized, boolean primary) {

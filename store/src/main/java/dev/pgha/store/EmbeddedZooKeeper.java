@@ -34,16 +34,19 @@ public final class EmbeddedZooKeeper implements Closeable {
     }
 
     /**
-     * Starts a server keeping its data in {@code dir}.
+     * Starts a server keeping its data in {@code dir}; it accepts only clients that authenticate as {@code auth}'s
+     * identity.
      *
      * @throws java.net.BindException when the port is taken
      */
-    public static EmbeddedZooKeeper start(Path dir, String host, int port, Duration tickTime)
+    public static EmbeddedZooKeeper start(Path dir, String host, int port, Duration tickTime, ZooKeeperAuth auth)
             throws IOException, InterruptedException {
         PrivateFiles.privateDirectory(dir);
+        auth.configureServers();
         ZooKeeperServer server = new ZooKeeperServer(dir.toFile(), dir.toFile(), (int) tickTime.toMillis());
-        ServerCnxnFactory factory =
-                ServerCnxnFactory.createFactory(new InetSocketAddress(host, port), MAX_CONNECTIONS_PER_ADDRESS);
+        ServerCnxnFactory factory = ServerCnxnFactory.createFactory();
+        // with TLS the one client port speaks TLS only (Netty); without, plain TCP
+        factory.configure(new InetSocketAddress(host, port), MAX_CONNECTIONS_PER_ADDRESS, -1, auth.secure());
         try {
             factory.startup(server);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -52,7 +55,12 @@ public final class EmbeddedZooKeeper implements Closeable {
             throw e;
         }
         String connect = (host.contains(":") ? "[" + host + "]" : host) + ":" + factory.getLocalPort();
-        log.info("embedded ZooKeeper listening on {} (tick {} ms, data {})", connect, tickTime.toMillis(), dir);
+        log.info(
+                "embedded ZooKeeper listening on {}{} (tick {} ms, data {})",
+                connect,
+                auth.secure() ? " with TLS" : "",
+                tickTime.toMillis(),
+                dir);
         return new EmbeddedZooKeeper(server, factory, connect);
     }
 

@@ -47,12 +47,23 @@ public final class ZooKeeperPeer implements Closeable {
         this.connectString = connectString;
     }
 
-    public static ZooKeeperPeer start(Path dir, List<ZkPeer> ensemble, int myId, Duration tickTime) {
+    /**
+     * Starts this node's peer: it accepts only clients that authenticate as {@code auth}'s identity, and peers that
+     * hold the same secret.
+     */
+    public static ZooKeeperPeer start(
+            Path dir, List<ZkPeer> ensemble, int myId, Duration tickTime, ZooKeeperAuth auth) {
         QuorumPeerConfig config = new QuorumPeerConfig();
         try {
             PrivateFiles.privateDirectory(dir);
             PrivateFiles.write(dir.resolve("myid"), (myId + "\n").getBytes(StandardCharsets.UTF_8));
-            config.parseProperties(properties(dir, ensemble, tickTime));
+            auth.configureServers();
+            Properties properties = properties(dir, ensemble, tickTime);
+            auth.configureQuorum(properties);
+            if (auth.secure()) {
+                secureClientPort(properties, ensemble, myId);
+            }
+            config.parseProperties(properties);
         } catch (IOException | QuorumPeerConfig.ConfigException e) {
             throw new PghaException(
                     "cannot configure the embedded ZooKeeper peer " + myId + " in " + dir + ": " + e.getMessage());
@@ -101,6 +112,19 @@ public final class ZooKeeperPeer implements Closeable {
             p.setProperty("server." + peer.id(), peer.serverLine());
         }
         return p;
+    }
+
+    /**
+     * With TLS the client port speaks TLS only: the server lines lose their plain client address, and this peer's
+     * becomes its secure client port.
+     */
+    private static void secureClientPort(Properties p, List<ZkPeer> ensemble, int myId) {
+        for (ZkPeer peer : ensemble) {
+            p.setProperty("server." + peer.id(), peer.host() + ":" + peer.peerPort() + ":" + peer.electionPort());
+        }
+        ZkPeer self = ensemble.stream().filter(e -> e.id() == myId).findFirst().orElseThrow();
+        p.setProperty("secureClientPort", Integer.toString(self.clientPort()));
+        p.setProperty("secureClientPortAddress", self.clientHost());
     }
 
     /** Every peer's client address: clients fail over between them. */

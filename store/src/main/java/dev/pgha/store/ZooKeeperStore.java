@@ -40,7 +40,9 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.data.Stat;
+import org.apache.zookeeper.server.auth.SASLAuthenticationProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,8 +77,13 @@ public final class ZooKeeperStore implements ClusterStore {
      * @param what how to name the store in an error, e.g. "ZooKeeper at zk1:2181 (PGHA_ZK_CONNECT)"
      */
     public static ZooKeeperStore connect(
-            String connectString, String cluster, Duration sessionTimeout, Duration connectTimeout, String what) {
-        return connect(connectString, cluster, sessionTimeout, connectTimeout, what, () -> false, null);
+            String connectString,
+            String cluster,
+            ZooKeeperAuth auth,
+            Duration sessionTimeout,
+            Duration connectTimeout,
+            String what) {
+        return connect(connectString, cluster, auth, sessionTimeout, connectTimeout, what, () -> false, null);
     }
 
     /**
@@ -89,25 +96,40 @@ public final class ZooKeeperStore implements ClusterStore {
     public static ZooKeeperStore connect(
             String connectString,
             String cluster,
+            ZooKeeperAuth auth,
             Duration sessionTimeout,
             Duration connectTimeout,
             String what,
             BooleanSupplier abandon,
             Runnable stillWaiting) {
         int sessionMs = (int) sessionTimeout.toMillis();
+        StorePaths paths = new StorePaths(cluster);
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .sessionTimeoutMs(sessionMs)
                 // An operation waits at most one session timeout for a connection; loops retry on their next tick.
                 .connectionTimeoutMs(sessionMs)
                 .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000))
+                .zkClientConfig(auth.clientConfig())
+                .aclProvider(auth.aclProvider(paths.root()))
                 .build();
+        AtomicBoolean refused = new AtomicBoolean();
+        client.getCuratorListenable().addListener((c, event) -> {
+            if (event.getWatchedEvent() != null
+                    && event.getWatchedEvent().getState() == Watcher.Event.KeeperState.AuthFailed) {
+                refused.set(true);
+            }
+        });
         client.start();
         long stepMs = 250;
         long waited = 0;
         try {
             while (!client.blockUntilConnected((int) stepMs, TimeUnit.MILLISECONDS)) {
                 waited += stepMs;
+                if (refused.get()) {
+                    client.close();
+                    throw refusedCredentials(what, auth);
+                }
                 if (abandon.getAsBoolean()) {
                     client.close();
                     return null;
@@ -127,8 +149,26 @@ public final class ZooKeeperStore implements ClusterStore {
             client.close();
             throw new PghaException("interrupted while connecting to " + what);
         }
+        try {
+            AclMigration.run(client, paths.root(), auth);
+        } catch (IllegalStateException e) {
+            client.close();
+            throw refused.get()
+                    ? refusedCredentials(what, auth)
+                    : new PghaException("cannot secure the cluster's data in " + what + ": " + e.getMessage());
+        }
         return new ZooKeeperStore(client, cluster, sessionTimeout);
     }
+
+    private static PghaException refusedCredentials(String what, ZooKeeperAuth auth) {
+        return new PghaException(what + " refused pgha's credentials (SASL DIGEST-MD5 as user " + auth.user()
+                + "): every member, and every admin command, must use the cluster's store secret ("
+                + "PGHA_STORE_SECRET, or \"storeSecret\" in an existing member's $PGHA_DATA_DIR/pgha/secrets); an "
+                + "external ZooKeeper must list that user in its JAAS Server section (user_" + auth.user()
+                + "=\"<secret>\") and load authProvider.sasl=" + SASL_PROVIDER);
+    }
+
+    private static final String SASL_PROVIDER = SASLAuthenticationProvider.class.getName();
 
     // ---- reading ----------------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.secret.Secret;
 import dev.pgha.common.store.Versioned;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedZooKeeperIT {
+    private static final ZooKeeperAuth AUTH = new ZooKeeperAuth("c", Secret.of("embedded-it-store-secret"));
+
     @TempDir
     Path dir;
 
@@ -30,9 +33,9 @@ class EmbeddedZooKeeperIT {
     void keepsTheClusterStateAcrossRestartsAndGrantsShortSessions() throws Exception {
         int port = freePort();
         Path data = dir.resolve("zookeeper");
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(data, "127.0.0.1", port, Duration.ofMillis(250));
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(data, "127.0.0.1", port, Duration.ofMillis(250), AUTH);
                 ZooKeeperStore store = ZooKeeperStore.connect(
-                        zk.connectString(), "c", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
+                        zk.connectString(), "c", AUTH, Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
             assertThat(store.compareAndSetView(ClusterView.initial(), Optional.empty()))
                     .isTrue();
             // 2 s sessions fit the 250 ms tick (ZooKeeper grants 2 to 20 ticks)
@@ -40,9 +43,9 @@ class EmbeddedZooKeeperIT {
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data)))
                 .isEqualTo("rwx------");
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(data, "127.0.0.1", port, Duration.ofMillis(250));
+        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(data, "127.0.0.1", port, Duration.ofMillis(250), AUTH);
                 ZooKeeperStore store = ZooKeeperStore.connect(
-                        zk.connectString(), "c", Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
+                        zk.connectString(), "c", AUTH, Duration.ofSeconds(2), Duration.ofSeconds(10), "zk")) {
             assertThat(store.view()).map(Versioned::value).contains(ClusterView.initial());
         }
     }
@@ -50,8 +53,8 @@ class EmbeddedZooKeeperIT {
     @Test
     void takenPortIsABindException() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-            assertThatThrownBy(() ->
-                            EmbeddedZooKeeper.start(dir, "127.0.0.1", taken.getLocalPort(), Duration.ofMillis(250)))
+            assertThatThrownBy(() -> EmbeddedZooKeeper.start(
+                            dir, "127.0.0.1", taken.getLocalPort(), Duration.ofMillis(250), AUTH))
                     .isInstanceOf(BindException.class);
         }
     }

@@ -1,5 +1,6 @@
 package dev.pgha.store;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -15,6 +16,7 @@ import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.model.Role;
+import dev.pgha.common.secret.Secret;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.Published;
 import dev.pgha.common.store.SessionLease;
@@ -35,6 +37,10 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +59,10 @@ class ZooKeeperStoreIT {
 
     @BeforeAll
     void startZooKeeper() throws Exception {
+        // each test has a cluster of its own (c1, c2, ...), and a server learns its users when it starts
+        for (int i = 1; i <= 100; i++) {
+            auth("c" + i).configureServers();
+        }
         zk = new TestingServer(true);
     }
 
@@ -74,7 +84,27 @@ class ZooKeeperStoreIT {
 
     private ZooKeeperStore connect(String name) {
         return ZooKeeperStore.connect(
-                zk.getConnectString(), name, Duration.ofSeconds(2), Duration.ofSeconds(10), "test ZooKeeper");
+                zk.getConnectString(),
+                name,
+                auth(name),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(10),
+                "test ZooKeeper");
+    }
+
+    /** A plain Curator client with the cluster's credentials, for what pgha itself never writes. */
+    private CuratorFramework rawClient(String name) {
+        ZooKeeperAuth auth = auth(name);
+        return CuratorFrameworkFactory.builder()
+                .connectString(zk.getConnectString())
+                .retryPolicy(new RetryOneTime(100))
+                .zkClientConfig(auth.clientConfig())
+                .aclProvider(auth.aclProvider("/pgha/" + name))
+                .build();
+    }
+
+    private static ZooKeeperAuth auth(String cluster) {
+        return new ZooKeeperAuth(cluster, Secret.of("store-it-secret-" + cluster));
     }
 
     private static ClusterView view(long gen, String leader) {
@@ -186,8 +216,7 @@ class ZooKeeperStoreIT {
     @Test
     void aStatusLeftByAnEarlierRunIsRemovedBeforeTheFirstPublish() throws Exception {
         // An earlier run of member k1 was killed: its session (and its status) lives on until it expires.
-        try (CuratorFramework earlier =
-                CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+        try (CuratorFramework earlier = rawClient(cluster)) {
             earlier.start();
             earlier.create()
                     .creatingParentsIfNeeded()
@@ -237,7 +266,7 @@ class ZooKeeperStoreIT {
 
     @Test
     void unparseableChildIsSkippedNotFatal() throws Exception {
-        try (CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+        try (CuratorFramework raw = rawClient(cluster)) {
             raw.start();
             raw.create()
                     .creatingParentsIfNeeded()
@@ -276,11 +305,94 @@ class ZooKeeperStoreIT {
         assertThatThrownBy(() -> ZooKeeperStore.connect(
                         "127.0.0.1:1",
                         "x",
+                        auth("x"),
                         Duration.ofSeconds(2),
                         Duration.ofSeconds(1),
                         "ZooKeeper at 127.0.0.1:1 (PGHA_ZK_CONNECT)"))
                 .isInstanceOf(PghaException.class)
                 .hasMessage("cannot reach ZooKeeper at 127.0.0.1:1 (PGHA_ZK_CONNECT) within 1s: check that it runs and "
                         + "the address is right");
+    }
+
+    @Test
+    void aClientWithoutTheSecretCanNeitherReadNorWrite() throws Exception {
+        store.compareAndSetView(view(1, "a"), Optional.empty());
+        store.setParameters(Map.of("work_mem", "8MB"));
+        try (CuratorFramework anonymous =
+                CuratorFrameworkFactory.newClient(zk.getConnectString(), 2000, 2000, new RetryOneTime(100))) {
+            anonymous.start();
+            String root = "/pgha/" + cluster;
+            assertThatThrownBy(() -> anonymous.getData().forPath(root + "/view"))
+                    .isInstanceOf(KeeperException.class);
+            assertThatThrownBy(() -> anonymous.setData().forPath(root + "/parameters", "{}".getBytes(UTF_8)))
+                    .isInstanceOf(KeeperException.class);
+            assertThatThrownBy(() -> anonymous.create().forPath(root + "/restarts/a"))
+                    .isInstanceOf(KeeperException.class);
+        }
+        assertThat(store.snapshot().parameters()).containsEntry("work_mem", "8MB");
+    }
+
+    @Test
+    void aWrongSecretIsRefusedWithAMessageThatSaysWhatToSet() {
+        assertThatThrownBy(() -> ZooKeeperStore.connect(
+                        zk.getConnectString(),
+                        cluster,
+                        new ZooKeeperAuth(cluster, Secret.of("not-the-secret")),
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(10),
+                        "test ZooKeeper"))
+                .isInstanceOf(PghaException.class)
+                .hasMessageStartingWith(
+                        "test ZooKeeper refused pgha's credentials (SASL DIGEST-MD5 as user pgha-" + cluster + ")")
+                .hasMessageContaining("PGHA_STORE_SECRET")
+                .hasMessageNotContaining("not-the-secret");
+    }
+
+    @Test
+    void everyZnodeBelongsToTheClusterIdentityAndOpenOnesAreClosedOnConnect() throws Exception {
+        String root = "/pgha/" + cluster;
+        store.register(new MemberInfo("m", null, "h", 1, 2, 3, Instant.now()));
+        // what a version without store authentication left behind: a world-writable znode
+        try (CuratorFramework old = CuratorFrameworkFactory.builder()
+                .connectString(zk.getConnectString())
+                .retryPolicy(new RetryOneTime(100))
+                .zkClientConfig(auth(cluster).clientConfig())
+                .build()) {
+            old.start();
+            old.create().withACL(ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath(root + "/parameters", "{}".getBytes(UTF_8));
+            for (String path : List.of(root, root + "/members", root + "/members/m")) {
+                old.setACL().withACL(ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath(path);
+            }
+            assertThat(old.getACL().forPath(root + "/parameters")).isEqualTo(ZooDefs.Ids.OPEN_ACL_UNSAFE);
+        }
+        try (ZooKeeperStore upgraded = connect(cluster);
+                CuratorFramework raw = rawClient(cluster)) {
+            raw.start();
+            List<ACL> only = List.of(new ACL(ZooDefs.Perms.ALL, new Id("sasl", "pgha-" + cluster)));
+            for (String path : List.of(root, root + "/members", root + "/members/m", root + "/parameters")) {
+                assertThat(raw.getACL().forPath(path)).as(path).isEqualTo(only);
+            }
+            assertThat(upgraded.snapshot().members()).containsKey("m");
+        }
+    }
+
+    @Test
+    void aRegistrationWithAnInvalidAddressIsSkipped() throws Exception {
+        try (CuratorFramework raw = rawClient(cluster)) {
+            raw.start();
+            raw.create()
+                    .creatingParentsIfNeeded()
+                    .forPath(
+                            "/pgha/" + cluster + "/members/evil",
+                            ("{\"id\":\"evil\",\"host\":\"db host=attacker\",\"pgPort\":5433,\"proxyPort\":5432,"
+                                            + "\"httpPort\":5500}")
+                                    .getBytes(UTF_8));
+            raw.create()
+                    .forPath(
+                            "/pgha/" + cluster + "/members/port",
+                            "{\"id\":\"port\",\"host\":\"10.0.0.9\",\"pgPort\":70000}".getBytes(UTF_8));
+        }
+        store.register(new MemberInfo("ok", null, "10.0.0.1", 5433, 5432, 5500, Instant.now()));
+        assertThat(store.snapshot().members()).containsOnlyKeys("ok");
     }
 }

@@ -2,8 +2,10 @@ package dev.pgha.app.cli;
 
 import dev.pgha.common.PghaException;
 import dev.pgha.common.config.ConfigLoader;
+import dev.pgha.common.config.EnvOverrides;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.config.ZkPeer;
+import dev.pgha.common.fs.PrivateFiles;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.Phase;
@@ -12,8 +14,15 @@ import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Versioned;
 import dev.pgha.postgres.PgConnections;
+import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
+import dev.pgha.store.ZooKeeperTls;
 import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -29,19 +38,72 @@ public final class Admin implements Closeable {
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration SQL_TIMEOUT = Duration.ofSeconds(10);
 
+    private static final long MAX_SECRET_FILE_BYTES = 4096;
+
     private final PghaConfig config;
     private final String connect;
+    private final Path storeSecretFile;
     private ClusterStore store;
+    private Path tlsDir; // the TLS key store of this command, deleted when it ends
 
-    private Admin(PghaConfig config, String connect) {
+    private Admin(PghaConfig config, String connect, Path storeSecretFile) {
         this.config = config;
         this.connect = connect;
+        this.storeSecretFile = storeSecretFile;
     }
 
     public static Admin open(AdminOptions options, Map<String, String> env) {
         PghaConfig config = ConfigLoader.load(Optional.ofNullable(options.config), env);
         String connect = options.store != null ? options.store : connectString(config);
-        return new Admin(config, connect);
+        return new Admin(config, connect, options.storeSecretFile);
+    }
+
+    /** The cluster's identity, over TLS when the node's configuration has certificates. */
+    private ZooKeeperAuth storeAuth() {
+        ZooKeeperAuth auth = new ZooKeeperAuth(config.clusterName(), storeSecret());
+        if (config.tls().isEmpty()) {
+            return auth;
+        }
+        PghaConfig.Tls t = config.tls().get();
+        try {
+            tlsDir = Files.createTempDirectory("pgha-tls");
+            PrivateFiles.privateDirectory(tlsDir);
+        } catch (IOException e) {
+            throw new PghaException("cannot create a private directory for ZooKeeper's TLS key store: " + e);
+        }
+        return auth.withTls(ZooKeeperTls.prepare(t.certFile(), t.keyFile(), t.caFile(), tlsDir));
+    }
+
+    /** --store-secret-file, else PGHA_STORE_SECRET, else this node's stored secret. */
+    private Secret storeSecret() {
+        if (storeSecretFile != null) {
+            return readSecretFile(storeSecretFile);
+        }
+        return new SecretStore(config.stateDir())
+                .existingStoreSecret(config.secrets())
+                .orElseThrow(() -> new PghaException("the cluster's store secret is not known here: set "
+                        + EnvOverrides.label("secrets.storeSecret") + ", pass --store-secret-file FILE, or run this on "
+                        + "a node as root, where " + config.stateDir().resolve(SecretStore.FILE_NAME)
+                        + " is readable"));
+    }
+
+    /** The file's content is never quoted in an error: it is a secret, or something that was mistaken for one. */
+    private static Secret readSecretFile(Path file) {
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) > MAX_SECRET_FILE_BYTES) {
+                throw new PghaException("--store-secret-file " + file + " is not a file of at most "
+                        + MAX_SECRET_FILE_BYTES + " bytes");
+            }
+            String value = Files.readString(file, StandardCharsets.UTF_8).strip();
+            if (value.isEmpty() || value.chars().anyMatch(ch -> ch < 0x20)) {
+                throw new PghaException(
+                        "--store-secret-file " + file + " must hold the store secret on one line, and nothing else");
+            }
+            return Secret.of(value);
+        } catch (IOException | UncheckedIOException e) {
+            throw new PghaException("cannot read --store-secret-file " + file + ": "
+                    + e.getClass().getSimpleName());
+        }
     }
 
     /** The store this node uses: external, its ensemble's client ports, or the embedded standalone server. */
@@ -64,6 +126,7 @@ public final class Admin implements Closeable {
             store = ZooKeeperStore.connect(
                     connect,
                     config.clusterName(),
+                    storeAuth(),
                     config.store().sessionTimeout(),
                     STORE_TIMEOUT,
                     "the cluster store at " + connect + " (is pgha running there? --store names another)");
@@ -118,6 +181,16 @@ public final class Admin implements Closeable {
     public void close() {
         if (store != null) {
             store.close();
+        }
+        if (tlsDir != null) {
+            try (var files = Files.list(tlsDir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(tlsDir);
+            } catch (IOException e) {
+                // a private temporary directory; the OS cleans /tmp
+            }
         }
     }
 }

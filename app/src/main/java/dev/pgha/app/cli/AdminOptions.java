@@ -12,6 +12,13 @@ public final class AdminOptions {
     String store;
 
     @Option(
+            names = "--store-secret-file",
+            paramLabel = "FILE",
+            description = "A file holding the cluster's store secret (default: PGHA_STORE_SECRET, else this node's "
+                    + "stored one).")
+    Path storeSecretFile;
+
+    @Option(
             names = "--config",
             paramLabel = "FILE",
             description = "The node's config file (default: $PGHA_DATA_DIR/pgha.conf when it exists).")

@@ -6,6 +6,7 @@ import dev.pgha.common.PghaException;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
+import dev.pgha.common.model.ParameterRules;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.postgres.PgConnections;
 import java.io.PrintWriter;
@@ -19,7 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,31 +32,6 @@ import picocli.CommandLine.Parameters;
         description = "Show or set postgres parameters for every member of the cluster.",
         subcommands = {ConfigCommand.Show.class, ConfigCommand.SetParameters.class})
 public final class ConfigCommand extends AdminCommand.Group {
-    /** Parameters pgha sets itself: changing them would break replication, fencing or the proxy. */
-    static final Set<String> MANAGED = Set.of(
-            "port",
-            "listen_addresses",
-            "data_directory",
-            "hba_file",
-            "ident_file",
-            "config_file",
-            "external_pid_file",
-            "unix_socket_directories",
-            "unix_socket_group",
-            "unix_socket_permissions",
-            "wal_level",
-            "hot_standby",
-            "max_wal_senders",
-            "max_replication_slots",
-            "primary_conninfo",
-            "primary_slot_name",
-            "synchronous_standby_names",
-            "wal_log_hints",
-            "recovery_target_timeline",
-            "password_encryption",
-            "cluster_name",
-            "default_transaction_read_only");
-
     /** A parameter set for the cluster, with postgres's word for when a change takes effect. */
     record Parameter(String name, String value, String context) {
         boolean needsRestart() {
@@ -166,16 +142,12 @@ public final class ConfigCommand extends AdminCommand.Group {
                     throw new PghaException("\"" + a + "\" is not NAME=VALUE");
                 }
                 String name = a.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-                if (name.equals("default_transaction_read_only")) {
-                    throw new PghaException(
-                            name + " is managed by pgha: it turns it on while the data volume is fuller "
-                                    + "than postgres.diskFullPercent (PGHA_DISK_FULL_PERCENT) and off again below");
+                String value = a.substring(eq + 1);
+                Optional<String> refusal = ParameterRules.refusal(name, value);
+                if (refusal.isPresent()) {
+                    throw new PghaException(refusal.get());
                 }
-                if (MANAGED.contains(name)) {
-                    throw new PghaException(name + " is managed by pgha (replication, fencing and the proxy depend on "
-                            + "it) and cannot be set");
-                }
-                changes.put(name, a.substring(eq + 1));
+                changes.put(name, value);
             }
         }
 

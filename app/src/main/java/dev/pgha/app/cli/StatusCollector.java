@@ -57,6 +57,8 @@ final class StatusCollector {
                 warnings.add("member " + m.id() + " is down: its keeper does not report (node or daemon stopped)");
             } else if (!k.healthy() && k.problem() != null) {
                 warnings.add("member " + m.id() + " is unhealthy: " + k.problem());
+            } else if (k.problem() != null) {
+                warnings.add("member " + m.id() + ": " + k.problem()); // a notice, e.g. parameters it reverted
             }
             if (c != null && c.passing() < c.total()) {
                 warnings.add("member " + m.id() + ": health checks failing: " + String.join(", ", c.failing()));

@@ -10,6 +10,8 @@ import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.SessionEvent;
 import dev.pgha.common.store.StoreException;
+import dev.pgha.store.ZooKeeperAuth;
+import dev.pgha.store.ZooKeeperTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -18,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +85,43 @@ final class NodeSetup {
             }
         }
         return secrets.resolve(config.secrets());
+    }
+
+    /**
+     * How this node authenticates at the store, and what its embedded ZooKeeper accepts. A witness has no passwords
+     * of its own: it derives the secret from the members' passwords when it is given them, else it needs
+     * PGHA_STORE_SECRET.
+     */
+    static ZooKeeperAuth storeAuth(PghaConfig config, SecretStore secrets, Credentials credentials) {
+        Credentials shared = null;
+        if (config.store().shared()) {
+            shared = credentials != null ? credentials : configuredCredentials(config.secrets());
+            if (shared == null && secrets.existingStoreSecret(config.secrets()).isEmpty()) {
+                throw new PghaException("a witness needs the cluster's store secret: set "
+                        + EnvOverrides.label("secrets.storeSecret") + " (\"storeSecret\" in a member's "
+                        + secrets.file() + "), or " + EnvOverrides.label("secrets.suPassword") + ", "
+                        + EnvOverrides.label("secrets.replPassword") + " and "
+                        + EnvOverrides.label("secrets.operatorPassword") + " as on the members");
+            }
+        }
+        ZooKeeperAuth auth = new ZooKeeperAuth(
+                config.clusterName(), secrets.storeSecret(config.secrets(), config.clusterName(), shared));
+        return config.tls()
+                .map(t -> auth.withTls(ZooKeeperTls.prepare(t.certFile(), t.keyFile(), t.caFile(), config.stateDir())))
+                .orElse(auth);
+    }
+
+    private static Credentials configuredCredentials(PghaConfig.Secrets s) {
+        if (s.suPassword().isEmpty()
+                || s.replPassword().isEmpty()
+                || s.operatorPassword().isEmpty()) {
+            return null;
+        }
+        return new Credentials(
+                s.suPassword().get(),
+                s.replPassword().get(),
+                s.operatorPassword().get(),
+                Set.of());
     }
 
     /** How other members reach this node's postgres. */

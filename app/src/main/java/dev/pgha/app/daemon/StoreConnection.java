@@ -7,6 +7,7 @@ import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.net.Ports;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.store.EmbeddedZooKeeper;
+import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperPeer;
 import dev.pgha.store.ZooKeeperStore;
 import java.io.IOException;
@@ -46,7 +47,7 @@ final class StoreConnection {
      * keeps waiting (and says so) until a majority of peers runs: nodes of a new cluster are often started one after
      * another. Returns null when {@code abandon} said stop meanwhile.
      */
-    ClusterStore open(PghaConfig config, BooleanSupplier abandon) {
+    ClusterStore open(PghaConfig config, ZooKeeperAuth auth, BooleanSupplier abandon) {
         String connect = config.store().connect().orElse(null);
         String storeName = "ZooKeeper at " + connect + " (" + EnvOverrides.label("store.connect") + ")";
         if (config.store().quorum()) {
@@ -54,12 +55,13 @@ final class StoreConnection {
                     config.zookeeperDir(),
                     config.store().ensemble(),
                     config.store().myId(),
-                    config.store().embeddedTickTime());
+                    config.store().embeddedTickTime(),
+                    auth);
             server = peer;
             connect = peer.connectString();
             storeName = "the embedded ZooKeeper ensemble " + connect + " (it needs a majority of its peers running)";
         } else if (config.store().embedded()) {
-            EmbeddedZooKeeper standalone = startStandalone(config);
+            EmbeddedZooKeeper standalone = startStandalone(config, auth);
             server = standalone;
             connect = standalone.connectString();
             storeName = "the embedded ZooKeeper at " + connect;
@@ -77,6 +79,7 @@ final class StoreConnection {
         store = ZooKeeperStore.connect(
                 connect,
                 config.clusterName(),
+                auth,
                 config.store().sessionTimeout(),
                 config.store().connectTimeout(),
                 storeName,
@@ -85,13 +88,14 @@ final class StoreConnection {
         return store;
     }
 
-    private static EmbeddedZooKeeper startStandalone(PghaConfig config) {
+    private static EmbeddedZooKeeper startStandalone(PghaConfig config, ZooKeeperAuth auth) {
         try {
             return EmbeddedZooKeeper.start(
                     config.zookeeperDir(),
                     config.store().embeddedHost(),
                     config.store().embeddedPort(),
-                    config.store().embeddedTickTime());
+                    config.store().embeddedTickTime(),
+                    auth);
         } catch (BindException e) {
             throw Ports.inUse(config.store().embeddedPort(), EnvOverrides.label("store.embedded.port"));
         } catch (IOException e) {

@@ -17,6 +17,7 @@ import dev.pgha.keeper.PostgresEnvironment;
 import dev.pgha.proxy.ProxyRouter;
 import dev.pgha.proxy.ProxyServer;
 import dev.pgha.sentinel.Sentinel;
+import dev.pgha.store.ZooKeeperAuth;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,7 +130,8 @@ final class Supervisor {
                 config.clusterName(),
                 config.dataDir());
 
-        store = storeConnection.open(config, () -> stopRequested.getCount() == 0);
+        ZooKeeperAuth storeAuth = NodeSetup.storeAuth(config, secrets, credentials);
+        store = storeConnection.open(config, storeAuth, () -> stopRequested.getCount() == 0);
         if (store == null) {
             return; // stopped while waiting for the store
         }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -196,7 +197,10 @@ public final class ConfigLoader {
                 s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)));
         var secrets = new PghaConfig.Secrets(
-                s.secret("secrets.suPassword"), s.secret("secrets.replPassword"), s.secret("secrets.operatorPassword"));
+                s.secret("secrets.suPassword"),
+                s.secret("secrets.replPassword"),
+                s.secret("secrets.operatorPassword"),
+                s.secret("secrets.storeSecret"));
 
         if (primaryRegion.isPresent() && region.isEmpty()) {
             throw new InvalidConfigException(s.label("primaryRegion") + " is \"" + primaryRegion.get()
@@ -260,7 +264,32 @@ public final class ConfigLoader {
                 heartbeat,
                 sentinelInterval,
                 cluster,
-                secrets);
+                secrets,
+                tls(s));
+    }
+
+    /** All three certificate files, or none; each must be a readable file. */
+    private static Optional<PghaConfig.Tls> tls(Settings s) {
+        List<String> keys = List.of("tls.certFile", "tls.keyFile", "tls.caFile");
+        List<Optional<Path>> files = keys.stream().map(s::optionalAbsolutePath).toList();
+        long given = files.stream().filter(Optional::isPresent).count();
+        if (given == 0) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            if (files.get(i).isEmpty()) {
+                throw new InvalidConfigException(EnvOverrides.label(keys.get(i)) + " is not set: give all three of "
+                        + EnvOverrides.label("tls.certFile") + ", " + EnvOverrides.label("tls.keyFile") + " and "
+                        + EnvOverrides.label("tls.caFile") + ", or none");
+            }
+            if (!Files.isRegularFile(files.get(i).get())
+                    || !Files.isReadable(files.get(i).get())) {
+                throw new InvalidConfigException(
+                        s.label(keys.get(i)) + "=" + files.get(i).get() + " is not a readable file");
+            }
+        }
+        return Optional.of(new PghaConfig.Tls(
+                files.get(0).get(), files.get(1).get(), files.get(2).get()));
     }
 
     private static void distinctPort(Settings s, Map<Integer, String> taken, String path) {

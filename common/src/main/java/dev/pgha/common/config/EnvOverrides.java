@@ -46,6 +46,10 @@ public final class EnvOverrides {
         m.put("SU_PASSWORD", "secrets.suPassword");
         m.put("REPL_PASSWORD", "secrets.replPassword");
         m.put("OPERATOR_PASSWORD", "secrets.operatorPassword");
+        m.put("PGHA_STORE_SECRET", "secrets.storeSecret");
+        m.put("PGHA_TLS_CERT_FILE", "tls.certFile");
+        m.put("PGHA_TLS_KEY_FILE", "tls.keyFile");
+        m.put("PGHA_TLS_CA_FILE", "tls.caFile");
         VARIABLES = Collections.unmodifiableMap(m);
     }
 

@@ -23,6 +23,7 @@ import java.util.Set;
 public final class SecretStore {
     public static final String FILE_NAME = "secrets";
     private static final String SHOWN_MARKER = "credentials-shown";
+    private static final String STORE_SECRET = "storeSecret";
     private static final int RANDOM_BYTES = 24;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -49,6 +50,48 @@ public final class SecretStore {
         Set<String> generatedEver = new LinkedHashSet<>(generated);
         stored.keySet().stream().filter(k -> !isConfigured(k, configured)).forEach(generatedEver::add);
         return new Credentials(su, repl, operator, generatedEver);
+    }
+
+    /**
+     * The store secret (what pgha authenticates with at ZooKeeper): configured (PGHA_STORE_SECRET) wins; else the one
+     * stored here; else a new one, stored here. A single node ({@code shared} null) generates it. Members of a
+     * multi-node cluster must all arrive at the same value without another setting, so they derive it from the
+     * passwords they already share (PBKDF2-HMAC-SHA256, salted with the cluster name) and keep it: a password rotated
+     * later does not change it, and a member added after a rotation is given PGHA_STORE_SECRET.
+     *
+     * @param shared the cluster's shared passwords, or null on a single node
+     */
+    public Secret storeSecret(PghaConfig.Secrets configured, String cluster, Credentials shared) {
+        if (configured.storeSecret().isPresent()) {
+            return configured.storeSecret().get();
+        }
+        Map<String, String> stored = readStored();
+        String value = stored.get(STORE_SECRET);
+        if (value != null) {
+            return Secret.of(value);
+        }
+        value = shared == null ? random() : StoreSecretKdf.derive(cluster, shared);
+        stored.put(STORE_SECRET, value);
+        try {
+            PrivateFiles.write(file(), Json.write(stored));
+        } catch (IOException e) {
+            throw new PghaException("cannot store the store secret in " + file() + ": " + e.getMessage());
+        }
+        return Secret.of(value);
+    }
+
+    /**
+     * The store secret for an admin command on a node: configured, else stored here; never generated. Empty when
+     * neither exists or the file is not readable.
+     */
+    public Optional<Secret> existingStoreSecret(PghaConfig.Secrets configured) {
+        if (configured.storeSecret().isPresent()) {
+            return configured.storeSecret();
+        }
+        if (!Files.isReadable(file())) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(readStored().get(STORE_SECRET)).map(Secret::of);
     }
 
     /**
@@ -89,13 +132,17 @@ public final class SecretStore {
         }
         String value = stored.get(key);
         if (value == null) {
-            byte[] bytes = new byte[RANDOM_BYTES];
-            RANDOM.nextBytes(bytes);
-            value = HexFormat.of().formatHex(bytes);
+            value = random();
             toStore.put(key, value);
             generated.add(key);
         }
         return Secret.of(value);
+    }
+
+    private static String random() {
+        byte[] bytes = new byte[RANDOM_BYTES];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     private static boolean isConfigured(String key, PghaConfig.Secrets configured) {
@@ -103,7 +150,7 @@ public final class SecretStore {
             case "suPassword" -> configured.suPassword().isPresent();
             case "replPassword" -> configured.replPassword().isPresent();
             case "operatorPassword" -> configured.operatorPassword().isPresent();
-            default -> true;
+            default -> true; // the store secret is never shown in the banner
         };
     }
 

@@ -18,7 +18,7 @@ class SecretStoreTest {
     Path dir;
 
     private static final PghaConfig.Secrets NONE =
-            new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty());
+            new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
 
     @Test
     void generatesOnceStoresPrivatelyAndReusesAfterwards() throws IOException {
@@ -38,7 +38,8 @@ class SecretStoreTest {
 
     @Test
     void configuredPasswordsWinAndAreNeverStored() throws IOException {
-        var configured = new PghaConfig.Secrets(Optional.of(Secret.of("from-env")), Optional.empty(), Optional.empty());
+        var configured = new PghaConfig.Secrets(
+                Optional.of(Secret.of("from-env")), Optional.empty(), Optional.empty(), Optional.empty());
         Credentials c = new SecretStore(dir).resolve(configured);
         assertThat(c.suPassword().reveal()).isEqualTo("from-env");
         assertThat(c.generated()).containsExactlyInAnyOrder("replPassword", "operatorPassword");

@@ -1,0 +1,64 @@
+package dev.pgha.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.secret.Secret;
+import dev.pgha.common.secret.SecretStore;
+import dev.pgha.store.ZooKeeperAuth;
+import dev.pgha.store.ZooKeeperStore;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A single node given certificates (PGHA_TLS_*): its embedded ZooKeeper speaks TLS only, the daemon and the CLI use
+ * it, and a client that holds the store secret but does not speak TLS gets nowhere.
+ */
+class StoreTlsIT {
+    @Test
+    void withCertificatesTheStoreSpeaksMutualTlsOnly() throws Exception {
+        try (PghaNode node = PghaNode.inNewDir("pgha-store-tls").withFreePorts()) {
+            TestCertificates certs = TestCertificates.create(node.baseDir.resolve("certs"));
+            node.env.put("PGHA_TLS_CERT_FILE", certs.cert().toString());
+            node.env.put("PGHA_TLS_KEY_FILE", certs.key().toString());
+            node.env.put("PGHA_TLS_CA_FILE", certs.ca().toString());
+            node.start().awaitReady(Duration.ofSeconds(90));
+            assertThat(node.log()).containsPattern("embedded ZooKeeper listening on 127\\.0\\.0\\.1:\\d+ with TLS");
+
+            PghaCli.Result status = PghaCli.run(node, "status");
+            assertThat(status.code()).as(status.toString()).isZero();
+            assertThat(status.out()).contains("leader");
+
+            PghaConfig.Secrets none =
+                    new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+            Secret secret = new SecretStore(node.dataDir.resolve("pgha"))
+                    .existingStoreSecret(none)
+                    .orElseThrow();
+            assertThatThrownBy(() -> ZooKeeperStore.connect(
+                            "127.0.0.1:" + node.env.get("PGHA_ZK_PORT"),
+                            "pgha",
+                            new ZooKeeperAuth("pgha", secret),
+                            Duration.ofSeconds(2),
+                            Duration.ofSeconds(5),
+                            "the node's ZooKeeper without TLS"))
+                    .isInstanceOf(PghaException.class)
+                    .hasMessageStartingWith("cannot reach the node's ZooKeeper without TLS");
+        }
+    }
+
+    @Test
+    void anIncompleteSetOfCertificateFilesIsRefusedNamingTheMissingOne() throws Exception {
+        try (PghaNode node = PghaNode.inNewDir("pgha-store-tls-bad").withFreePorts()) {
+            TestCertificates certs = TestCertificates.create(node.baseDir.resolve("certs"));
+            node.env.put("PGHA_TLS_CERT_FILE", certs.cert().toString());
+            node.env.put("PGHA_TLS_KEY_FILE", certs.key().toString());
+            assertThat(node.runToExit(Duration.ofSeconds(60))).isEqualTo(1);
+            assertThat(node.banner())
+                    .contains("PGHA_TLS_CA_FILE is not set: give all three of PGHA_TLS_CERT_FILE, PGHA_TLS_KEY_FILE "
+                            + "and PGHA_TLS_CA_FILE, or none");
+        }
+    }
+}

@@ -53,6 +53,7 @@ import org.slf4j.LoggerFactory;
 public final class ZooKeeperStore implements ClusterStore {
     private final AtomicBoolean closed = new AtomicBoolean();
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperStore.class);
+    private static final String SASL_PROVIDER = SASLAuthenticationProvider.class.getName();
     private static final JavaType HISTORY_TYPE =
             Json.mapper().getTypeFactory().constructCollectionType(List.class, HistoryEntry.class);
 
@@ -153,11 +154,23 @@ public final class ZooKeeperStore implements ClusterStore {
             AclMigration.run(client, paths.root(), auth);
         } catch (IllegalStateException e) {
             client.close();
-            throw refused.get()
+            // the session can be up before the login is refused: the refusal may show here first
+            throw refused.get() || refusedLogin(e)
                     ? refusedCredentials(what, auth)
                     : new PghaException("cannot secure the cluster's data in " + what + ": " + e.getMessage());
         }
         return new ZooKeeperStore(client, cluster, sessionTimeout);
+    }
+
+    private static boolean refusedLogin(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof KeeperException.AuthFailedException
+                    || t instanceof KeeperException.SessionClosedRequireAuthException
+                    || t instanceof KeeperException.NoAuthException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static PghaException refusedCredentials(String what, ZooKeeperAuth auth) {
@@ -167,8 +180,6 @@ public final class ZooKeeperStore implements ClusterStore {
                 + "external ZooKeeper must list that user in its JAAS Server section (user_" + auth.user()
                 + "=\"<secret>\") and load authProvider.sasl=" + SASL_PROVIDER);
     }
-
-    private static final String SASL_PROVIDER = SASLAuthenticationProvider.class.getName();
 
     // ---- reading ----------------------------------------------------------------------------------------------
 

@@ -68,4 +68,43 @@ class SecretStoreTest {
         assertThat(s.toString()).isEqualTo("******");
         assertThat(new Credentials(s, s, s, Set.of()).toString()).doesNotContain("hunter2");
     }
+
+    @Test
+    void aSingleNodeGeneratesItsStoreSecretOnceAndKeepsIt() {
+        SecretStore store = new SecretStore(dir);
+        Credentials passwords = store.resolve(NONE);
+        Secret first = store.storeSecret(NONE, "pgha", null);
+        assertThat(first.reveal()).matches("[0-9a-f]{48}");
+        assertThat(new SecretStore(dir).storeSecret(NONE, "pgha", null)).isEqualTo(first);
+        assertThat(new SecretStore(dir).existingStoreSecret(NONE)).contains(first);
+        assertThat(new SecretStore(dir).resolve(NONE).generated())
+                .as("the store secret is not among the passwords shown once")
+                .containsExactlyInAnyOrderElementsOf(passwords.generated());
+    }
+
+    @Test
+    void membersDeriveTheSameStoreSecretFromTheSharedPasswordsAndKeepItThroughARotation(@TempDir Path other) {
+        Credentials shared = new Credentials(Secret.of("su"), Secret.of("repl"), Secret.of("op"), Set.of());
+        Secret a = new SecretStore(dir).storeSecret(NONE, "orders", shared);
+        Secret b = new SecretStore(other).storeSecret(NONE, "orders", shared);
+        assertThat(a).isEqualTo(b);
+        assertThat(a.reveal()).matches("[0-9a-f]{64}").doesNotContain("repl");
+
+        Credentials rotated = new Credentials(Secret.of("su2"), Secret.of("repl"), Secret.of("op"), Set.of());
+        assertThat(new SecretStore(dir).storeSecret(NONE, "orders", rotated)).isEqualTo(a);
+    }
+
+    @Test
+    void theStoreSecretDependsOnTheClusterAndAConfiguredOneWinsWithoutBeingStored(@TempDir Path other) {
+        Credentials shared = new Credentials(Secret.of("su"), Secret.of("repl"), Secret.of("op"), Set.of());
+        assertThat(new SecretStore(dir).storeSecret(NONE, "orders", shared))
+                .isNotEqualTo(new SecretStore(other).storeSecret(NONE, "billing", shared));
+
+        PghaConfig.Secrets configured = new PghaConfig.Secrets(
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(Secret.of("from-env")));
+        Path third = other.resolve("third");
+        assertThat(new SecretStore(third).storeSecret(configured, "orders", shared))
+                .isEqualTo(Secret.of("from-env"));
+        assertThat(new SecretStore(third).file()).doesNotExist();
+    }
 }

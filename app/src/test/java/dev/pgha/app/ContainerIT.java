@@ -267,7 +267,7 @@ class ContainerIT {
                 nodes.forEach(n -> logs.append("\n== ")
                         .append(n.getNetworkAliases())
                         .append('\n')
-                        .append(tail(n.getLogs(), 40)));
+                        .append(tail(n.getLogs(), 120)));
                 throw new AssertionError("no leader among the connected members:" + logs, e);
             }
             assertThat(third).isNotSameAs(next);

@@ -256,6 +256,15 @@ final class LocalPostgres {
      * could not follow ({@code stuck}) turns out to have nothing pg_rewind would change.
      */
     void rewind(Upstream leader, boolean stuck, Consumer<String> progress) {
+        // The leader must answer before anything here is stopped: a standby that stopped streaming because its leader
+        // became unreachable (a partition, a store outage with a stale view) keeps running and reporting its position,
+        // which the sentinel needs to choose the next leader; pg_rewind could do nothing for it anyway.
+        try (PgClient source = new PgClient(leader.host(), leader.port(), credentials.suPassword())) {
+            source.checkpoint(); // a freshly promoted leader's control file still names the old timeline
+        } catch (SQLException e) {
+            throw new PghaException("not rewinding: member " + leader.memberId() + " does not answer (" + describe(e)
+                    + "); this member's postgres keeps running");
+        }
         PostgresServer current = server;
         if (current != null) {
             stop(current);
@@ -269,12 +278,6 @@ final class LocalPostgres {
             files.write(null);
         } catch (IOException e) {
             throw new PghaException("cannot prepare " + data.path() + " for pg_rewind: " + e.getMessage());
-        }
-        try (PgClient source = new PgClient(leader.host(), leader.port(), credentials.suPassword())) {
-            source.checkpoint(); // a freshly promoted leader's control file still names the old timeline
-        } catch (SQLException e) {
-            throw new PghaException(
-                    "cannot run CHECKPOINT on member " + leader.memberId() + " before pg_rewind: " + describe(e));
         }
         long t0 = System.nanoTime();
         progress.accept("rewinding onto member " + leader.memberId() + "'s timeline with pg_rewind");

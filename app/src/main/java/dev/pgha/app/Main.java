@@ -14,6 +14,7 @@ import dev.pgha.app.cli.UsersCommand;
 import dev.pgha.app.daemon.StartCommand;
 import dev.pgha.common.PghaException;
 import java.io.PrintWriter;
+import java.security.Security;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,6 +51,9 @@ public final class Main implements Runnable {
         if (args.length == 0 || !args[0].equals("start")) {
             System.setProperty("pgha.log.target", "System.err");
         }
+        // Members' addresses are looked up by name (pg_hba.conf, ZooKeeper peers); a replaced container keeps its name
+        // but not its address, so the JVM does not keep an answer for its default 30 s.
+        Security.setProperty("networkaddress.cache.ttl", "5");
         // One log: what libraries log through java.util.logging goes through SLF4J too.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();

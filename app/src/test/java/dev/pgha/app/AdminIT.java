@@ -64,6 +64,34 @@ class AdminIT {
     }
 
     @Test
+    void attachedAppsCannotConnectToEachOthersDatabases() throws Exception {
+        List<String> urls = new ArrayList<>();
+        for (String app : List.of("shop-a", "shop-b")) {
+            PghaCli.Result attached = pgha("attach", app);
+            assertThat(attached.code()).as(attached.toString()).isZero();
+            urls.add(attached.out()
+                    .strip()
+                    .substring("DATABASE_URL=".length())
+                    .replace("@pgha.internal:", "@127.0.0.1:"));
+        }
+        PgTools.Result own = PgTools.psql(urls.get(0), "SELECT current_database()");
+        assertThat(own.output()).as(own.toString()).isEqualTo("shop_a");
+        PgTools.Result other = PgTools.psql(urls.get(0).replaceFirst("/shop_a$", "/shop_b"), "SELECT 1");
+        assertThat(other.exitCode()).isNotZero();
+        assertThat(other.output()).contains("permission denied for database \"shop_b\"");
+        assertThat(pgha("users", "list").out())
+                .containsPattern("(?m)^shop_a +no +no +postgres, shop_a$")
+                .containsPattern("(?m)^shop_b +no +no +postgres, shop_b$");
+        assertThat(column("SELECT datacl::text FROM pg_database WHERE datname = 'shop_b'"))
+                .singleElement()
+                .asString()
+                .doesNotContainPattern("[{,]=");
+        for (String app : List.of("shop-a", "shop-b")) {
+            assertThat(pgha("detach", app).code()).isZero();
+        }
+    }
+
+    @Test
     void attachGivesAnAppAWorkingUrlAndDetachTakesItAwayButKeepsTheData() throws Exception {
         PghaCli.Result attached = pgha("attach", "my-app");
         assertThat(attached.code()).as(attached.toString()).isZero();

@@ -83,7 +83,7 @@ class ContainerIT {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         p.setProperty("password", password);
-        p.setProperty("sslmode", "disable");
+        p.setProperty("sslmode", "require"); // from outside the container: not loopback, and a superuser
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "30");
         return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/postgres", p);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -242,12 +243,12 @@ class HealthIT {
                                 .getBytes(StandardCharsets.US_ASCII)))
                 .startsWith("HTTP/1.1 405");
 
-        // Slowloris: 50 connections that send a header line now and then but never finish. They are cut off, and
-        // meanwhile everyone else is served.
+        // Slowloris from one address (127.0.0.2): 50 connections that send a header line now and then but never
+        // finish. They are cut off, and meanwhile everyone else (127.0.0.1) is served.
         List<Socket> slow = new ArrayList<>();
         try {
             for (int i = 0; i < 50; i++) {
-                Socket s = new Socket("127.0.0.1", port);
+                Socket s = new Socket("127.0.0.1", port, InetAddress.getByName("127.0.0.2"), 0);
                 s.getOutputStream()
                         .write("GET /flycheck/role HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
                 slow.add(s);

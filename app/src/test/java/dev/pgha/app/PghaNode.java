@@ -290,9 +290,44 @@ final class PghaNode implements AutoCloseable {
                 }
             }
             killLeftoverPostgres();
+            assertNoSecretInOutput();
         } finally {
             if (ownsBaseDir) {
                 TestDirs.delete(baseDir);
+            }
+        }
+    }
+
+    /**
+     * Nothing the daemon printed in any of its runs (log and console) holds a SCRAM verifier or a password it was
+     * given: every node of every test checks this when it closes.
+     */
+    void assertNoSecretInOutput() throws IOException {
+        List<String> secrets = new ArrayList<>(List.of("SCRAM-SHA-256$"));
+        for (String key : List.of("SU_PASSWORD", "REPL_PASSWORD", "OPERATOR_PASSWORD", "PGHA_STORE_SECRET")) {
+            String v = env.get(key);
+            if (v != null && v.length() >= 8) {
+                secrets.add(v);
+            }
+        }
+        if (!Files.isDirectory(logDir)) {
+            return;
+        }
+        try (var files = Files.list(logDir)) {
+            for (Path f : files.toList()) {
+                String text = read(f);
+                for (String secret : secrets) {
+                    if (text.contains(secret)) {
+                        throw new AssertionError(f + " holds a secret ("
+                                + (secret.startsWith("SCRAM") ? "a SCRAM verifier" : "a configured password")
+                                + ") in line: "
+                                + text.lines()
+                                        .filter(l -> l.contains(secret))
+                                        .findFirst()
+                                        .orElse("")
+                                        .replace(secret, "<secret>"));
+                    }
+                }
             }
         }
     }

@@ -171,22 +171,27 @@ class SecurityIT {
 
     @Test
     void aParameterThatKeepsPostgresFromStartingIsRevertedAndTheClusterServesAgain() throws Exception {
-        // accepted by postgres on a reload (it just keeps SSL off), fatal at the next start: no certificate
-        PghaCli.Result set = PghaCli.run(node, "config", "set", "ssl=on");
+        // each accepted by postgres, and on a reload it keeps its TLS settings; fatal at the next start, since no TLS
+        // version is at least 1.3 and at most 1.2
+        PghaCli.Result set = PghaCli.run(
+                node, "config", "set", "ssl_min_protocol_version=TLSv1.3", "ssl_max_protocol_version=TLSv1.2");
         assertThat(set.code()).as(set.toString()).isZero();
         PghaCli.Result restart = PghaCli.run(node, "config", "set", "--restart");
-        // whatever the restart command concluded, the cluster serves again within a minute, without ssl
+        // whatever the restart command concluded, the cluster serves again within a minute, as before
         await().atMost(Duration.ofSeconds(60))
                 .ignoreExceptions()
-                .until(() -> node.log().contains("parameters reverted: postgres did not start with ssl")
-                        && show("ssl").equals("off"));
+                .until(() -> node.log().contains("parameters reverted: postgres did not start with ssl_m")
+                        && show("ssl_min_protocol_version").equals("TLSv1.2"));
         try (Connection c = node.connect(node.proxyPort(), "postgres", PASSWORD)) {
             assertThat(c.isValid(5)).as(restart.toString()).isTrue();
         }
         PghaCli.Result status = PghaCli.run(node, "status");
-        assertThat(status.out() + status.err()).contains("parameters reverted: postgres did not start with ssl");
+        assertThat(status.out() + status.err())
+                .contains("parameters reverted: postgres did not start with ssl_max_protocol_version, "
+                        + "ssl_min_protocol_version");
 
-        PghaCli.Result off = PghaCli.run(node, "config", "set", "ssl=off");
-        assertThat(off.code()).as(off.toString()).isZero();
+        PghaCli.Result reset =
+                PghaCli.run(node, "config", "set", "ssl_min_protocol_version=", "ssl_max_protocol_version=");
+        assertThat(reset.code()).as(reset.toString()).isZero();
     }
 }

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -49,6 +50,9 @@ class StartupErrorsIT {
             FLY_REGION     | AMS!         | pgha: FLY_REGION="AMS!" is not valid for region: expected a region name such as "ams" or "us-east-1": up to 32 lowercase letters, digits and '-' (not at either end)
             PRIMARY_REGION | ams,lhr      | pgha: PRIMARY_REGION="ams,lhr" is not valid for primaryRegion: expected a region name such as "ams" or "us-east-1": up to 32 lowercase letters, digits and '-' (not at either end)
             PGHA_ZK_CONNECT| localhost   | pgha: PGHA_ZK_CONNECT="localhost" is not valid for store.connect: expected a ZooKeeper connect string host:port[,host:port...][/chroot]
+            PGHA_PG_LISTEN_ADDRESSES | 10.0.0.1' ssl=off | pgha: PGHA_PG_LISTEN_ADDRESSES="10.0.0.1' ssl=off" is not valid for postgres.listenAddresses: expected "*" or a comma-separated list of host names and IP addresses
+            PGHA_REQUIRE_TLS | maybe     | pgha: PGHA_REQUIRE_TLS="maybe" is not valid for postgres.requireTls: expected true or false
+            PGHA_PROXY_MAX_UNAUTHENTICATED | 0 | pgha: PGHA_PROXY_MAX_UNAUTHENTICATED="0" is not valid for proxy.maxUnauthenticatedPerAddress: expected a number of connections between 1 and 1000000
             """)
     void malformedEnvironmentValue(String variable, String value, String expected) throws Exception {
         node.env.put(variable, value);
@@ -75,6 +79,29 @@ class StartupErrorsIT {
                 .containsExactly(
                         "pgha: --witness runs one peer of an embedded ZooKeeper ensemble: set "
                                 + "PGHA_ZK_ENSEMBLE and PGHA_ZK_MYID (a witness has no postgres, so it is pointless on its own)");
+    }
+
+    @Test
+    void aDataDirectoryOwnedByAnotherUserIsRefused() throws Exception {
+        Files.createDirectories(node.dataDir);
+        Files.setAttribute(node.dataDir, "unix:uid", 65534);
+        assertThat(failingRun())
+                .containsExactly("pgha: refusing to use data directory " + node.dataDir + " (PGHA_DATA_DIR): "
+                        + node.dataDir + " belongs to uid 65534, not to the user pgha runs as (uid 0) or root: if it "
+                        + "is yours, chown 0 " + node.dataDir + "; otherwise remove it");
+        assertThat(node.dataDir.resolve("pgha")).doesNotExist();
+    }
+
+    @Test
+    void aSecretsFileSomeoneElseCouldHaveWrittenIsNotUsed() throws Exception {
+        Path state = Files.createDirectories(node.dataDir.resolve("pgha"));
+        Files.writeString(state.resolve("secrets"), "{\"operatorPassword\":\"planted\"}");
+        Files.setPosixFilePermissions(state.resolve("secrets"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThat(failingRun())
+                .singleElement()
+                .asString()
+                .startsWith("pgha: refusing to read passwords from a file someone else could have written: "
+                        + state.resolve("secrets") + " is writable by every user");
     }
 
     @Test
@@ -148,10 +175,11 @@ class StartupErrorsIT {
         Files.createDirectories(node.dataDir);
         Files.writeString(node.dataDir.resolve("pgha.conf"), "proxy {\n  prot = 6432\n}\n");
         assertThat(failingRun())
-                .containsExactly("pgha: unknown setting proxy.prot in "
-                        + node.dataDir.resolve("pgha.conf")
-                        + " line 2; known settings under proxy: connectTimeout, holdTimeout, "
-                        + "maxConnections, maxHeld, port, readOnlyMaxLag, readOnlyPort, threads");
+                .containsExactly(
+                        "pgha: unknown setting proxy.prot in "
+                                + node.dataDir.resolve("pgha.conf")
+                                + " line 2; known settings under proxy: connectTimeout, holdTimeout, "
+                                + "maxConnections, maxHeld, maxUnauthenticatedPerAddress, port, readOnlyMaxLag, readOnlyPort, threads");
         try (var entries = Files.list(node.dataDir)) {
             assertThat(entries.map(p -> p.getFileName().toString())).containsExactly("pgha.conf");
         }

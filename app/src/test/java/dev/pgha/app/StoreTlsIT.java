@@ -32,6 +32,21 @@ class StoreTlsIT {
             assertThat(status.code()).as(status.toString()).isZero();
             assertThat(status.out()).contains("leader");
 
+            // postgres serves the operator's certificate: verify-full through the proxy works for a name it
+            // carries (127.0.0.1, localhost) and fails for one it does not (127.0.0.2 reaches the same proxy)
+            String verified = "sslmode=verify-full sslrootcert=" + certs.ca() + " port=" + node.proxyPort()
+                    + " user=postgres dbname=postgres";
+            String password = node.printedPassword().orElseThrow();
+            PgTools.Result good = PgTools.psql(
+                    "host=127.0.0.1 " + verified + " password=" + password,
+                    "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+            assertThat(good.output()).as(good.toString()).isEqualTo("t");
+            PgTools.Result localhost = PgTools.psql("host=localhost " + verified + " password=" + password, "SELECT 1");
+            assertThat(localhost.output()).as(localhost.toString()).isEqualTo("1");
+            PgTools.Result wrongName = PgTools.psql("host=127.0.0.2 " + verified + " password=" + password, "SELECT 1");
+            assertThat(wrongName.exitCode()).isNotZero();
+            assertThat(wrongName.output()).contains("does not match host name \"127.0.0.2\"");
+
             PghaConfig.Secrets none =
                     new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
             Secret secret = new SecretStore(node.dataDir.resolve("pgha"))

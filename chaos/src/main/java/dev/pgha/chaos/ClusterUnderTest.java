@@ -270,7 +270,7 @@ final class ClusterUnderTest implements AutoCloseable {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         p.setProperty("password", PASSWORD);
-        p.setProperty("sslmode", "disable");
+        p.setProperty("sslmode", "require"); // superusers need TLS off loopback (pg_hba)
         p.setProperty("connectTimeout", "2");
         p.setProperty("loginTimeout", "10");
         p.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));

@@ -1,5 +1,6 @@
 package dev.pgha.keeper;
 
+import dev.pgha.common.fs.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,9 +45,11 @@ final class AutoConfSnapshot {
         return values;
     }
 
-    /** Puts this content back. */
-    void restore(Path pgdata) throws IOException {
-        Files.write(pgdata.resolve(FILE), content);
+    /** Puts this content back (a new file owned by {@code user}: never written through a link postgres planted). */
+    void restore(Path pgdata, PostgresOsUser user) throws IOException {
+        Path file = pgdata.resolve(FILE);
+        PrivateFiles.write(file, content);
+        user.own(file);
     }
 
     /** ALTER SYSTEM writes 'value', doubling quotes and backslashes in it. */

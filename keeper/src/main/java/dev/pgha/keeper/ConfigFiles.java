@@ -8,10 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
- * The files pgha writes into PGDATA before each start: postgresql.conf (sized from memory and disk), pg_hba.conf and,
- * for a standby, its settings and standby.signal. Each is owned by postgres's OS user and private to it.
+ * The files pgha writes into PGDATA before each start: postgresql.conf (sized from memory and disk, with TLS on),
+ * pg_hba.conf (from the {@link AccessPolicy}) and, for a standby, its settings and standby.signal; and the TLS
+ * certificate postgres serves ({@link ServerTls}). Each is owned by postgres's OS user and private to it.
  */
 final class ConfigFiles {
     private final PghaConfig config;
@@ -20,6 +23,9 @@ final class ConfigFiles {
     private final MemoryProbe.Budget memory;
     private final Path pgdata;
     private final Path passfile;
+    private final ServerTls tls;
+    private volatile AccessPolicy access;
+    private volatile String ownHost;
 
     ConfigFiles(
             PghaConfig config,
@@ -34,6 +40,30 @@ final class ConfigFiles {
         this.memory = memory;
         this.pgdata = pgdata;
         this.passfile = passfile;
+        this.tls = new ServerTls(config, user);
+        this.access = AccessPolicy.initial(
+                Credentials.REPL_ROLE,
+                AccessUpkeep.BUILT_IN_SUPERUSERS,
+                config.postgres().requireTls());
+    }
+
+    /** Who may connect: what pg_hba.conf says at the next write. */
+    AccessPolicy access() {
+        return access;
+    }
+
+    void access(AccessPolicy now) {
+        access = now;
+    }
+
+    /** The address this member registered: its certificate names it. */
+    void ownHost(String host) {
+        ownHost = host;
+    }
+
+    /** Rewrites pg_hba.conf from the current policy (postgres reads it at its next reload). */
+    void writeHba() throws IOException {
+        writeOwned(pgdata.resolve("pg_hba.conf"), access.hba());
     }
 
     /** postgresql.conf and pg_hba.conf; with a leader, the standby settings and standby.signal too. */
@@ -46,12 +76,25 @@ final class ConfigFiles {
                 config.postgres().port(),
                 config.postgres().maxConnections(),
                 config.runDir());
-        String conf = PostgresConf.render(tuning, memory.source());
+        Set<String> names = new LinkedHashSet<>();
+        config.advertiseHost().ifPresent(names::add);
+        if (ownHost != null) {
+            names.add(ownHost);
+        }
+        tls.prepare(config.tls().orElse(null), memberId, names);
+        String conf = PostgresConf.render(tuning, memory.source())
+                + PostgresConf.tls(
+                        tls.certFile(), tls.keyFile(), config.postgres().listenAddresses());
         if (leader != null) {
-            conf += PostgresConf.standby(leader, memberId, passfile, Credentials.REPL_ROLE);
+            conf += PostgresConf.standby(
+                    leader,
+                    memberId,
+                    passfile,
+                    Credentials.REPL_ROLE,
+                    ServerTls.clientSettings(config.tlsDir(), config.tls().isPresent()));
         }
         writeOwned(pgdata.resolve("postgresql.conf"), conf);
-        writeOwned(pgdata.resolve("pg_hba.conf"), PostgresConf.hba(Credentials.REPL_ROLE));
+        writeHba();
         if (leader != null) {
             writeOwned(standbySignal(), "");
         }

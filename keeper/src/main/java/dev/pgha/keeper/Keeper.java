@@ -50,6 +50,7 @@ public final class Keeper implements AutoCloseable {
     private final ActionRunner actions;
     private final Lifecycle lifecycle = new Lifecycle();
     private final ParameterUpkeep parameters = new ParameterUpkeep();
+    private final AccessUpkeep access = new AccessUpkeep();
     private final DiskGuard disk;
     private final LeaderUpkeep leading;
     private final StandbyProgress standby = new StandbyProgress();
@@ -164,6 +165,7 @@ public final class Keeper implements AutoCloseable {
         if (exited != null) {
             problem = exited;
         }
+        access.apply(s, memberId, postgres);
         PgClient.PgState state = query();
         standby.track(
                 view,
@@ -387,7 +389,9 @@ public final class Keeper implements AutoCloseable {
         publish(
                 state,
                 healthy,
-                healthy ? parameters.notice() : problem != null ? problem : action.reason(),
+                healthy
+                        ? (parameters.notice() != null ? parameters.notice() : access.notice())
+                        : problem != null ? problem : action.reason(),
                 postgres.stoppedPrimaryLsn());
     }
 
@@ -490,6 +494,6 @@ public final class Keeper implements AutoCloseable {
                     ACTION_STOP_TIMEOUT.toSeconds());
         }
         postgres.close();
-        Closeables.closeQuietly(status);
+        Closeables.closeQuietly(status, access);
     }
 }

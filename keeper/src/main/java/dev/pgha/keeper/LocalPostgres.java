@@ -72,8 +72,20 @@ final class LocalPostgres {
         this.closing = closing;
         this.data = PostgresEnvironment.dataDirectory(config);
         this.client = new PgClient(config.postgres().port(), credentials.suPassword());
-        this.replicas = new ReplicaTools(env.binaries(), env.osUser(), config.runDir());
+        this.replicas = new ReplicaTools(
+                env.binaries(),
+                env.osUser(),
+                config.runDir(),
+                ServerTls.clientSettings(config.tlsDir(), config.tls().isPresent()));
         this.files = new ConfigFiles(config, memberId, env.osUser(), memory, data.path(), replicas.passfile());
+    }
+
+    PostgresOsUser osUser() {
+        return env.osUser();
+    }
+
+    ConfigFiles files() {
+        return files;
     }
 
     DataDirectory data() {

@@ -83,7 +83,7 @@ final class ParameterUpkeep {
         return kind == KeeperAction.Kind.START
                 && failure instanceof PghaException
                 && !(failure instanceof LocalPostgres.Fatal)
-                && revertAfterFailedStart(pgdata, postgres.lastStartProblem());
+                && revertAfterFailedStart(pgdata, postgres.osUser(), postgres.lastStartProblem());
     }
 
     /** Postgres started: its settings, as they are now, are the ones to go back to. */
@@ -99,7 +99,7 @@ final class ParameterUpkeep {
      * A start failed ({@code why}): when this run changed parameters since the last good start, puts them back and
      * returns true (start again at once); false when parameters are not the cause.
      */
-    private boolean revertAfterFailedStart(Path pgdata, String why) {
+    private boolean revertAfterFailedStart(Path pgdata, PostgresOsUser user, String why) {
         if (lastGoodStart == null) {
             return false;
         }
@@ -114,7 +114,7 @@ final class ParameterUpkeep {
             return false;
         }
         try {
-            lastGoodStart.restore(pgdata);
+            lastGoodStart.restore(pgdata, user);
         } catch (IOException e) {
             log.error("cannot put {} back after a failed start: {}", AutoConfSnapshot.FILE, e.getMessage());
             return false;

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.postgresql.util.PasswordUtil;
 
 /**
@@ -115,6 +116,35 @@ public final class PgClient implements AutoCloseable {
      */
     public void checkpoint() throws SQLException {
         call(c -> execute(c, "CHECKPOINT"));
+    }
+
+    /** Roles that are superusers and may log in (pg_hba.conf requires TLS of them off loopback). */
+    public Set<String> loginSuperusers() throws SQLException {
+        return call(c -> {
+            Set<String> names = new TreeSet<>();
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT rolname FROM pg_roles WHERE rolsuper AND rolcanlogin")) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            return names;
+        });
+    }
+
+    /** What postgres finds wrong in pg_hba.conf as it is on disk now ("line N: error"), before it is loaded. */
+    public List<String> hbaFileErrors() throws SQLException {
+        return call(c -> {
+            List<String> errors = new ArrayList<>();
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT line_number, error FROM pg_hba_file_rules "
+                            + "WHERE error IS NOT NULL ORDER BY line_number")) {
+                while (rs.next()) {
+                    errors.add("line " + rs.getInt(1) + ": " + rs.getString(2));
+                }
+            }
+            return errors;
+        });
     }
 
     /** Makes postgres re-read its configuration files. */

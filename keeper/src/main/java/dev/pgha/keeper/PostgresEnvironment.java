@@ -2,13 +2,12 @@ package dev.pgha.keeper;
 
 import dev.pgha.common.PghaException;
 import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.fs.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,17 +83,8 @@ public record PostgresEnvironment(PgBinaries binaries, PostgresOsUser osUser) {
         }
     }
 
-    /** Deletes everything under {@code root} but not root itself (it may be a mount point). */
+    /** Deletes everything under {@code root} but not root itself, never following a link. */
     static void deleteContents(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder())
-                    .filter(p -> !p.equals(root))
-                    .toList()) {
-                Files.delete(p);
-            }
-        }
+        PrivateFiles.deleteContents(root);
     }
 }

@@ -235,6 +235,7 @@ public final class PostgresServer {
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
+                line = RelayedLine.continuation(RelayedLine.clean(line));
                 synchronized (recent) {
                     if (recent.size() == RECENT_LINES) {
                         recent.removeFirst();

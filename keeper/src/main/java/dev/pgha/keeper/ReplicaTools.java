@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,10 +30,13 @@ final class ReplicaTools {
     private final PostgresOsUser user;
     private final Path passfile;
 
-    ReplicaTools(PgBinaries binaries, PostgresOsUser user, Path runDir) {
+    private final Map<String, String> tls;
+
+    ReplicaTools(PgBinaries binaries, PostgresOsUser user, Path runDir, Map<String, String> tls) {
         this.binaries = binaries;
         this.user = user;
         this.passfile = runDir.resolve("pgpass");
+        this.tls = Map.copyOf(tls);
     }
 
     Path passfile() {
@@ -113,7 +117,8 @@ final class ReplicaTools {
                 "dbname=postgres",
                 "passfile=" + PostgresConf.conninfoValue(passfile.toString()),
                 "connect_timeout=5",
-                "application_name=pgha-rewind");
+                "application_name=pgha-rewind",
+                "sslmode=" + PostgresConf.conninfoValue(tls.get("sslmode")));
         ProcessRunner.Result r = ProcessRunner.run(
                 user.wrap(List.of(
                         binaries.tool("pg_rewind").toString(),
@@ -125,6 +130,11 @@ final class ReplicaTools {
     }
 
     private Map<String, String> env() {
-        return Map.of("PGPASSFILE", passfile.toString(), "PGCONNECT_TIMEOUT", "5");
+        Map<String, String> env = new HashMap<>(Map.of("PGPASSFILE", passfile.toString(), "PGCONNECT_TIMEOUT", "5"));
+        env.put("PGSSLMODE", tls.get("sslmode"));
+        if (tls.containsKey("sslrootcert")) {
+            env.put("PGSSLROOTCERT", tls.get("sslrootcert"));
+        }
+        return env;
     }
 }

@@ -47,10 +47,9 @@ class PostgresConfTest {
     }
 
     @Test
-    void replicationReadyAndListeningEverywhere() {
+    void replicationReady() {
         Map<String, String> s = PostgresConf.settings(new PgTuning(GB, 10 * GB, 6543, 300, Path.of("/data/run")));
         assertThat(s)
-                .containsEntry("listen_addresses", "'*'")
                 .containsEntry("port", "6543")
                 .containsEntry("wal_level", "replica")
                 .containsEntry("hot_standby", "on")
@@ -76,11 +75,14 @@ class PostgresConfTest {
     }
 
     @Test
-    void hbaNeverTrustsAndRequiresScramEverywhere() {
-        String hba = PostgresConf.hba("repluser");
-        assertThat(hba).doesNotContain("trust").doesNotContain("md5").doesNotContain("password ");
-        assertThat(hba.lines().filter(l -> !l.startsWith("#") && !l.isBlank()))
-                .allSatisfy(l -> assertThat(l).endsWith("scram-sha-256"));
-        assertThat(hba).contains("host    replication  repluser     0.0.0.0/0    scram-sha-256");
+    void tlsIsOnAndANarrowedListenAddressKeepsLocalhost() {
+        String all = PostgresConf.tls(Path.of("/d/tls/server.crt"), Path.of("/d/tls/server.key"), "*");
+        assertThat(all)
+                .contains("listen_addresses = '*'\n")
+                .contains("ssl = on\n")
+                .contains("ssl_cert_file = '/d/tls/server.crt'\n")
+                .contains("ssl_key_file = '/d/tls/server.key'\n");
+        assertThat(PostgresConf.tls(Path.of("/c"), Path.of("/k"), "10.0.0.5"))
+                .contains("listen_addresses = '10.0.0.5,localhost'\n");
     }
 }

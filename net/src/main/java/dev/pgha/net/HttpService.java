@@ -34,9 +34,11 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -55,17 +57,24 @@ import org.slf4j.LoggerFactory;
  * A small HTTP/1.1 server for the health-check and metrics endpoints, on Netty's HTTP codec. It is exposed to
  * whatever can reach the node, so it is defensive: request line and headers are size-bounded (a violation gets 400
  * and a close), a request must arrive complete within {@link #REQUEST_DEADLINE} of the connection opening or of the
- * previous answer (slow senders are cut off), connections are capped, and endpoints run off the event loop on a
+ * previous answer (slow senders and idle keep-alives are cut off), connections are capped in all and per client
+ * address (so health checks from the platform get an answer while one client holds many sockets), and endpoints run
+ * off the event loop on a
  * small bounded pool with a deadline of their own, so a hung postgres query cannot stall the server.
  */
 public final class HttpService implements Closeable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private static final Logger log = LoggerFactory.getLogger(HttpService.class);
-    static final Duration REQUEST_DEADLINE = Duration.ofSeconds(10);
+    static final Duration REQUEST_DEADLINE = Duration.ofSeconds(5);
+    /** A kept-alive connection may wait this long for its next request. */
+    static final Duration IDLE_DEADLINE = Duration.ofSeconds(2);
+    /** Open connections per client address: one client holding sockets cannot lock the platform's checks out. */
+    static final int MAX_PER_ADDRESS = 32;
+
     private static final int MAX_INITIAL_LINE = 4096;
     private static final int MAX_HEADERS = 8192;
     private static final int MAX_BODY = 8192;
-    private static final int MAX_CONNECTIONS = 256;
+    private static final int MAX_CONNECTIONS = 1024;
     private static final int WORKERS = 4;
     private static final int QUEUE = 64;
 
@@ -75,6 +84,7 @@ public final class HttpService implements Closeable {
     private final EventLoopGroup group;
     private final ExecutorService workers;
     private final ChannelGroup connections = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
+    private final Map<InetAddress, Integer> perAddress = new HashMap<>(); // owned by the one event loop
     private final Channel listener;
 
     private HttpService(
@@ -155,20 +165,24 @@ public final class HttpService implements Closeable {
     /** One connection: answers its requests in order, one at a time. */
     private final class Endpoint extends SimpleChannelInboundHandler<FullHttpRequest> {
         private ScheduledFuture<?> deadline;
+        private InetAddress counted; // the client address this connection counts against
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            if (connections.size() >= MAX_CONNECTIONS) {
+            InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            if (connections.size() >= MAX_CONNECTIONS || perAddress.getOrDefault(client, 0) >= MAX_PER_ADDRESS) {
                 ctx.close(); // too many open connections already (slow or stuck clients)
                 return;
             }
+            perAddress.merge(client, 1, Integer::sum);
+            counted = client;
             connections.add(ctx.channel());
-            armDeadline(ctx);
+            armDeadline(ctx, REQUEST_DEADLINE);
             ctx.fireChannelActive();
         }
 
-        private void armDeadline(ChannelHandlerContext ctx) {
-            deadline = ctx.executor().schedule(() -> ctx.close(), REQUEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        private void armDeadline(ChannelHandlerContext ctx, Duration after) {
+            deadline = ctx.executor().schedule(() -> ctx.close(), after.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -197,7 +211,7 @@ public final class HttpService implements Closeable {
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
             Function<HttpRequestInfo, HttpReply> route = routes.get(uri.path());
             if (route == null) {
-                reply(ctx, method, HttpReply.text(404, "not found: " + uri.path() + "\n"), keepAlive);
+                reply(ctx, method, HttpReply.text(404, "not found\n"), keepAlive);
                 return;
             }
             HttpRequestInfo info = new HttpRequestInfo(uri.path(), uri.parameters());
@@ -235,6 +249,7 @@ public final class HttpService implements Closeable {
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
             response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, method.equals(HttpMethod.GET) ? body.length : 0);
             response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            response.headers().set("X-Content-Type-Options", "nosniff");
             if (method.equals(HttpMethod.OPTIONS)) {
                 response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD, OPTIONS");
             }
@@ -242,7 +257,7 @@ public final class HttpService implements Closeable {
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
                 ctx.writeAndFlush(response).addListener(f -> {
                     if (ctx.channel().isActive()) {
-                        armDeadline(ctx);
+                        armDeadline(ctx, IDLE_DEADLINE);
                         ctx.channel().config().setAutoRead(true);
                     }
                 });
@@ -256,6 +271,10 @@ public final class HttpService implements Closeable {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (deadline != null) {
                 deadline.cancel(false);
+            }
+            if (counted != null) {
+                perAddress.computeIfPresent(counted, (a, n) -> n > 1 ? n - 1 : null);
+                counted = null;
             }
             ctx.fireChannelInactive();
         }

@@ -5,6 +5,7 @@ import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.Secret;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,7 +20,22 @@ import org.postgresql.Driver;
  * the CLI. Identifiers and literals only ever reach SQL through {@code format('%I'/'%L')} or bind parameters.
  */
 public final class PgConnections {
+    private static volatile Path trustedCa;
+
     private PgConnections() {}
+
+    /**
+     * The CA (PGHA_TLS_CA_FILE) every other member's postgres certificate must chain to; null: encrypted but
+     * unverified (self-signed certificates). Set once by the application when it starts.
+     */
+    public static void trustCa(Path caFile) {
+        trustedCa = caFile;
+    }
+
+    /** The loopback address pg_hba.conf admits without TLS: 127.0.0.1, ::1 or localhost. */
+    public static boolean loopback(String host) {
+        return host.equals("localhost") || host.equals("127.0.0.1") || host.equals("::1") || host.equals("[::1]");
+    }
 
     /**
      * A connection as the superuser pgha uses, to database postgres on {@code host:port}.
@@ -51,12 +67,26 @@ public final class PgConnections {
         Properties props = new Properties();
         props.setProperty("user", Credentials.SU_ROLE);
         props.setProperty("password", password.reveal());
-        props.setProperty("sslmode", "disable");
-        // never answers a request for the password in cleartext or as MD5 (PasswordGuardSocketFactory)
-        props.setProperty("socketFactory", PasswordGuardSocketFactory.class.getName());
+        if (loopback(host)) {
+            // this node's own postgres: loopback never leaves the machine, and pg_hba admits it without TLS
+            props.setProperty("sslmode", "disable");
+            // never answers a request for the password in cleartext or as MD5 (PasswordGuardSocketFactory)
+            props.setProperty("socketFactory", PasswordGuardSocketFactory.class.getName());
+        } else {
+            // another member: TLS always (pg_hba requires it of superusers), verified when the operator gave a CA
+            props.setProperty("sslmode", "require");
+            props.setProperty("sslfactory", GuardedSslSocketFactory.class.getName());
+            Path ca = trustedCa;
+            if (ca != null) {
+                props.setProperty("sslrootcert", ca.toString());
+            }
+        }
         props.setProperty("connectTimeout", Long.toString(Math.max(1, connectTimeout.toSeconds())));
         props.setProperty("socketTimeout", Long.toString(Math.max(1, socketTimeout.toSeconds())));
         props.setProperty("ApplicationName", applicationName);
+        // pgha's sessions set passwords (CREATE/ALTER ROLE … PASSWORD): postgres never echoes one of their statements
+        // into its log, not after an error and not with log_statement
+        props.setProperty("options", "-c log_min_error_statement=panic -c log_statement=none");
         // URL-encoded (pgjdbc decodes it): any database name works, and none can change the rest of the URL
         Connection c = new Driver()
                 .connect(

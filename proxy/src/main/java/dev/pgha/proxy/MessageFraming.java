@@ -24,11 +24,24 @@ final class MessageFraming {
     private int serverHeadBytes;
     private long serverSkip;
     private boolean lost;
+    private boolean readyForQuery;
+
+    // client side once the server accepted TLS: record headers (type, version, length) only
+    private static final int TLS_APPLICATION_DATA = 23;
+    private boolean clientTls;
+    private final byte[] tlsHead = new byte[5];
+    private int tlsHeadBytes;
+    private long tlsSkip;
+    private int tlsApplicationRecords;
 
     /** Bytes the client sent (observe before forwarding). */
     void fromClient(ByteBuf buf) {
         int i = buf.readerIndex();
         int end = buf.writerIndex();
+        if (clientTls) {
+            countTlsRecords(buf, i, end);
+            return;
+        }
         while (!clientDone && i < end) {
             if (clientSkip > 0) {
                 int n = (int) Math.min(clientSkip, end - i);
@@ -64,6 +77,8 @@ final class MessageFraming {
                 negotiationsPending--;
                 if (answer != 'N') {
                     lost = true; // 'S'/'G': encryption follows, which this proxy cannot see into
+                    clientTls = answer == 'S' && negotiationsPending == 0;
+                    clientDone = true;
                 }
                 continue;
             }
@@ -76,12 +91,43 @@ final class MessageFraming {
             serverHead[serverHeadBytes++] = buf.getByte(i++);
             if (serverHeadBytes == 5) {
                 serverHeadBytes = 0;
+                readyForQuery |= serverHead[0] == 'Z';
                 int length = readInt(serverHead, 1);
                 if (length < 4) {
                     lost = true;
                 } else {
                     serverSkip = length - 4L;
                 }
+            }
+        }
+    }
+
+    /**
+     * The session is (about to be) authenticated: the server sent a ReadyForQuery (an unencrypted session), or, inside
+     * TLS, the client has sent its fourth application-data record (TLS 1.3: Finished, StartupMessage, the two SCRAM
+     * messages). A client that sends records that are not real TLS gets nothing for it: postgres drops the connection
+     * at the first record it cannot decrypt.
+     */
+    boolean authenticated() {
+        return readyForQuery || tlsApplicationRecords >= 4;
+    }
+
+    private void countTlsRecords(ByteBuf buf, int from, int end) {
+        int i = from;
+        while (i < end && tlsApplicationRecords < 4) {
+            if (tlsSkip > 0) {
+                int n = (int) Math.min(tlsSkip, end - i);
+                tlsSkip -= n;
+                i += n;
+                continue;
+            }
+            tlsHead[tlsHeadBytes++] = buf.getByte(i++);
+            if (tlsHeadBytes == 5) {
+                tlsHeadBytes = 0;
+                if (tlsHead[0] == TLS_APPLICATION_DATA) {
+                    tlsApplicationRecords++;
+                }
+                tlsSkip = (tlsHead[3] & 0xff) << 8 | tlsHead[4] & 0xff;
             }
         }
     }

@@ -21,7 +21,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The client-facing TCP proxy. Every accepted connection is relayed to a destination of the current
  * {@link Routing}; while there is none (a failover) it is held, unread, and connected as soon as one is published,
- * or refused with a postgres ErrorResponse (57P03) after {@link Settings#holdTimeout}. When the destination
+ * or refused with a postgres ErrorResponse (57P03) after {@link ProxySettings#holdTimeout}. When the destination
  * changes, connections to the old one are closed, with a FATAL 57P01 when the proxy can place it between two
  * server messages. The listener never depends on the store.
  */
@@ -53,30 +52,8 @@ public final class ProxyServer implements Closeable {
     static final String UNTRUSTED = "no leader available: this node has not heard from the cluster store for a "
             + "session timeout, so the leader may have changed";
 
-    /**
-     * @param connectTimeout  for connecting to postgres
-     * @param threads         event loops; 0 = one per core
-     * @param holdTimeout     how long a new connection waits for a leader during a failover
-     * @param maxHeld         connections held at once; beyond, new ones are refused at once
-     * @param maxConnections  client connections at once; beyond, new ones get 53300
-     * @param keepOnReroute   false: a connection whose destination is no longer routed to is closed (the
-     *                        leader's port); true: it stays until its destination goes away (the read-only port,
-     *                        where a standby briefly lagging must not cut its readers off)
-     */
-    public record Settings(
-            Duration connectTimeout,
-            int threads,
-            Duration holdTimeout,
-            int maxHeld,
-            int maxConnections,
-            boolean keepOnReroute) {
-        public Settings readOnly() {
-            return new Settings(connectTimeout, threads, holdTimeout, maxHeld, maxConnections, true);
-        }
-    }
-
     private final String name;
-    private final Settings settings;
+    private final ProxySettings settings;
     private final Transport transport;
     private final EventLoopGroup group;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
@@ -88,14 +65,17 @@ public final class ProxyServer implements Closeable {
     private final Channel listener;
     private final ProxyCounters counters = new ProxyCounters();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final PreAuthentication preAuth;
     private volatile BooleanSupplier routeTrusted = () -> true;
+    private volatile RefusalTls refusalTls;
 
-    private ProxyServer(String name, Settings settings, Transport transport, EventLoopGroup group, int port)
+    private ProxyServer(String name, ProxySettings settings, Transport transport, EventLoopGroup group, int port)
             throws BindException {
         this.name = name;
         this.settings = settings;
         this.transport = transport;
         this.group = group;
+        this.preAuth = new PreAuthentication(settings.maxUnauthenticatedPerAddress());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -119,7 +99,7 @@ public final class ProxyServer implements Closeable {
      * @param name what to call it in logs, e.g. "proxy" or "read-only proxy"
      * @throws BindException when the port is taken
      */
-    public static ProxyServer listen(String name, int port, Settings settings) throws BindException {
+    public static ProxyServer listen(String name, int port, ProxySettings settings) throws BindException {
         Transport transport = Transport.best();
         int n = settings.threads() > 0
                 ? settings.threads()
@@ -148,6 +128,11 @@ public final class ProxyServer implements Closeable {
      */
     public void trustRouteWhile(BooleanSupplier trusted) {
         this.routeTrusted = trusted;
+    }
+
+    /** Refused clients that ask for TLS get it, with this certificate (see {@link RefusalTls}). */
+    public void answerRefusalsWithTls(RefusalTls tls) {
+        this.refusalTls = tls;
     }
 
     /** The routing is trusted again: held clients are connected (or refused) by the current routing. */
@@ -181,8 +166,8 @@ public final class ProxyServer implements Closeable {
         String closedNote = closed > 0 ? "; closing " + closed + " connections to the old destination" : "";
         if (next instanceof Routing.To to) {
             List<Route> was = previous instanceof Routing.To p ? p.routes() : List.of();
-            if (!sameDestinations(was, to.routes()) || closed > 0) {
-                log.info("{}: routing clients to {}{}", name, describe(to.routes()), closedNote);
+            if (!Routing.sameDestinations(was, to.routes()) || closed > 0) {
+                log.info("{}: routing clients to {}{}", name, Routing.describe(to.routes()), closedNote);
             }
         } else if (next instanceof Routing.Hold hold) {
             log.warn(
@@ -215,14 +200,6 @@ public final class ProxyServer implements Closeable {
                 log.debug("closing a client connection: {}", e.toString());
             }
         }
-    }
-
-    private static boolean sameDestinations(List<Route> a, List<Route> b) {
-        return a.size() == b.size() && a.stream().allMatch(r -> b.stream().anyMatch(r::sameLeader));
-    }
-
-    private static String describe(List<Route> routes) {
-        return routes.size() == 1 ? routes.get(0).toString() : routes.toString();
     }
 
     /** The (first) destination, while there is one. */
@@ -289,6 +266,15 @@ public final class ProxyServer implements Closeable {
         Channel backend;
         ScheduledFuture<?> holdTimer;
         String unreachable; // why the last connect attempt failed, while held because of it
+        boolean authenticated; // released from the per-address count of unauthenticated connections
+
+        /** Once the session is authenticated, it no longer counts against its address. */
+        void countedAuthenticated(Channel client) {
+            if (!authenticated && framing.authenticated()) {
+                authenticated = true;
+                preAuth.release(client);
+            }
+        }
 
         /** Acts on the current routing: connect, hold, or refuse. */
         void dispatch(Channel client) {
@@ -365,7 +351,7 @@ public final class ProxyServer implements Closeable {
         void refuse(Channel client, String sqlState, String message) {
             cancelHold();
             counters.refused();
-            client.pipeline().replace(Frontend.class, "refusal", new StartupRefusal(sqlState, message));
+            client.pipeline().replace(Frontend.class, "refusal", new StartupRefusal(sqlState, message, refusalTls));
         }
 
         private void cancelHold() {
@@ -383,6 +369,7 @@ public final class ProxyServer implements Closeable {
                     if (msg instanceof ByteBuf buf) {
                         counters.toClient(buf.readableBytes());
                         framing.fromServer(buf);
+                        countedAuthenticated(client);
                     }
                     super.channelRead(ctx, msg);
                 }
@@ -442,6 +429,7 @@ public final class ProxyServer implements Closeable {
     /** Client side of a pair: admission, then routing; afterwards relays client bytes to postgres. */
     private final class Frontend extends Relay {
         private Connection connection;
+        private boolean first = true; // nothing read yet: a CancelRequest comes alone, as the first bytes
 
         Frontend() {
             super(null);
@@ -462,6 +450,16 @@ public final class ProxyServer implements Closeable {
                                 + settings.maxConnections() + ")");
                 return;
             }
+            if (!preAuth.admit(client)) {
+                connection.refuse(
+                        client,
+                        PgWire.TOO_MANY_CONNECTIONS,
+                        "too many connections from "
+                                + PreAuthentication.address(client).getHostAddress()
+                                + " are still authenticating (proxy.maxUnauthenticatedPerAddress = "
+                                + settings.maxUnauthenticatedPerAddress() + ")");
+                return;
+            }
             connection.dispatch(client);
         }
 
@@ -474,8 +472,14 @@ public final class ProxyServer implements Closeable {
                 return;
             }
             if (msg instanceof ByteBuf buf) {
+                if (first) {
+                    CancelFanout.onFirstRead(
+                            ctx.channel(), buf, routing.get(), connection.route, transport, settings.connectTimeout());
+                }
+                first = false;
                 counters.fromClient(buf.readableBytes());
                 connection.framing.fromClient(buf);
+                connection.countedAuthenticated(ctx.channel());
             }
             super.channelRead(ctx, msg);
         }

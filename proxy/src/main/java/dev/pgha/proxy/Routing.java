@@ -26,4 +26,13 @@ public sealed interface Routing {
     static Routing to(Route route) {
         return new To(List.of(route));
     }
+
+    /** The same destinations, whatever their generations and order. */
+    static boolean sameDestinations(List<Route> a, List<Route> b) {
+        return a.size() == b.size() && a.stream().allMatch(r -> b.stream().anyMatch(r::sameLeader));
+    }
+
+    static String describe(List<Route> routes) {
+        return routes.size() == 1 ? routes.get(0).toString() : routes.toString();
+    }
 }

@@ -76,4 +76,36 @@ class MessageFramingTest {
         bad.fromServer(bytes('R', 0, 0, 0, 2));
         assertThat(bad.atServerMessageBoundary()).isFalse();
     }
+
+    @Test
+    void aPlainSessionIsAuthenticatedAtTheFirstReadyForQuery() throws IOException {
+        MessageFraming f = new MessageFraming();
+        f.fromClient(startup());
+        f.fromServer(bytes('R', 0, 0, 0, 8, 0, 0, 0, 0));
+        assertThat(f.authenticated()).isFalse();
+        f.fromServer(bytes('S', 0, 0, 0, 4));
+        assertThat(f.authenticated()).isFalse();
+        f.fromServer(bytes('Z', 0, 0, 0, 5, 'I'));
+        assertThat(f.authenticated()).isTrue();
+    }
+
+    @Test
+    void insideTlsTheFourthApplicationRecordFromTheClientCountsAsAuthenticated() throws IOException {
+        MessageFraming f = new MessageFraming();
+        f.fromClient(sslRequest());
+        f.fromServer(bytes('S'));
+        f.fromClient(bytes(22, 3, 1, 0, 3, 1, 2, 3)); // ClientHello (handshake record)
+        f.fromClient(bytes(20, 3, 3, 0, 1, 1)); // ChangeCipherSpec
+        for (int record = 1; record <= 3; record++) {
+            f.fromClient(bytes(23, 3, 3, 0, 2, 9, 9)); // Finished, StartupMessage, SASLInitialResponse
+            assertThat(f.authenticated())
+                    .as("after application record %d", record)
+                    .isFalse();
+        }
+        ByteBuf splitHeader = bytes(23, 3, 3);
+        f.fromClient(splitHeader);
+        assertThat(f.authenticated()).isFalse();
+        f.fromClient(bytes(0, 1, 7)); // the SCRAM proof
+        assertThat(f.authenticated()).isTrue();
+    }
 }

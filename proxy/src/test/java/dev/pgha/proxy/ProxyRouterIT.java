@@ -43,9 +43,7 @@ class ProxyRouterIT {
         writer.register(new MemberInfo("a", null, "127.0.0.1", a.port(), 0, 0, Instant.now()));
         writer.register(new MemberInfo("b", null, "127.0.0.1", b.port(), 0, 0, Instant.now()));
         proxy = ProxyServer.listen(
-                "proxy",
-                0,
-                new ProxyServer.Settings(Duration.ofSeconds(2), 1, Duration.ofMillis(300), 100, 1000, false));
+                "proxy", 0, new ProxySettings(Duration.ofSeconds(2), 1, Duration.ofMillis(300), 100, 1000, false));
         router = new ProxyRouter(store, "p1", proxy);
         router.start();
     }

@@ -39,8 +39,7 @@ class ProxyRouterTest {
         b = new EchoServer("B");
         sentinel.register(new MemberInfo("a", null, "127.0.0.1", a.port(), 0, 0, Instant.now()));
         sentinel.register(new MemberInfo("b", null, "127.0.0.1", b.port(), 0, 0, Instant.now()));
-        ProxyServer.Settings settings =
-                new ProxyServer.Settings(Duration.ofSeconds(2), 1, Duration.ofMillis(300), 100, 1000, false);
+        ProxySettings settings = new ProxySettings(Duration.ofSeconds(2), 1, Duration.ofMillis(300), 100, 1000, false);
         proxy = ProxyServer.listen("proxy", 0, settings);
         readOnly = ProxyServer.listen("read-only proxy", 0, settings.readOnly());
         store = cluster.connect();

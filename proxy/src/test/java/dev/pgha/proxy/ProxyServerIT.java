@@ -6,12 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -30,8 +28,8 @@ import org.postgresql.Driver;
 /** The proxy relaying real TCP connections to real TCP peers. */
 class ProxyServerIT {
     /** A short hold, so that refusals show quickly. */
-    private static final ProxyServer.Settings SETTINGS =
-            new ProxyServer.Settings(Duration.ofSeconds(2), 2, Duration.ofMillis(500), 1000, 10_000, false);
+    private static final ProxySettings SETTINGS =
+            new ProxySettings(Duration.ofSeconds(2), 2, Duration.ofMillis(500), 1000, 10_000, false);
 
     private ProxyServer proxy;
     private EchoServer a;
@@ -72,31 +70,6 @@ class ProxyServerIT {
         return proxy.port();
     }
 
-    private static String greeting(Socket s) throws IOException {
-        StringBuilder line = new StringBuilder();
-        InputStream in = s.getInputStream();
-        int c;
-        while ((c = in.read()) >= 0 && c != '\n') {
-            line.append((char) c);
-        }
-        return line.toString();
-    }
-
-    private static boolean closedByPeer(Socket s) throws IOException {
-        s.setSoTimeout(10_000);
-        try {
-            InputStream in = s.getInputStream();
-            while (in.read() >= 0) {
-                // drain
-            }
-            return true;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
-    }
-
     @Test
     void aClientHeldPastTheTimeoutGetsAPostgresError57P03() throws Exception {
         proxy.update(new Routing.Hold("no leader available: failover in progress"));
@@ -107,7 +80,7 @@ class ProxyServerIT {
             assertThat(m.sqlState()).isEqualTo("57P03");
             assertThat(m.field('S')).isEqualTo("FATAL");
             assertThat(m.field('M')).isEqualTo("no leader available: failover in progress");
-            assertThat(closedByPeer(s)).isTrue();
+            assertThat(Wire.closedByPeer(s)).isTrue();
         }
         // ... and so does the JDBC driver, with the SQLSTATE pools retry on.
         long t0 = System.nanoTime();
@@ -137,7 +110,7 @@ class ProxyServerIT {
         try (Socket s = client()) {
             await().atMost(Duration.ofSeconds(2)).until(() -> proxy.heldConnections() == 1);
             proxy.update(Routing.to(to(b, "b", 2)));
-            assertThat(greeting(s)).isEqualTo("B");
+            assertThat(Wire.greeting(s)).isEqualTo("B");
         }
         assertThat(proxy.heldConnections()).isZero();
     }
@@ -146,7 +119,7 @@ class ProxyServerIT {
     void beyondMaxHeldAndMaxConnectionsClientsAreRefusedAtOnceWithTheRightCode() throws Exception {
         proxy.close();
         proxy = ProxyServer.listen(
-                "proxy", 0, new ProxyServer.Settings(Duration.ofSeconds(2), 2, Duration.ofSeconds(30), 1, 2, false));
+                "proxy", 0, new ProxySettings(Duration.ofSeconds(2), 2, Duration.ofSeconds(30), 1, 2, false));
         try (Socket first = client()) {
             await().atMost(Duration.ofSeconds(2)).until(() -> proxy.heldConnections() == 1);
             assertThatThrownBy(() -> jdbc()).isInstanceOfSatisfying(SQLException.class, e -> {
@@ -154,9 +127,9 @@ class ProxyServerIT {
                 assertThat(e.getMessage()).contains("1 connections are already waiting");
             });
             proxy.update(Routing.to(to(a, "a", 1)));
-            assertThat(greeting(first)).isEqualTo("A");
+            assertThat(Wire.greeting(first)).isEqualTo("A");
             try (Socket second = client()) {
-                assertThat(greeting(second)).isEqualTo("A");
+                assertThat(Wire.greeting(second)).isEqualTo("A");
                 assertThatThrownBy(() -> jdbc()).isInstanceOfSatisfying(SQLException.class, e -> {
                     assertThat(e.getSQLState()).isEqualTo("53300");
                     assertThat(e.getMessage()).contains("proxy.maxConnections = 2");
@@ -172,13 +145,13 @@ class ProxyServerIT {
                 Socket good = client()) {
             garbage.getOutputStream()
                     .write(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2, 3, 4});
-            assertThat(closedByPeer(garbage)).isTrue();
+            assertThat(Wire.closedByPeer(garbage)).isTrue();
             Wire.startup(good.getOutputStream());
             assertThat(Wire.read(good.getInputStream()).sqlState()).isEqualTo("57P03");
         }
         proxy.update(Routing.to(to(a, "a", 1)));
         try (Socket s = client()) {
-            assertThat(greeting(s)).isEqualTo("A");
+            assertThat(Wire.greeting(s)).isEqualTo("A");
         }
     }
 
@@ -203,7 +176,7 @@ class ProxyServerIT {
             assertThat(m.type()).isEqualTo('E');
             assertThat(m.sqlState()).isEqualTo("57P01");
             assertThat(m.field('M')).isEqualTo("terminating connection: the leader changed");
-            assertThat(closedByPeer(between)).isTrue();
+            assertThat(Wire.closedByPeer(between)).isTrue();
             assertThat(inside.getInputStream().read())
                     .as("a plain close, nothing after the half message")
                     .isEqualTo(-1);
@@ -225,7 +198,7 @@ class ProxyServerIT {
     void relaysBothWaysAndKeepsEveryByteUnderBackpressure() throws Exception {
         proxy.update(Routing.to(to(a, "a", 1)));
         try (Socket s = client()) {
-            assertThat(greeting(s)).isEqualTo("A");
+            assertThat(Wire.greeting(s)).isEqualTo("A");
             byte[] payload = new byte[32 << 20]; // far more than any socket or proxy buffer
             new Random(7).nextBytes(payload);
             AtomicReference<Throwable> writeFailure = new AtomicReference<>();
@@ -259,22 +232,22 @@ class ProxyServerIT {
         List<Socket> old = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             Socket s = client();
-            assertThat(greeting(s)).isEqualTo("A");
+            assertThat(Wire.greeting(s)).isEqualTo("A");
             old.add(s);
         }
         // A new generation with the same leader keeps connections.
         proxy.update(Routing.to(to(a, "a", 2)));
         Socket kept = old.get(0);
         kept.getOutputStream().write("still here\n".getBytes(StandardCharsets.US_ASCII));
-        assertThat(greeting(kept)).isEqualTo("still here");
+        assertThat(Wire.greeting(kept)).isEqualTo("still here");
 
         proxy.update(Routing.to(to(b, "b", 3)));
         for (Socket s : old) {
-            assertThat(closedByPeer(s)).isTrue();
+            assertThat(Wire.closedByPeer(s)).isTrue();
             s.close();
         }
         try (Socket s = client()) {
-            assertThat(greeting(s)).isEqualTo("B");
+            assertThat(Wire.greeting(s)).isEqualTo("B");
         }
         assertThat(proxy.currentRoute()).map(Route::leader).contains("b");
     }
@@ -283,9 +256,9 @@ class ProxyServerIT {
     void noLeaderClosesEverythingUntilOneIsPublished() throws Exception {
         proxy.update(Routing.to(to(a, "a", 1)));
         Socket s = client();
-        assertThat(greeting(s)).isEqualTo("A");
+        assertThat(Wire.greeting(s)).isEqualTo("A");
         proxy.update(new Routing.Hold("failover"));
-        assertThat(closedByPeer(s)).isTrue();
+        assertThat(Wire.closedByPeer(s)).isTrue();
         s.close();
         try (Socket refused = client()) {
             Wire.startup(refused.getOutputStream());
@@ -293,7 +266,7 @@ class ProxyServerIT {
         }
         proxy.update(Routing.to(to(b, "b", 2)));
         try (Socket again = client()) {
-            assertThat(greeting(again)).isEqualTo("B");
+            assertThat(Wire.greeting(again)).isEqualTo("B");
         }
     }
 
@@ -301,10 +274,10 @@ class ProxyServerIT {
     void unreachableLeaderClosesOnlyTheNewConnection() throws Exception {
         proxy.update(Routing.to(to(a, "a", 1)));
         Socket healthy = client();
-        assertThat(greeting(healthy)).isEqualTo("A");
+        assertThat(Wire.greeting(healthy)).isEqualTo("A");
         int dead = freePort();
         proxy.update(Routing.to(new Route(2, "a", "127.0.0.1", dead))); // same member, new address: not reachable
-        assertThat(closedByPeer(healthy)).isTrue(); // a different address is a different leader
+        assertThat(Wire.closedByPeer(healthy)).isTrue(); // a different address is a different leader
         try (Socket s = client()) {
             // held while the leader is unreachable; past the hold timeout it is told why
             Wire.startup(s.getOutputStream());
@@ -317,11 +290,11 @@ class ProxyServerIT {
             Wire.startup(s.getOutputStream());
             await().atMost(Duration.ofSeconds(2)).until(() -> proxy.heldConnections() == 1);
             proxy.update(Routing.to(to(b, "b", 3)));
-            assertThat(greeting(s)).isEqualTo("B");
+            assertThat(Wire.greeting(s)).isEqualTo("B");
         }
         proxy.update(Routing.to(to(a, "a", 4)));
         try (Socket s = client()) {
-            assertThat(greeting(s)).isEqualTo("A");
+            assertThat(Wire.greeting(s)).isEqualTo("A");
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.clientConnections() <= 1);
     }

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /** A test client's side of the postgres wire protocol: opening packets out, typed messages in. */
@@ -96,6 +97,32 @@ final class Wire {
             return line.length() == 0 ? "closed" : line.toString();
         } catch (IOException e) {
             return "failed: " + e.getMessage();
+        }
+    }
+
+    /** The one line a test server greets with (its name). */
+    static String greeting(Socket s) throws IOException {
+        StringBuilder line = new StringBuilder();
+        InputStream in = s.getInputStream();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            line.append((char) c);
+        }
+        return line.toString();
+    }
+
+    /** The peer closes {@code s} within its read timeout (whatever it sent before). */
+    static boolean closedByPeer(Socket s) {
+        try {
+            InputStream in = s.getInputStream();
+            while (in.read() >= 0) {
+                // drain
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
         }
     }
 }

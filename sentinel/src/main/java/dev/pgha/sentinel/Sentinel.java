@@ -245,8 +245,10 @@ public final class Sentinel implements AutoCloseable {
      * snapshot with that spec.
      */
     private ClusterSnapshot ensureSpec(ClusterSnapshot s) {
-        ClusterSpec desired = desiredSpec;
         Optional<Versioned<ClusterSpec>> current = s.storedSpec();
+        // the operator's pg_hba rules are the store's (pgha config hba), not this sentinel's configuration
+        ClusterSpec desired =
+                desiredSpec.withHbaRules(current.map(v -> v.value().hbaRules()).orElse(List.of()));
         if (current.isPresent() && current.get().value().equals(desired)) {
             return s;
         }

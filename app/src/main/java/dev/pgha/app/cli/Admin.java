@@ -55,6 +55,7 @@ public final class Admin implements Closeable {
     public static Admin open(AdminOptions options, Map<String, String> env) {
         PghaConfig config = ConfigLoader.load(Optional.ofNullable(options.config), env);
         String connect = options.store != null ? options.store : connectString(config);
+        PgConnections.trustCa(config.tls().map(PghaConfig.Tls::caFile).orElse(null));
         return new Admin(config, connect, options.storeSecretFile);
     }
 

@@ -97,9 +97,17 @@ final class ClusterSql {
                 verifier);
     }
 
+    /**
+     * A database only its owner (and superusers) may connect to: postgres grants CONNECT to PUBLIC by default, which
+     * would let every app's user into every other app's database.
+     */
     static void createDatabase(Connection c, String name, String owner) throws SQLException {
         PgConnections.executeFormatted(
                 c, "SELECT format('CREATE DATABASE %I OWNER %I', ?::text, ?::text)", name, owner);
+        PgConnections.executeFormatted(
+                c, "SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', ?::text)", name);
+        PgConnections.executeFormatted(
+                c, "SELECT format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I', ?::text, ?::text)", name, owner);
     }
 
     static void dropDatabase(Connection c, String name, boolean force) throws SQLException {

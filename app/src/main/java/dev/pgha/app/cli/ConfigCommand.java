@@ -29,8 +29,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "config",
         mixinStandardHelpOptions = true,
-        description = "Show or set postgres parameters for every member of the cluster.",
-        subcommands = {ConfigCommand.Show.class, ConfigCommand.SetParameters.class})
+        description = "Show or set postgres parameters, and your pg_hba.conf rules, for every member of the cluster.",
+        subcommands = {ConfigCommand.Show.class, ConfigCommand.SetParameters.class, HbaCommand.class})
 public final class ConfigCommand extends AdminCommand.Group {
     /** A parameter set for the cluster, with postgres's word for when a change takes effect. */
     record Parameter(String name, String value, String context) {

@@ -10,6 +10,7 @@ import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.SessionEvent;
 import dev.pgha.common.store.StoreException;
+import dev.pgha.postgres.PgConnections;
 import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperTls;
 import java.io.IOException;
@@ -40,6 +41,17 @@ final class NodeSetup {
         } catch (IOException e) {
             throw new PghaException(
                     "cannot create " + label + ": " + reason(e) + "; mount a writable volume there or set " + variable);
+        }
+        for (Path p : List.of(dir, config.stateDir())) {
+            String problem;
+            try {
+                problem = PrivateFiles.untrusted(p, p.equals(dir));
+            } catch (IOException e) {
+                throw new PghaException("cannot check " + p + ": " + reason(e));
+            }
+            if (problem != null) {
+                throw new PghaException("refusing to use " + label + ": " + problem);
+            }
         }
         Path probe = dir.resolve(".pgha-write-test");
         try {
@@ -104,6 +116,7 @@ final class NodeSetup {
                         + EnvOverrides.label("secrets.operatorPassword") + " as on the members");
             }
         }
+        PgConnections.trustCa(config.tls().map(PghaConfig.Tls::caFile).orElse(null));
         ZooKeeperAuth auth = new ZooKeeperAuth(
                 config.clusterName(), secrets.storeSecret(config.secrets(), config.clusterName(), shared));
         return config.tls()

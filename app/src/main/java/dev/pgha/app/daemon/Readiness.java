@@ -54,13 +54,19 @@ final class Readiness {
         }
         announced = route.get();
         if (local && !credentials.generated().isEmpty() && !secrets.shown()) {
-            System.err.print(CredentialsBanner.render(
-                    config.clusterName(),
-                    credentials,
-                    config.proxy().port(),
-                    config.postgres().port(),
-                    secrets.file()));
-            System.err.flush();
+            if (!config.secrets().showCredentials()) {
+                log.info(
+                        "generated credentials are not shown (PGHA_SHOW_CREDENTIALS=false): they are in {}",
+                        secrets.file());
+            } else {
+                System.err.print(CredentialsBanner.render(
+                        config.clusterName(),
+                        credentials,
+                        config.proxy().port(),
+                        config.postgres().port(),
+                        secrets.file()));
+                System.err.flush();
+            }
             try {
                 secrets.markShown();
             } catch (IOException e) {

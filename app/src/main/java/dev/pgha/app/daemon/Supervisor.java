@@ -16,6 +16,8 @@ import dev.pgha.keeper.Keeper;
 import dev.pgha.keeper.PostgresEnvironment;
 import dev.pgha.proxy.ProxyRouter;
 import dev.pgha.proxy.ProxyServer;
+import dev.pgha.proxy.ProxySettings;
+import dev.pgha.proxy.RefusalTls;
 import dev.pgha.sentinel.Sentinel;
 import dev.pgha.store.ZooKeeperAuth;
 import java.net.BindException;
@@ -170,19 +172,28 @@ final class Supervisor {
 
     private void startProxies() {
         PghaConfig.Proxy p = config.proxy();
-        ProxyServer.Settings settings = new ProxyServer.Settings(
-                p.connectTimeout(), p.threads(), p.holdTimeout(), p.maxHeld(), p.maxConnections(), false);
+        ProxySettings settings = new ProxySettings(
+                p.connectTimeout(),
+                p.threads(),
+                p.holdTimeout(),
+                p.maxHeld(),
+                p.maxConnections(),
+                false,
+                p.maxUnauthenticatedPerAddress());
         try {
             proxy = ProxyServer.listen("proxy", p.port(), settings);
         } catch (BindException e) {
             throw Ports.inUse(p.port(), EnvOverrides.label("proxy.port"));
         }
+        RefusalTls refusalTls = new RefusalTls(config.serverCertFile(), config.serverKeyFile());
+        proxy.answerRefusalsWithTls(refusalTls);
         if (p.readOnlyPort() != 0) {
             try {
                 readOnlyProxy = ProxyServer.listen("read-only proxy", p.readOnlyPort(), settings.readOnly());
             } catch (BindException e) {
                 throw Ports.inUse(p.readOnlyPort(), EnvOverrides.label("proxy.readOnlyPort"));
             }
+            readOnlyProxy.answerRefusalsWithTls(refusalTls);
         }
     }
 

@@ -26,6 +26,8 @@ public final class ConfigLoader {
     public static final String FILE_NAME = "pgha.conf";
 
     /** DNS-label-like names: they end up in ZooKeeper paths, host names, application_name and slot names. */
+    private static final Pattern LISTEN_ADDRESSES = Pattern.compile("\\*|[A-Za-z0-9.:%-]+( *, *[A-Za-z0-9.:%-]+)*");
+
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?");
@@ -154,7 +156,13 @@ public final class ConfigLoader {
                 s.integer("postgres.maxConnections", 10, 10_000, "a number of connections between 10 and 10000"),
                 s.duration("postgres.stopTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 s.duration("postgres.startTimeout", Duration.ofSeconds(10), Duration.ofHours(24)),
-                s.integer("postgres.diskFullPercent", 50, 100, "a percentage of the data volume between 50 and 100"));
+                s.integer("postgres.diskFullPercent", 50, 100, "a percentage of the data volume between 50 and 100"),
+                s.matching(
+                        "postgres.listenAddresses",
+                        LISTEN_ADDRESSES,
+                        1000,
+                        "\"*\" or a comma-separated list of host names and IP addresses"),
+                s.bool("postgres.requireTls"));
         int readOnlyPort = s.integer("proxy.readOnlyPort", 0, 65535, "a TCP port number 1-65535, or 0 for none");
         var proxy = new PghaConfig.Proxy(
                 s.port("proxy.port"),
@@ -163,6 +171,11 @@ public final class ConfigLoader {
                 s.duration("proxy.holdTimeout", Duration.ZERO, Duration.ofMinutes(10)),
                 s.integer("proxy.maxHeld", 0, 1_000_000, "a number of connections between 0 and 1000000"),
                 s.integer("proxy.maxConnections", 1, 1_000_000, "a number of connections between 1 and 1000000"),
+                s.integer(
+                        "proxy.maxUnauthenticatedPerAddress",
+                        1,
+                        1_000_000,
+                        "a number of connections between 1 and 1000000"),
                 readOnlyPort,
                 s.requiredSize("proxy.readOnlyMaxLag", 0));
         int httpPort = s.port("http.port");
@@ -200,7 +213,8 @@ public final class ConfigLoader {
                 s.secret("secrets.suPassword"),
                 s.secret("secrets.replPassword"),
                 s.secret("secrets.operatorPassword"),
-                s.secret("secrets.storeSecret"));
+                s.secret("secrets.storeSecret"),
+                s.bool("secrets.showCredentials"));
 
         if (primaryRegion.isPresent() && region.isEmpty()) {
             throw new InvalidConfigException(s.label("primaryRegion") + " is \"" + primaryRegion.get()

@@ -30,6 +30,7 @@ public final class EnvOverrides {
         m.put("PGHA_PG_MEMORY", "postgres.memory");
         m.put("PG_PROXY_PORT", "proxy.port");
         m.put("PGHA_READONLY_PORT", "proxy.readOnlyPort");
+        m.put("PGHA_PROXY_MAX_UNAUTHENTICATED", "proxy.maxUnauthenticatedPerAddress");
         m.put("PGHA_HTTP_PORT", "http.port");
         m.put("PGHA_METRICS_PORT", "metrics.port");
         m.put("PGHA_CHECK_DISK_MIN_FREE", "health.diskMinFreePercent");
@@ -43,10 +44,13 @@ public final class EnvOverrides {
         m.put("PGHA_SYNCHRONOUS_MODE", "cluster.synchronousMode");
         m.put("PGHA_DEAD_MEMBER_REMOVAL", "cluster.deadMemberRemovalInterval");
         m.put("PGHA_DISK_FULL_PERCENT", "postgres.diskFullPercent");
+        m.put("PGHA_PG_LISTEN_ADDRESSES", "postgres.listenAddresses");
+        m.put("PGHA_REQUIRE_TLS", "postgres.requireTls");
         m.put("SU_PASSWORD", "secrets.suPassword");
         m.put("REPL_PASSWORD", "secrets.replPassword");
         m.put("OPERATOR_PASSWORD", "secrets.operatorPassword");
         m.put("PGHA_STORE_SECRET", "secrets.storeSecret");
+        m.put("PGHA_SHOW_CREDENTIALS", "secrets.showCredentials");
         m.put("PGHA_TLS_CERT_FILE", "tls.certFile");
         m.put("PGHA_TLS_KEY_FILE", "tls.keyFile");
         m.put("PGHA_TLS_CA_FILE", "tls.caFile");

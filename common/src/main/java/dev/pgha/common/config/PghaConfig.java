@@ -67,7 +67,9 @@ public record PghaConfig(
             int maxConnections,
             Duration stopTimeout,
             Duration startTimeout,
-            int diskFullPercent) {}
+            int diskFullPercent,
+            String listenAddresses,
+            boolean requireTls) {}
 
     /**
      * Settings of the client-facing proxy.
@@ -81,6 +83,7 @@ public record PghaConfig(
             Duration holdTimeout,
             int maxHeld,
             int maxConnections,
+            int maxUnauthenticatedPerAddress,
             int readOnlyPort,
             long readOnlyMaxLagBytes) {}
 
@@ -141,11 +144,22 @@ public record PghaConfig(
             Optional<Secret> suPassword,
             Optional<Secret> replPassword,
             Optional<Secret> operatorPassword,
-            Optional<Secret> storeSecret) {}
+            Optional<Secret> storeSecret,
+            boolean showCredentials) {
+        /** Configured passwords, the generated ones shown once at creation. */
+        public Secrets(
+                Optional<Secret> suPassword,
+                Optional<Secret> replPassword,
+                Optional<Secret> operatorPassword,
+                Optional<Secret> storeSecret) {
+            this(suPassword, replPassword, operatorPassword, storeSecret, true);
+        }
+    }
 
     /**
      * The operator's certificates (PEM files): this node's certificate and private key, and the CA that signed every
-     * member's. Given, ZooKeeper's client and quorum connections use mutual TLS.
+     * member's. Given, ZooKeeper's client and quorum connections use mutual TLS, and postgres serves this certificate
+     * (otherwise it serves a self-signed one); pgha's own connections to other members then verify it against the CA.
      */
     public record Tls(Path certFile, Path keyFile, Path caFile) {}
 
@@ -162,6 +176,21 @@ public record PghaConfig(
     /** $dataDir/pgha: node id and generated secrets, readable by root only. */
     public Path stateDir() {
         return dataDir.resolve("pgha");
+    }
+
+    /** $dataDir/tls: the certificate and key postgres serves, owned by postgres's OS user. */
+    public Path tlsDir() {
+        return dataDir.resolve("tls");
+    }
+
+    /** The certificate postgres serves (and the proxy answers refused TLS clients with). */
+    public Path serverCertFile() {
+        return tlsDir().resolve("server.crt");
+    }
+
+    /** Its private key. */
+    public Path serverKeyFile() {
+        return tlsDir().resolve("server.key");
     }
 
     /** $dataDir/run: postgres's unix socket and short-lived files handed to postgres binaries. */

@@ -1,6 +1,7 @@
 package dev.pgha.common.model;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -10,9 +11,14 @@ import java.util.Objects;
  * @param synchronousMode   ON, OFF, or AUTO: on once two or more database members are registered
  * @param synchronousStrict with no synchronous standby in sync, writes wait instead of the leader serving alone
  * @param failTimeout       how long a leader may report itself unhealthy before the cluster fails over
+ * @param hbaRules          the operator's own pg_hba.conf lines (`pgha config hba`), applied after pgha's
  */
 public record ClusterSpec(
-        String primaryRegion, SyncMode synchronousMode, boolean synchronousStrict, Duration failTimeout) {
+        String primaryRegion,
+        SyncMode synchronousMode,
+        boolean synchronousStrict,
+        Duration failTimeout,
+        List<String> hbaRules) {
 
     public enum SyncMode {
         ON,
@@ -25,6 +31,17 @@ public record ClusterSpec(
     public ClusterSpec {
         synchronousMode = Objects.requireNonNullElse(synchronousMode, SyncMode.AUTO);
         failTimeout = Objects.requireNonNullElse(failTimeout, DEFAULT_FAIL_TIMEOUT);
+        hbaRules = hbaRules == null ? List.of() : List.copyOf(hbaRules);
+    }
+
+    /** Without operator pg_hba rules (a sentinel's configuration; the rules come from the stored spec). */
+    public ClusterSpec(
+            String primaryRegion, SyncMode synchronousMode, boolean synchronousStrict, Duration failTimeout) {
+        this(primaryRegion, synchronousMode, synchronousStrict, failTimeout, List.of());
+    }
+
+    public ClusterSpec withHbaRules(List<String> rules) {
+        return new ClusterSpec(primaryRegion, synchronousMode, synchronousStrict, failTimeout, rules);
     }
 
     /** Defaults with a primary region (tests, and a store written by an older version). */

@@ -37,6 +37,9 @@ public final class ParameterRules {
             "wal_log_hints",
             "recovery_target_timeline",
             "password_encryption",
+            "ssl",
+            "ssl_cert_file",
+            "ssl_key_file",
             "cluster_name",
             "default_transaction_read_only");
 

@@ -156,6 +156,15 @@ public final class SecretStore {
 
     private Map<String, String> readStored() {
         Path file = file();
+        try {
+            String problem = PrivateFiles.untrusted(file);
+            if (problem != null) {
+                throw new PghaException(
+                        "refusing to read passwords from a file someone else could have written: " + problem);
+            }
+        } catch (IOException e) {
+            throw new PghaException("cannot check " + file + ": " + e.getMessage());
+        }
         if (!Files.exists(file)) {
             return new LinkedHashMap<>();
         }

@@ -160,9 +160,9 @@ class ConfigLoaderTest {
     void unknownKeyInFileIsRefusedWithTheKnownOnes() throws IOException {
         Path file = customFile("proxy.prot = 6432\n");
         assertThatThrownBy(() -> loadWith(file))
-                .hasMessage(
-                        "unknown setting proxy.prot in " + file + " line 1; known settings under proxy: "
-                                + "connectTimeout, holdTimeout, maxConnections, maxHeld, port, readOnlyMaxLag, readOnlyPort, threads");
+                .hasMessage("unknown setting proxy.prot in " + file + " line 1; known settings under proxy: "
+                        + "connectTimeout, holdTimeout, maxConnections, maxHeld, maxUnauthenticatedPerAddress, port, "
+                        + "readOnlyMaxLag, readOnlyPort, threads");
     }
 
     @Test

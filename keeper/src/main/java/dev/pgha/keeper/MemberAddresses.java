@@ -48,7 +48,7 @@ final class MemberAddresses implements AutoCloseable {
     Set<String> of(Collection<String> hosts) {
         Set<String> out = new TreeSet<>();
         for (String host : hosts) {
-            if (IPV4.matcher(host).matches() || host.contains(":")) {
+            if (ipLiteral(host)) {
                 out.add(host);
                 continue;
             }
@@ -61,6 +61,11 @@ final class MemberAddresses implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** An IP address written out (IPv4 dotted quad, or IPv6 with ':'): its own address, never looked up. */
+    static boolean ipLiteral(String host) {
+        return IPV4.matcher(host).matches() || host.contains(":");
     }
 
     private void refresh(String host) {

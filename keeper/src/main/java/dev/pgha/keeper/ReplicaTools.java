@@ -117,8 +117,7 @@ final class ReplicaTools {
                 "dbname=postgres",
                 "passfile=" + PostgresConf.conninfoValue(passfile.toString()),
                 "connect_timeout=5",
-                "application_name=pgha-rewind",
-                "sslmode=" + PostgresConf.conninfoValue(tls.get("sslmode")));
+                "application_name=pgha-rewind");
         ProcessRunner.Result r = ProcessRunner.run(
                 user.wrap(List.of(
                         binaries.tool("pg_rewind").toString(),

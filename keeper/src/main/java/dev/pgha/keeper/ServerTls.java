@@ -181,7 +181,7 @@ final class ServerTls {
             List<GeneralName> sans = new ArrayList<>();
             for (String n : names) {
                 sans.add(
-                        isAddress(n)
+                        MemberAddresses.ipLiteral(n)
                                 ? new GeneralName(GeneralName.iPAddress, n)
                                 : new GeneralName(GeneralName.dNSName, n));
             }
@@ -207,14 +207,9 @@ final class ServerTls {
                 + "\n-----END " + type + "-----\n";
     }
 
-    /** An IP literal (never a DNS lookup: a name that merely looks odd stays a name). */
-    static boolean isAddress(String n) {
-        return n.matches("[0-9.]+") && n.chars().filter(ch -> ch == '.').count() == 3 || n.contains(":");
-    }
-
     /** How the JDK spells an IP address in a certificate ("::1" comes back as "0:0:0:0:0:0:0:1"). */
     private static String canonical(String n) {
-        if (!isAddress(n)) {
+        if (!MemberAddresses.ipLiteral(n)) {
             return n;
         }
         try {

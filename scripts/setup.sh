@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what pgha needs on Debian 12, and only what is missing: a JDK 17, Maven, and the PostgreSQL 15
-# server binaries (without the Debian "main" cluster, which would take port 5432). Safe to run again.
+# Installs what pgha needs on Debian 12, and only what is missing: a JDK 17, Maven, pgBackRest and the
+# PostgreSQL 15 server binaries (without the Debian "main" cluster, which would take port 5432). Safe to run again.
 set -euo pipefail
 
 sudo_cmd=()
@@ -30,9 +30,10 @@ if [ "$have_postgres" = false ]; then
 fi
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the TLS tests make their certificates with it
+command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest) # backups, WAL archiving and restores
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: JDK, Maven and PostgreSQL are installed"
+  echo "setup: JDK, Maven, PostgreSQL and pgBackRest are installed"
   exit 0
 fi
 echo "setup: installing ${missing[*]}"

@@ -1,6 +1,7 @@
 package dev.pgha.app;
 
 import dev.pgha.app.cli.AttachCommand;
+import dev.pgha.app.cli.BackupCommand;
 import dev.pgha.app.cli.CheckCommand;
 import dev.pgha.app.cli.ConfigCommand;
 import dev.pgha.app.cli.DbCommand;
@@ -8,6 +9,7 @@ import dev.pgha.app.cli.DetachCommand;
 import dev.pgha.app.cli.FailoverCommand;
 import dev.pgha.app.cli.HistoryCommand;
 import dev.pgha.app.cli.RestartCommand;
+import dev.pgha.app.cli.RestoreCommand;
 import dev.pgha.app.cli.StatusCommand;
 import dev.pgha.app.cli.SwitchoverCommand;
 import dev.pgha.app.cli.UsersCommand;
@@ -40,6 +42,8 @@ import picocli.CommandLine.Spec;
             DetachCommand.class,
             ConfigCommand.class,
             RestartCommand.class,
+            BackupCommand.class,
+            RestoreCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -26,6 +26,8 @@ final class ConfigFiles {
     private final ServerTls tls;
     private volatile AccessPolicy access;
     private volatile String ownHost;
+    private volatile String archiveCommand; // null: archiving off
+    private volatile String recovery; // a restore's recovery settings while it replays; null otherwise
 
     ConfigFiles(
             PghaConfig config,
@@ -61,6 +63,21 @@ final class ConfigFiles {
         ownHost = host;
     }
 
+    /** Archive WAL with {@code command} from the next start on (backups are configured). */
+    void archiveCommand(String command) {
+        archiveCommand = command;
+    }
+
+    /** Recovery settings of a restore for the next start; null: none. */
+    void recovery(String settings) {
+        recovery = settings;
+    }
+
+    /** Writes {@code content} as pg_hba.conf (a restore's own, for its run only). */
+    void writeHba(String content) throws IOException {
+        writeOwned(pgdata.resolve("pg_hba.conf"), content);
+    }
+
     /** Rewrites pg_hba.conf from the current policy (postgres reads it at its next reload). */
     void writeHba() throws IOException {
         writeOwned(pgdata.resolve("pg_hba.conf"), access.hba());
@@ -85,6 +102,12 @@ final class ConfigFiles {
         String conf = PostgresConf.render(tuning, memory.source())
                 + PostgresConf.tls(
                         tls.certFile(), tls.keyFile(), config.postgres().listenAddresses());
+        if (archiveCommand != null) {
+            conf += PostgresConf.archiving(archiveCommand);
+        }
+        if (recovery != null) {
+            conf += recovery;
+        }
         if (leader != null) {
             conf += PostgresConf.standby(
                     leader,

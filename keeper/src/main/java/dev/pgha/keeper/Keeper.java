@@ -7,8 +7,6 @@ import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
-import dev.pgha.common.model.MemberInfo;
-import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
@@ -54,6 +52,7 @@ public final class Keeper implements AutoCloseable {
     private final DiskGuard disk;
     private final LeaderUpkeep leading;
     private final StandbyProgress standby = new StandbyProgress();
+    private final Optional<BackupUpkeep> backups;
     private volatile boolean closing;
     private volatile boolean sessionLost; // from LOST until RECONNECTED (a new session)
     private volatile boolean serving;
@@ -91,6 +90,7 @@ public final class Keeper implements AutoCloseable {
         this.actions = new ActionRunner(loop::trigger);
         this.disk = new DiskGuard(config.pgData(), config.postgres().diskFullPercent());
         this.leading = new LeaderUpkeep(memberId, credentials);
+        this.backups = postgres.pgbackrest().map(b -> new BackupUpkeep(memberId, store, b));
         log.info(
                 "member {}: PostgreSQL {} from {}, running as OS user {}, tuned for {} MB ({})",
                 memberId,
@@ -107,7 +107,10 @@ public final class Keeper implements AutoCloseable {
         }
         status = store.keeperStatus(memberId);
         session = store.onSession(this::onSession);
-        changes = store.onChange(EnumSet.of(Topic.VIEW, Topic.PARAMETERS, Topic.RESTARTS), loop::trigger);
+        changes = store.onChange(EnumSet.of(Topic.VIEW, Topic.PARAMETERS, Topic.RESTARTS, Topic.BACKUP), () -> {
+            backups.ifPresent(BackupUpkeep::jobChanged);
+            loop.trigger();
+        });
         loop.runEvery(config.keeperHeartbeat());
     }
 
@@ -182,13 +185,13 @@ public final class Keeper implements AutoCloseable {
         boolean waiting = false; // a START held back by the restart backoff
         switch (action.kind()) {
             case INITIALIZE ->
-                act(action.kind(), "running initdb", p -> {
-                    postgres.initialize();
+                act(action.kind(), config.backup().restore().isPresent() ? "restoring" : "running initdb", p -> {
+                    postgres.initialize(p);
                     p.accept("starting postgres");
                     postgres.start(null);
                 });
             case CLONE -> {
-                Upstream leader = upstreamOf(s, view.leader());
+                Upstream leader = Upstream.of(s, view.leader());
                 act(action.kind(), "cloning member " + leader.memberId(), p -> {
                     postgres.cloneFrom(leader, p);
                     p.accept("starting postgres as a standby of member " + leader.memberId());
@@ -201,20 +204,20 @@ public final class Keeper implements AutoCloseable {
                     // as the leader, or following it; with no leader, a standby starts without an upstream
                     Upstream leader = view.leader() == null || memberId.equals(view.leader())
                             ? null
-                            : upstreamOf(s, view.leader());
+                            : Upstream.of(s, view.leader());
                     act(action.kind(), "starting postgres", p -> postgres.start(leader));
                 }
             }
             case FOLLOW -> {
                 try {
-                    postgres.follow(upstreamOf(s, view.leader()));
+                    postgres.follow(Upstream.of(s, view.leader()));
                     standby.reset();
                 } catch (PghaException e) {
                     reportProblem(e.getMessage());
                 }
             }
             case REWIND -> {
-                Upstream leader = upstreamOf(s, view.leader());
+                Upstream leader = Upstream.of(s, view.leader());
                 boolean stuck = local.stuck();
                 act(action.kind(), "rewinding onto member " + leader.memberId() + "'s timeline", p -> {
                     postgres.rewind(leader, stuck, p);
@@ -230,6 +233,7 @@ public final class Keeper implements AutoCloseable {
                 if (memberId.equals(view.leader())) {
                     if (leading.lead(s, state, postgres, this::reportProblem)) {
                         appliedGeneration = view.generation();
+                        backups.ifPresent(b -> b.lead(s, postgres.epoch()));
                     }
                 } else {
                     appliedGeneration = view.generation();
@@ -309,7 +313,7 @@ public final class Keeper implements AutoCloseable {
         return new KeeperPlanner.Local(
                 postgres.data().initialized(),
                 postgres.running(),
-                roleOf(state),
+                PgClient.roleOf(state),
                 postgres.standbyConfigured(),
                 postgres.upstream(),
                 standby.stuck(postgres),
@@ -326,16 +330,6 @@ public final class Keeper implements AutoCloseable {
         } else {
             log.info("{}", action.reason());
         }
-    }
-
-    private static Role roleOf(PgClient.PgState state) {
-        return state == null ? Role.NONE : state.inRecovery() ? Role.STANDBY : Role.PRIMARY;
-    }
-
-    private static Upstream upstreamOf(ClusterSnapshot s, String leaderId) {
-        MemberInfo m = s.member(leaderId)
-                .orElseThrow(() -> new PghaException("leader " + leaderId + " has no registration; cannot reach it"));
-        return new Upstream(leaderId, m.host(), m.pgPort());
     }
 
     private ClusterSnapshot readSnapshot() {
@@ -425,7 +419,7 @@ public final class Keeper implements AutoCloseable {
                 data.initialized(),
                 data.systemIdentifier().orElse(0),
                 pgUp,
-                roleOf(state),
+                PgClient.roleOf(state),
                 pgUp ? state.timeline() : 0,
                 pgUp ? state.writtenLsn() : stoppedLsn,
                 pgUp ? state.receivedLsn() : 0,
@@ -493,6 +487,7 @@ public final class Keeper implements AutoCloseable {
                     "a keeper action did not stop within {} s; stopping postgres anyway",
                     ACTION_STOP_TIMEOUT.toSeconds());
         }
+        backups.ifPresent(BackupUpkeep::close);
         postgres.close();
         Closeables.closeQuietly(status, access);
     }

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -49,6 +50,7 @@ final class LocalPostgres {
     private final PgClient client;
     private final ReplicaTools replicas;
     private final ConfigFiles files;
+    private final PgBackRest pgbackrest; // null: backups are off
     private final BooleanSupplier closing;
     private volatile PostgresServer server;
     private volatile String upstream; // the member the standby configuration points at
@@ -78,6 +80,16 @@ final class LocalPostgres {
                 config.runDir(),
                 ServerTls.clientSettings(config.tlsDir(), config.tls().isPresent()));
         this.files = new ConfigFiles(config, memberId, env.osUser(), memory, data.path(), replicas.passfile());
+        this.pgbackrest =
+                config.backup().enabled() ? new PgBackRest(config, env.osUser(), credentials.suPassword()) : null;
+        if (pgbackrest != null) {
+            files.archiveCommand(pgbackrest.archiveCommand());
+        }
+    }
+
+    /** pgBackRest with this node's configuration, when backups are configured. */
+    Optional<PgBackRest> pgbackrest() {
+        return Optional.ofNullable(pgbackrest);
     }
 
     PostgresOsUser osUser() {
@@ -186,7 +198,13 @@ final class LocalPostgres {
 
     // ---- actions --------------------------------------------------------------------------------------------
 
-    void initialize() {
+    /** A new cluster: initdb, or a restore of another cluster's backup when restore.from is set. */
+    void initialize(Consumer<String> progress) {
+        if (config.backup().restore().isPresent()) {
+            new BackupRestore(config, pgbackrest, env, data, files, credentials, closing)
+                    .run(config.backup().restore().get(), progress);
+            return;
+        }
         Path pgdata = data.path();
         Path pwfile = config.runDir().resolve("initdb.pw");
         try {
@@ -359,6 +377,9 @@ final class LocalPostgres {
 
     /** Starts postgres as the leader ({@code leader} null) or as a standby of {@code leader}. */
     void start(Upstream leader) {
+        if (pgbackrest != null) {
+            pgbackrest.prepare(Optional.empty());
+        }
         try {
             if (leader != null) {
                 replicas.writePassfile(credentials, leader);

@@ -1,5 +1,6 @@
 package dev.pgha.keeper;
 
+import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.postgres.PgConnections;
@@ -76,6 +77,11 @@ public final class PgClient implements AutoCloseable {
             String synchronousSetting,
             List<String> streaming,
             boolean defaultReadOnly) {}
+
+    /** The role a postgres that reported {@code state} plays (NONE when it does not answer). */
+    static Role roleOf(PgState state) {
+        return state == null ? Role.NONE : state.inRecovery() ? Role.STANDBY : Role.PRIMARY;
+    }
 
     public PgState state() throws SQLException {
         return call(c -> {

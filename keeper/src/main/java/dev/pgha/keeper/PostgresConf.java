@@ -129,6 +129,34 @@ public final class PostgresConf {
                 + "ssl_min_protocol_version = 'TLSv1.2'\n";
     }
 
+    /**
+     * Continuous archiving through {@code archiveCommand} (pgBackRest's archive-push). A segment is switched at least
+     * once a minute while there are writes, so the archive is never more than a minute behind.
+     */
+    public static String archiving(String archiveCommand) {
+        return "archive_mode = on\n"
+                + "archive_command = " + quote(archiveCommand) + "\n"
+                + "archive_timeout = '60s'\n";
+    }
+
+    /**
+     * A restore's recovery: WAL from {@code restoreCommand}, up to {@code target} (a postgresql.conf setting name to
+     * value, empty for the end of the archive), then promote.
+     */
+    public static String recovery(String restoreCommand, Map<String, String> target) {
+        StringBuilder b = new StringBuilder("# Restoring from a backup\n")
+                .append("restore_command = ")
+                .append(quote(restoreCommand))
+                .append('\n')
+                .append("recovery_target_timeline = 'latest'\n")
+                .append("recovery_target_action = 'promote'\n")
+                // WAL piles up unarchived (nothing fails) until the new cluster's stanza exists
+                .append("archive_command = ''\n");
+        new TreeMap<>(target)
+                .forEach((k, v) -> b.append(k).append(" = ").append(quote(v)).append('\n'));
+        return b.toString();
+    }
+
     /** A postgresql.conf string literal. */
     static String quote(String value) {
         return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";

@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -47,8 +48,15 @@ public final class PgChecks {
     private final int pgPort;
     private final Secret password;
     private final PghaConfig.Health limits;
+    private final Duration archiveMaxAge; // null: archiving is not pgha's (no backups configured)
 
     public PgChecks(String memberId, int pgPort, Secret suPassword, PghaConfig.Health limits) {
+        this(memberId, pgPort, suPassword, limits, null);
+    }
+
+    /** @param archiveMaxAge backups are configured: the leader's archiving may fail this long (backup.archiveMaxAge) */
+    public PgChecks(String memberId, int pgPort, Secret suPassword, PghaConfig.Health limits, Duration archiveMaxAge) {
+        this.archiveMaxAge = archiveMaxAge;
         this.memberId = memberId;
         this.pgPort = pgPort;
         this.password = suPassword;
@@ -95,6 +103,9 @@ public final class PgChecks {
                                 ? Outcome.fail("transactions: readonly, but this member leads")
                                 : Outcome.pass("transactions: read/write"));
                 standbyLines(c, report);
+                if (archiveMaxAge != null && !s.inRecovery()) {
+                    report.run("wal archiving", () -> archiving(c));
+                }
             } else {
                 report.add(
                         s.inRecovery()
@@ -180,6 +191,14 @@ public final class PgChecks {
             String over = overLimit(seconds, bytes);
             return over == null ? Outcome.pass(lag) : Outcome.fail(lag + ": " + over);
         });
+    }
+
+    private Outcome archiving(Connection c) {
+        try {
+            return ArchiveStatus.read(c).line(Instant.now(), archiveMaxAge);
+        } catch (SQLException e) {
+            return Outcome.fail("wal archiving: cannot read pg_stat_archiver (" + reason(e) + ")");
+        }
     }
 
     private String overLimit(double seconds, long bytes) {

@@ -1,6 +1,9 @@
 package dev.pgha.sentinel;
 
 import dev.pgha.common.PghaException;
+import dev.pgha.common.backup.BackupJob;
+import dev.pgha.common.backup.BackupType;
+import dev.pgha.common.backup.ScheduledBackup;
 import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.Lifecycle;
 import dev.pgha.common.concurrent.OwnerLoop;
@@ -27,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +55,8 @@ public final class Sentinel implements AutoCloseable {
     private Subscription changes;
     private volatile Election election;
     private String lastReason;
+    private final List<ScheduledBackup> backupSchedule;
+    private Instant nextScheduleCheck = Instant.MIN;
     private boolean lastFailed;
 
     /**
@@ -64,6 +70,18 @@ public final class Sentinel implements AutoCloseable {
             ClusterSpec desiredSpec,
             Duration interval,
             Duration deadMemberRemoval) {
+        this(store, memberId, desiredSpec, interval, deadMemberRemoval, List.of());
+    }
+
+    /** @param backupSchedule when to ask the leader for base backups (backup.schedule) */
+    public Sentinel(
+            ClusterStore store,
+            String memberId,
+            ClusterSpec desiredSpec,
+            Duration interval,
+            Duration deadMemberRemoval,
+            List<ScheduledBackup> backupSchedule) {
+        this.backupSchedule = List.copyOf(backupSchedule);
         this.store = store;
         this.memberId = memberId;
         this.desiredSpec = desiredSpec;
@@ -116,6 +134,9 @@ public final class Sentinel implements AutoCloseable {
         ClusterSnapshot s = removeDeadMembers(ensureSpec(store.snapshot()));
         OperatorRequest accepted = handleRequest(s);
         ClusterView view = s.view();
+        if (view.routable()) {
+            requestScheduledBackup();
+        }
         ClusterView next = ViewPlanner.next(s, accepted, Instant.now());
         if (next.equals(view) && s.storedView().isPresent()) {
             return;
@@ -147,6 +168,30 @@ public final class Sentinel implements AutoCloseable {
                 && next.leader() != null
                 && (view.phase() != Phase.NORMAL || !next.leader().equals(view.leader()))) {
             recordLeaderChange(next, s.keepers().get(next.leader()));
+        }
+    }
+
+    /** Asks for the base backup backup.schedule says is due (checked every 10 s; compare-and-set: never two). */
+    private void requestScheduledBackup() {
+        if (backupSchedule.isEmpty() || Instant.now().isBefore(nextScheduleCheck)) {
+            return;
+        }
+        nextScheduleCheck = Instant.now().plusSeconds(10);
+        Optional<Versioned<BackupJob>> job = store.backupJob();
+        Optional<BackupType> due =
+                BackupSchedule.due(backupSchedule, job.map(Versioned::value).orElse(null), Instant.now());
+        if (due.isPresent()
+                && store.compareAndSetBackupJob(
+                        BackupJob.request(
+                                UUID.randomUUID().toString(),
+                                due.get(),
+                                "schedule",
+                                Instant.now(),
+                                job.map(Versioned::value).orElse(null)),
+                        job.map(Versioned::version))) {
+            log.info(
+                    "backup.schedule: asked the leader for a {} backup",
+                    due.get().word());
         }
     }
 

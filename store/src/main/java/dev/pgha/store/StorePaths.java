@@ -54,6 +54,11 @@ record StorePaths(String cluster) {
         return root() + "/request";
     }
 
+    /** The base backup job (`pgha backup create`, the schedule), one at a time. */
+    String backup() {
+        return root() + "/backup";
+    }
+
     /** postgres parameters set by `pgha config set`, applied by every keeper. */
     String parameters() {
         return root() + "/parameters";

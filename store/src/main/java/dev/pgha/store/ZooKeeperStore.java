@@ -2,6 +2,7 @@ package dev.pgha.store;
 
 import com.fasterxml.jackson.databind.JavaType;
 import dev.pgha.common.PghaException;
+import dev.pgha.common.backup.BackupJob;
 import dev.pgha.common.config.Durations;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
@@ -197,6 +198,16 @@ public final class ZooKeeperStore implements ClusterStore {
     public List<HistoryEntry> history() {
         Optional<Versioned<List<HistoryEntry>>> history = reader.readVersioned(paths.history(), HISTORY_TYPE);
         return history.map(Versioned::value).orElse(List.of());
+    }
+
+    @Override
+    public Optional<Versioned<BackupJob>> backupJob() {
+        return reader.readVersioned(paths.backup(), Json.mapper().constructType(BackupJob.class));
+    }
+
+    @Override
+    public boolean compareAndSetBackupJob(BackupJob next, Optional<Integer> expectedVersion) {
+        return compareAndSet(paths.backup(), Json.write(next), expectedVersion);
     }
 
     /** The session the client has now (0 when it has none). */

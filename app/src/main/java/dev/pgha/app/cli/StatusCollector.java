@@ -86,7 +86,7 @@ final class StatusCollector {
     }
 
     private static CompletableFuture<ClusterStatus.Checks> checks(HttpClient http, MemberInfo m) {
-        List<CompletableFuture<Boolean>> answers = new ArrayList<>();
+        List<CompletableFuture<String>> answers = new ArrayList<>(); // null: passing; else what fails
         for (String check : CHECKS) {
             HttpRequest r = HttpRequest.newBuilder(
                             URI.create("http://" + (m.host().contains(":") ? "[" + m.host() + "]" : m.host()) + ":"
@@ -94,19 +94,30 @@ final class StatusCollector {
                     .timeout(CHECK_TIMEOUT)
                     .GET()
                     .build();
-            answers.add(http.sendAsync(r, HttpResponse.BodyHandlers.discarding())
-                    .thenApply(resp -> resp.statusCode() == 200)
-                    .exceptionally(e -> false));
+            answers.add(http.sendAsync(r, HttpResponse.BodyHandlers.ofString())
+                    .thenApply(resp -> resp.statusCode() == 200 ? null : failingLines(check, resp.body()))
+                    .exceptionally(e -> check));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
                 .thenApply(v -> {
                     List<String> failing = new ArrayList<>();
                     for (int i = 0; i < CHECKS.size(); i++) {
-                        if (!answers.get(i).join()) {
-                            failing.add(CHECKS.get(i));
+                        String failed = answers.get(i).join();
+                        if (failed != null) {
+                            failing.add(failed);
                         }
                     }
                     return new ClusterStatus.Checks(CHECKS.size() - failing.size(), CHECKS.size(), failing);
                 });
+    }
+
+    /** "pg (wal archiving: failing since …)": the check and its failing lines, without their timings. */
+    static String failingLines(String check, String body) {
+        List<String> lines = body.lines()
+                .filter(l -> l.startsWith("[✗] "))
+                .map(l -> l.substring(4).replaceFirst(" \\([0-9.]+[µmn]?s\\)$", ""))
+                .limit(3)
+                .toList();
+        return lines.isEmpty() ? check : check + " (" + String.join("; ", lines) + ")";
     }
 }

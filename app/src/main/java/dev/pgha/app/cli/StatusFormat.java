@@ -44,6 +44,10 @@ final class StatusFormat {
     }
 
     static String json(ClusterStatus s) {
+        return tree(s).toPrettyString() + "\n";
+    }
+
+    static ObjectNode tree(ClusterStatus s) {
         ObjectNode root = Json.mapper().createObjectNode();
         root.put("cluster", s.cluster());
         root.put("generation", s.generation());
@@ -75,7 +79,7 @@ final class StatusFormat {
             n.put("uptime_seconds", m.uptime() == null ? null : m.uptime().toSeconds());
         }
         s.warnings().forEach(root.putArray("warnings")::add);
-        return root.toPrettyString() + "\n";
+        return root;
     }
 
     /** 45s, 12m3s, 5h2m, 3d4h. */

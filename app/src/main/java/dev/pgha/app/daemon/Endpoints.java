@@ -1,6 +1,7 @@
 package dev.pgha.app.daemon;
 
 import dev.pgha.app.health.HealthApi;
+import dev.pgha.app.metrics.BackupMetrics;
 import dev.pgha.app.metrics.ClusterMetrics;
 import dev.pgha.app.metrics.MetricsEndpoint;
 import dev.pgha.app.metrics.PgMetrics;
@@ -26,6 +27,7 @@ final class Endpoints implements AutoCloseable {
     private HttpService metricsHttp;
     private MetricsEndpoint metrics;
     private ClusterMetrics clusterMetrics;
+    private BackupMetrics backupMetrics;
 
     /** A database member's endpoints. */
     static Endpoints member(
@@ -38,7 +40,12 @@ final class Endpoints implements AutoCloseable {
         Endpoints e = new Endpoints();
         try {
             PghaConfig.Health limits = config.health();
-            PgChecks checks = new PgChecks(memberId, config.postgres().port(), credentials.suPassword(), limits);
+            PgChecks checks = new PgChecks(
+                    memberId,
+                    config.postgres().port(),
+                    credentials.suPassword(),
+                    limits,
+                    config.backup().enabled() ? config.backup().archiveMaxAge() : null);
             HealthApi api = new HealthApi(
                     memberId,
                     config.clusterName(),
@@ -53,6 +60,9 @@ final class Endpoints implements AutoCloseable {
                     e.metrics.registry(), config.postgres().port(), credentials.suPassword(), limits.checkTimeout()));
             ProxyMetrics.bind(e.metrics.registry(), proxy);
             e.clusterMetrics = new ClusterMetrics(e.metrics.registry(), memberId, store, keeper);
+            if (config.backup().enabled()) {
+                e.backupMetrics = new BackupMetrics(e.metrics.registry(), store);
+            }
             e.health = listen("health-check", config.httpPort(), "http.port", api.routes(), config);
             e.metricsHttp = listen("metrics", config.metricsPort(), "metrics.port", e.metrics.routes(), config);
             return e;
@@ -93,6 +103,7 @@ final class Endpoints implements AutoCloseable {
         Supervisor.close(health);
         Supervisor.close(metricsHttp);
         Supervisor.close(clusterMetrics);
+        Supervisor.close(backupMetrics);
         Supervisor.close(metrics);
     }
 }

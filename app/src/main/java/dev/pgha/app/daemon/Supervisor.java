@@ -147,7 +147,8 @@ final class Supervisor {
                 memberId,
                 spec,
                 config.sentinelInterval(),
-                config.cluster().deadMemberRemovalInterval());
+                config.cluster().deadMemberRemovalInterval(),
+                config.backup().schedule());
         if (witness) {
             sentinel.start();
             witnessPresence = store.witness(memberId);

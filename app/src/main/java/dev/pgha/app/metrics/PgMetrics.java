@@ -1,6 +1,7 @@
 package dev.pgha.app.metrics;
 
 import dev.pgha.common.secret.Secret;
+import dev.pgha.postgres.ArchiveStatus;
 import dev.pgha.postgres.PgConnections;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +21,8 @@ import java.util.Map;
 /**
  * postgres_exporter-compatible metrics of the local postgres, so community dashboards work unchanged: pg_up,
  * pg_stat_database_* per datname, pg_stat_activity_count by state, pg_settings_max_connections,
- * pg_database_size_bytes, pg_replication_lag (seconds, standbys) and pg_stat_replication_pg_wal_lsn_diff (bytes per
- * standby, on the leader). They are read by {@link #collect()} just before each scrape through one connection,
+ * pg_database_size_bytes, pg_replication_lag (seconds, standbys), pg_stat_replication_pg_wal_lsn_diff (bytes per
+ * standby, on the leader) and pg_stat_archiver_archived_count / _failed_count / _last_archive_age. They are read by {@link #collect()} just before each scrape through one connection,
  * bounded in time; when postgres does not answer, pg_up is 0 and the per-database series disappear.
  *
  * <p>postgres_exporter declares the pg_stat_database counters as counters without a {@code _total} suffix; they are
@@ -79,6 +81,7 @@ public final class PgMetrics {
     private volatile double maxConnections = Double.NaN;
     private volatile double replicationLag = Double.NaN;
     private volatile double isReplica = Double.NaN;
+    private volatile ArchiveStatus archive; // null until read, or when postgres does not answer
 
     public PgMetrics(MeterRegistry registry, int pgPort, Secret suPassword, Duration timeout) {
         this.pgPort = pgPort;
@@ -103,6 +106,17 @@ public final class PgMetrics {
                             .description("pg_stat_database." + column)
                             .register(registry));
         }
+        Gauge.builder("pg.stat.archiver.archived.count", () -> archive == null ? Double.NaN : archive.archivedCount())
+                .description("Number of WAL files that have been successfully archived")
+                .register(registry);
+        Gauge.builder("pg.stat.archiver.failed.count", () -> archive == null ? Double.NaN : archive.failedCount())
+                .description("Number of failed attempts for archiving WAL files")
+                .register(registry);
+        Gauge.builder(
+                        "pg.stat.archiver.last.archive.age",
+                        () -> archive == null ? Double.NaN : archive.lastArchiveAgeSeconds(Instant.now()))
+                .description("Time in seconds since last WAL segment was successfully archived")
+                .register(registry);
         databaseSize = MultiGauge.builder("pg.database.size.bytes")
                 .description("Disk space used by the database")
                 .register(registry);
@@ -142,6 +156,7 @@ public final class PgMetrics {
                 }
             }
             replicationBytes.register(standbys, true);
+            archive = ArchiveStatus.read(c);
             up = 1;
         } catch (SQLException e) {
             down();
@@ -182,6 +197,7 @@ public final class PgMetrics {
         maxConnections = Double.NaN;
         replicationLag = Double.NaN;
         isReplica = Double.NaN;
+        archive = null;
         database.values().forEach(g -> g.register(List.of(), true));
         databaseSize.register(List.of(), true);
         activity.register(List.of(), true);

@@ -204,6 +204,7 @@ public final class ConfigLoader {
         Duration heartbeat = s.duration("keeper.heartbeat", Duration.ofMillis(50), Duration.ofSeconds(10));
         Duration sentinelInterval = s.duration("sentinel.interval", Duration.ofMillis(50), Duration.ofSeconds(10));
         String syncMode = s.matching("cluster.synchronousMode", SYNC_MODE, 4, "on, off or auto");
+        PghaConfig.Backup backup = BackupConfig.read(s, clusterName);
         var cluster = new PghaConfig.Cluster(
                 syncMode,
                 s.bool("cluster.synchronousStrict"),
@@ -279,7 +280,8 @@ public final class ConfigLoader {
                 sentinelInterval,
                 cluster,
                 secrets,
-                tls(s));
+                tls(s),
+                backup);
     }
 
     /** All three certificate files, or none; each must be a readable file. */

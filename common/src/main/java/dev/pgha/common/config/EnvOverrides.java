@@ -54,6 +54,24 @@ public final class EnvOverrides {
         m.put("PGHA_TLS_CERT_FILE", "tls.certFile");
         m.put("PGHA_TLS_KEY_FILE", "tls.keyFile");
         m.put("PGHA_TLS_CA_FILE", "tls.caFile");
+        m.put("PGHA_BACKUP_PATH", "backup.path");
+        m.put("PGHA_BACKUP_S3_ENDPOINT", "backup.s3.endpoint");
+        m.put("PGHA_BACKUP_S3_BUCKET", "backup.s3.bucket");
+        m.put("PGHA_BACKUP_S3_REGION", "backup.s3.region");
+        m.put("PGHA_BACKUP_S3_KEY", "backup.s3.key");
+        m.put("PGHA_BACKUP_S3_SECRET", "backup.s3.secret");
+        m.put("PGHA_BACKUP_S3_PATH", "backup.s3.path");
+        m.put("PGHA_BACKUP_S3_CA_FILE", "backup.s3.caFile");
+        m.put("PGHA_BACKUP_S3_URI_STYLE", "backup.s3.uriStyle");
+        m.put("PGHA_BACKUP_CIPHER_PASS", "backup.cipherPass");
+        m.put("PGHA_BACKUP_SCHEDULE", "backup.schedule");
+        m.put("PGHA_BACKUP_RETENTION_FULL", "backup.retentionFull");
+        m.put("PGHA_BACKUP_ARCHIVE_QUEUE_MAX", "backup.archiveQueueMax");
+        m.put("PGHA_BACKUP_ARCHIVE_MAX_AGE", "backup.archiveMaxAge");
+        m.put("PGHA_RESTORE_FROM", "restore.from");
+        m.put("PGHA_RESTORE_TARGET_TIME", "restore.targetTime");
+        m.put("PGHA_RESTORE_TARGET_NAME", "restore.targetName");
+        m.put("PGHA_RESTORE_TARGET_LSN", "restore.targetLsn");
         VARIABLES = Collections.unmodifiableMap(m);
     }
 

@@ -1,5 +1,8 @@
 package dev.pgha.common.config;
 
+import dev.pgha.common.backup.BackupRepository;
+import dev.pgha.common.backup.RecoveryTarget;
+import dev.pgha.common.backup.ScheduledBackup;
 import dev.pgha.common.secret.Secret;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +32,8 @@ public record PghaConfig(
         Duration sentinelInterval,
         Cluster cluster,
         Secrets secrets,
-        Optional<Tls> tls) {
+        Optional<Tls> tls,
+        Backup backup) {
 
     /**
      * Thresholds of the health checks (/flycheck/vm, /flycheck/pg).
@@ -162,6 +166,39 @@ public record PghaConfig(
      * (otherwise it serves a self-signed one); pgha's own connections to other members then verify it against the CA.
      */
     public record Tls(Path certFile, Path keyFile, Path caFile) {}
+
+    /**
+     * Backups with pgBackRest (off without a repository).
+     *
+     * @param archiveQueueMaxBytes WAL kept for a repository that does not take it, at most
+     * @param archiveMaxAge        archiving may fail this long before the health check fails
+     * @param restore              a first start restores from another cluster's backups instead of running initdb
+     */
+    public record Backup(
+            Optional<BackupRepository> repository,
+            Optional<Secret> cipherPass,
+            List<ScheduledBackup> schedule,
+            int retentionFull,
+            long archiveQueueMaxBytes,
+            Duration archiveMaxAge,
+            Optional<Restore> restore) {
+        public Backup {
+            schedule = List.copyOf(schedule);
+        }
+
+        /** WAL is archived and base backups can be taken. */
+        public boolean enabled() {
+            return repository.isPresent();
+        }
+    }
+
+    /** Restore another cluster's ({@code fromCluster}'s stanza) backup, replaying its archive to {@code target}. */
+    public record Restore(String fromCluster, RecoveryTarget target) {}
+
+    /** $dataDir/pgbackrest: pgbackrest.conf, the archive spool and pgBackRest's locks, owned by postgres's OS user. */
+    public Path backupDir() {
+        return dataDir.resolve("pgbackrest");
+    }
 
     /** $dataDir/postgres: PGDATA. */
     public Path pgData() {

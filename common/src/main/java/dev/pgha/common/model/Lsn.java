@@ -19,4 +19,21 @@ public final class Lsn {
         return Long.toHexString(lsn >>> 32).toUpperCase(Locale.ROOT) + "/"
                 + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(Locale.ROOT);
     }
+
+    /**
+     * Parses "16/B3748" (as postgres prints it).
+     *
+     * @throws IllegalArgumentException when {@code text} is not a WAL position
+     */
+    public static long parse(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 1 || slash > 8 || text.length() - slash - 1 < 1 || text.length() - slash - 1 > 8) {
+            throw new IllegalArgumentException("not a WAL position: " + text);
+        }
+        try {
+            return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a WAL position: " + text);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.pgha.common.store;
 
+import dev.pgha.common.backup.BackupJob;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -34,6 +35,16 @@ public interface ClusterStore extends AutoCloseable {
 
     /** Leader changes, oldest first (a bounded list). */
     List<HistoryEntry> history();
+
+    /** The cluster's current (or last) base backup job, empty before the first one. */
+    Optional<Versioned<BackupJob>> backupJob();
+
+    /**
+     * Writes {@code next} if the backup job is still at {@code expectedVersion} (empty: only if there is none yet).
+     *
+     * @return false when someone else changed it first
+     */
+    boolean compareAndSetBackupJob(BackupJob next, Optional<Integer> expectedVersion);
 
     // ---- the elected sentinel's writes -------------------------------------------------------------------------
 

@@ -17,5 +17,7 @@ public enum Topic {
     /** postgres parameters set by `pgha config set`. */
     PARAMETERS,
     /** Restart requests (`pgha restart`, `pgha config set --restart`). */
-    RESTARTS
+    RESTARTS,
+    /** The base backup job. */
+    BACKUP
 }

@@ -1,5 +1,6 @@
 package dev.pgha.common.store;
 
+import dev.pgha.common.backup.BackupJob;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -30,6 +31,7 @@ public final class InMemoryCluster {
     Versioned<ClusterView> view;
     Versioned<ClusterSpec> spec;
     Versioned<OperatorRequest> request;
+    Versioned<BackupJob> backup;
     final Map<String, MemberInfo> members = new TreeMap<>();
     final Map<String, Owned<KeeperStatus>> keepers = new TreeMap<>();
     final Map<String, Owned<ProxyStatus>> proxies = new TreeMap<>();

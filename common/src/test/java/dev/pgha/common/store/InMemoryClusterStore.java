@@ -1,5 +1,6 @@
 package dev.pgha.common.store;
 
+import dev.pgha.common.backup.BackupJob;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -139,6 +140,19 @@ public final class InMemoryClusterStore implements ClusterStore {
     @Override
     public boolean compareAndSetRequest(OperatorRequest next, int expectedVersion) {
         return cas(Topic.REQUEST, next, Optional.of(expectedVersion), (c, v) -> c.request = v, c -> c.request);
+    }
+
+    @Override
+    public Optional<Versioned<BackupJob>> backupJob() {
+        live();
+        synchronized (cluster.lock) {
+            return Optional.ofNullable(cluster.backup);
+        }
+    }
+
+    @Override
+    public boolean compareAndSetBackupJob(BackupJob next, Optional<Integer> expectedVersion) {
+        return cas(Topic.BACKUP, next, expectedVersion, (c, v) -> c.backup = v, c -> c.backup);
     }
 
     @Override

@@ -1,0 +1,361 @@
+package dev.pgha.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Backups with pgBackRest on a filesystem repository shared by a 3-node cluster: WAL archived from the leader, a
+ * base backup through `pgha backup create`, point-in-time restores into new single-node clusters (to a time, to the
+ * end of the archive, to just before a DROP TABLE), a repository that stops taking WAL for a while under writes, and
+ * a restore that spans a failover. Real postgres, real pgBackRest, separate JVMs.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BackupIT {
+    private static final Duration RESTORE = Duration.ofSeconds(120);
+
+    private PghaCluster cluster;
+    private Path repo;
+    private final List<PghaNode> restored = new ArrayList<>();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        cluster = new PghaCluster("pgha-backup", 3, 0);
+        repo = cluster.baseDir.resolve("repo"); // created by pgha, owned by postgres
+        for (PghaNode n : cluster.nodes) {
+            n.env.put("PGHA_BACKUP_PATH", repo.toString());
+            n.env.put("PGHA_BACKUP_ARCHIVE_MAX_AGE", "5s");
+        }
+        cluster.start();
+        cluster.awaitLeader(null, 2, PghaCluster.READY);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        for (PghaNode n : restored) {
+            n.close();
+        }
+        cluster.close();
+    }
+
+    @Test
+    @Order(1)
+    void restoresToATimeToTheEndAndToJustBeforeADrop() throws Exception {
+        PghaNode leader = cluster.node(cluster.view().leader());
+        sql(leader, "CREATE TABLE items (i int PRIMARY KEY)", "INSERT INTO items SELECT generate_series(1, 1000)");
+
+        PghaCli.Result backup = PghaCli.run(leader, "backup", "create");
+        assertThat(backup.code()).as(backup.err()).isZero();
+        assertThat(backup.out())
+                .containsPattern("backup \\d{8}-\\d{6}F \\(full\\) taken on member " + leader.memberId());
+        PghaCli.Result list = PghaCli.run(cluster.nodes.get(2), "backup", "list");
+        assertThat(list.code()).as(list.err()).isZero();
+        assertThat(list.out()).contains("full").contains(leader.memberId()).contains("stanza pgha (ok), 1 backups");
+
+        sql(leader, "INSERT INTO items SELECT generate_series(1001, 2000)");
+        String t = query(leader, "SELECT now()::text");
+        Thread.sleep(1100);
+        sql(leader, "INSERT INTO items SELECT generate_series(2001, 3000)");
+        String beforeDrop = query(leader, "SELECT now()::text");
+        Thread.sleep(1100);
+        sql(leader, "DROP TABLE items");
+        archiveCurrentSegment(leader);
+
+        PghaNode toT = restore("restored-time", Map.of("PGHA_RESTORE_TARGET_TIME", t));
+        assertThat(query(toT, "SELECT count(*) || ' ' || min(i) || ' ' || max(i) FROM items"))
+                .isEqualTo("2000 1 2000");
+        assertThat(toT.out()).contains("restoring backup ").contains("replaying its archive to time ");
+
+        PghaNode latest = restore("restored-latest", Map.of());
+        assertThat(query(latest, "SELECT count(*)::text FROM pg_class WHERE relname = 'items'"))
+                .isEqualTo("0");
+
+        PghaNode justBefore = restore("restored-before-drop", Map.of("PGHA_RESTORE_TARGET_TIME", beforeDrop));
+        assertThat(query(justBefore, "SELECT count(*)::text FROM items")).isEqualTo("3000");
+        // a restored cluster is a new cluster: it archives into its own stanza, and serves writes
+        sql(justBefore, "INSERT INTO items VALUES (3001)");
+        assertThat(Files.isDirectory(repo.resolve("archive/restored-before-drop")))
+                .isTrue();
+        for (PghaNode n : List.of(toT, latest, justBefore)) {
+            n.close();
+        }
+
+        // the files only, for an operator: pgha restore --into, then postgres started by hand replays and promotes
+        Path into = cluster.baseDir.resolve("by-hand");
+        PghaCli.Result files = PghaCli.run(leader, "restore", "--into", into.toString(), "--to-time", t);
+        assertThat(files.code()).as(files.err()).isZero();
+        assertThat(files.out()).contains("restored backup ").contains("replays the archive to time ");
+        assertThat(rowsAfterStartingByHand(into)).isEqualTo("2000");
+        PghaCli.Result again = PghaCli.run(leader, "restore", "--into", into.toString());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains(into + " is not empty: restore into a new or empty directory");
+    }
+
+    /** Starts postgres on a restored directory as its OS user would, waits for the promotion, counts, stops it. */
+    private static String rowsAfterStartingByHand(Path pgdata) throws Exception {
+        int port = PghaNode.freePort();
+        String pgCtl = PgTools.binDir().resolve("pg_ctl").toString();
+        String options = "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + pgdata
+                + " -c archive_mode=off -c ssl=off";
+        run(List.of(
+                "setpriv",
+                "--reuid=postgres",
+                "--regid=postgres",
+                "--init-groups",
+                pgCtl,
+                "-D",
+                pgdata.toString(),
+                "-w",
+                "-t",
+                "120",
+                "-o",
+                options,
+                "-l",
+                pgdata.resolve("by-hand.log").toString(),
+                "start"));
+        try {
+            String url = "postgresql://postgres:" + PghaCluster.PASSWORD + "@127.0.0.1:" + port
+                    + "/postgres?sslmode=disable";
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> PgTools.psql(url, "SELECT pg_is_in_recovery()")
+                            .output()
+                            .equals("f"));
+            return PgTools.psql(url, "SELECT count(*) FROM items").output();
+        } finally {
+            run(List.of(
+                    "setpriv",
+                    "--reuid=postgres",
+                    "--regid=postgres",
+                    "--init-groups",
+                    pgCtl,
+                    "-D",
+                    pgdata.toString(),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop"));
+        }
+    }
+
+    private static void run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(150, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", command) + " failed: " + out);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aRepositoryThatStopsTakingWalDoesNotStopWritesAndTheArchiveCatchesUpWithoutAGap() throws Exception {
+        PghaNode leader = cluster.node(cluster.view().leader());
+        sql(leader, "CREATE TABLE outage (i bigint PRIMARY KEY, pad text)");
+        Path archive = repo.resolve("archive/pgha");
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong written = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            try (Connection c = leader.connect(leader.proxyPort(), "postgres", PghaCluster.PASSWORD);
+                    Statement st = c.createStatement()) {
+                while (writing.get()) {
+                    long next = written.get() + 1;
+                    st.execute("INSERT INTO outage SELECT g, repeat('x', 500) FROM generate_series(" + (next * 1000)
+                            + ", " + (next * 1000 + 999) + ") g");
+                    written.set(next);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        try {
+            Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("---------"));
+            long outageStart = System.nanoTime();
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        HttpProbe.Reply pg = HttpProbe.get(leader.httpPort(), "/flycheck/pg");
+                        assertThat(pg.status()).isEqualTo(500);
+                        assertThat(pg.body()).contains("wal archiving: failing since");
+                    });
+            PghaCli.Result status = PghaCli.run(leader, "status");
+            assertThat(status.out()).contains("health checks failing: pg (wal archiving: failing since");
+            long before = written.get();
+            // a minute without a repository, under writes
+            Thread.sleep(Math.max(5000, 60_000 - (System.nanoTime() - outageStart) / 1_000_000));
+            assertThat(written.get())
+                    .as("writes continue while the repository fails")
+                    .isGreaterThan(before + 5);
+            // WAL waits in pg_wal (bounded by backup.archiveQueueMax); pgBackRest's own spool holds status files only
+            assertThat(sizeOf(leader.dataDir.resolve("pgbackrest/spool"))).isLessThan(1 << 20);
+        } finally {
+            Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwxr-x---"));
+            writing.set(false);
+            writer.join(30_000);
+        }
+        long rows = Long.parseLong(query(leader, "SELECT count(*)::text FROM outage"));
+        archiveCurrentSegment(leader);
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(
+                                HttpProbe.get(leader.httpPort(), "/flycheck/pg").body())
+                        .contains("wal archiving: last archived")
+                        .doesNotContain("waiting"));
+        // no gap: a restore replays every segment written during the outage
+        PghaNode copy = restore("restored-outage", Map.of());
+        assertThat(query(copy, "SELECT count(*)::text FROM outage")).isEqualTo(Long.toString(rows));
+        copy.close();
+    }
+
+    @Test
+    @Order(3)
+    void aRestoreSpansAFailoverWithEveryAcknowledgedWriteOfBothTimelines() throws Exception {
+        PghaNode a = cluster.node(cluster.view().leader());
+        sql(a, "CREATE TABLE acked (i int PRIMARY KEY)");
+        PghaCli.Result backup = PghaCli.run(a, "backup", "create");
+        assertThat(backup.code()).as(backup.err()).isZero();
+        for (int i = 1; i <= 100; i++) {
+            sql(a, "INSERT INTO acked VALUES (" + i + ")"); // acknowledged on A's timeline (synchronous standby)
+        }
+        a.kill9();
+        PghaNode b = cluster.awaitLeader(a.memberId(), 0, Duration.ofSeconds(60));
+        for (int i = 101; i <= 200; i++) {
+            sql(b, "INSERT INTO acked VALUES (" + i + ")");
+        }
+        archiveCurrentSegment(b);
+        PghaNode copy = restore("restored-failover", Map.of());
+        assertThat(query(copy, "SELECT count(*) || ' ' || max(i) FROM acked")).isEqualTo("200 200");
+        copy.close();
+    }
+
+    @Test
+    @Order(4)
+    void aRestoreThatCannotReachItsTargetSaysWhatIsMissingAndLeavesNothingBehind() throws Exception {
+        PghaNode early =
+                restoreNode("restored-too-early", Map.of("PGHA_RESTORE_TARGET_TIME", "2001-01-01 00:00:00+00"));
+        assertThat(early.runToExit(RESTORE)).isEqualTo(1);
+        assertThat(early.banner())
+                .contains("cannot restore to time 2001-01-01 00:00:00.000000+00:00: no backup of cluster pgha finished"
+                        + " before time 2001-01-01 00:00:00.000000+00:00: the oldest, ");
+        assertThat(postgresFiles(early)).isEmpty();
+
+        PghaNode unknown = restoreNode("restored-unknown", Map.of("PGHA_RESTORE_FROM", "no-such-cluster"));
+        assertThat(unknown.runToExit(RESTORE)).isEqualTo(1);
+        assertThat(unknown.banner()).contains("the repository holds no backup of cluster no-such-cluster");
+        assertThat(postgresFiles(unknown)).isEmpty();
+
+        PghaNode unreachable = restoreNode(
+                "restored-s3",
+                Map.of(
+                        "PGHA_BACKUP_S3_ENDPOINT", "127.0.0.1:" + PghaNode.freePort(),
+                        "PGHA_BACKUP_S3_BUCKET", "backups",
+                        "PGHA_BACKUP_S3_REGION", "us-east-1",
+                        "PGHA_BACKUP_S3_KEY", "access-key-id",
+                        "PGHA_BACKUP_S3_SECRET", "s3-secret-never-shown",
+                        "PGHA_BACKUP_S3_URI_STYLE", "path"));
+        unreachable.env.remove("PGHA_BACKUP_PATH");
+        assertThat(unreachable.runToExit(RESTORE)).isEqualTo(1);
+        assertThat(unreachable.banner())
+                .contains(
+                        "cannot restore from cluster pgha: reading the S3 repository s3://backups/pgbackrest at 127.0.0.1:")
+                .contains("failed: [HostConnectError] unable to connect to");
+        assertThat(unreachable.banner() + unreachable.out()).doesNotContain("s3-secret-never-shown");
+        assertThat(postgresFiles(unreachable)).isEmpty();
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
+        }
+    }
+
+    private static Set<String> postgresFiles(PghaNode n) throws IOException {
+        if (!Files.isDirectory(n.pgData())) {
+            return Set.of();
+        }
+        try (var files = Files.list(n.pgData())) {
+            return Set.copyOf(files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    /** A new single-node cluster restored from this cluster's backups, ready. */
+    private PghaNode restore(String name, Map<String, String> env) throws IOException {
+        PghaNode n = restoreNode(name, env);
+        n.start();
+        try {
+            n.awaitReady(RESTORE);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("restore " + name + " failed:\n" + n.log(), e);
+        }
+        return n;
+    }
+
+    private PghaNode restoreNode(String name, Map<String, String> env) throws IOException {
+        PghaNode n = PghaNode.inNewDir("pgha-" + name).withFreePorts();
+        restored.add(n);
+        n.env.put("FLY_APP_NAME", name);
+        n.env.put("PGHA_BACKUP_PATH", repo.toString());
+        n.env.put("PGHA_RESTORE_FROM", "pgha");
+        n.env.put("OPERATOR_PASSWORD", PghaCluster.PASSWORD);
+        n.env.put("SU_PASSWORD", "another-su-password");
+        n.env.put("REPL_PASSWORD", "another-repl-password");
+        n.env.putAll(env);
+        return n;
+    }
+
+    /** Switches to a new WAL segment and waits until the finished one is in the archive. */
+    private static void archiveCurrentSegment(PghaNode leader) {
+        String segment = query(leader, "SELECT pg_walfile_name(pg_switch_wal())");
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() ->
+                        segment.compareTo(query(leader, "SELECT COALESCE(last_archived_wal, '') FROM pg_stat_archiver"))
+                                <= 0);
+    }
+
+    private static void sql(PghaNode node, String... statements) throws SQLException {
+        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
+                Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    private static String query(PghaNode node, String sql) {
+        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -31,7 +31,8 @@ final class BackupUpkeep implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackupUpkeep.class);
     private static final Duration READ_EVERY = Duration.ofSeconds(2);
     private static final Duration STANZA_RETRY = Duration.ofSeconds(30);
-    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5); // into the job, for status and the CLI
+    private static final Duration LOG_PROGRESS_EVERY = Duration.ofSeconds(30);
     /** pgBackRest's detail lines: "backup file /data/base/1/1249 (456KB, 12.34%) checksum ...". */
     private static final Pattern PERCENT = Pattern.compile("\\(([^,()]+), (\\d{1,3}(?:\\.\\d+)?)%\\)");
 
@@ -146,6 +147,7 @@ final class BackupUpkeep implements AutoCloseable {
     private void run(BackupJob job, int claimedVersion) {
         int[] version = {claimedVersion};
         long[] lastReport = {System.nanoTime()};
+        long[] lastLogged = {System.nanoTime()};
         long t0 = System.nanoTime();
         try {
             ProcessRunner.Result r = pgbackrest.backup(job.type(), memberId, line -> {
@@ -158,6 +160,14 @@ final class BackupUpkeep implements AutoCloseable {
                     lastReport[0] = System.nanoTime();
                     String progress = m.group(2) + "% copied";
                     version[0] = write(job.progress(progress), version[0]);
+                    if (System.nanoTime() - lastLogged[0] > LOG_PROGRESS_EVERY.toNanos()) {
+                        lastLogged[0] = System.nanoTime();
+                        log.info(
+                                "backup: {} backup {} ({} s so far)",
+                                job.type().word(),
+                                progress,
+                                (System.nanoTime() - t0) / 1_000_000_000L);
+                    }
                 }
             });
             if (!r.ok()) {

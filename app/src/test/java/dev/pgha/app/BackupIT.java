@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -66,7 +65,8 @@ class BackupIT {
     @Order(1)
     void restoresToATimeToTheEndAndToJustBeforeADrop() throws Exception {
         PghaNode leader = cluster.node(cluster.view().leader());
-        sql(leader, "CREATE TABLE items (i int PRIMARY KEY)", "INSERT INTO items SELECT generate_series(1, 1000)");
+        NodeSql.execute(
+                leader, "CREATE TABLE items (i int PRIMARY KEY)", "INSERT INTO items SELECT generate_series(1, 1000)");
 
         PghaCli.Result backup = PghaCli.run(leader, "backup", "create");
         assertThat(backup.code()).as(backup.err()).isZero();
@@ -76,28 +76,29 @@ class BackupIT {
         assertThat(list.code()).as(list.err()).isZero();
         assertThat(list.out()).contains("full").contains(leader.memberId()).contains("stanza pgha (ok), 1 backups");
 
-        sql(leader, "INSERT INTO items SELECT generate_series(1001, 2000)");
-        String t = query(leader, "SELECT now()::text");
+        NodeSql.execute(leader, "INSERT INTO items SELECT generate_series(1001, 2000)");
+        String t = NodeSql.query(leader, "SELECT now()::text");
         Thread.sleep(1100);
-        sql(leader, "INSERT INTO items SELECT generate_series(2001, 3000)");
-        String beforeDrop = query(leader, "SELECT now()::text");
+        NodeSql.execute(leader, "INSERT INTO items SELECT generate_series(2001, 3000)");
+        String beforeDrop = NodeSql.query(leader, "SELECT now()::text");
         Thread.sleep(1100);
-        sql(leader, "DROP TABLE items");
-        archiveCurrentSegment(leader);
+        NodeSql.execute(leader, "DROP TABLE items");
+        NodeSql.archiveCurrentSegment(leader);
 
         PghaNode toT = restore("restored-time", Map.of("PGHA_RESTORE_TARGET_TIME", t));
-        assertThat(query(toT, "SELECT count(*) || ' ' || min(i) || ' ' || max(i) FROM items"))
+        assertThat(NodeSql.query(toT, "SELECT count(*) || ' ' || min(i) || ' ' || max(i) FROM items"))
                 .isEqualTo("2000 1 2000");
         assertThat(toT.out()).contains("restoring backup ").contains("replaying its archive to time ");
 
         PghaNode latest = restore("restored-latest", Map.of());
-        assertThat(query(latest, "SELECT count(*)::text FROM pg_class WHERE relname = 'items'"))
+        assertThat(NodeSql.query(latest, "SELECT count(*)::text FROM pg_class WHERE relname = 'items'"))
                 .isEqualTo("0");
 
         PghaNode justBefore = restore("restored-before-drop", Map.of("PGHA_RESTORE_TARGET_TIME", beforeDrop));
-        assertThat(query(justBefore, "SELECT count(*)::text FROM items")).isEqualTo("3000");
+        assertThat(NodeSql.query(justBefore, "SELECT count(*)::text FROM items"))
+                .isEqualTo("3000");
         // a restored cluster is a new cluster: it archives into its own stanza, and serves writes
-        sql(justBefore, "INSERT INTO items VALUES (3001)");
+        NodeSql.execute(justBefore, "INSERT INTO items VALUES (3001)");
         assertThat(Files.isDirectory(repo.resolve("archive/restored-before-drop")))
                 .isTrue();
         for (PghaNode n : List.of(toT, latest, justBefore)) {
@@ -118,17 +119,10 @@ class BackupIT {
     /** Starts postgres on a restored directory as its OS user would, waits for the promotion, counts, stops it. */
     private static String rowsAfterStartingByHand(Path pgdata) throws Exception {
         int port = PghaNode.freePort();
-        String pgCtl = PgTools.binDir().resolve("pg_ctl").toString();
         String options = "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + pgdata
                 + " -c archive_mode=off -c ssl=off";
-        run(List.of(
-                "setpriv",
-                "--reuid=postgres",
-                "--regid=postgres",
-                "--init-groups",
-                pgCtl,
-                "-D",
-                pgdata.toString(),
+        pgCtl(
+                pgdata,
                 "-w",
                 "-t",
                 "120",
@@ -136,7 +130,7 @@ class BackupIT {
                 options,
                 "-l",
                 pgdata.resolve("by-hand.log").toString(),
-                "start"));
+                "start");
         try {
             String url = "postgresql://postgres:" + PghaCluster.PASSWORD + "@127.0.0.1:" + port
                     + "/postgres?sslmode=disable";
@@ -147,19 +141,22 @@ class BackupIT {
                             .equals("f"));
             return PgTools.psql(url, "SELECT count(*) FROM items").output();
         } finally {
-            run(List.of(
-                    "setpriv",
-                    "--reuid=postgres",
-                    "--regid=postgres",
-                    "--init-groups",
-                    pgCtl,
-                    "-D",
-                    pgdata.toString(),
-                    "-m",
-                    "immediate",
-                    "-w",
-                    "stop"));
+            pgCtl(pgdata, "-m", "immediate", "-w", "stop");
         }
+    }
+
+    /** pg_ctl on {@code pgdata} as the postgres OS user, as an operator runs it. */
+    private static void pgCtl(Path pgdata, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                "setpriv",
+                "--reuid=postgres",
+                "--regid=postgres",
+                "--init-groups",
+                PgTools.binDir().resolve("pg_ctl").toString(),
+                "-D",
+                pgdata.toString()));
+        command.addAll(List.of(args));
+        run(command);
     }
 
     private static void run(List<String> command) throws IOException, InterruptedException {
@@ -174,7 +171,7 @@ class BackupIT {
     @Order(2)
     void aRepositoryThatStopsTakingWalDoesNotStopWritesAndTheArchiveCatchesUpWithoutAGap() throws Exception {
         PghaNode leader = cluster.node(cluster.view().leader());
-        sql(leader, "CREATE TABLE outage (i bigint PRIMARY KEY, pad text)");
+        NodeSql.execute(leader, "CREATE TABLE outage (i bigint PRIMARY KEY, pad text)");
         Path archive = repo.resolve("archive/pgha");
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong written = new AtomicLong();
@@ -217,8 +214,8 @@ class BackupIT {
             writing.set(false);
             writer.join(30_000);
         }
-        long rows = Long.parseLong(query(leader, "SELECT count(*)::text FROM outage"));
-        archiveCurrentSegment(leader);
+        long rows = Long.parseLong(NodeSql.query(leader, "SELECT count(*)::text FROM outage"));
+        NodeSql.archiveCurrentSegment(leader);
         await().atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(
@@ -227,7 +224,7 @@ class BackupIT {
                         .doesNotContain("waiting"));
         // no gap: a restore replays every segment written during the outage
         PghaNode copy = restore("restored-outage", Map.of());
-        assertThat(query(copy, "SELECT count(*)::text FROM outage")).isEqualTo(Long.toString(rows));
+        assertThat(NodeSql.query(copy, "SELECT count(*)::text FROM outage")).isEqualTo(Long.toString(rows));
         copy.close();
     }
 
@@ -235,20 +232,22 @@ class BackupIT {
     @Order(3)
     void aRestoreSpansAFailoverWithEveryAcknowledgedWriteOfBothTimelines() throws Exception {
         PghaNode a = cluster.node(cluster.view().leader());
-        sql(a, "CREATE TABLE acked (i int PRIMARY KEY)");
+        NodeSql.execute(a, "CREATE TABLE acked (i int PRIMARY KEY)");
         PghaCli.Result backup = PghaCli.run(a, "backup", "create");
         assertThat(backup.code()).as(backup.err()).isZero();
         for (int i = 1; i <= 100; i++) {
-            sql(a, "INSERT INTO acked VALUES (" + i + ")"); // acknowledged on A's timeline (synchronous standby)
+            NodeSql.execute(
+                    a, "INSERT INTO acked VALUES (" + i + ")"); // acknowledged on A's timeline (synchronous standby)
         }
         a.kill9();
         PghaNode b = cluster.awaitLeader(a.memberId(), 0, Duration.ofSeconds(60));
         for (int i = 101; i <= 200; i++) {
-            sql(b, "INSERT INTO acked VALUES (" + i + ")");
+            NodeSql.execute(b, "INSERT INTO acked VALUES (" + i + ")");
         }
-        archiveCurrentSegment(b);
+        NodeSql.archiveCurrentSegment(b);
         PghaNode copy = restore("restored-failover", Map.of());
-        assertThat(query(copy, "SELECT count(*) || ' ' || max(i) FROM acked")).isEqualTo("200 200");
+        assertThat(NodeSql.query(copy, "SELECT count(*) || ' ' || max(i) FROM acked"))
+                .isEqualTo("200 200");
         copy.close();
     }
 
@@ -327,35 +326,5 @@ class BackupIT {
         n.env.put("REPL_PASSWORD", "another-repl-password");
         n.env.putAll(env);
         return n;
-    }
-
-    /** Switches to a new WAL segment and waits until the finished one is in the archive. */
-    private static void archiveCurrentSegment(PghaNode leader) {
-        String segment = query(leader, "SELECT pg_walfile_name(pg_switch_wal())");
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() ->
-                        segment.compareTo(query(leader, "SELECT COALESCE(last_archived_wal, '') FROM pg_stat_archiver"))
-                                <= 0);
-    }
-
-    private static void sql(PghaNode node, String... statements) throws SQLException {
-        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
-                Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
-    }
-
-    private static String query(PghaNode node, String sql) {
-        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
-        }
     }
 }

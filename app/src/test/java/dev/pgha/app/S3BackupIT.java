@@ -6,10 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,19 +44,16 @@ class S3BackupIT {
         source.start().awaitReady(READY);
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> source.out().contains("backups: stanza s3-source is ready in the repository"));
-        sql(source, "CREATE TABLE items (i int PRIMARY KEY)", "INSERT INTO items SELECT generate_series(1, 1000)");
+        NodeSql.execute(
+                source, "CREATE TABLE items (i int PRIMARY KEY)", "INSERT INTO items SELECT generate_series(1, 1000)");
         PghaCli.Result backup = PghaCli.run(source, "backup", "create");
         assertThat(backup.code()).as(backup.err()).isZero();
         assertThat(backup.out()).contains("(full) taken on member");
-        sql(source, "INSERT INTO items SELECT generate_series(1001, 2000)");
-        String t = query(source, "SELECT now()::text");
+        NodeSql.execute(source, "INSERT INTO items SELECT generate_series(1001, 2000)");
+        String t = NodeSql.query(source, "SELECT now()::text");
         Thread.sleep(1100);
-        sql(source, "INSERT INTO items SELECT generate_series(2001, 3000)");
-        String segment = query(source, "SELECT pg_walfile_name(pg_switch_wal())");
-        await().atMost(Duration.ofSeconds(60))
-                .until(() ->
-                        segment.compareTo(query(source, "SELECT COALESCE(last_archived_wal, '') FROM pg_stat_archiver"))
-                                <= 0);
+        NodeSql.execute(source, "INSERT INTO items SELECT generate_series(2001, 3000)");
+        NodeSql.archiveCurrentSegment(source);
         // encrypted at rest: pgBackRest's info and manifest files start with "[backrest]" in the clear otherwise
         try (var objects = Files.walk(dir.resolve("objects"))) {
             for (Path object : objects.filter(Files::isRegularFile).toList()) {
@@ -74,7 +67,7 @@ class S3BackupIT {
         restored.env.put("PGHA_RESTORE_FROM", "s3-source");
         restored.env.put("PGHA_RESTORE_TARGET_TIME", t);
         restored.start().awaitReady(READY);
-        assertThat(query(restored, "SELECT count(*) || ' ' || max(i) FROM items"))
+        assertThat(NodeSql.query(restored, "SELECT count(*) || ' ' || max(i) FROM items"))
                 .isEqualTo("2000 2000");
 
         PghaNode wrong = node("s3-wrong-pass", s3, "not-the-passphrase");
@@ -113,23 +106,5 @@ class S3BackupIT {
                 "PGHA_BACKUP_CIPHER_PASS",
                 cipher));
         return n;
-    }
-
-    private static void sql(PghaNode node, String... statements) throws SQLException {
-        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
-                Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
-    }
-
-    private static String query(PghaNode node, String sql) throws SQLException {
-        try (Connection c = node.connect(node.pgPort(), "postgres", PghaCluster.PASSWORD);
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 }

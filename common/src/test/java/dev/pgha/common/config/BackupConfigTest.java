@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,9 +22,7 @@ class BackupConfigTest {
     Path dir;
 
     private PghaConfig load(Map<String, String> env) {
-        Map<String, String> withDir = new HashMap<>(env);
-        withDir.putIfAbsent("PGHA_DATA_DIR", dir.toString());
-        return ConfigLoader.load(Optional.empty(), withDir);
+        return ConfigLoaderTest.load(dir, env);
     }
 
     private static final Map<String, String> S3 = Map.of(

@@ -20,6 +20,11 @@ class ConfigLoaderTest {
     Path dir;
 
     private PghaConfig load(Map<String, String> env) {
+        return load(dir, env);
+    }
+
+    /** The configuration from {@code env} alone, with the data directory in {@code dir} unless env names one. */
+    static PghaConfig load(Path dir, Map<String, String> env) {
         Map<String, String> withDir = new HashMap<>(env);
         withDir.putIfAbsent("PGHA_DATA_DIR", dir.toString());
         return ConfigLoader.load(Optional.empty(), withDir);

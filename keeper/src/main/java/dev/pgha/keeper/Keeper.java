@@ -7,6 +7,7 @@ import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Phase;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
@@ -19,7 +20,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -36,6 +36,8 @@ public final class Keeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
     /** How long stopping waits for an action in progress (an initdb, a clone) before stopping postgres anyway. */
     private static final Duration ACTION_STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** How soon a detached standby looks again whether postgres has settled (stopped receiving, replayed all). */
+    private static final Duration SETTLE_POLL = Duration.ofMillis(50);
 
     private final PghaConfig config;
     private final String memberId;
@@ -208,9 +210,9 @@ public final class Keeper implements AutoCloseable {
                     act(action.kind(), "starting postgres", p -> postgres.start(leader));
                 }
             }
-            case FOLLOW -> {
+            case FOLLOW, DETACH -> {
                 try {
-                    postgres.follow(Upstream.of(s, view.leader()));
+                    postgres.follow(action.kind() == KeeperAction.Kind.FOLLOW ? Upstream.of(s, view.leader()) : null);
                     standby.reset();
                 } catch (PghaException e) {
                     reportProblem(e.getMessage());
@@ -260,6 +262,13 @@ public final class Keeper implements AutoCloseable {
         publish(state, action);
         if (!waiting && action.kind() == KeeperAction.Kind.FOLLOW) {
             loop.trigger(); // something changed: converge further at once instead of a heartbeat later
+        } else if (view.phase() == Phase.FAILOVER_FENCING
+                && state != null
+                && state.inRecovery()
+                && postgres.upstream() == null
+                && !state.walSettled()) {
+            // The sentinel waits for this standby's final WAL position: report it as soon as postgres settles.
+            loop.triggerAfter(SETTLE_POLL);
         }
     }
 
@@ -375,7 +384,9 @@ public final class Keeper implements AutoCloseable {
         // Healthy means converged: postgres answers, plays the role the view gives it, and its roles are set up. A
         // standby waiting out a failover is healthy too: it is what the sentinel may promote.
         boolean converged = action.kind() == KeeperAction.Kind.NONE
-                || action.kind() == KeeperAction.Kind.WAIT && pgUp && state.inRecovery();
+                || (action.kind() == KeeperAction.Kind.WAIT || action.kind() == KeeperAction.Kind.DETACH)
+                        && pgUp
+                        && state.inRecovery();
         boolean healthy = pgUp && converged && (state.inRecovery() || leading.rolesEnsured(postgres));
         if (healthy) {
             problem = null;
@@ -409,29 +420,21 @@ public final class Keeper implements AutoCloseable {
         } else if (unhealthySince == null) {
             unhealthySince = Instant.now();
         }
-        boolean pgUp = state != null;
-        boolean primary = pgUp && !state.inRecovery();
+        boolean primary = state != null && !state.inRecovery();
         setServing(healthy && primary);
-        DataDirectory data = postgres.data();
-        KeeperStatus next = new KeeperStatus(
+        KeeperStatus next = StatusReport.of(
                 memberId,
                 config.region().orElse(null),
-                data.initialized(),
-                data.systemIdentifier().orElse(0),
-                pgUp,
-                PgClient.roleOf(state),
-                pgUp ? state.timeline() : 0,
-                pgUp ? state.writtenLsn() : stoppedLsn,
-                pgUp ? state.receivedLsn() : 0,
-                pgUp ? state.replayedLsn() : 0,
-                healthy,
-                why,
-                appliedGeneration,
-                Instant.now(),
-                unhealthySince,
-                pgUp && state.inRecovery() && state.walReceiverStreaming() ? postgres.upstream() : null,
-                primary ? state.streaming() : List.of(),
-                primary ? SynchronousNames.parse(state.synchronousSetting()) : List.of());
+                postgres.data(),
+                state,
+                new StatusReport.Facts(
+                        healthy,
+                        why,
+                        appliedGeneration,
+                        unhealthySince,
+                        postgres.upstream(),
+                        stoppedLsn,
+                        lastSnapshot.view().generation()));
         lastStatus = next;
         status.publish(next);
     }

@@ -15,6 +15,11 @@ public record KeeperAction(Kind kind, String reason) {
         START,
         /** Point the running standby at the current leader (primary_conninfo, reload). */
         FOLLOW,
+        /**
+         * The leader was lost: stop receiving WAL from it (primary_conninfo emptied, reload), so that this standby's
+         * WAL position is final while the sentinel compares the candidates'.
+         */
+        DETACH,
         /** Rewind this member's data to the leader's timeline (pg_rewind, re-clone if that fails). */
         REWIND,
         /** Promote the local standby: the sentinel chose this member to lead. */

@@ -60,6 +60,16 @@ public final class KeeperPlanner {
                         "the cluster has no leader: starting as a standby "
                                 + "so that the sentinel can choose among the members");
             }
+            if (local.running()
+                    && local.role() == Role.STANDBY
+                    && local.upstream() != null
+                    && view.phase() == Phase.FAILOVER_FENCING) {
+                // Not in a switchover: there the target must go on receiving until the former leader's last WAL.
+                return KeeperAction.of(
+                        KeeperAction.Kind.DETACH,
+                        "the leader was lost: no longer receiving WAL from member " + local.upstream()
+                                + ", so that this member's WAL position is final while the sentinel chooses");
+            }
             return KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the sentinel to choose a leader");
         }
         if (writablePrimary) {

@@ -7,13 +7,11 @@ import dev.pgha.common.model.Lsn;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.SecretStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -28,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalPostgres {
     private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
-    private static final Duration INITDB_TIMEOUT = Duration.ofMinutes(10);
     /** A postgres that stayed up this long is healthy again: its next crash restarts it at once. */
     private static final Duration STABLE_UPTIME = Duration.ofSeconds(30);
 
@@ -205,49 +202,8 @@ final class LocalPostgres {
                     .run(config.backup().restore().get(), progress);
             return;
         }
-        Path pgdata = data.path();
-        Path pwfile = config.runDir().resolve("initdb.pw");
-        try {
-            PrivateFiles.write(data.initMarker(), new byte[0]);
-            files.prepareDirectory(pgdata);
-            files.prepareDirectory(config.runDir());
-            PrivateFiles.write(pwfile, (credentials.suPassword().reveal() + "\n").getBytes(StandardCharsets.UTF_8));
-            env.osUser().own(pwfile);
-        } catch (IOException e) {
-            throw new Fatal("cannot prepare " + pgdata + " for initdb: " + e.getMessage());
-        }
-        long t0 = System.nanoTime();
-        ProcessRunner.Result r;
-        try {
-            r = ProcessRunner.run(
-                    env.osUser()
-                            .wrap(List.of(
-                                    env.binaries().tool("initdb").toString(),
-                                    "--pgdata=" + pgdata,
-                                    "--username=" + Credentials.SU_ROLE,
-                                    "--pwfile=" + pwfile,
-                                    "--auth-host=scram-sha-256",
-                                    "--auth-local=scram-sha-256",
-                                    "--data-checksums",
-                                    "--encoding=UTF8",
-                                    "--locale=C.UTF-8")),
-                    INITDB_TIMEOUT);
-        } finally {
-            try {
-                Files.deleteIfExists(pwfile);
-            } catch (IOException e) {
-                log.error("could not delete the initdb password file {}: {}", pwfile, e.getMessage());
-            }
-        }
-        if (!r.ok()) {
-            throw new Fatal("initdb failed with code " + r.exitCode() + ": " + r.tail(3));
-        }
+        InitDb.run(config, env, data, files, credentials);
         removeInitMarker();
-        log.info(
-                "created a new cluster in {} in {} ms (PostgreSQL {}, data checksums, scram-sha-256)",
-                pgdata,
-                (System.nanoTime() - t0) / 1_000_000,
-                env.binaries().majorVersion());
     }
 
     /** Replaces the data directory with a copy of the leader's; {@code progress} hears how far it got. */
@@ -338,17 +294,30 @@ final class LocalPostgres {
         cloneFrom(leader, progress);
     }
 
-    /** Points the running standby at {@code leader}; postgres 13+ re-reads primary_conninfo on reload. */
+    /**
+     * Points the running standby at {@code leader}, or at nobody (null: it stops receiving WAL); postgres 13+ re-reads
+     * primary_conninfo on reload.
+     */
     void follow(Upstream leader) {
+        String before = upstream;
         try {
-            replicas.writePassfile(credentials, leader);
+            if (leader != null) {
+                replicas.writePassfile(credentials, leader);
+            }
             files.write(leader);
             client.reload();
         } catch (IOException | SQLException e) {
-            throw new PghaException("cannot point the standby at member " + leader.memberId() + ": " + e.getMessage());
+            throw new PghaException((leader == null
+                            ? "cannot stop the standby's WAL receiver: "
+                            : "cannot point the standby at member " + leader.memberId() + ": ")
+                    + e.getMessage());
         }
-        upstream = leader.memberId();
-        log.info("now following member {} ({}:{})", leader.memberId(), leader.host(), leader.port());
+        upstream = leader == null ? null : leader.memberId();
+        if (leader == null) {
+            log.info("stopped receiving WAL from member {}", before);
+        } else {
+            log.info("now following member {} ({}:{})", leader.memberId(), leader.host(), leader.port());
+        }
     }
 
     /** Promotes the local standby; returns once it accepts writes. */

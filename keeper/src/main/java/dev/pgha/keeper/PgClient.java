@@ -39,7 +39,14 @@ public final class PgClient implements AutoCloseable {
                    current_setting('synchronous_standby_names'),
                    (SELECT COALESCE(string_agg(application_name, ',' ORDER BY application_name), '')
                       FROM pg_stat_replication WHERE state = 'streaming'),
-                   current_setting('default_transaction_read_only') = 'on'
+                   current_setting('default_transaction_read_only') = 'on',
+                   pg_is_in_recovery()
+                     AND current_setting('primary_conninfo') = ''
+                     AND NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'walreceiver')
+                     AND (pg_last_wal_receive_lsn() IS NOT NULL
+                          OR EXISTS (SELECT 1 FROM pg_stat_activity
+                                      WHERE backend_type = 'startup'
+                                        AND wait_event = 'RecoveryRetrieveRetryInterval'))
             """;
 
     private final String host;
@@ -66,6 +73,13 @@ public final class PgClient implements AutoCloseable {
      * @param synchronousSetting    synchronous_standby_names as postgres runs it
      * @param streaming             primary: application names of standbys that have caught up
      * @param defaultReadOnly       default_transaction_read_only is on (pgha sets it when the disk is full)
+     * @param walSettled            standby: its WAL positions can no longer move. No upstream is configured (as this
+     *                              session's own reload shows, so the startup process was signalled too) and no WAL
+     *                              receiver process runs (not even one still connecting, which pg_stat_wal_receiver
+     *                              would not show); then the received position is where its WAL ends. One that has
+     *                              received nothing since it started must also have replayed all it holds: its
+     *                              startup process sleeps between attempts to find more WAL. (A standby whose replay
+     *                              waits on a conflicting query is settled all the same: what it received is final.)
      */
     public record PgState(
             boolean inRecovery,
@@ -76,7 +90,8 @@ public final class PgClient implements AutoCloseable {
             boolean walReceiverStreaming,
             String synchronousSetting,
             List<String> streaming,
-            boolean defaultReadOnly) {}
+            boolean defaultReadOnly,
+            boolean walSettled) {}
 
     /** The role a postgres that reported {@code state} plays (NONE when it does not answer). */
     static Role roleOf(PgState state) {
@@ -98,7 +113,8 @@ public final class PgClient implements AutoCloseable {
                         rs.getBoolean(6),
                         rs.getString(7),
                         agg.isEmpty() ? List.of() : List.of(agg.split(",")),
-                        rs.getBoolean(9));
+                        rs.getBoolean(9),
+                        rs.getBoolean(10));
             }
         });
     }

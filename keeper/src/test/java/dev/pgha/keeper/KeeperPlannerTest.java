@@ -80,8 +80,13 @@ class KeeperPlannerTest {
         "b,  FAILOVER_PROMOTING, true,  false, NONE,    false, -, false, WAIT",
         // the cluster was made leaderless (failover under way): a local primary stops taking writes
         "-,  FAILOVER_FENCING,   true,  true,  PRIMARY, false, -, false, FENCE",
-        "-,  FAILOVER_FENCING,   true,  true,  STANDBY, true,  a, false, WAIT",
+        // ... and a standby stops receiving WAL from the lost leader, so that its position is final while the
+        // sentinel compares the candidates'; detached, it waits
+        "-,  FAILOVER_FENCING,   true,  true,  STANDBY, true,  a, false, DETACH",
+        "-,  FAILOVER_FENCING,   true,  true,  STANDBY, true,  -, false, WAIT",
         "-,  FAILOVER_FENCING,   true,  false, NONE,    false, -, false, WAIT",
+        // in a switchover the target goes on receiving until it has the former leader's last WAL
+        "-,  SWITCHOVER,         true,  true,  STANDBY, true,  a, false, WAIT",
         // ... but a stopped standby starts (without an upstream), so that it reports its WAL position
         "-,  FAILOVER_FENCING,   true,  false, NONE,    true,  -, false, START",
         "-,  INITIALIZING,       true,  false, NONE,    true,  -, false, WAIT",

@@ -169,6 +169,7 @@ class ProxyRouterTest {
                 null,
                 following,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
     }
 }

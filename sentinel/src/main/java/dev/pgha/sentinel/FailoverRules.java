@@ -24,7 +24,9 @@ import java.util.TreeSet;
  * proxy has acknowledged that generation, i.e. closed its client connections; only then is a candidate chosen
  * (FAILOVER_PROMOTING), and proxies route to it once it reports itself primary (NORMAL). With synchronous
  * replication only a member of {@code syncStandbys} is a candidate, and only one holding at least as much WAL as
- * every other member of that set: each acknowledged commit is on at least one of them.
+ * every other member of that set: each acknowledged commit is on at least one of them. Positions are compared only
+ * once every standby taking part reports them final for the failover's generation: its keeper saw the leaderless view,
+ * stopped its WAL receiver and finished replaying, so no status written earlier can hide WAL it holds.
  */
 final class FailoverRules {
     private FailoverRules() {}
@@ -139,6 +141,15 @@ final class FailoverRules {
                 .withFormerLeader(view.leader());
     }
 
+    /**
+     * A leaderless view that cannot complete as it is (an abandoned switchover) goes on as a failover, so that the
+     * standbys stop receiving WAL and report final positions before one is chosen.
+     */
+    static ClusterView failOver(ClusterView view, String reason, Instant now) {
+        return view.withSync(view.syncStandbys(), List.of())
+                .advance(null, Phase.FAILOVER_FENCING, Cause.FAILOVER, reason + "failing over; fencing", now);
+    }
+
     // ---- failover -------------------------------------------------------------------------------------------
 
     static ClusterView fencing(ClusterSnapshot s, OperatorRequest accepted, Instant now) {
@@ -155,23 +166,21 @@ final class FailoverRules {
         if (forced.isPresent()) {
             return forced.get();
         }
-        return chooseCandidate(s, now, "");
+        return chooseCandidate(s, now);
     }
 
-    /**
-     * Promotes the best candidate, or stays leaderless saying why ({@code prefix} comes first in the reason).
-     */
-    static ClusterView chooseCandidate(ClusterSnapshot s, Instant now, String prefix) {
+    /** Promotes the best candidate, or stays leaderless saying why. */
+    private static ClusterView chooseCandidate(ClusterSnapshot s, Instant now) {
         ClusterView view = s.view();
         Candidate c = candidate(view, s.keepers(), s.members().keySet(), s.spec());
         if (c.member() == null) {
-            return ViewPlanner.reason(view, Cause.NO_CANDIDATE, prefix + c.why());
+            return ViewPlanner.reason(view, Cause.NO_CANDIDATE, c.why());
         }
         return view.advance(
                 c.member(),
                 Phase.FAILOVER_PROMOTING,
                 Cause.FAILOVER,
-                prefix + "failover: promoting " + c.member() + " (" + c.why() + ")",
+                "failover: promoting " + c.member() + " (" + c.why() + ")",
                 now);
     }
 
@@ -184,6 +193,14 @@ final class FailoverRules {
                 .filter(k ->
                         k.role() == Role.STANDBY && k.pgUp() && k.healthy() && ViewPlanner.inPrimaryRegion(k, spec))
                 .toList();
+        // Positions are compared only once they are final for this failover: a standby still receiving WAL, or a
+        // status written before it knew of this generation (a new store session republishes the last one), may
+        // understate what it holds, and an acknowledged commit may be on it alone.
+        List<String> unsettled = eligible.stream()
+                .filter(k -> !k.walFinalSince(view.generation()))
+                .map(KeeperStatus::memberId)
+                .sorted()
+                .toList();
         String refusal;
         if (eligible.isEmpty()) {
             refusal = noHealthyStandby(keepers, spec);
@@ -192,6 +209,8 @@ final class FailoverRules {
             List<String> silent = sync.stream()
                     .filter(id -> keepers.get(id) == null || !keepers.get(id).pgUp())
                     .toList();
+            List<String> syncUnsettled =
+                    sync.stream().filter(unsettled::contains).toList();
             long mostWal = sync.stream()
                     .map(keepers::get)
                     .filter(Objects::nonNull)
@@ -209,12 +228,16 @@ final class FailoverRules {
                 refusal = "synchronous standby " + String.join(", ", silent) + " is not reporting, and it may hold "
                         + "acknowledged writes the others lack; waiting for it (or for " + ViewPlanner.formerName(view)
                         + ")";
+            } else if (!syncUnsettled.isEmpty()) {
+                return new Candidate(null, unsettledReason(syncUnsettled, former));
             } else if (best.isEmpty()) {
                 refusal = "no synchronous standby (" + String.join(", ", sync) + ") is healthy, in the primary region "
                         + "and holds all the WAL the others have";
             } else {
                 return new Candidate(best.get().memberId(), "synchronous standby with the most WAL");
             }
+        } else if (!unsettled.isEmpty()) {
+            return new Candidate(null, unsettledReason(unsettled, former));
         } else {
             Optional<KeeperStatus> best = eligible.stream().min(ViewPlanner.MOST_WAL);
             if (best.isPresent()) {
@@ -230,6 +253,15 @@ final class FailoverRules {
             return new Candidate(returned.memberId(), "the former leader is back and nobody else was promoted");
         }
         return new Candidate(null, refusal);
+    }
+
+    /**
+     * A moment's wait (a keeper stops its WAL receiver within a heartbeat), so it does not fall back on the former
+     * leader: a leader whose postgres just died would otherwise be restarted in place of a failover.
+     */
+    private static String unsettledReason(List<String> unsettled, String former) {
+        return "waiting for " + String.join(", ", unsettled) + " to stop receiving WAL from " + former
+                + " and report final WAL positions, so that the member with the most WAL is chosen";
     }
 
     private static String noHealthyStandby(Map<String, KeeperStatus> keepers, ClusterSpec spec) {

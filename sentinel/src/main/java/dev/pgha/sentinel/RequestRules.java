@@ -208,7 +208,7 @@ public final class RequestRules {
 
     /**
      * A switchover that cannot complete: once the proxies are fenced, a standby that received all of a cleanly
-     * stopped former leader's WAL still takes over as in a switchover; otherwise the failover rules choose.
+     * stopped former leader's WAL still takes over as in a switchover; otherwise it goes on as a failover.
      */
     private static ClusterView abandoned(ClusterSnapshot s, KeeperStatus old, String abandon, Instant now) {
         ClusterView view = s.view();
@@ -240,7 +240,7 @@ public final class RequestRules {
                         now);
             }
         }
-        return FailoverRules.chooseCandidate(s, now, prefix);
+        return FailoverRules.failOver(view, prefix, now);
     }
 
     /** An accepted forced failover of a fenced, leaderless cluster promotes its target if it runs as a standby. */

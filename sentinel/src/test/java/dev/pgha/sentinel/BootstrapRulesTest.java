@@ -51,7 +51,8 @@ class BootstrapRulesTest {
                 running ? null : NOW,
                 null,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
     }
 
     private static Map<String, KeeperStatus> keepers(String cells) {

@@ -45,14 +45,23 @@ class FailoverRulesTest {
                 null,
                 null,
                 streaming,
-                syncNames);
+                syncNames,
+                0);
     }
 
+    /** Later than any view in these tests: a standby that follows nobody has settled (its positions are final). */
+    private static final long SETTLED = 100;
+
+    /** Streaming from {@code following}; following nobody (null), it has stopped receiving and settled. */
     private static KeeperStatus standby(String id, long lsn, String following) {
         return standby(id, null, lsn, following);
     }
 
     private static KeeperStatus standby(String id, String region, long lsn, String following) {
+        return standby(id, region, lsn, following, following == null ? SETTLED : 0);
+    }
+
+    private static KeeperStatus standby(String id, String region, long lsn, String following, long walFinal) {
         return new KeeperStatus(
                 id,
                 region,
@@ -71,13 +80,14 @@ class FailoverRulesTest {
                 null,
                 following,
                 List.of(),
-                List.of());
+                List.of(),
+                walFinal);
     }
 
     private static KeeperStatus stopped(String id) {
         return new KeeperStatus(
                 id, null, true, 1, false, Role.NONE, 0, 0, 0, 0, false, "waiting", 0, NOW, NOW, null, List.of(),
-                List.of());
+                List.of(), 0);
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -143,7 +153,8 @@ class FailoverRulesTest {
                 NOW.minusSeconds(9),
                 null,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
         var ks = keepers(sick, standby("b", 100, "a"));
         assertThat(Plans.next(view, ks, proxies(5, "a", "b"), MEMBERS, SPEC, NOW)
                         .phase())
@@ -170,7 +181,7 @@ class FailoverRulesTest {
     @Test
     void waitsForEveryLiveProxyToAcknowledgeBeforeChoosing() {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
-        var ks = keepers(standby("b", 100, "a"), standby("c", 90, "a"));
+        var ks = keepers(standby("b", 100, null), standby("c", 90, null));
         Map<String, ProxyStatus> px = new LinkedHashMap<>(proxies(6, "b"));
         px.putAll(proxies(5, "c"));
         ClusterView next = Plans.next(fencing, ks, px, MEMBERS, SPEC, NOW);
@@ -184,7 +195,7 @@ class FailoverRulesTest {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
         ClusterView next = Plans.next(
                 fencing,
-                keepers(standby("b", 100, "a"), standby("c", 120, "a")),
+                keepers(standby("b", 100, null), standby("c", 120, null)),
                 proxies(6, "b", "c"),
                 MEMBERS,
                 SPEC,
@@ -195,12 +206,56 @@ class FailoverRulesTest {
     }
 
     @Test
+    void comparesWalPositionsOnlyOnceEverySynchronousStandbyReportsThemFinal() {
+        // The lost write of the chaos suite: a was cut off from b first, so c alone acknowledged its last commits.
+        // c's status came back with a new store session, republished from before it had them (final at no
+        // generation, or at an earlier failover's): comparing it would promote b and lose them.
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
+        for (KeeperStatus c : List.of(standby("c", null, 90, "a", 0), standby("c", null, 90, null, 5))) {
+            ClusterView waiting =
+                    Plans.next(fencing, keepers(standby("b", 100, null), c), proxies(6, "b", "c"), MEMBERS, SPEC, NOW);
+            assertThat(waiting.leader()).isNull();
+            assertThat(waiting.generation()).isEqualTo(6);
+            assertThat(waiting.cause()).isEqualTo(Cause.NO_CANDIDATE);
+            assertThat(waiting.explanation())
+                    .isEqualTo("no leader: waiting for c to stop receiving WAL from leader a and report final WAL "
+                            + "positions, so that the member with the most WAL is chosen");
+        }
+        ClusterView next = Plans.next(
+                fencing,
+                keepers(standby("b", null, 100, null, 6), standby("c", null, 120, null, 6)),
+                proxies(6, "b", "c"),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(next.leader()).as("final at the failover's own generation").isEqualTo("c");
+    }
+
+    @Test
+    void asynchronousClustersAlsoCompareOnlyFinalWalPositions() {
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
+        ClusterView waiting = Plans.next(
+                fencing, keepers(standby("b", 100, null), standby("c", 90, "a")), proxies(6), MEMBERS, ASYNC, NOW);
+        assertThat(waiting.leader()).isNull();
+        assertThat(waiting.explanation()).contains("waiting for c to stop receiving WAL from leader a");
+        assertThat(Plans.next(
+                                fencing,
+                                keepers(standby("b", 100, null), standby("c", 90, null)),
+                                proxies(6),
+                                MEMBERS,
+                                ASYNC,
+                                NOW)
+                        .leader())
+                .isEqualTo("b");
+    }
+
+    @Test
     void neverPromotesAStandbyOutsideTheSynchronousSet() {
         // d has the most WAL but was never in sync: only b may be promoted
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b"));
         ClusterView next = Plans.next(
                 fencing,
-                keepers(standby("b", 100, "a"), standby("d", 500, "a")),
+                keepers(standby("b", 100, null), standby("d", 500, null)),
                 proxies(6, "b", "d"),
                 Set.of("a", "b", "d"),
                 SPEC,
@@ -211,7 +266,7 @@ class FailoverRulesTest {
     @Test
     void refusesWhenASynchronousStandbyIsMissing() {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b", "c"));
-        ClusterView next = Plans.next(fencing, keepers(standby("b", 100, "a")), proxies(6, "b"), MEMBERS, SPEC, NOW);
+        ClusterView next = Plans.next(fencing, keepers(standby("b", 100, null)), proxies(6, "b"), MEMBERS, SPEC, NOW);
         assertThat(next.generation()).isEqualTo(6);
         assertThat(next.leader()).isNull();
         assertThat(next.explanation()).startsWith("no leader: synchronous standby c is not reporting");
@@ -224,7 +279,7 @@ class FailoverRulesTest {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
         ClusterView next = Plans.next(
                 fencing,
-                keepers(standby("b", 100, "a"), standby("c", 100, "a")),
+                keepers(standby("b", 100, null), standby("c", 100, null)),
                 proxies(6, "b", "c"),
                 MEMBERS,
                 SPEC,
@@ -240,7 +295,7 @@ class FailoverRulesTest {
     void theFormerLeaderMayLeadAgainWhenItReturnsBeforeAnyPromotion() {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
         ClusterView next = Plans.next(
-                fencing, keepers(stopped("a"), standby("b", 100, "a")), proxies(6, "a", "b"), MEMBERS, SPEC, NOW);
+                fencing, keepers(stopped("a"), standby("b", 100, null)), proxies(6, "a", "b"), MEMBERS, SPEC, NOW);
         assertThat(next.phase()).isEqualTo(Phase.FAILOVER_PROMOTING);
         assertThat(next.leader()).isEqualTo("a");
         // a single node restarting: the same rule brings it back
@@ -260,19 +315,19 @@ class FailoverRulesTest {
         ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
         ClusterView next = Plans.next(
                 fencing,
-                keepers(standby("b", "lhr", 900, "a"), standby("c", "ams", 100, "a")),
+                keepers(standby("b", "lhr", 900, null), standby("c", "ams", 100, null)),
                 proxies(6, "b", "c"),
                 MEMBERS,
                 ams,
                 NOW);
         assertThat(next.leader()).isEqualTo("c");
         ClusterView none =
-                Plans.next(fencing, keepers(standby("b", "lhr", 900, "a")), proxies(6, "b"), MEMBERS, ams, NOW);
+                Plans.next(fencing, keepers(standby("b", "lhr", 900, null)), proxies(6, "b"), MEMBERS, ams, NOW);
         assertThat(none.leader()).isNull();
         assertThat(none.explanation()).contains("b is outside primary region ams");
         assertThat(Plans.next(
                                 fencing,
-                                keepers(standby("b", 5, "a"), standby("c", 7, "a")),
+                                keepers(standby("b", 5, null), standby("c", 7, null)),
                                 proxies(6),
                                 MEMBERS,
                                 ASYNC,
@@ -375,7 +430,8 @@ class FailoverRulesTest {
                 null,
                 null,
                 List.of("b"),
-                List.of("b"));
+                List.of("b"),
+                0);
         assertThat(Plans.next(
                                 step1,
                                 keepers(notApplied, standby("b", 100, "a"), standby("c", 50, "a")),

@@ -46,7 +46,8 @@ class RequestRulesTest {
                 null,
                 null,
                 streaming,
-                streaming);
+                streaming,
+                0);
     }
 
     private static KeeperStatus standby(String id, long lsn, String following) {
@@ -68,14 +69,15 @@ class RequestRulesTest {
                 null,
                 following,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
     }
 
     /** A former primary shut down cleanly: its WAL ends at {@code endLsn}. */
     private static KeeperStatus stoppedAt(String id, long endLsn) {
         return new KeeperStatus(
                 id, null, true, 1, false, Role.NONE, 0, endLsn, 0, 0, false, "stopped", 10, NOW, NOW, null, List.of(),
-                List.of());
+                List.of(), 0);
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -202,7 +204,8 @@ class RequestRulesTest {
                 null,
                 null,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
         ClusterView n =
                 Plans.next(p, keepers(stoppedAt("a", 1200), promoted), proxies(7), MEMBERS, SPEC, accepted, NOW);
         assertThat(n.phase()).isEqualTo(Phase.NORMAL);
@@ -228,7 +231,8 @@ class RequestRulesTest {
         assertThat(p.cause())
                 .as("b holds all of a's WAL: a handover all the same")
                 .isEqualTo(Cause.SWITCHOVER);
-        // a never stops within the timeout: a is not lost, so it leads again (nobody else was promoted)
+        // a never stops within the timeout: the switchover goes on as a failover, fencing first, so that the
+        // standbys stop receiving and report final WAL positions before one is chosen
         var aStuck = keepers(primary("a", 1000, List.of()), standby("b", 1000, null), standby("c", 1000, null));
         ClusterView late = Plans.next(
                 s,
@@ -238,8 +242,13 @@ class RequestRulesTest {
                 SPEC,
                 accepted,
                 NOW.plus(RequestTimeouts.SWITCHOVER).plusSeconds(1));
-        assertThat(late.explanation()).startsWith("switchover abandoned (it did not complete within 30s)");
+        assertThat(late.explanation())
+                .isEqualTo("switchover abandoned (it did not complete within 30s); failing over; fencing");
         assertThat(late.cause()).isEqualTo(Cause.FAILOVER);
+        assertThat(late.phase()).isEqualTo(Phase.FAILOVER_FENCING);
+        assertThat(late.leader()).isNull();
+        assertThat(late.formerLeader()).isEqualTo("a");
+        assertThat(late.generation()).isEqualTo(s.generation() + 1);
     }
 
     @Test

@@ -71,7 +71,8 @@ class SentinelIT {
                 null,
                 null,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
     }
 
     private ClusterView view() {
@@ -142,7 +143,8 @@ class SentinelIT {
                     Instant.now(),
                     null,
                     List.of(),
-                    List.of()));
+                    List.of(),
+                    0));
             await().atMost(WAIT)
                     .until(() -> view().explanation().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();

@@ -65,10 +65,16 @@ class SentinelTest {
                 healthy ? null : Instant.now(),
                 null,
                 streaming,
-                streaming);
+                streaming,
+                0);
     }
 
     private static KeeperStatus standby(String id, String following) {
+        return standby(id, following, 0);
+    }
+
+    /** Following nobody, it has settled: its WAL positions are final since view generation {@code walFinal}. */
+    private static KeeperStatus standby(String id, String following, long walFinal) {
         return new KeeperStatus(
                 id,
                 null,
@@ -87,7 +93,8 @@ class SentinelTest {
                 null,
                 following,
                 List.of(),
-                List.of());
+                List.of(),
+                walFinal);
     }
 
     /** A member with no data yet: the one to create the cluster. */
@@ -110,7 +117,8 @@ class SentinelTest {
                 Instant.now(),
                 null,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
     }
 
     /** A member whose postgres is down, saying why, unhealthy since {@code since}. */
@@ -133,7 +141,8 @@ class SentinelTest {
                 since,
                 null,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
     }
 
     @Test
@@ -184,8 +193,11 @@ class SentinelTest {
             assertThat(fencing.reason())
                     .isEqualTo("failover: leader a has been unhealthy for more than 1s (cluster.failTimeout): " + died
                             + "; fencing");
-            // the proxy acknowledges the fencing: the synchronous standby is promoted
+            // the proxy acknowledges the fencing and b, as its keeper would, stops receiving WAL and reports its
+            // final position: the synchronous standby is promoted (not a, although its keeper is back)
             pa.publish(new ProxyStatus("a", view().generation(), Instant.now()));
+            await().atMost(WAIT).until(() -> view().explanation().contains("waiting for b to stop receiving WAL"));
+            kb.publish(standby("b", null, view().generation()));
             await().atMost(WAIT).until(() -> "b".equals(view().leader()));
             assertThat(view().phase()).isEqualTo(Phase.FAILOVER_PROMOTING);
         }

@@ -140,7 +140,8 @@ class ZooKeeperStoreIT {
                 null,
                 null,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
     }
 
     @Test

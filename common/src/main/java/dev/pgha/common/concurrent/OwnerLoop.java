@@ -51,6 +51,15 @@ public final class OwnerLoop implements AutoCloseable {
         }
     }
 
+    /** Triggers a run after {@code delay}; ignored once the loop is closing. */
+    public void triggerAfter(Duration delay) {
+        try {
+            executor.schedule(this::trigger, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing: nothing more runs
+        }
+    }
+
     /** Runs other work on the owner thread; ignored once the loop is closing. */
     public void execute(Runnable work) {
         try {

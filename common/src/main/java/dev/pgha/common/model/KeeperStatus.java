@@ -26,6 +26,11 @@ import java.util.Objects;
  * @param following          standby: the member whose postgres it streams from right now (null when not streaming)
  * @param streaming          primary: members streaming from it that have caught up (pg_stat_replication 'streaming')
  * @param synchronousNames   primary: the members its synchronous_standby_names waits for right now
+ * @param walFinalGeneration standby: the view generation this keeper had read when it found its postgres receiving
+ *                           no WAL (no upstream configured, no WAL receiver) and done replaying what it has, so that
+ *                           its WAL positions can no longer move; 0 while they may. A failover compares positions
+ *                           only once they are final for its generation: a status written earlier (or republished
+ *                           from before, as a new store session does) may understate them.
  */
 public record KeeperStatus(
         String memberId,
@@ -45,11 +50,17 @@ public record KeeperStatus(
         Instant unhealthySince,
         String following,
         List<String> streaming,
-        List<String> synchronousNames) {
+        List<String> synchronousNames,
+        long walFinalGeneration) {
 
     public KeeperStatus {
         streaming = List.copyOf(Objects.requireNonNullElse(streaming, List.of()));
         synchronousNames = List.copyOf(Objects.requireNonNullElse(synchronousNames, List.of()));
+    }
+
+    /** Its WAL positions can no longer move, and it knew of view generation {@code generation} when it said so. */
+    public boolean walFinalSince(long generation) {
+        return walFinalGeneration > 0 && walFinalGeneration >= generation;
     }
 
     /** The furthest WAL position this member holds: what a failover compares. */

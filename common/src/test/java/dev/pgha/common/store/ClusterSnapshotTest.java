@@ -38,7 +38,8 @@ class ClusterSnapshotTest {
                 null,
                 following,
                 List.of(),
-                List.of());
+                List.of(),
+                0);
     }
 
     private static MemberInfo member(String id) {

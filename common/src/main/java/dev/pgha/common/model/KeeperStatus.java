@@ -27,10 +27,11 @@ import java.util.Objects;
  * @param streaming          primary: members streaming from it that have caught up (pg_stat_replication 'streaming')
  * @param synchronousNames   primary: the members its synchronous_standby_names waits for right now
  * @param walFinalGeneration standby: the view generation this keeper had read when it found its postgres receiving
- *                           no WAL (no upstream configured, no WAL receiver) and done replaying what it has, so that
- *                           its WAL positions can no longer move; 0 while they may. A failover compares positions
- *                           only once they are final for its generation: a status written earlier (or republished
- *                           from before, as a new store session does) may understate them.
+ *                           no WAL (no upstream configured, no WAL receiver process; one that received nothing since
+ *                           it started has also replayed all it holds), so that its WAL positions can no longer
+ *                           move; 0 while they may. A failover compares positions only once they are final for its
+ *                           generation: a status written earlier (or republished from before, as a new store session
+ *                           does) may understate them.
  */
 public record KeeperStatus(
         String memberId,

@@ -175,7 +175,18 @@ class ClusterIT {
         leader.pause(); // longer than the session timeout (2 s)
         PghaNode next = cluster.awaitLeader(leader.dataDir.getFileName().toString(), 0, FAILOVER);
         execute(survivor, "INSERT INTO paused VALUES (2)");
+        int resumedAt = leader.log().length();
         leader.resume();
+        // It stops taking writes because it knows its lease on the store ran out while it was paused, before it has
+        // read the view that names another leader (a client straight on its port could read stale data until then).
+        await().atMost(FAILOVER)
+                .until(() -> leader.log().indexOf("fencing: stopping the local primary", resumedAt) >= 0);
+        String fencing = leader.log()
+                .substring(leader.log().indexOf("fencing: stopping the local primary", resumedAt))
+                .lines()
+                .findFirst()
+                .orElseThrow();
+        assertThat(fencing).contains("so another member may lead by now");
 
         // Through its own proxy, a write never lands on the old leader; directly on its port it is not acknowledged.
         await().atMost(FAILOVER)

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.HistoryEntry;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterSnapshot;
@@ -39,6 +40,7 @@ final class PghaCluster implements AutoCloseable {
     final String ensemble;
     final String zkConnect;
     private ZooKeeperStore observer;
+    private Secret externalSecret; // the store secret of an external ensemble; null: the members derive it
 
     /**
      * @param voters how many nodes run a ZooKeeper peer; {@code witnesses} of them (the last ones) run with
@@ -62,6 +64,22 @@ final class PghaCluster implements AutoCloseable {
             if (i > voters - witnesses) {
                 node.arg("--witness");
             }
+        }
+    }
+
+    /**
+     * {@code members} database nodes on an external ZooKeeper ({@code connect}) that accepts this cluster's identity
+     * with {@code storeSecret} (see {@link ZooKeeperAuth#configureServers()}).
+     */
+    PghaCluster(String prefix, String connect, String storeSecret, int members) throws IOException {
+        baseDir = TestDirs.create(prefix);
+        ensemble = "";
+        zkConnect = connect;
+        externalSecret = Secret.of(storeSecret);
+        for (int i = 1; i <= members; i++) {
+            PghaNode node = newNode("node-" + i);
+            node.env.put("PGHA_ZK_CONNECT", connect);
+            node.env.put("PGHA_STORE_SECRET", storeSecret);
         }
     }
 
@@ -102,6 +120,28 @@ final class PghaCluster implements AutoCloseable {
         return observer().view().map(Versioned::value).orElse(ClusterView.initial());
     }
 
+    /** Leader changes as the sentinels recorded them, oldest first. */
+    List<HistoryEntry> history() {
+        return observer().history();
+    }
+
+    /** The running node whose sentinel says it is the elected one (exactly one must). */
+    PghaNode electedSentinel() {
+        List<PghaNode> elected = nodes.stream()
+                .filter(PghaNode::alive)
+                .filter(n -> n.logLines().stream()
+                        .filter(l -> l.contains("elected: this member's sentinel now decides")
+                                || l.contains("no longer the elected sentinel"))
+                        .reduce((first, second) -> second)
+                        .map(l -> !l.contains("no longer"))
+                        .orElse(false))
+                .toList();
+        if (elected.size() != 1) {
+            throw new AssertionError(elected.size() + " nodes say their sentinel is elected\n" + logTails(20));
+        }
+        return elected.get(0);
+    }
+
     /** The cluster's state as its members read it. */
     ClusterSnapshot snapshot() {
         return observer().snapshot();
@@ -112,6 +152,9 @@ final class PghaCluster implements AutoCloseable {
      * secrets file; an observer takes it from there, as an operator would.
      */
     private ZooKeeperAuth storeAuth() {
+        if (externalSecret != null) {
+            return new ZooKeeperAuth("pgha", externalSecret);
+        }
         PghaConfig.Secrets none =
                 new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         Secret secret = nodes.stream()

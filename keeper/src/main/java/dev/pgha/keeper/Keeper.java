@@ -5,6 +5,7 @@ import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.Lifecycle;
 import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.failsafe.Failsafe;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
@@ -12,8 +13,6 @@ import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Published;
-import dev.pgha.common.store.SessionEvent;
-import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
 import java.sql.SQLException;
@@ -56,16 +55,17 @@ public final class Keeper implements AutoCloseable {
     private final StandbyProgress standby = new StandbyProgress();
     private final Optional<BackupUpkeep> backups;
     private volatile boolean closing;
-    private volatile boolean sessionLost; // from LOST until RECONNECTED (a new session)
     private volatile boolean serving;
     private volatile ClusterSnapshot lastSnapshot = ClusterSnapshot.empty();
     private volatile KeeperStatus lastStatus; // what was last published (also while the store is unreachable)
     private Subscription changes;
-    private Subscription session;
+    private StoreContact contact;
+    private FailsafeMode failsafeMode;
+    private final Failsafe failsafe;
+    private final Credentials credentials;
     private Published<KeeperStatus> status;
 
     // owned by the keeper thread
-    private boolean storeDown;
     private String lastActionReason;
     private String problem;
     private long appliedGeneration;
@@ -80,8 +80,11 @@ public final class Keeper implements AutoCloseable {
             PostgresEnvironment env,
             Map<String, String> processEnv,
             Consumer<PghaException> onFatal,
-            Runnable onServing) {
+            Runnable onServing,
+            Failsafe failsafe) {
         this.config = config;
+        this.failsafe = failsafe;
+        this.credentials = credentials;
         this.memberId = memberId;
         this.store = store;
         this.onFatal = onFatal;
@@ -108,27 +111,23 @@ public final class Keeper implements AutoCloseable {
             return;
         }
         status = store.keeperStatus(memberId);
-        session = store.onSession(this::onSession);
+        contact = new StoreContact(store, config.store().sessionTimeout(), loop::trigger);
+        failsafeMode = new FailsafeMode(
+                memberId,
+                config.clusterName(),
+                config.cluster().failsafe(),
+                credentials,
+                failsafe,
+                contact,
+                () -> lastSnapshot,
+                () -> serving && postgres.alive(),
+                postgres::stopNow,
+                loop::trigger);
         changes = store.onChange(EnumSet.of(Topic.VIEW, Topic.PARAMETERS, Topic.RESTARTS, Topic.BACKUP), () -> {
             backups.ifPresent(BackupUpkeep::jobChanged);
             loop.trigger();
         });
         loop.runEvery(config.keeperHeartbeat());
-    }
-
-    /**
-     * Fencing of a leader cut off from the store: once its session has expired the sentinel may already have
-     * promoted another member, so the local primary stops taking writes at once. It never promotes itself; when
-     * the store is back, the view says what to do.
-     */
-    private void onSession(SessionEvent event) {
-        if (event == SessionEvent.LOST) {
-            sessionLost = true;
-            loop.trigger();
-        } else if (event == SessionEvent.RECONNECTED) {
-            sessionLost = false; // a new session: the view can be trusted again
-            loop.trigger();
-        }
     }
 
     private void tickSafely() {
@@ -151,20 +150,34 @@ public final class Keeper implements AutoCloseable {
         if (closing) {
             return;
         }
-        if (sessionLost) {
-            // The last view may be stale by now (another member may lead): act on none of it. Only fencing runs
-            // until a new session exists; a fenced primary must not be restarted from a cached "you lead".
-            if (postgres.alive() && !postgres.standbyConfigured()) {
-                act(
-                        KeeperAction.Kind.FENCE,
-                        "stopping postgres",
-                        p -> postgres.fence("the store session expired, so another member may lead by now"));
-            } else {
+        String cutOff = contact.cutOff();
+        boolean primary = postgres.alive() && !postgres.standbyConfigured();
+        Duration standing = failsafeMode.standingLeft(); // failsafe: every other member promised not to promote
+        if (cutOff != null && primary) {
+            if (standing.isZero()) {
+                // Fencing of a leader cut off from the store: the sentinel may already have promoted another member.
+                // It never promotes itself, and a fenced primary is never restarted from a cached "you lead".
+                act(KeeperAction.Kind.FENCE, "stopping postgres", p -> postgres.fence(cutOff));
+                return;
+            }
+            loop.triggerAfter(standing.plusMillis(1)); // serving on promises: look again when they run out
+        }
+        if (contact.sessionLost()) {
+            if (!primary || standing.isZero()) {
                 publish(query(), KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the store to come back"));
             }
             return;
         }
-        ClusterSnapshot s = readSnapshot();
+        lastSnapshot = contact.read(lastSnapshot);
+        ClusterSnapshot s = lastSnapshot;
+        if (!contact.adopt(s)) {
+            // read too slowly, or on a session that may have expired since: acting on it could undo a failover; a
+            // primary serving on failsafe promises stays as it is (the next tick fences it if they run out)
+            if (!primary || failsafeMode.standingLeft().isZero()) {
+                publish(query(), KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the cluster store to answer"));
+            }
+            return;
+        }
         ClusterView view = s.view();
         String exited = postgres.reapExited();
         if (exited != null) {
@@ -181,8 +194,14 @@ public final class Keeper implements AutoCloseable {
                         : s.keeper(postgres.upstream())
                                 .map(KeeperStatus::writtenLsn)
                                 .orElse(0L));
-        KeeperPlanner.Local local = localFacts(state);
+        KeeperPlanner.Local local =
+                postgres.facts(PgClient.roleOf(state), standby.stuck(postgres), failsafeMode.promisedTo());
         KeeperAction action = KeeperPlanner.decide(memberId, view, local);
+        if (!memberId.equals(view.leader())) {
+            failsafeMode.notChosen();
+        } else if (local.promisedTo() != null) {
+            loop.triggerAfter(failsafeMode.promiseLeft().plusMillis(1)); // promote the moment the promise runs out
+        }
         logDecision(action);
         boolean waiting = false; // a START held back by the restart backoff
         switch (action.kind()) {
@@ -227,7 +246,13 @@ public final class Keeper implements AutoCloseable {
                     postgres.start(leader);
                 });
             }
-            case PROMOTE -> act(action.kind(), "promoting", p -> postgres.promote(view.generation()));
+            case PROMOTE -> {
+                if (failsafeMode.beginPromotion()) {
+                    act(action.kind(), "promoting", p -> postgres.promote(view.generation()));
+                } else {
+                    loop.trigger(); // a failsafe promise was given meanwhile: the planner holds the promotion back
+                }
+            }
             case FENCE -> act(action.kind(), "stopping postgres", p -> postgres.fence(action.reason()));
             case DEMOTE -> act(action.kind(), "shutting down cleanly for a switchover", p -> postgres.demote());
             case REFUSE -> problem = action.reason();
@@ -318,17 +343,6 @@ public final class Keeper implements AutoCloseable {
         return true;
     }
 
-    private KeeperPlanner.Local localFacts(PgClient.PgState state) {
-        return new KeeperPlanner.Local(
-                postgres.data().initialized(),
-                postgres.running(),
-                PgClient.roleOf(state),
-                postgres.standbyConfigured(),
-                postgres.upstream(),
-                standby.stuck(postgres),
-                postgres.cleanlyStopped());
-    }
-
     private void logDecision(KeeperAction action) {
         if (action.reason().equals(lastActionReason)) {
             return;
@@ -339,25 +353,6 @@ public final class Keeper implements AutoCloseable {
         } else {
             log.info("{}", action.reason());
         }
-    }
-
-    private ClusterSnapshot readSnapshot() {
-        try {
-            lastSnapshot = store.snapshot();
-            if (storeDown) {
-                log.info("store reachable again");
-                storeDown = false;
-            }
-        } catch (StoreException e) {
-            if (!storeDown) {
-                log.warn(
-                        "cannot read the cluster view, acting on the last one (generation {}): {}",
-                        lastSnapshot.view().generation(),
-                        e.getMessage());
-                storeDown = true;
-            }
-        }
-        return lastSnapshot;
     }
 
     private PgClient.PgState query() {
@@ -467,6 +462,11 @@ public final class Keeper implements AutoCloseable {
         return serving;
     }
 
+    /** Answers the other members' failsafe requests (POST /failsafe). */
+    public FailsafeResponder failsafe() {
+        return failsafeMode.responder();
+    }
+
     /** Second stop signal: immediate shutdown of postgres, from any thread. */
     public void stopNow() {
         closing = true;
@@ -483,7 +483,7 @@ public final class Keeper implements AutoCloseable {
         if (lifecycle.close() != Lifecycle.State.STARTED) {
             return;
         }
-        Closeables.closeQuietly(session, changes);
+        Closeables.closeQuietly(failsafeMode, contact, changes);
         loop.close();
         if (!actions.close(ACTION_STOP_TIMEOUT)) {
             log.warn(

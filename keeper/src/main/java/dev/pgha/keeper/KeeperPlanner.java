@@ -23,6 +23,8 @@ public final class KeeperPlanner {
      *                      postgres keeps failing to start (e.g. it holds WAL the leader never had)
      * @param cleanShutdown postgres is stopped and its last shutdown was clean (pg_control says so): its WAL ends
      *                      at its shutdown checkpoint
+     * @param promisedTo    failsafe mode: the leader this member promised, while that leader could not reach the
+     *                      store, not to promote until the promise runs out; null when no promise holds
      */
     public record Local(
             boolean initialized,
@@ -31,7 +33,21 @@ public final class KeeperPlanner {
             boolean standbySignal,
             String upstream,
             boolean stuck,
-            boolean cleanShutdown) {}
+            boolean cleanShutdown,
+            String promisedTo) {
+
+        /** No failsafe promise outstanding. */
+        public Local(
+                boolean initialized,
+                boolean running,
+                Role role,
+                boolean standbySignal,
+                String upstream,
+                boolean stuck,
+                boolean cleanShutdown) {
+            this(initialized, running, role, standbySignal, upstream, stuck, cleanShutdown, null);
+        }
+    }
 
     public static KeeperAction decide(String me, ClusterView view, Local local) {
         String leader = view.leader();
@@ -147,6 +163,15 @@ public final class KeeperPlanner {
         }
         if (!local.running()) {
             return KeeperAction.of(KeeperAction.Kind.START, "this member leads the cluster: starting postgres");
+        }
+        if (local.role() == Role.STANDBY && local.promisedTo() != null) {
+            // failsafe: that leader may still serve, relying on this member's promise; two leaders are impossible
+            // only if the promise is kept to its end
+            return KeeperAction.of(
+                    KeeperAction.Kind.WAIT,
+                    "chosen to lead (generation " + view.generation() + "), but this member promised member "
+                            + local.promisedTo() + " (failsafe mode) not to promote yet: promoting once that "
+                            + "promise runs out");
         }
         if (local.role() == Role.STANDBY) {
             return KeeperAction.of(

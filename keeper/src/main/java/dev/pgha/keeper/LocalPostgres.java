@@ -4,6 +4,7 @@ import dev.pgha.common.PghaException;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.fs.PrivateFiles;
 import dev.pgha.common.model.Lsn;
+import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.SecretStore;
 import java.io.IOException;
@@ -378,6 +379,19 @@ final class LocalPostgres {
         epoch++;
         client.close();
         log.info("postgres is ready (pid {})", started.pid());
+    }
+
+    /** What the planner needs to know of this postgres, with what the keeper knows about it. */
+    KeeperPlanner.Local facts(Role role, boolean stuck, String promisedTo) {
+        return new KeeperPlanner.Local(
+                data.initialized(),
+                running(),
+                role,
+                standbyConfigured(),
+                upstream(),
+                stuck,
+                cleanlyStopped(),
+                promisedTo);
     }
 
     /** Stops a primary that must not take writes (another member, or nobody, leads). */

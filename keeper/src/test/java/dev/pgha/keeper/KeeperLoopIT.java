@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pgha.common.config.ConfigLoader;
 import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.failsafe.Failsafe;
 import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
@@ -60,7 +61,16 @@ class KeeperLoopIT {
         pg = PostgresEnvironment.preflight(config, env);
         Credentials credentials = new Credentials(
                 Secret.of("su-secret"), Secret.of("repl-secret"), Secret.of("operator-secret"), Set.of());
-        keeper = new Keeper(config, "k1", credentials, cluster.connect(), pg, env, e -> {}, () -> {});
+        keeper = new Keeper(
+                config,
+                "k1",
+                credentials,
+                cluster.connect(),
+                pg,
+                env,
+                e -> {},
+                () -> {},
+                new Failsafe("k1", Duration.ofSeconds(2)));
         sentinel.register(
                 new MemberInfo("k1", null, "127.0.0.1", config.postgres().port(), 0, 0, Instant.now()));
     }

@@ -111,6 +111,34 @@ class KeeperPlannerTest {
     }
 
     @Test
+    void aChosenStandbyThatPromisedAnotherLeaderWaitsForThePromiseToRunOut() {
+        // failsafe: b promised a (which lost the store) not to promote; chosen meanwhile, it waits, then promotes
+        ClusterView chosen = view(8, "me", Phase.FAILOVER_PROMOTING);
+        KeeperAction held = KeeperPlanner.decide(
+                "me", chosen, new KeeperPlanner.Local(true, true, Role.STANDBY, true, null, false, false, "a"));
+        assertThat(held.kind()).isEqualTo(KeeperAction.Kind.WAIT);
+        assertThat(held.reason())
+                .isEqualTo("chosen to lead (generation 8), but this member promised member a (failsafe mode) not "
+                        + "to promote yet: promoting once that promise runs out");
+        KeeperAction free = KeeperPlanner.decide(
+                "me", chosen, new KeeperPlanner.Local(true, true, Role.STANDBY, true, null, false, false, null));
+        assertThat(free.kind()).isEqualTo(KeeperAction.Kind.PROMOTE);
+        // a promise never stops a primary that already leads, nor a standby from following
+        assertThat(KeeperPlanner.decide(
+                                "me",
+                                view(8, "me", Phase.NORMAL),
+                                new KeeperPlanner.Local(true, true, Role.PRIMARY, false, null, false, false, "a"))
+                        .kind())
+                .isEqualTo(KeeperAction.Kind.NONE);
+        assertThat(KeeperPlanner.decide(
+                                "me",
+                                view(8, "a", Phase.NORMAL),
+                                new KeeperPlanner.Local(true, true, Role.STANDBY, true, "a", false, false, "a"))
+                        .kind())
+                .isEqualTo(KeeperAction.Kind.NONE);
+    }
+
+    @Test
     void refusalExplainsTheFix() {
         KeeperAction action = KeeperPlanner.decide(
                 "me",

@@ -4,10 +4,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The parts of a request an endpoint may look at: its path and query parameters (already decoded). */
-public record HttpRequestInfo(String path, Map<String, List<String>> query) {
+/**
+ * The parts of a request an endpoint may look at: its path and query parameters (already decoded), and the body of
+ * a POST (empty otherwise; bounded by the server).
+ */
+public record HttpRequestInfo(String path, Map<String, List<String>> query, byte[] body) {
     public HttpRequestInfo {
         query = Map.copyOf(query);
+        body = body == null ? new byte[0] : body.clone();
+    }
+
+    public HttpRequestInfo(String path, Map<String, List<String>> query) {
+        this(path, query, null);
+    }
+
+    @Override
+    public byte[] body() {
+        return body.clone();
     }
 
     public Optional<String> param(String name) {

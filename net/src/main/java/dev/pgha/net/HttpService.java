@@ -80,6 +80,7 @@ public final class HttpService implements Closeable {
 
     private final String name;
     private final Map<String, Function<HttpRequestInfo, HttpReply>> routes;
+    private final Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes;
     private final Duration endpointDeadline;
     private final EventLoopGroup group;
     private final ExecutorService workers;
@@ -92,10 +93,12 @@ public final class HttpService implements Closeable {
             String host,
             int port,
             Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
             Duration endpointDeadline)
             throws BindException {
         this.name = name;
         this.routes = Map.copyOf(routes);
+        this.postRoutes = Map.copyOf(postRoutes);
         this.endpointDeadline = endpointDeadline;
         this.group = new MultiThreadIoEventLoopGroup(
                 1, new DefaultThreadFactory(name + "-http", true), NioIoHandler.newFactory());
@@ -140,7 +143,22 @@ public final class HttpService implements Closeable {
             Map<String, Function<HttpRequestInfo, HttpReply>> routes,
             Duration endpointDeadline)
             throws BindException {
-        HttpService s = new HttpService(name, host, port, routes, endpointDeadline);
+        return listen(name, host, port, routes, Map.of(), endpointDeadline);
+    }
+
+    /**
+     * As {@link #listen(String, String, int, Map, Duration)}, and {@code postRoutes} take POST requests (a body of at
+     * most 8 KiB) on their paths.
+     */
+    public static HttpService listen(
+            String name,
+            String host,
+            int port,
+            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
+            Duration endpointDeadline)
+            throws BindException {
+        HttpService s = new HttpService(name, host, port, routes, postRoutes, endpointDeadline);
         log.info("{} HTTP listening on port {}", name, s.port());
         return s;
     }
@@ -202,19 +220,26 @@ public final class HttpService implements Closeable {
                 return;
             }
             HttpMethod method = request.method();
-            if (!method.equals(HttpMethod.GET)
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            boolean post = method.equals(HttpMethod.POST) && postRoutes.containsKey(uri.path());
+            if (!post
+                    && !method.equals(HttpMethod.GET)
                     && !method.equals(HttpMethod.HEAD)
                     && !method.equals(HttpMethod.OPTIONS)) {
                 reply(ctx, method, HttpReply.text(405, "method not allowed: use GET, HEAD or OPTIONS\n"), false);
                 return;
             }
-            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-            Function<HttpRequestInfo, HttpReply> route = routes.get(uri.path());
+            Function<HttpRequestInfo, HttpReply> route = post ? postRoutes.get(uri.path()) : routes.get(uri.path());
             if (route == null) {
                 reply(ctx, method, HttpReply.text(404, "not found\n"), keepAlive);
                 return;
             }
-            HttpRequestInfo info = new HttpRequestInfo(uri.path(), uri.parameters());
+            byte[] body = null;
+            if (post) {
+                body = new byte[request.content().readableBytes()];
+                request.content().getBytes(request.content().readerIndex(), body);
+            }
+            HttpRequestInfo info = new HttpRequestInfo(uri.path(), uri.parameters(), body);
             CompletableFuture<HttpReply> answer;
             try {
                 answer = CompletableFuture.supplyAsync(() -> route.apply(info), workers);
@@ -243,11 +268,12 @@ public final class HttpService implements Closeable {
                 return;
             }
             byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
-            ByteBuf content = method.equals(HttpMethod.GET) ? Unpooled.wrappedBuffer(body) : Unpooled.EMPTY_BUFFER;
+            boolean withBody = method.equals(HttpMethod.GET) || method.equals(HttpMethod.POST);
+            ByteBuf content = withBody ? Unpooled.wrappedBuffer(body) : Unpooled.EMPTY_BUFFER;
             FullHttpResponse response =
                     new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
-            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, method.equals(HttpMethod.GET) ? body.length : 0);
+            response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, withBody ? body.length : 0);
             response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
             response.headers().set("X-Content-Type-Options", "nosniff");
             if (method.equals(HttpMethod.OPTIONS)) {

@@ -39,7 +39,9 @@ class HttpServiceTest {
                         q -> {
                             throw new IllegalStateException("broken endpoint");
                         });
-        server = HttpService.listen("test", "127.0.0.1", 0, routes, Duration.ofMillis(500));
+        Map<String, Function<HttpRequestInfo, HttpReply>> posts =
+                Map.of("/echo", q -> HttpReply.text(200, "got " + new String(q.body(), StandardCharsets.UTF_8) + "\n"));
+        server = HttpService.listen("test", "127.0.0.1", 0, routes, posts, Duration.ofMillis(500));
     }
 
     @AfterEach
@@ -69,6 +71,25 @@ class HttpServiceTest {
         HttpResponse<String> options = send("OPTIONS", "/ok");
         assertThat(options.statusCode()).isEqualTo(200);
         assertThat(options.headers().firstValue("allow")).hasValue("GET, HEAD, OPTIONS");
+    }
+
+    @Test
+    void onlyPostRoutesTakePostsAndTheirBodyIsBounded() throws Exception {
+        HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/echo"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"a\":1}"))
+                .timeout(Duration.ofSeconds(10))
+                .build();
+        HttpResponse<String> echoed = client.send(post, HttpResponse.BodyHandlers.ofString());
+        assertThat(echoed.statusCode()).isEqualTo(200);
+        assertThat(echoed.body()).isEqualTo("got {\"a\":1}\n");
+        assertThat(send("POST", "/ok").statusCode()).as("a GET route").isEqualTo(405);
+        assertThat(send("GET", "/echo").statusCode()).as("a POST route").isEqualTo(404);
+        HttpRequest huge = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/echo"))
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(100_000)))
+                .timeout(Duration.ofSeconds(10))
+                .build();
+        assertThat(client.send(huge, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(413);
     }
 
     @Test

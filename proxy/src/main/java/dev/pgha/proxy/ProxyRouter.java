@@ -4,6 +4,7 @@ import dev.pgha.common.PghaException;
 import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.Lifecycle;
 import dev.pgha.common.concurrent.OwnerLoop;
+import dev.pgha.common.failsafe.Failsafe;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
@@ -51,18 +52,27 @@ public final class ProxyRouter implements AutoCloseable {
     private Published<ProxyStatus> ack;
     private boolean leaseWasValid;
     private long ackedGeneration = -1;
+    private final Failsafe failsafe;
+    private volatile String routedLeader; // the leader the current routing sends clients to; null when none
     private boolean readFailing;
 
     public ProxyRouter(ClusterStore store, String memberId, ProxyServer server) {
-        this(store, memberId, server, null, 0);
+        this(store, memberId, server, null, 0, null);
     }
 
     /**
      * @param readOnly            the read-only proxy, or null
      * @param readOnlyMaxLagBytes standbys further behind the leader than this get no read-only clients
+     * @param failsafe            this node's failsafe promises (null: failsafe plays no part)
      */
     public ProxyRouter(
-            ClusterStore store, String memberId, ProxyServer server, ProxyServer readOnly, long readOnlyMaxLagBytes) {
+            ClusterStore store,
+            String memberId,
+            ProxyServer server,
+            ProxyServer readOnly,
+            long readOnlyMaxLagBytes,
+            Failsafe failsafe) {
+        this.failsafe = failsafe;
         this.store = store;
         this.memberId = memberId;
         this.server = server;
@@ -77,7 +87,7 @@ public final class ProxyRouter implements AutoCloseable {
         ack = store.proxyStatus(memberId);
         session = store.onSession(this::onSession);
         lease = store.lease(this::onLeaseChange);
-        server.trustRouteWhile(lease::valid);
+        server.trustRouteWhile(this::routeTrusted);
         Set<Topic> topics = readOnly == null
                 ? EnumSet.of(Topic.VIEW, Topic.MEMBERS)
                 : EnumSet.of(Topic.VIEW, Topic.MEMBERS, Topic.KEEPERS);
@@ -85,9 +95,24 @@ public final class ProxyRouter implements AutoCloseable {
         loop.trigger();
     }
 
+    /**
+     * The route binds while this proxy's store session surely lives, or, in failsafe mode, while this node vouches
+     * for the leader it routes to (it is that leader and every other member promised not to promote, or it promised
+     * that leader itself): no other member can be promoted meanwhile.
+     */
+    private boolean routeTrusted() {
+        return lease.valid() || failsafe != null && failsafe.vouchesFor(routedLeader);
+    }
+
     private void onSession(SessionEvent event) {
         if (event == SessionEvent.LOST) {
             loop.execute(() -> {
+                if (failsafe != null && failsafe.vouchesFor(routedLeader)) {
+                    log.warn(
+                            "store session lost; failsafe: still relaying to leader {} while its promises last",
+                            routedLeader);
+                    return;
+                }
                 log.warn("store session lost: the leader may have changed, refusing clients until the store is back");
                 Routing refuse = new Routing.Refuse(
                         "no leader available: this node lost its connection to the cluster store (ZooKeeper)");
@@ -141,6 +166,7 @@ public final class ProxyRouter implements AutoCloseable {
             }
             return;
         }
+        routedLeader = routing instanceof Routing.To ? s.view().leader() : null;
         server.update(routing);
         if (readOnlyRouting != null) {
             readOnly.update(readOnlyRouting);

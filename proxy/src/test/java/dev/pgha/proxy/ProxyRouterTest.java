@@ -43,7 +43,7 @@ class ProxyRouterTest {
         proxy = ProxyServer.listen("proxy", 0, settings);
         readOnly = ProxyServer.listen("read-only proxy", 0, settings.readOnly());
         store = cluster.connect();
-        router = new ProxyRouter(store, "p1", proxy, readOnly, 1000);
+        router = new ProxyRouter(store, "p1", proxy, readOnly, 1000, null);
         router.start();
     }
 

@@ -33,16 +33,25 @@ final class FailoverRules {
 
     // ---- normal operation: watch the leader, keep the synchronous set ----------------------------------------
 
-    static ClusterView normal(ClusterSnapshot s, OperatorRequest accepted, Instant now) {
+    static ClusterView normal(ClusterSnapshot s, OperatorRequest accepted, Liveness liveness, Instant now) {
         ClusterView view = s.view();
         Map<String, KeeperStatus> keepers = s.keepers();
         ClusterSpec spec = s.spec();
         String leaderId = view.leader();
         KeeperStatus leader = keepers.get(leaderId);
         if (leader == null) {
+            if (!liveness.missingIsLost(spec.failTimeout())) {
+                // Every session was replaced with this sentinel's own: the leader's status may not be back yet.
+                return ViewPlanner.reason(
+                        view,
+                        view.cause(),
+                        "the cluster store is back after an outage; waiting up to "
+                                + Durations.format(spec.failTimeout()) + " (cluster.failTimeout) for leader "
+                                + leaderId + " to report again");
+            }
             return startFailover(view, "leader " + leaderId + " was lost (its store session ended)", now);
         }
-        if (leader.updatedAt() != null && now.isAfter(leader.updatedAt().plus(spec.failTimeout()))) {
+        if (liveness.silentFor(leaderId).compareTo(spec.failTimeout()) > 0) {
             // Its session lives but its keeper stopped reporting: stuck on a hung postgres, say.
             return startFailover(
                     view,
@@ -50,9 +59,7 @@ final class FailoverRules {
                             + Durations.format(spec.failTimeout()) + " (cluster.failTimeout)",
                     now);
         }
-        if (!leader.healthy()
-                && leader.unhealthySince() != null
-                && !now.isBefore(leader.unhealthySince().plus(spec.failTimeout()))) {
+        if (!leader.healthy() && liveness.unhealthyFor(leaderId).compareTo(spec.failTimeout()) >= 0) {
             return startFailover(
                     view,
                     "leader " + leaderId + " has been unhealthy for more than " + Durations.format(spec.failTimeout())

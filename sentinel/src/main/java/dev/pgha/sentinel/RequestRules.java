@@ -153,7 +153,7 @@ public final class RequestRules {
      * the target is promoted. If the former leader dies, the target goes away or this takes longer than
      * {@link RequestTimeouts#SWITCHOVER}, the failover rules decide instead (the former leader may lead again).
      */
-    static ClusterView switchover(ClusterSnapshot s, OperatorRequest accepted, Instant now) {
+    static ClusterView switchover(ClusterSnapshot s, OperatorRequest accepted, Liveness liveness, Instant now) {
         ClusterView view = s.view();
         Map<String, KeeperStatus> keepers = s.keepers();
         String former = view.formerLeader();
@@ -168,7 +168,7 @@ public final class RequestRules {
             abandon = "leader " + former + " was lost";
         } else if (next == null || !next.pgUp() || next.role() != Role.STANDBY) {
             abandon = target + " is no longer a running standby";
-        } else if (now.isAfter(view.updatedAt().plus(RequestTimeouts.SWITCHOVER))) {
+        } else if (liveness.generationAge().compareTo(RequestTimeouts.SWITCHOVER) > 0) {
             abandon = "it did not complete within " + Durations.format(RequestTimeouts.SWITCHOVER);
         }
         if (abandon != null) {

@@ -19,6 +19,7 @@ import dev.pgha.common.request.RequestTimeouts;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Election;
+import dev.pgha.common.store.SessionEvent;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
 import dev.pgha.common.store.Versioned;
@@ -52,12 +53,15 @@ public final class Sentinel implements AutoCloseable {
     private final OwnerLoop loop;
     private final Lifecycle lifecycle = new Lifecycle();
     private Map<String, Instant> goneSince = Map.of();
+    private final KeeperObservations observations = new KeeperObservations();
     private Subscription changes;
+    private Subscription session;
     private volatile Election election;
     private String lastReason;
     private final List<ScheduledBackup> backupSchedule;
     private Instant nextScheduleCheck = Instant.MIN;
     private boolean lastFailed;
+    private boolean sessionExpired; // from the session's LOST to the next RECONNECTED
 
     /**
      * @param desiredSpec       the spec from this member's configuration; written to the store while this sentinel
@@ -102,6 +106,20 @@ public final class Sentinel implements AutoCloseable {
             }
             loop.trigger(); // acts at once, or forgets its clocks of absent members, on the loop thread
         });
+        session = store.onSession(event -> {
+            if (event == SessionEvent.RECONNECTED) {
+                // after an expiry every member's session was replaced too: their statuses come back one by one
+                long at = System.nanoTime();
+                loop.execute(() -> {
+                    if (sessionExpired) {
+                        sessionExpired = false;
+                        observations.storeReturned(at);
+                    }
+                });
+            } else if (event == SessionEvent.LOST) {
+                loop.execute(() -> sessionExpired = true);
+            }
+        });
         changes = store.onChange(EnumSet.of(Topic.KEEPERS, Topic.PROXIES, Topic.VIEW, Topic.REQUEST), loop::trigger);
         loop.runEvery(interval);
     }
@@ -129,15 +147,17 @@ public final class Sentinel implements AutoCloseable {
     private void evaluate() {
         if (!isLeader()) {
             goneSince = Map.of();
+            observations.restart();
             return;
         }
         ClusterSnapshot s = removeDeadMembers(ensureSpec(store.snapshot()));
+        Liveness liveness = observations.observe(s, System.nanoTime());
         OperatorRequest accepted = handleRequest(s);
         ClusterView view = s.view();
         if (view.routable()) {
             requestScheduledBackup();
         }
-        ClusterView next = ViewPlanner.next(s, accepted, Instant.now());
+        ClusterView next = ViewPlanner.next(s, accepted, liveness, Instant.now());
         if (next.equals(view) && s.storedView().isPresent()) {
             return;
         }
@@ -314,6 +334,7 @@ public final class Sentinel implements AutoCloseable {
             return;
         }
         loop.close();
-        Closeables.closeQuietly(changes, election); // the election's node is ephemeral: it goes with the session anyway
+        Closeables.closeQuietly(
+                changes, session, election); // the election's node is ephemeral: it goes with the session anyway
     }
 }

@@ -34,14 +34,15 @@ public final class ViewPlanner {
      * @param s        the cluster as read this cycle ({@link ClusterView#initial()} as view when none was written);
      *                 its registered members are the database members (witnesses are not members)
      * @param accepted an operator request the sentinel has accepted ({@link RequestRules#check}), or null
-     * @param now      the time written into a new generation, and the clock for failTimeout
+     * @param liveness what this sentinel has seen of the keepers on its own clock: every timeout counts on it
+     * @param now      the time written into a new generation (for people; no rule compares it with a stored time)
      * @return the view to write; equal to the snapshot's view when nothing changes
      */
-    public static ClusterView next(ClusterSnapshot s, OperatorRequest accepted, Instant now) {
+    public static ClusterView next(ClusterSnapshot s, OperatorRequest accepted, Liveness liveness, Instant now) {
         return switch (s.view().phase()) {
             case INITIALIZING -> BootstrapRules.initializing(s.view(), s.keepers(), s.spec(), now);
-            case NORMAL -> FailoverRules.normal(s, accepted, now);
-            case SWITCHOVER -> RequestRules.switchover(s, accepted, now);
+            case NORMAL -> FailoverRules.normal(s, accepted, liveness, now);
+            case SWITCHOVER -> RequestRules.switchover(s, accepted, liveness, now);
             case FAILOVER_FENCING -> FailoverRules.fencing(s, accepted, now);
             case FAILOVER_PROMOTING -> FailoverRules.promoting(s.view(), s.keepers(), now);
         };

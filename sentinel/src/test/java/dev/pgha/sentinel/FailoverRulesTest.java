@@ -132,9 +132,20 @@ class FailoverRulesTest {
         assertThat(next.explanation()).contains("leader a was lost");
     }
 
+    /** Seen by the sentinel: each keeper silent and unhealthy for the given seconds (-1: healthy). */
+    private static Liveness seen(String id, long silentSeconds, long unhealthySeconds) {
+        return new Liveness(
+                Map.of(id, Duration.ofSeconds(silentSeconds)),
+                unhealthySeconds < 0 ? Map.of() : Map.of(id, Duration.ofSeconds(unhealthySeconds)),
+                Duration.ZERO,
+                null);
+    }
+
     @Test
-    void unhealthyLeaderIsReplacedOnlyAfterFailTimeout() {
+    void unhealthyLeaderIsReplacedOnlyAfterFailTimeoutOnTheSentinelsClock() {
         ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
+        // its keeper's clock says unhealthy for an hour (skewed, or from before this sentinel was elected): only what
+        // the sentinel itself has seen counts
         KeeperStatus sick = new KeeperStatus(
                 "a",
                 null,
@@ -150,30 +161,49 @@ class FailoverRulesTest {
                 "postgres exited",
                 5,
                 NOW,
-                NOW.minusSeconds(9),
+                NOW.minusSeconds(3600),
                 null,
                 List.of(),
                 List.of(),
                 0);
         var ks = keepers(sick, standby("b", 100, "a"));
-        assertThat(Plans.next(view, ks, proxies(5, "a", "b"), MEMBERS, SPEC, NOW)
+        var px = proxies(5, "a", "b");
+        assertThat(Plans.next(view, ks, px, MEMBERS, SPEC, null, seen("a", 0, 9), NOW)
                         .phase())
                 .isEqualTo(Phase.NORMAL);
-        ClusterView later = Plans.next(view, ks, proxies(5, "a", "b"), MEMBERS, SPEC, NOW.plusSeconds(1));
+        ClusterView later = Plans.next(view, ks, px, MEMBERS, SPEC, null, seen("a", 0, 10), NOW);
         assertThat(later.phase()).isEqualTo(Phase.FAILOVER_FENCING);
         assertThat(later.explanation()).contains("unhealthy for more than 10s").contains("postgres exited");
     }
 
     @Test
-    void aLeaderWhoseKeeperStopsReportingIsReplacedAfterFailTimeout() {
+    void aLeaderWhoseKeeperStopsReportingIsReplacedAfterFailTimeoutOnTheSentinelsClock() {
         ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
         var ks = keepers(primary("a", 100, List.of("b"), List.of("b")), standby("b", 100, "a"));
-        assertThat(Plans.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(10))
+        // the stamps in the statuses mean nothing to the rule: a wall clock an hour ahead is no silence
+        assertThat(Plans.next(view, ks, proxies(5), MEMBERS, SPEC, null, seen("a", 10, -1), NOW.plusSeconds(3600))
                         .phase())
                 .isEqualTo(Phase.NORMAL);
-        ClusterView stale = Plans.next(view, ks, proxies(5), MEMBERS, SPEC, NOW.plusSeconds(11));
+        ClusterView stale = Plans.next(view, ks, proxies(5), MEMBERS, SPEC, null, seen("a", 11, -1), NOW);
         assertThat(stale.phase()).isEqualTo(Phase.FAILOVER_FENCING);
         assertThat(stale.explanation()).contains("leader a has not reported its status for more than 10s");
+    }
+
+    @Test
+    void afterItsOwnSessionExpiredTheSentinelWaitsFailTimeoutForTheLeadersStatusToReturn() {
+        ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
+        var ks = keepers(standby("b", 100, "a"));
+        Liveness back = new Liveness(Map.of(), Map.of(), Duration.ZERO, Duration.ofSeconds(3));
+        ClusterView waiting = Plans.next(view, ks, proxies(5, "b"), MEMBERS, SPEC, null, back, NOW);
+        assertThat(waiting.generation()).isEqualTo(5);
+        assertThat(waiting.leader()).isEqualTo("a");
+        assertThat(waiting.explanation())
+                .isEqualTo("the cluster store is back after an outage; waiting up to 10s (cluster.failTimeout) for "
+                        + "leader a to report again");
+        Liveness longBack = new Liveness(Map.of(), Map.of(), Duration.ZERO, Duration.ofSeconds(10));
+        ClusterView lost = Plans.next(view, ks, proxies(5, "b"), MEMBERS, SPEC, null, longBack, NOW);
+        assertThat(lost.phase()).isEqualTo(Phase.FAILOVER_FENCING);
+        assertThat(lost.explanation()).contains("leader a was lost");
     }
 
     // ---- fencing, then choosing ----

@@ -58,7 +58,20 @@ final class Plans {
             ClusterSpec spec,
             OperatorRequest accepted,
             Instant now) {
-        return ViewPlanner.next(snapshot(view, keepers, proxies, members, spec), accepted, now);
+        return next(view, keepers, proxies, members, spec, accepted, Liveness.fresh(), now);
+    }
+
+    /** As the elected sentinel that has seen {@code liveness} on its own clock. */
+    static ClusterView next(
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Map<String, ProxyStatus> proxies,
+            Set<String> members,
+            ClusterSpec spec,
+            OperatorRequest accepted,
+            Liveness liveness,
+            Instant now) {
+        return ViewPlanner.next(snapshot(view, keepers, proxies, members, spec), accepted, liveness, now);
     }
 
     static RequestRules.Verdict check(

@@ -234,6 +234,10 @@ class RequestRulesTest {
         // a never stops within the timeout: the switchover goes on as a failover, fencing first, so that the
         // standbys stop receiving and report final WAL positions before one is chosen
         var aStuck = keepers(primary("a", 1000, List.of()), standby("b", 1000, null), standby("c", 1000, null));
+        // timed on the sentinel's own clock: a wall clock an hour ahead (another node wrote the view) changes nothing
+        ClusterView skewed =
+                Plans.next(s, aStuck, proxies(6), MEMBERS, SPEC, accepted, Liveness.fresh(), NOW.plusSeconds(3600));
+        assertThat(skewed.phase()).isEqualTo(Phase.SWITCHOVER);
         ClusterView late = Plans.next(
                 s,
                 aStuck,
@@ -241,7 +245,8 @@ class RequestRulesTest {
                 MEMBERS,
                 SPEC,
                 accepted,
-                NOW.plus(RequestTimeouts.SWITCHOVER).plusSeconds(1));
+                new Liveness(Map.of(), Map.of(), RequestTimeouts.SWITCHOVER.plusSeconds(1), null),
+                NOW);
         assertThat(late.explanation())
                 .isEqualTo("switchover abandoned (it did not complete within 30s); failing over; fencing");
         assertThat(late.cause()).isEqualTo(Cause.FAILOVER);

@@ -56,6 +56,12 @@ final class ZooKeeperSessionLease implements SessionLease {
     }
 
     @Override
+    public Duration remaining() {
+        long left = expiresAt - System.nanoTime();
+        return valid() && left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+    }
+
+    @Override
     public void adopt(ClusterSnapshot snapshot) {
         if (snapshot.session() == 0) {
             return;
@@ -65,6 +71,7 @@ final class ZooKeeperSessionLease implements SessionLease {
     }
 
     private void beat() {
+        report(); // first: after a pause the lease may have run out, and the request below may take a while
         long sent = System.nanoTime();
         long before = ZooKeeperStore.session(client);
         try {

@@ -11,6 +11,7 @@ import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.net.Ports;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterStore;
+import dev.pgha.keeper.FailsafeResponder;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.net.HttpReply;
 import dev.pgha.net.HttpRequestInfo;
@@ -63,8 +64,13 @@ final class Endpoints implements AutoCloseable {
             if (config.backup().enabled()) {
                 e.backupMetrics = new BackupMetrics(e.metrics.registry(), store);
             }
-            e.health = listen("health-check", config.httpPort(), "http.port", api.routes(), config);
-            e.metricsHttp = listen("metrics", config.metricsPort(), "metrics.port", e.metrics.routes(), config);
+            Map<String, Function<HttpRequestInfo, HttpReply>> failsafe = Map.of("/failsafe", request -> {
+                FailsafeResponder.Reply r = keeper.failsafe().answer(request.body());
+                return HttpReply.json(r.status(), r.body());
+            });
+            e.health = listen("health-check", config.httpPort(), "http.port", api.routes(), failsafe, config);
+            e.metricsHttp =
+                    listen("metrics", config.metricsPort(), "metrics.port", e.metrics.routes(), Map.of(), config);
             return e;
         } catch (RuntimeException failure) {
             e.close();
@@ -80,6 +86,7 @@ final class Endpoints implements AutoCloseable {
                 config.httpPort(),
                 "http.port",
                 HealthApi.witnessRoutes(config.dataDir(), config.health()),
+                Map.of(),
                 config);
         return e;
     }
@@ -89,10 +96,16 @@ final class Endpoints implements AutoCloseable {
             int port,
             String setting,
             Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
             PghaConfig config) {
         try {
             return HttpService.listen(
-                    name, null, port, routes, HealthApi.deadline(config.health().checkTimeout()));
+                    name,
+                    null,
+                    port,
+                    routes,
+                    postRoutes,
+                    HealthApi.deadline(config.health().checkTimeout()));
         } catch (BindException e) {
             throw Ports.inUse(port, EnvOverrides.label(setting));
         }

@@ -6,6 +6,7 @@ import dev.pgha.common.config.Durations;
 import dev.pgha.common.config.EnvOverrides;
 import dev.pgha.common.config.NodeIdentity;
 import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.failsafe.Failsafe;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.net.Ports;
 import dev.pgha.common.secret.Credentials;
@@ -161,11 +162,13 @@ final class Supervisor {
         startProxies();
         Readiness readiness = new Readiness(memberId, config, credentials, secrets, proxy, () -> keeper);
         proxy.onRouteChange(route -> readiness.check());
+        Failsafe failsafe = new Failsafe(memberId, config.store().sessionTimeout());
         router = new ProxyRouter(
-                store, memberId, proxy, readOnlyProxy, config.proxy().readOnlyMaxLagBytes());
+                store, memberId, proxy, readOnlyProxy, config.proxy().readOnlyMaxLagBytes(), failsafe);
         router.start();
         sentinel.start();
-        keeper = new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness::check);
+        keeper =
+                new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness::check, failsafe);
         keeper.start();
         endpoints = Endpoints.member(config, memberId, credentials, keeper, proxy, store);
         idleWatch = Lifetime.watchForIdleness(config.lifecycle().scaleToZero(), proxy, stopRequested::countDown);

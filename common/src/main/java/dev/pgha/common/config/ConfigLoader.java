@@ -209,7 +209,8 @@ public final class ConfigLoader {
                 syncMode,
                 s.bool("cluster.synchronousStrict"),
                 s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
-                s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)));
+                s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)),
+                s.bool("cluster.failsafe"));
         var secrets = new PghaConfig.Secrets(
                 s.secret("secrets.suPassword"),
                 s.secret("secrets.replPassword"),

@@ -43,6 +43,7 @@ public final class EnvOverrides {
         m.put("PGHA_ZK_MYID", "store.myId");
         m.put("PGHA_SYNCHRONOUS_MODE", "cluster.synchronousMode");
         m.put("PGHA_DEAD_MEMBER_REMOVAL", "cluster.deadMemberRemovalInterval");
+        m.put("PGHA_FAILSAFE", "cluster.failsafe");
         m.put("PGHA_DISK_FULL_PERCENT", "postgres.diskFullPercent");
         m.put("PGHA_PG_LISTEN_ADDRESSES", "postgres.listenAddresses");
         m.put("PGHA_REQUIRE_TLS", "postgres.requireTls");

@@ -17,6 +17,12 @@ public interface SessionLease extends AutoCloseable {
     /** True while the adopted session certainly has not expired. Cheap: called for every relayed read. */
     boolean valid();
 
+    /**
+     * How long the lease still holds (zero when it does not): a lease that was not renewed for a while, though still
+     * valid, says the store is slow to answer or away.
+     */
+    java.time.Duration remaining();
+
     /** The owner acts on {@code snapshot} from now on: its session is adopted, and the read itself renews the lease. */
     void adopt(ClusterSnapshot snapshot);
 

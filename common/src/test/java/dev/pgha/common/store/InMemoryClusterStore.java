@@ -373,6 +373,11 @@ public final class InMemoryClusterStore implements ClusterStore {
         }
 
         @Override
+        public java.time.Duration remaining() {
+            return valid() ? java.time.Duration.ofDays(1) : java.time.Duration.ZERO;
+        }
+
+        @Override
         public void adopt(ClusterSnapshot snapshot) {
             adopted = snapshot.session();
             update();

@@ -1,0 +1,79 @@
+package dev.pgha.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgha.common.model.HistoryEntry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Nodes whose wall clocks disagree by a minute, and a change of the elected sentinel, fail nobody over: the sentinel
+ * times keepers on its own monotonic clock, never by the stamps other nodes write. node-2's clock runs 30 s ahead and
+ * node-3's 30 s behind (libfaketime, realtime only, as a mis-set clock would); node-3 leads while the sentinels of
+ * node-1 and then node-2 decide, so a sentinel that compared stamps would see its statuses 30-60 s old.
+ */
+class ClockSkewIT {
+    private static final Path FAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+    private static final Duration FAIL_TIMEOUT = Duration.ofSeconds(10); // the default cluster.failTimeout
+    private PghaCluster cluster;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static void skew(PghaNode node, String offset) {
+        assertThat(FAKETIME)
+                .as("libfaketime is missing: apt-get install faketime (scripts/test.sh installs it)")
+                .exists();
+        node.env.put("LD_PRELOAD", FAKETIME.toString());
+        node.env.put("FAKETIME", offset);
+        node.env.put("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    }
+
+    @Test
+    void clocksAMinuteApartAndASentinelChangeCauseNoLeaderChange() throws Exception {
+        cluster = new PghaCluster("pgha-skew", 3, 0);
+        PghaNode ahead = cluster.node("node-2");
+        PghaNode behind = cluster.node("node-3");
+        skew(ahead, "+30s");
+        skew(behind, "-30s");
+        // node-3 joins last, so its sentinel is last in line: node-1's or node-2's decides
+        cluster.node("node-1").start();
+        ahead.start();
+        await().atMost(PghaCluster.READY).ignoreExceptions().until(() -> cluster.electedSentinel() != behind);
+        behind.start();
+        PghaNode leader = cluster.awaitLeader(null, 2, PghaCluster.READY);
+        if (leader != behind) {
+            PghaCli.Result switched = PghaCli.run(cluster.node("node-1"), "switchover", "--to", "node-3");
+            assertThat(switched.code()).as(switched.toString()).isZero();
+        }
+        PghaNode sentinel = cluster.electedSentinel();
+        assertThat(sentinel).isNotSameAs(behind);
+        cluster.awaitLeader(null, 2, PghaCluster.READY);
+        assertThat(cluster.view().leader()).isEqualTo("node-3");
+        List<HistoryEntry> before = cluster.history();
+
+        Thread.sleep(FAIL_TIMEOUT.plusSeconds(5).toMillis());
+        assertThat(cluster.view().leader()).as(cluster.logTails(30)).isEqualTo("node-3");
+
+        // the elected sentinel's node leaves; the other one with a clock ahead of node-3's decides from now on
+        assertThat(sentinel.stop(Duration.ofSeconds(60))).isZero();
+        PghaNode next = cluster.nodes.stream()
+                .filter(n -> n != sentinel && n != behind)
+                .findFirst()
+                .orElseThrow();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> cluster.electedSentinel() == next);
+        Thread.sleep(FAIL_TIMEOUT.plusSeconds(5).toMillis());
+
+        assertThat(cluster.view().leader()).as(cluster.logTails(30)).isEqualTo("node-3");
+        assertThat(cluster.history()).as(cluster.logTails(30)).isEqualTo(before);
+        assertThat(cluster.logs()).doesNotContain("has not reported its status for more than");
+    }
+}

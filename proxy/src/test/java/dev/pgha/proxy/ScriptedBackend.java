@@ -1,11 +1,16 @@
 package dev.pgha.proxy;
 
+import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 
-/** A stand-in for postgres's side of a connection: answers its n-th read with the n-th scripted reply. */
+/**
+ * A backend that answers the startup packet with the first reply and each following frontend message with the next
+ * one, then keeps the connection open. It reads whole messages (length-prefixed, as postgres does), never "what one
+ * read returns": how TCP splits or joins the bytes the proxy relays is not the proxy's message framing, and under
+ * load a packet can arrive in pieces.
+ */
 final class ScriptedBackend extends TestTcpServer {
     private final byte[][] replies;
 
@@ -18,17 +23,18 @@ final class ScriptedBackend extends TestTcpServer {
     @Override
     void serve(Socket s) {
         try (s;
-                InputStream in = s.getInputStream();
+                DataInputStream in = new DataInputStream(s.getInputStream());
                 OutputStream out = s.getOutputStream()) {
-            byte[] buf = new byte[8192];
-            for (byte[] reply : replies) {
-                if (in.read(buf) < 0) {
-                    return;
+            for (int i = 0; i < replies.length; i++) {
+                if (i > 0) {
+                    in.readByte(); // a frontend message's type; the startup packet has none
                 }
-                out.write(reply);
+                int length = in.readInt();
+                in.readFully(new byte[length - 4]);
+                out.write(replies[i]);
                 out.flush();
             }
-            while (in.read(buf) >= 0) {
+            while (in.read() >= 0) {
                 // keep the connection open until the proxy closes it
             }
         } catch (IOException ignored) {

@@ -86,6 +86,11 @@ public class FailoverBench {
             store.close();
             return;
         }
+        if (args.length > 3 && args[3].equals("soak")) {
+            soak(store, cycles, base);
+            store.close();
+            return;
+        }
         System.out.printf("failover bench: %d cycles of kill -9 of the leader node, 3 nodes, default settings, %d cores%n",
                 cycles, Runtime.getRuntime().availableProcessors());
         for (int c = 1; c <= cycles; c++) {
@@ -151,6 +156,58 @@ public class FailoverBench {
                 pct(commands, 50), pct(commands, 95));
     }
 
+    /**
+     * bench/soak.sh: no fault, a writer through a standby's proxy and a bounded CPU hog saturating every core for
+     * {@code seconds}; counts leader changes (history entries), view generations, write errors, the longest write gap,
+     * and the nodes' lease lapses and fencings from their logs. Measures only.
+     */
+    static void soak(ClusterStore store, int seconds, Path base) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
+        Node via = nodes.stream().filter(n -> !n.id.equals(leaderId)).findFirst().orElseThrow();
+        int historyBefore = store.history().size();
+        long generationBefore = store.view().map(Versioned::value).map(ClusterView::generation).orElse(0L);
+        Writer w = Writer.startedVia(via);
+        System.out.printf("soak: %d s, stress-ng --cpu %d on a %d-core machine, a writer through %s's proxy, no faults%n",
+                seconds, cores, cores, via.id);
+        Process hog = new ProcessBuilder("stress-ng", "--cpu", Integer.toString(cores), "--timeout", seconds + "s",
+                "--quiet").inheritIO().start();
+        long start = System.nanoTime();
+        try {
+            if (!hog.waitFor(seconds + 60L, TimeUnit.SECONDS)) {
+                hog.destroyForcibly();
+            }
+        } finally {
+            hog.destroyForcibly();
+        }
+        long end = System.nanoTime();
+        w.stop();
+        int changes = store.history().size() - historyBefore;
+        long generations = store.view().map(Versioned::value).map(ClusterView::generation).orElse(0L) - generationBefore;
+        long writes;
+        synchronized (w.acks) {
+            writes = w.acks.stream().filter(a -> a[0] >= start && a[0] <= end).count();
+        }
+        System.out.printf("leader changes: %d; view generations: %d; acknowledged writes: %d (%.0f/s); write errors: %d;"
+                + " longest write gap: %.2f s%n", changes, generations, writes, writes / ((end - start) / 1e9),
+                w.errors.get(), w.longestPause(start, end) / 1e9);
+        for (Node n : nodes) {
+            String log = Files.readString(Path.of(n.dir + ".log"));
+            System.out.printf("  %s: store lease lapses %d, fencings %d, failsafe rounds begun %d%n", n.id,
+                    count(log, "no word from the cluster store for a session timeout"),
+                    count(log, "fencing: stopping the local primary"),
+                    count(log, "promised not to promote, so this leader keeps serving"));
+        }
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     /** A leader with two synchronous standbys, so that the next kill tests a healthy cluster. */
     static String awaitHealthy(ClusterStore store, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -172,6 +229,7 @@ public class FailoverBench {
         final Node via;
         final List<long[]> acks = Collections.synchronizedList(new ArrayList<>()); // {nanoTime, port}
         volatile boolean running = true;
+        final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
         final Thread thread = new Thread(this::run);
 
         Writer(Node via) {
@@ -201,6 +259,7 @@ public class FailoverBench {
                     }
                 } catch (SQLException e) {
                     id++;
+                    errors.incrementAndGet();
                     sleep(10);
                 }
             }

@@ -4,15 +4,16 @@
 # pauses, partitions and restarts leaders, standbys and ZooKeeper peers. Prints a summary table: faults by kind,
 # operations ok/failed/unknown, acknowledged writes lost, moments with two leaders, longest unavailability, final
 # health. Exit 0 when every check passed, 1 when one failed, 2 when the suite could not run. Needs root.
-#   bench/chaos.sh --faults 50 --seed 42 [--report FILE.json] [--logs DIR] [--appenders 4] [--registers 2]
+#   bench/chaos.sh --faults 50 --seed 42 [--only KIND,...] [--async] [--report FILE.json] [--logs DIR]
+#                  [--appenders 4] [--registers 2]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 if [ "$(id -u)" -ne 0 ]; then
   echo "chaos: needs root (it creates network namespaces and iptables rules inside them); run it with sudo" >&2
   exit 2
 fi
-for tool in ip iptables; do
-  command -v "$tool" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iptables
+for tool in ip iptables stress-ng; do
+  command -v "$tool" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iptables stress-ng
 done
 "$root/pgha" --version >/dev/null   # builds the jars first if needed (the reactor builds the suite too)
 jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)

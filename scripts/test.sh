@@ -13,11 +13,14 @@ if ! command -v promtool >/dev/null 2>&1; then
     || { "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive \
            apt-get install -y -qq --no-install-recommends prometheus; }
 fi
-# Tests only: the chaos suite builds its network namespaces with iproute2 and partitions them with iptables.
-if [ "$(id -u)" -eq 0 ] && { ! command -v ip >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; }; then
-  echo "test: installing iproute2 and iptables (for the chaos suite)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 iptables \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 iptables; }
+# Tests only: the chaos suite builds its network namespaces with iproute2, partitions them with iptables and
+# starves them of CPU with stress-ng.
+if [ "$(id -u)" -eq 0 ] && { ! command -v ip >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1 \
+    || ! command -v stress-ng >/dev/null 2>&1; }; then
+  echo "test: installing iproute2, iptables and stress-ng (for the chaos suite)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iproute2 iptables stress-ng \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+           iproute2 iptables stress-ng; }
 fi
 # Tests only: ClockSkewIT runs nodes with their wall clocks shifted by libfaketime.
 if [ ! -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] && [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ]; then

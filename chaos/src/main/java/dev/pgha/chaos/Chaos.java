@@ -47,6 +47,19 @@ public final class Chaos implements Callable<Integer> {
     @Option(names = "--pgha-jar", defaultValue = "app/target/pgha.jar", description = "The daemon under test.")
     Path pghaJar;
 
+    @Option(
+            names = "--only",
+            split = ",",
+            paramLabel = "KIND",
+            description = "Inject only these fault kinds (comma-separated labels, e.g. store-outage,partition-leader).")
+    List<String> only = List.of();
+
+    @Option(
+            names = "--async",
+            description = "Asynchronous replication (PGHA_SYNCHRONOUS_MODE=off): acknowledged writes may be lost in a "
+                    + "failover; the report gives how many and how old instead of failing on them.")
+    boolean async;
+
     @Option(names = "--report", description = "Also write the report as JSON to this file.")
     Path report;
 
@@ -69,6 +82,12 @@ public final class Chaos implements Callable<Integer> {
                     + " give --pgha-jar");
             return 2;
         }
+        try {
+            only.forEach(Fault::byLabel);
+        } catch (IllegalArgumentException e) {
+            System.err.println("chaos: --only: " + e.getMessage());
+            return 2;
+        }
         Outcome outcome = run(new Settings(
                 faults,
                 seed == null ? ThreadLocalRandom.current().nextLong(1, 1_000_000) : seed,
@@ -76,15 +95,34 @@ public final class Chaos implements Callable<Integer> {
                 registers,
                 pghaJar.toAbsolutePath(),
                 logs,
-                null));
+                null,
+                only,
+                async));
         if (report != null && outcome.report() != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), outcome.report());
         }
         return outcome.exitCode();
     }
 
-    /** @param output where the run's progress and summary go; null = this process's stdout */
-    record Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs, Path output) {}
+    /**
+     * @param output where the run's progress and summary go; null = this process's stdout
+     * @param only   the fault kinds to inject (labels); empty = every kind
+     * @param async  asynchronous replication: lost writes are reported, not failed on
+     */
+    record Settings(
+            int faults,
+            long seed,
+            int appenders,
+            int registers,
+            Path pghaJar,
+            Path logs,
+            Path output,
+            List<String> only,
+            boolean async) {
+        Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs, Path output) {
+            this(faults, seed, appenders, registers, pghaJar, logs, output, List.of(), false);
+        }
+    }
 
     record Outcome(int exitCode, Report report) {}
 
@@ -97,6 +135,10 @@ public final class Chaos implements Callable<Integer> {
                 || Shell.run(List.of("iptables", "--version")).code() != 0) {
             return Optional.of(
                     "the chaos suite needs iproute2 (ip netns) and iptables: apt-get install -y iproute2 iptables");
+        }
+        if (Shell.run(List.of("stress-ng", "--version")).code() != 0) {
+            return Optional.of(
+                    "the chaos suite needs stress-ng (its cpu-starvation fault): apt-get install -y stress-ng");
         }
         return Optional.empty();
     }
@@ -129,7 +171,9 @@ public final class Chaos implements Callable<Integer> {
                                     s.seed(),
                                     s.appenders(),
                                     s.registers(),
-                                    reportFile.toString()));
+                                    reportFile.toString(),
+                                    s.only(),
+                                    s.async()));
             ProcessBuilder pb = new ProcessBuilder(
                     "ip",
                     "netns",

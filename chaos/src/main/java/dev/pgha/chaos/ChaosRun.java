@@ -32,6 +32,7 @@ public final class ChaosRun {
     private final Map<String, int[]> injected = new LinkedHashMap<>();
     private final Map<String, Double> maxRecovery = new LinkedHashMap<>();
     private final List<long[]> faultWindows = new ArrayList<>();
+    private final List<String> faultKinds = new ArrayList<>();
     private final List<String> faultNames = new ArrayList<>();
     private final List<String> outageProblems = new ArrayList<>();
     private final Random random;
@@ -64,7 +65,8 @@ public final class ChaosRun {
 
     private Report run() throws Exception {
         Topology topology = new Topology(plan.prefix(), plan.nodes());
-        try (ClusterUnderTest cluster = new ClusterUnderTest(topology, Path.of(plan.work()), Path.of(plan.pghaJar()))) {
+        try (ClusterUnderTest cluster =
+                new ClusterUnderTest(topology, Path.of(plan.work()), Path.of(plan.pghaJar()), plan.async())) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     cluster.close();
@@ -92,7 +94,10 @@ public final class ChaosRun {
             sleep(5000);
             long faultsFrom = now();
             boolean recovering = true;
-            for (Fault fault : Fault.schedule(plan.seed(), plan.faults())) {
+            List<Fault> kinds = plan.only() == null || plan.only().isEmpty()
+                    ? List.of(Fault.values())
+                    : plan.only().stream().map(Fault::byLabel).toList();
+            for (Fault fault : Fault.schedule(plan.seed(), plan.faults(), kinds)) {
                 if (!recovering) {
                     break;
                 }
@@ -151,6 +156,15 @@ public final class ChaosRun {
                 cluster.resume(leader);
                 log("nemesis: SIGCONT " + ClusterUnderTest.name(leader));
             }
+            case PAUSE_NODE -> {
+                List<Long> frozen = cluster.nodeProcesses(leader);
+                log("nemesis: " + fault.label + " " + ClusterUnderTest.name(leader) + " (SIGSTOP of its daemon and "
+                        + (frozen.size() - 1) + " postgres processes)");
+                Shell.signal(frozen, "STOP");
+                sleep(8000);
+                Shell.signal(frozen, "CONT");
+                log("nemesis: SIGCONT " + ClusterUnderTest.name(leader) + " (every process at once)");
+            }
             case PARTITION_LEADER -> {
                 log("nemesis: " + fault.label + " " + ClusterUnderTest.name(leader) + " cut off from the other nodes");
                 cluster.topology.isolate(leader);
@@ -189,6 +203,17 @@ public final class ChaosRun {
                 }
                 log("nemesis: ZooKeeper peers restarted");
             }
+            case CPU_STARVATION -> {
+                int cores = Runtime.getRuntime().availableProcessors();
+                log("nemesis: " + fault.label + ": stress-ng --cpu " + cores + " for 60 s");
+                Shell.Result r = Shell.run(
+                        List.of("stress-ng", "--cpu", Integer.toString(cores), "--timeout", "60s", "--quiet"));
+                if (r.code() != 0) {
+                    throw new IllegalStateException(
+                            "stress-ng failed (" + r.code() + "): " + r.output() + " (apt-get install -y stress-ng)");
+                }
+                log("nemesis: CPU free again");
+            }
             case RESTART_ALL -> {
                 log("nemesis: " + fault.label + ": kill -9 of every node");
                 for (int i = 1; i <= cluster.size; i++) {
@@ -205,6 +230,7 @@ public final class ChaosRun {
         boolean recovered = awaitHealthy(cluster, RECOVERY);
         double took = (now() - start) / 1e9;
         faultWindows.add(new long[] {start, now()});
+        faultKinds.add(fault.label);
         faultNames.add(fault.label + " " + ClusterUnderTest.name(leader));
         if (recovered) {
             injected.get(fault.label)[1]++;
@@ -365,10 +391,23 @@ public final class ChaosRun {
                     .count();
             ops.put(k.name().toLowerCase(Locale.ROOT), new Report.OpStats(ok, failed, unknown));
         }
+        Map<String, Long> unavailable = new LinkedHashMap<>();
+        for (int i = 0; i < faultWindows.size(); i++) {
+            long[] w = faultWindows.get(i);
+            unavailable.merge(faultKinds.get(i), Checker.longestGap(history, w[0], w[1])[1], Math::max);
+        }
         Map<String, Report.FaultStats> faults = new LinkedHashMap<>();
-        injected.forEach((k, v) ->
-                faults.put(k, new Report.FaultStats(v[0], v[1], Math.round(maxRecovery.get(k) * 10) / 10.0)));
+        injected.forEach((k, v) -> faults.put(
+                k,
+                new Report.FaultStats(
+                        v[0],
+                        v[1],
+                        Math.round(maxRecovery.get(k) * 10) / 10.0,
+                        Math.round(unavailable.getOrDefault(k, 0L) / 1e8) / 10.0)));
+        List<String> unprovoked = Checker.leaderChangesWithoutAFault(terms, faultWindows);
         return new Report(
+                plan.async(),
+                Checker.lossWindow(history, rows, faultWindows),
                 plan.seed(),
                 plan.faults(),
                 Math.round(now() / 1e8) / 10.0,
@@ -385,6 +424,7 @@ public final class ChaosRun {
                 terms.size(),
                 Checker.firstFew(twoLeaders),
                 twoLeaders.size(),
+                unprovoked,
                 Math.round(gap[1] / 1e8) / 10.0,
                 during,
                 outageProblems,

@@ -242,6 +242,66 @@ final class Checker {
     }
 
     /** The longest time between two successful operations of any client, from {@code from} to {@code to}: [start, length]. */
+    /**
+     * Leader terms that began outside every fault's window (from its injection until the cluster was healthy again,
+     * and {@link #CLIENT_GRACE} more for clients to reconnect): a leader change nothing provoked. The first term is the
+     * cluster's start, not a change.
+     */
+    static List<String> leaderChangesWithoutAFault(List<Term> terms, List<long[]> faultWindows) {
+        List<String> changes = new ArrayList<>();
+        for (int i = 1; i < terms.size(); i++) {
+            Term t = terms.get(i);
+            boolean provoked = faultWindows.stream()
+                    .anyMatch(w -> t.firstComplete() >= w[0] && t.firstComplete() <= w[1] + CLIENT_GRACE);
+            if (!provoked) {
+                changes.add(t.server() + " (timeline " + t.timeline() + ") took its first write at "
+                        + seconds(t.firstComplete()) + ", outside every fault");
+            }
+        }
+        return changes;
+    }
+
+    /**
+     * Asynchronous replication's loss window: how many acknowledged appends are missing and when each was
+     * acknowledged relative to the start of the fault it was lost in (the first fault whose window ends after it:
+     * negative = before the fault, on a standby that had not received it yet; positive = during it, on a leader that
+     * was already cut off).
+     */
+    static String lossWindow(List<Op> history, List<Row> rows, List<long[]> faultWindows) {
+        Set<Long> present = new HashSet<>();
+        rows.forEach(r -> present.add(key(r.client(), r.seq())));
+        long count = 0;
+        long earliest = Long.MAX_VALUE;
+        long latest = Long.MIN_VALUE;
+        for (Op op : history) {
+            if (op.kind() != Op.Kind.APPEND
+                    || op.outcome() != Op.Outcome.OK
+                    || present.contains(key(op.client(), op.value()))) {
+                continue;
+            }
+            count++;
+            long fault = faultWindows.stream()
+                    .filter(w -> w[1] >= op.complete())
+                    .mapToLong(w -> w[0])
+                    .min()
+                    .orElse(op.complete());
+            earliest = Math.min(earliest, op.complete() - fault);
+            latest = Math.max(latest, op.complete() - fault);
+        }
+        if (count == 0) {
+            return "0 acknowledged appends lost";
+        }
+        return count + " acknowledged appends lost, acknowledged from " + signedSeconds(earliest) + " to "
+                + signedSeconds(latest) + " relative to the start of the fault that lost them";
+    }
+
+    private static String signedSeconds(long nanos) {
+        return String.format(Locale.ROOT, "%+.2fs", nanos / 1e9);
+    }
+
+    /** How long after a fault's recovery a client may take to write on the new leader (its reconnect backoff). */
+    static final long CLIENT_GRACE = 10_000_000_000L;
+
     static long[] longestGap(List<Op> history, long from, long to) {
         List<Long> done = new ArrayList<>();
         for (Op op : history) {

@@ -42,8 +42,10 @@ final class ClusterUnderTest implements AutoCloseable {
     private final Process[] daemons;
     private final Process[] peers;
     private final int[] runs;
+    private final boolean async;
 
-    ClusterUnderTest(Topology topology, Path work, Path jar) throws IOException {
+    ClusterUnderTest(Topology topology, Path work, Path jar, boolean async) throws IOException {
+        this.async = async;
         this.topology = topology;
         this.size = topology.nodes;
         this.work = work;
@@ -145,7 +147,7 @@ final class ClusterUnderTest implements AutoCloseable {
         env.put("PGHA_DATA_DIR", work.resolve("n" + i).toString());
         env.put("PGHA_ADVERTISE_HOST", Topology.address(i));
         env.put("PGHA_ZK_CONNECT", connectString());
-        env.put("PGHA_SYNCHRONOUS_MODE", "on");
+        env.put("PGHA_SYNCHRONOUS_MODE", async ? "off" : "on");
         env.put("PGHA_PG_MEMORY", "256MB");
         env.put("SU_PASSWORD", "chaos-su-password");
         env.put("REPL_PASSWORD", "chaos-repl-password");
@@ -193,6 +195,17 @@ final class ClusterUnderTest implements AutoCloseable {
 
     void resume(int i) {
         Shell.signal(daemons[i].pid(), "CONT");
+    }
+
+    /** The daemon and every postgres process of node {@code i} (its postmaster and all its children), by pid. */
+    List<Long> nodeProcesses(int i) {
+        List<Long> pids = new ArrayList<>(List.of(daemons[i].pid()));
+        postmasterPid(i)
+                .ifPresent(pm -> ProcessHandle.of(pm).ifPresent(h -> {
+                    pids.add(pm);
+                    h.descendants().forEach(d -> pids.add(d.pid()));
+                }));
+        return pids;
     }
 
     /** What /flycheck/role says (leader, replica, readonly, offline), or "down" when the node does not answer. */

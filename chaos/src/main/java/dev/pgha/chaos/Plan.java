@@ -10,4 +10,6 @@ record Plan(
         long seed,
         int appenders,
         int registers,
-        String report) {}
+        String report,
+        java.util.List<String> only,
+        boolean async) {}

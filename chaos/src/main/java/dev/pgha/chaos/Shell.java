@@ -42,4 +42,11 @@ final class Shell {
     static void signal(long pid, String signal) {
         run(List.of("kill", "-s", signal, Long.toString(pid)));
     }
+
+    /** One kill(1) for all of {@code pids}: they stop (or go on) together. */
+    static void signal(List<Long> pids, String signal) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("kill", "-s", signal));
+        pids.forEach(p -> cmd.add(Long.toString(p)));
+        run(cmd);
+    }
 }

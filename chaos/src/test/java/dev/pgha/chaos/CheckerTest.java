@@ -132,6 +132,39 @@ class CheckerTest {
     }
 
     @Test
+    void aLeaderChangeOutsideEveryFaultWindowIsReported() {
+        long s = 1_000_000_000L; // the ops' times are in nanoseconds
+        List<Op> h = List.of(
+                append(1, 1, 0, 10 * s, A, 1),
+                append(1, 2, 20 * s, 30 * s, B, 2), // a fault from 15 s to 25 s: provoked
+                append(1, 3, 60 * s, 70 * s, A, 3)); // nothing happened around 70 s
+        List<long[]> windows = List.<long[]>of(new long[] {15 * s, 25 * s});
+        assertThat(Checker.leaderChangesWithoutAFault(Checker.terms(h), windows))
+                .singleElement()
+                .asString()
+                .startsWith("10.213.0.1 (timeline 3) took its first write at 70.0s");
+        assertThat(Checker.leaderChangesWithoutAFault(
+                        Checker.terms(h), List.of(new long[] {15 * s, 25 * s}, new long[] {50 * s, 65 * s})))
+                .as("within a fault's window and the clients' grace after it")
+                .isEmpty();
+    }
+
+    @Test
+    void theLossWindowSaysHowManyAcknowledgedAppendsAreMissingAndWhenTheyWereAcknowledged() {
+        long s = 1_000_000_000L;
+        List<Op> h = List.of(
+                append(1, 1, 0, 9 * s, A, 1),
+                append(1, 2, 9 * s, 10 * s, A, 1), // lost: acknowledged 2 s before the fault at 12 s
+                append(1, 3, 12 * s, 13 * s, A, 1), // lost: 1 s into it
+                append(1, 4, 20 * s, 21 * s, B, 2));
+        List<Checker.Row> rows = List.of(new Checker.Row(1, 1, 1), new Checker.Row(2, 1, 4));
+        assertThat(Checker.lossWindow(h, rows, List.<long[]>of(new long[] {12 * s, 18 * s})))
+                .isEqualTo("2 acknowledged appends lost, acknowledged from -2.00s to +1.00s relative to the start of "
+                        + "the fault that lost them");
+        assertThat(Checker.lossWindow(h.subList(0, 1), rows, List.of())).isEqualTo("0 acknowledged appends lost");
+    }
+
+    @Test
     void theSameMemberOnANewTimelineIsNotASecondLeader() {
         List<Op> h = List.of(append(1, 1, 0, 10, A, 1), append(1, 2, 5, 20, A, 2), append(1, 3, 12, 30, A, 1));
         assertThat(Checker.twoLeaders(Checker.terms(h))).isEmpty();

@@ -13,6 +13,10 @@ import java.util.Objects;
  * one of them. The leader runs {@code ANY 1 (syncStandbys ∩ syncRequested)}. A member joins by entering both sets
  * in one generation (the view grows before postgres); it leaves {@code syncRequested} first and {@code
  * syncStandbys} only once the leader reports postgres no longer waits for it (postgres shrinks before the view).
+ * The empty set is the exception both ways: the leader serves alone then, so {@code syncStandbys} empties in the
+ * same generation as {@code syncRequested} (nobody may be promoted before postgres stops waiting), and grows again
+ * only once the leader reports that a member it waits for has flushed past what it acknowledged alone; meanwhile
+ * the leader waits for {@code syncRequested}.
  *
  * @param generation    monotonic; every change anyone acts on increments it
  * @param leader        member id of the leader, or null while leaderless
@@ -133,9 +137,18 @@ public record ClusterView(
                 generation, leader, standbys, syncStandbys, syncRequested, phase, cause, reason, member, updatedAt);
     }
 
-    /** The members the leader's postgres waits for: syncStandbys ∩ syncRequested, in id order. */
+    /** The synchronous standbys: waited for and promotable (syncStandbys ∩ syncRequested), in id order. */
     public List<String> synchronousNames() {
         return syncStandbys.stream().filter(syncRequested::contains).toList();
+    }
+
+    /**
+     * What the leader's postgres waits for (its synchronous_standby_names), in id order: the synchronous standbys;
+     * while nobody may be promoted (syncStandbys empty: the leader may have acknowledged commits alone), the requested
+     * ones, so that they start acknowledging and the leader can confirm that one has all it acknowledged alone.
+     */
+    public List<String> awaitedNames() {
+        return syncStandbys.isEmpty() ? syncRequested : synchronousNames();
     }
 
     /** Proxies send clients to the leader only once it is confirmed. */

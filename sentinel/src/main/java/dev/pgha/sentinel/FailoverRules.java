@@ -76,9 +76,10 @@ final class FailoverRules {
     /**
      * Standbys caught up with the leader (its own pg_stat_replication says 'streaming'), healthy and allowed to lead
      * enter both sets in one generation; one that falls behind leaves syncRequested first, and syncStandbys only
-     * once the leader reports that its postgres no longer waits for it. The empty set is the exception: when nobody
-     * is left to wait for (and writes need not wait), syncStandbys empties at once, since the leader will acknowledge
-     * alone; from empty it grows only once the leader confirms that a standby it waits for has everything.
+     * once the leader reports that its postgres no longer waits for it. The empty set is the exception, since the
+     * leader acknowledges alone then: when nobody is requested (and writes need not wait), the leader keeps waiting
+     * for syncStandbys until it has applied that generation, then syncStandbys empties (view first); from empty it
+     * grows only once the leader confirms that a standby it waits for has everything.
      */
     private static ClusterView synchronousSet(
             ClusterView view,
@@ -123,9 +124,16 @@ final class FailoverRules {
                 sync.remove(id); // the leader's postgres no longer waits for it: it leaves the view last
             }
         }
-        if (requested.isEmpty() && !spec.synchronousStrict() && leader.pgUp() && leader.role() == Role.PRIMARY) {
-            // The leader's running postgres is about to acknowledge alone: nobody may be promoted from now on. (A
-            // leader whose postgres is down acknowledges nothing; its synchronous standbys stay promotable.)
+        if (requested.isEmpty()
+                && view.syncRequested().isEmpty()
+                && leaderApplied
+                && !spec.synchronousStrict()
+                && leader.pgUp()
+                && leader.role() == Role.PRIMARY) {
+            // Nobody is requested and the leader runs this generation, still waiting for syncStandbys: empty it now,
+            // view first. The leader acknowledges alone only once it applies the next generation, when nobody is
+            // promotable any more. (A leader that died meanwhile never applied it: its synchronous standbys, which
+            // hold everything it acknowledged, stay promotable.)
             sync.clear();
         }
         List<String> newSync = List.copyOf(sync);

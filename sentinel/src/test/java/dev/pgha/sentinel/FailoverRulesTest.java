@@ -33,6 +33,12 @@ class FailoverRulesTest {
     /** {@code confirmed}: a member it waits for has flushed past what it may have acknowledged alone. */
     private static KeeperStatus primary(
             String id, long lsn, List<String> streaming, List<String> syncNames, boolean confirmed) {
+        return primary(id, lsn, 10, streaming, syncNames, confirmed);
+    }
+
+    /** {@code applied}: the view generation its keeper has converged to. */
+    private static KeeperStatus primary(
+            String id, long lsn, long applied, List<String> streaming, List<String> syncNames, boolean confirmed) {
         return new KeeperStatus(
                 id,
                 null,
@@ -46,7 +52,7 @@ class FailoverRulesTest {
                 0,
                 true,
                 null,
-                10,
+                applied,
                 NOW,
                 null,
                 null,
@@ -481,24 +487,33 @@ class FailoverRulesTest {
     }
 
     @Test
-    void whenNobodyIsLeftToWaitForNobodyMayBePromotedFromThatGenerationOn() {
-        // b stopped streaming: the leader is about to acknowledge alone, so b stops being promotable at once
+    void whenNobodyIsLeftToWaitForTheSetEmptiesViewFirstOnceTheLeaderHasAppliedThat() {
+        // b stopped streaming: it leaves syncRequested, but stays promotable, and the leader keeps waiting for it
         ClusterView view = normal(8, "a", List.of("b"), List.of("b"));
-        var ks = keepers(primary("a", 100, List.of(), List.of("b"), true), standby("b", 90, null));
-        ClusterView next = Plans.next(view, ks, proxies(8), MEMBERS, SPEC, NOW);
-        assertThat(next.generation()).isEqualTo(9);
-        assertThat(next.syncRequested()).isEmpty();
-        assertThat(next.syncStandbys()).isEmpty();
-        assertThat(next.awaitedNames()).isEmpty();
-        // a leader whose postgres died streams to nobody, but acknowledges nothing either: b stays promotable
-        ClusterView leaderDown =
-                Plans.next(view, keepers(stopped("a"), standby("b", 90, null)), proxies(8), MEMBERS, SPEC, NOW);
-        assertThat(leaderDown.syncStandbys()).containsExactly("b");
-        // strict: writes wait for nobody-in-sync, so nothing is acknowledged alone and b leaves postgres-first
+        var ks = keepers(primary("a", 100, 8, List.of(), List.of("b"), true), standby("b", 90, null));
+        ClusterView step1 = Plans.next(view, ks, proxies(8), MEMBERS, SPEC, NOW);
+        assertThat(step1.generation()).isEqualTo(9);
+        assertThat(step1.syncRequested()).isEmpty();
+        assertThat(step1.syncStandbys()).containsExactly("b");
+        assertThat(step1.awaitedNames()).as("the leader still waits for b").containsExactly("b");
+        // the leader has not applied generation 9 yet (or died before it could: the kill of a leader node makes
+        // its standbys stop streaming too): b stays promotable, as it holds everything acknowledged
+        assertThat(Plans.next(step1, ks, proxies(9), MEMBERS, SPEC, NOW)).isEqualTo(step1);
+        // once the leader runs generation 9 (waiting for b), the view empties first; the leader acknowledges alone
+        // only when it applies generation 10, when nobody is promotable any more
+        var applied = keepers(primary("a", 100, 9, List.of(), List.of("b"), true), standby("b", 90, null));
+        ClusterView step2 = Plans.next(step1, applied, proxies(9), MEMBERS, SPEC, NOW);
+        assertThat(step2.generation()).isEqualTo(10);
+        assertThat(step2.syncStandbys()).isEmpty();
+        assertThat(step2.awaitedNames()).isEmpty();
+        // a leader whose postgres is down acknowledges nothing: b stays promotable
+        var down = keepers(stopped("a"), standby("b", 90, null));
+        assertThat(Plans.next(step1, down, proxies(9), MEMBERS, SPEC, NOW).syncStandbys())
+                .containsExactly("b");
+        // strict: writes wait for nobody-in-sync, so nothing is acknowledged alone and b stays
         ClusterSpec strict = new ClusterSpec(null, ClusterSpec.SyncMode.AUTO, true, Duration.ofSeconds(10));
-        ClusterView waiting = Plans.next(view, ks, proxies(8), MEMBERS, strict, NOW);
-        assertThat(waiting.syncRequested()).isEmpty();
-        assertThat(waiting.syncStandbys()).containsExactly("b");
+        assertThat(Plans.next(step1, applied, proxies(9), MEMBERS, strict, NOW).syncStandbys())
+                .containsExactly("b");
     }
 
     @Test

@@ -429,7 +429,8 @@ public final class Keeper implements AutoCloseable {
                         unhealthySince,
                         postgres.upstream(),
                         stoppedLsn,
-                        lastSnapshot.view().generation()));
+                        lastSnapshot.view().generation(),
+                        leading.synchronousConfirmed()));
         lastStatus = next;
         status.publish(next);
     }

@@ -20,6 +20,12 @@ final class LeaderUpkeep {
     private final String memberId;
     private final Credentials credentials;
     private long rolesEnsuredAt = -1; // the LocalPostgres epoch whose roles are in place
+    // Confirmation of synchronous_standby_names: where the WAL was once postgres surely waited for the setting (a
+    // heartbeat after this session saw it: the checkpointer and walsenders reload on the same signal), and whether a
+    // member has flushed past that since.
+    private String settingSeen; // the setting this session has seen take effect
+    private long confirmFrom = -1; // -1: not yet known
+    private boolean confirmed;
 
     LeaderUpkeep(String memberId, Credentials credentials) {
         this.memberId = memberId;
@@ -50,10 +56,13 @@ final class LeaderUpkeep {
             ClusterSpec spec = s.spec();
             boolean strict =
                     spec.synchronousStrict() && spec.synchronous(s.members().size());
-            String wanted = SynchronousNames.render(view.synchronousNames(), strict);
+            String wanted = SynchronousNames.render(view.awaitedNames(), strict);
             if (state != null && !wanted.equals(state.synchronousSetting())) {
                 client.setSynchronousStandbyNames(wanted);
                 log.info("synchronous_standby_names = '{}'", wanted);
+            }
+            if (state != null) {
+                confirm(state, client);
             }
         } catch (SQLException e) {
             problem.accept("cannot update replication settings: " + postgres.describe(e));
@@ -73,6 +82,39 @@ final class LeaderUpkeep {
             }
         }
         return true;
+    }
+
+    /**
+     * Follows whether a member that synchronous_standby_names names has flushed past where the WAL was once postgres
+     * waited for that setting: from then on it holds everything this leader acknowledged, also alone. The position
+     * is taken a heartbeat after this session first saw the setting, by when the processes that decide whether a
+     * commit waits have reloaded it too.
+     */
+    private void confirm(PgClient.PgState state, PgClient client) throws SQLException {
+        String setting = state.synchronousSetting();
+        if (!setting.equals(settingSeen)) {
+            settingSeen = setting;
+            confirmFrom = -1;
+            confirmed = false;
+            return;
+        }
+        List<String> names = SynchronousNames.parse(setting);
+        if (confirmed || names.isEmpty()) {
+            return;
+        }
+        if (confirmFrom < 0) {
+            confirmFrom = state.writtenLsn();
+            return;
+        }
+        confirmed = client.anyFlushedPast(names, confirmFrom);
+        if (confirmed) {
+            log.info("a member of synchronous_standby_names '{}' holds everything this leader acknowledged", setting);
+        }
+    }
+
+    /** A member synchronous_standby_names names (as postgres runs it now) holds all this leader acknowledged. */
+    boolean synchronousConfirmed() {
+        return confirmed;
     }
 
     /** The roles were set up since postgres last started or was promoted. */

@@ -1,5 +1,6 @@
 package dev.pgha.keeper;
 
+import dev.pgha.common.model.Lsn;
 import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.Secret;
@@ -197,6 +198,21 @@ public final class PgClient implements AutoCloseable {
             PgConnections.executeFormatted(
                     c, "SELECT format('ALTER SYSTEM SET synchronous_standby_names TO %L', ?::text)", value);
             return execute(c, "SELECT pg_reload_conf()");
+        });
+    }
+
+    /** A standby named in {@code names} has flushed WAL past {@code lsn} (pg_stat_replication's flush_lsn). */
+    public boolean anyFlushedPast(List<String> names, long lsn) throws SQLException {
+        return call(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_stat_replication"
+                    + " WHERE application_name = ANY (?) AND flush_lsn >= ?::pg_lsn)")) {
+                ps.setArray(1, c.createArrayOf("text", names.toArray()));
+                ps.setString(2, Lsn.format(lsn));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            }
         });
     }
 

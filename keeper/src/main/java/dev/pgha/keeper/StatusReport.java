@@ -18,6 +18,8 @@ final class StatusReport {
      * @param upstream          the member its standby configuration points at (null when none)
      * @param stoppedLsn        where the WAL of a postgres that is not up ends, when that is known (0 otherwise)
      * @param generationSeen    the view generation read before postgres was asked (so its answer is from after)
+     * @param synchronousConfirmed a member of synchronous_standby_names has flushed past where the leader's WAL was
+     *                          once postgres waited for that set
      */
     record Facts(
             boolean healthy,
@@ -26,7 +28,8 @@ final class StatusReport {
             Instant unhealthySince,
             String upstream,
             long stoppedLsn,
-            long generationSeen) {}
+            long generationSeen,
+            boolean synchronousConfirmed) {}
 
     /** {@code state}: what postgres reported, null when it is not up (or not to be asked). */
     static KeeperStatus of(String memberId, String region, DataDirectory data, PgClient.PgState state, Facts facts) {
@@ -51,6 +54,7 @@ final class StatusReport {
                 pgUp && state.inRecovery() && state.walReceiverStreaming() ? facts.upstream() : null,
                 primary ? state.streaming() : List.of(),
                 primary ? SynchronousNames.parse(state.synchronousSetting()) : List.of(),
-                pgUp && state.walSettled() ? facts.generationSeen() : 0);
+                pgUp && state.walSettled() ? facts.generationSeen() : 0,
+                primary && facts.synchronousConfirmed());
     }
 }

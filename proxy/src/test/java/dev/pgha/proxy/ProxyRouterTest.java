@@ -170,6 +170,7 @@ class ProxyRouterTest {
                 following,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 }

@@ -38,7 +38,7 @@ final class DeadMembers {
             }
             Instant since = goneSince.getOrDefault(id, now);
             boolean protectedMember =
-                    id.equals(view.leader()) || view.synchronousNames().contains(id);
+                    id.equals(view.leader()) || view.awaitedNames().contains(id);
             if (!protectedMember && !now.isBefore(since.plus(interval))) {
                 remove.add(id);
             } else {

@@ -76,7 +76,10 @@ final class FailoverRules {
     /**
      * Standbys caught up with the leader (its own pg_stat_replication says 'streaming'), healthy and allowed to lead
      * enter both sets in one generation; one that falls behind leaves syncRequested first, and syncStandbys only
-     * once the leader reports that its postgres no longer waits for it.
+     * once the leader reports that its postgres no longer waits for it. The empty set is the exception, since the
+     * leader acknowledges alone then: when nobody is requested (and writes need not wait), the leader keeps waiting
+     * for syncStandbys until it has applied that generation, then syncStandbys empties (view first); from empty it
+     * grows only once the leader confirms that a standby it waits for has everything.
      */
     private static ClusterView synchronousSet(
             ClusterView view,
@@ -107,12 +110,31 @@ final class FailoverRules {
         }
         boolean leaderApplied = leader.appliedGeneration() >= view.generation();
         Set<String> sync = new TreeSet<>(view.syncStandbys());
-        sync.addAll(requested); // grows in the view first; the leader's postgres follows
+        if (!sync.isEmpty()) {
+            sync.addAll(requested); // grows in the view first; the leader's postgres follows
+        } else if (leaderApplied && leader.synchronousConfirmed()) {
+            // The leader may have acknowledged commits alone: its standbys become promotable only once it reports
+            // that one it waits for has flushed past them (then the one with the most WAL has them all).
+            sync.addAll(leader.synchronousNames());
+            sync.addAll(requested);
+        }
         for (String id : view.syncStandbys()) {
             boolean leaving = !requested.contains(id) && !view.syncRequested().contains(id);
             if (leaving && leaderApplied && !leader.synchronousNames().contains(id)) {
                 sync.remove(id); // the leader's postgres no longer waits for it: it leaves the view last
             }
+        }
+        if (requested.isEmpty()
+                && view.syncRequested().isEmpty()
+                && leaderApplied
+                && !spec.synchronousStrict()
+                && leader.pgUp()
+                && leader.role() == Role.PRIMARY) {
+            // Nobody is requested and the leader runs this generation, still waiting for syncStandbys: empty it now,
+            // view first. The leader acknowledges alone only once it applies the next generation, when nobody is
+            // promotable any more. (A leader that died meanwhile never applied it: its synchronous standbys, which
+            // hold everything it acknowledged, stay promotable.)
+            sync.clear();
         }
         List<String> newSync = List.copyOf(sync);
         List<String> newRequested = List.copyOf(requested);
@@ -135,6 +157,10 @@ final class FailoverRules {
         List<String> waitedFor = sync.stream().filter(requested::contains).toList();
         if (!waitedFor.isEmpty()) {
             return base + "; synchronous standbys: " + String.join(", ", waitedFor);
+        }
+        if (sync.isEmpty() && !requested.isEmpty()) {
+            return base + "; " + String.join(", ", requested) + " catching up with what the leader acknowledged alone:"
+                    + " automatic failover is off until the leader confirms one has it all";
         }
         return base + "; no synchronous standby is in sync: "
                 + (spec.synchronousStrict()

@@ -52,7 +52,8 @@ class BootstrapRulesTest {
                 null,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 
     private static Map<String, KeeperStatus> keepers(String cells) {

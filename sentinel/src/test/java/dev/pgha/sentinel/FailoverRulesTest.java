@@ -27,6 +27,18 @@ class FailoverRulesTest {
             new ClusterSpec(null, ClusterSpec.SyncMode.OFF, false, Duration.ofSeconds(10));
 
     private static KeeperStatus primary(String id, long lsn, List<String> streaming, List<String> syncNames) {
+        return primary(id, lsn, streaming, syncNames, false);
+    }
+
+    /** {@code confirmed}: a member it waits for has flushed past what it may have acknowledged alone. */
+    private static KeeperStatus primary(
+            String id, long lsn, List<String> streaming, List<String> syncNames, boolean confirmed) {
+        return primary(id, lsn, 10, streaming, syncNames, confirmed);
+    }
+
+    /** {@code applied}: the view generation its keeper has converged to. */
+    private static KeeperStatus primary(
+            String id, long lsn, long applied, List<String> streaming, List<String> syncNames, boolean confirmed) {
         return new KeeperStatus(
                 id,
                 null,
@@ -40,13 +52,14 @@ class FailoverRulesTest {
                 0,
                 true,
                 null,
-                10,
+                applied,
                 NOW,
                 null,
                 null,
                 streaming,
                 syncNames,
-                0);
+                0,
+                confirmed);
     }
 
     /** Later than any view in these tests: a standby that follows nobody has settled (its positions are final). */
@@ -81,13 +94,14 @@ class FailoverRulesTest {
                 following,
                 List.of(),
                 List.of(),
-                walFinal);
+                walFinal,
+                false);
     }
 
     private static KeeperStatus stopped(String id) {
         return new KeeperStatus(
                 id, null, true, 1, false, Role.NONE, 0, 0, 0, 0, false, "waiting", 0, NOW, NOW, null, List.of(),
-                List.of(), 0);
+                List.of(), 0, false);
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -165,7 +179,8 @@ class FailoverRulesTest {
                 null,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
         var ks = keepers(sick, standby("b", 100, "a"));
         var px = proxies(5, "a", "b");
         assertThat(Plans.next(view, ks, px, MEMBERS, SPEC, null, seen("a", 0, 9), NOW)
@@ -410,18 +425,95 @@ class FailoverRulesTest {
     @Test
     void aCaughtUpStandbyEntersBothSetsInOneGeneration() {
         ClusterView next = Plans.next(
+                normal(8, "a", List.of("b"), List.of("b")),
+                keepers(
+                        primary("a", 100, List.of("b", "c"), List.of("b")),
+                        standby("b", 100, "a"),
+                        standby("c", 100, "a")),
+                proxies(8),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(next.generation()).isEqualTo(9);
+        assertThat(next.syncStandbys()).containsExactly("b", "c");
+        assertThat(next.syncRequested()).containsExactly("b", "c");
+        assertThat(next.synchronousNames()).containsExactly("b", "c");
+        assertThat(next.standbys()).containsExactly("b", "c");
+        assertThat(next.explanation()).isEqualTo("member a leads; synchronous standbys: b, c");
+    }
+
+    @Test
+    void afterServingAloneAStandbyIsPromotableOnlyOnceTheLeaderConfirmsItHasEverything() {
+        // a acknowledged commits alone: b, caught up a moment ago, may not have the last of them yet
+        ClusterView waitFor = Plans.next(
                 normal(8, "a", List.of(), List.of()),
                 keepers(primary("a", 100, List.of("b"), List.of()), standby("b", 100, "a"), standby("c", 50, "a")),
                 proxies(8),
                 MEMBERS,
                 SPEC,
                 NOW);
-        assertThat(next.generation()).isEqualTo(9);
-        assertThat(next.syncStandbys()).containsExactly("b");
-        assertThat(next.syncRequested()).containsExactly("b");
-        assertThat(next.synchronousNames()).containsExactly("b");
-        assertThat(next.standbys()).containsExactly("b", "c");
-        assertThat(next.explanation()).isEqualTo("member a leads; synchronous standbys: b");
+        assertThat(waitFor.generation()).isEqualTo(9);
+        assertThat(waitFor.syncRequested()).containsExactly("b");
+        assertThat(waitFor.syncStandbys()).as("nobody promotable yet").isEmpty();
+        assertThat(waitFor.awaitedNames())
+                .as("the leader waits for b all the same")
+                .containsExactly("b");
+        assertThat(waitFor.synchronousNames()).isEmpty();
+        assertThat(waitFor.explanation())
+                .isEqualTo("member a leads; b catching up with what the leader acknowledged alone: automatic "
+                        + "failover is off until the leader confirms one has it all");
+        KeeperStatus b = standby("b", 100, "a");
+        KeeperStatus c = standby("c", 50, "a");
+        // waiting for b, not confirmed yet: nothing changes
+        assertThat(Plans.next(
+                        waitFor,
+                        keepers(primary("a", 110, List.of("b"), List.of("b"), false), b, c),
+                        proxies(9),
+                        MEMBERS,
+                        SPEC,
+                        NOW))
+                .isEqualTo(waitFor);
+        ClusterView confirmed = Plans.next(
+                waitFor,
+                keepers(primary("a", 110, List.of("b"), List.of("b"), true), b, c),
+                proxies(9),
+                MEMBERS,
+                SPEC,
+                NOW);
+        assertThat(confirmed.generation()).isEqualTo(10);
+        assertThat(confirmed.syncStandbys()).containsExactly("b");
+        assertThat(confirmed.synchronousNames()).containsExactly("b");
+        assertThat(confirmed.explanation()).isEqualTo("member a leads; synchronous standbys: b");
+    }
+
+    @Test
+    void whenNobodyIsLeftToWaitForTheSetEmptiesViewFirstOnceTheLeaderHasAppliedThat() {
+        // b stopped streaming: it leaves syncRequested, but stays promotable, and the leader keeps waiting for it
+        ClusterView view = normal(8, "a", List.of("b"), List.of("b"));
+        var ks = keepers(primary("a", 100, 8, List.of(), List.of("b"), true), standby("b", 90, null));
+        ClusterView step1 = Plans.next(view, ks, proxies(8), MEMBERS, SPEC, NOW);
+        assertThat(step1.generation()).isEqualTo(9);
+        assertThat(step1.syncRequested()).isEmpty();
+        assertThat(step1.syncStandbys()).containsExactly("b");
+        assertThat(step1.awaitedNames()).as("the leader still waits for b").containsExactly("b");
+        // the leader has not applied generation 9 yet (or died before it could: the kill of a leader node makes
+        // its standbys stop streaming too): b stays promotable, as it holds everything acknowledged
+        assertThat(Plans.next(step1, ks, proxies(9), MEMBERS, SPEC, NOW)).isEqualTo(step1);
+        // once the leader runs generation 9 (waiting for b), the view empties first; the leader acknowledges alone
+        // only when it applies generation 10, when nobody is promotable any more
+        var applied = keepers(primary("a", 100, 9, List.of(), List.of("b"), true), standby("b", 90, null));
+        ClusterView step2 = Plans.next(step1, applied, proxies(9), MEMBERS, SPEC, NOW);
+        assertThat(step2.generation()).isEqualTo(10);
+        assertThat(step2.syncStandbys()).isEmpty();
+        assertThat(step2.awaitedNames()).isEmpty();
+        // a leader whose postgres is down acknowledges nothing: b stays promotable
+        var down = keepers(stopped("a"), standby("b", 90, null));
+        assertThat(Plans.next(step1, down, proxies(9), MEMBERS, SPEC, NOW).syncStandbys())
+                .containsExactly("b");
+        // strict: writes wait for nobody-in-sync, so nothing is acknowledged alone and b stays
+        ClusterSpec strict = new ClusterSpec(null, ClusterSpec.SyncMode.AUTO, true, Duration.ofSeconds(10));
+        assertThat(Plans.next(step1, applied, proxies(9), MEMBERS, strict, NOW).syncStandbys())
+                .containsExactly("b");
     }
 
     @Test
@@ -461,7 +553,8 @@ class FailoverRulesTest {
                 null,
                 List.of("b"),
                 List.of("b"),
-                0);
+                0,
+                false);
         assertThat(Plans.next(
                                 step1,
                                 keepers(notApplied, standby("b", 100, "a"), standby("c", 50, "a")),

@@ -40,7 +40,8 @@ class KeeperObservationsTest {
                 null,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 
     private static ClusterSnapshot snapshot(long generation, KeeperStatus... statuses) {

@@ -47,7 +47,8 @@ class RequestRulesTest {
                 null,
                 streaming,
                 streaming,
-                0);
+                0,
+                false);
     }
 
     private static KeeperStatus standby(String id, long lsn, String following) {
@@ -70,14 +71,15 @@ class RequestRulesTest {
                 following,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 
     /** A former primary shut down cleanly: its WAL ends at {@code endLsn}. */
     private static KeeperStatus stoppedAt(String id, long endLsn) {
         return new KeeperStatus(
                 id, null, true, 1, false, Role.NONE, 0, endLsn, 0, 0, false, "stopped", 10, NOW, NOW, null, List.of(),
-                List.of(), 0);
+                List.of(), 0, false);
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -205,7 +207,8 @@ class RequestRulesTest {
                 null,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
         ClusterView n =
                 Plans.next(p, keepers(stoppedAt("a", 1200), promoted), proxies(7), MEMBERS, SPEC, accepted, NOW);
         assertThat(n.phase()).isEqualTo(Phase.NORMAL);

@@ -72,7 +72,8 @@ class SentinelIT {
                 null,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 
     private ClusterView view() {
@@ -144,7 +145,8 @@ class SentinelIT {
                     null,
                     List.of(),
                     List.of(),
-                    0));
+                    0,
+                    false));
             await().atMost(WAIT)
                     .until(() -> view().explanation().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();

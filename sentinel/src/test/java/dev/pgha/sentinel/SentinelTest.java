@@ -66,7 +66,8 @@ class SentinelTest {
                 null,
                 streaming,
                 streaming,
-                0);
+                0,
+                !streaming.isEmpty()); // waits for its streaming standbys, and they have all it acknowledged
     }
 
     private static KeeperStatus standby(String id, String following) {
@@ -94,7 +95,8 @@ class SentinelTest {
                 following,
                 List.of(),
                 List.of(),
-                walFinal);
+                walFinal,
+                false);
     }
 
     /** A member with no data yet: the one to create the cluster. */
@@ -118,7 +120,8 @@ class SentinelTest {
                 null,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 
     /** A member whose postgres is down, saying why, unhealthy since {@code since}. */
@@ -142,7 +145,8 @@ class SentinelTest {
                 null,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 
     @Test
@@ -164,7 +168,7 @@ class SentinelTest {
                     .singleElement()
                     .satisfies(h -> assertThat(h.newLeader()).isEqualTo("a"));
 
-            // b streams from a and becomes its synchronous standby
+            // b streams from a, and a (waiting for it) confirms b has all it acknowledged: b is its synchronous standby
             kb.publish(standby("b", "a"));
             ka.publish(primary("a", view().generation(), List.of("b"), true, null));
             await().atMost(WAIT).until(() -> view().synchronousNames().equals(List.of("b")));

@@ -141,7 +141,8 @@ class ZooKeeperStoreIT {
                 null,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 
     @Test

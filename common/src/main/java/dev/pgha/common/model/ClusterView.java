@@ -13,6 +13,11 @@ import java.util.Objects;
  * one of them. The leader runs {@code ANY 1 (syncStandbys ∩ syncRequested)}. A member joins by entering both sets
  * in one generation (the view grows before postgres); it leaves {@code syncRequested} first and {@code
  * syncStandbys} only once the leader reports postgres no longer waits for it (postgres shrinks before the view).
+ * The empty set is the exception both ways, since the leader acknowledges alone then: {@code syncStandbys} empties
+ * view-first (once nobody is requested, the leader keeps waiting for {@code syncStandbys}; the sentinel empties it
+ * once the leader has applied that, and only then does the leader stop waiting), and grows again only once the
+ * leader reports that a member it waits for has flushed past what it acknowledged alone; meanwhile the leader waits
+ * for {@code syncRequested}.
  *
  * @param generation    monotonic; every change anyone acts on increments it
  * @param leader        member id of the leader, or null while leaderless
@@ -133,9 +138,24 @@ public record ClusterView(
                 generation, leader, standbys, syncStandbys, syncRequested, phase, cause, reason, member, updatedAt);
     }
 
-    /** The members the leader's postgres waits for: syncStandbys ∩ syncRequested, in id order. */
+    /** The synchronous standbys: waited for and promotable (syncStandbys ∩ syncRequested), in id order. */
     public List<String> synchronousNames() {
         return syncStandbys.stream().filter(syncRequested::contains).toList();
+    }
+
+    /**
+     * What the leader's postgres waits for (its synchronous_standby_names), in id order: the synchronous standbys.
+     * While nobody may be promoted (syncStandbys empty: the leader may have acknowledged commits alone), the requested
+     * ones, so that they start acknowledging and the leader can confirm that one has all it acknowledged alone. While
+     * nobody is requested but syncStandbys still names members, those: they stay promotable until the view says
+     * otherwise, so the leader must not acknowledge anything they lack.
+     */
+    public List<String> awaitedNames() {
+        if (syncStandbys.isEmpty()) {
+            return syncRequested;
+        }
+        List<String> both = synchronousNames();
+        return both.isEmpty() ? syncStandbys : both;
     }
 
     /** Proxies send clients to the leader only once it is confirmed. */

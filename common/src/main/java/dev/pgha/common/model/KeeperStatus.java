@@ -32,6 +32,9 @@ import java.util.Objects;
  *                           move; 0 while they may. A failover compares positions only once they are final for its
  *                           generation: a status written earlier (or republished from before, as a new store session
  *                           does) may understate them.
+ * @param synchronousConfirmed primary: a member of {@code synchronousNames} has flushed past where this primary's
+ *                           WAL was once its postgres was waiting for that set, so whatever the primary acknowledged
+ *                           alone before (serving without a synchronous standby) is on it too
  */
 public record KeeperStatus(
         String memberId,
@@ -52,7 +55,8 @@ public record KeeperStatus(
         String following,
         List<String> streaming,
         List<String> synchronousNames,
-        long walFinalGeneration) {
+        long walFinalGeneration,
+        boolean synchronousConfirmed) {
 
     public KeeperStatus {
         streaming = List.copyOf(Objects.requireNonNullElse(streaming, List.of()));

@@ -39,7 +39,8 @@ class ClusterSnapshotTest {
                 following,
                 List.of(),
                 List.of(),
-                0);
+                0,
+                false);
     }
 
     private static MemberInfo member(String id) {

@@ -40,7 +40,7 @@ final class FailoverRules {
         String leaderId = view.leader();
         KeeperStatus leader = keepers.get(leaderId);
         if (leader == null) {
-            if (!liveness.missingIsLost(spec.failTimeout())) {
+            if (!liveness.missingIsLost(leaderId, spec.failTimeout())) {
                 // Every session was replaced with this sentinel's own: the leader's status may not be back yet.
                 return ViewPlanner.reason(
                         view,

@@ -20,10 +20,20 @@ final class KeeperObservations {
     private static final long NEVER = Long.MIN_VALUE;
 
     private final Map<String, Seen> seen = new HashMap<>();
+    private final long settleNanos;
     private long generation = -1;
     private long generationSince;
     private long returnedAt = NEVER;
     private boolean started;
+
+    /**
+     * @param settle how long after this sentinel's session came back every session from before has surely expired
+     *               too (the store's session timeout, with a margin): a status seen fresh after that is on a live
+     *               session, so its disappearance is a lost session again
+     */
+    KeeperObservations(Duration settle) {
+        this.settleNanos = settle.toNanos();
+    }
 
     /** Forgets everything: the next {@link #observe} starts every clock (this sentinel was elected, or resigned). */
     void restart() {
@@ -48,6 +58,13 @@ final class KeeperObservations {
         }
         Map<String, Duration> silent = new HashMap<>();
         Map<String, Duration> unhealthy = new HashMap<>();
+        java.util.Set<String> vanished = new java.util.TreeSet<>();
+        seen.forEach((id, last) -> {
+            boolean onLiveSession = returnedAt == NEVER || last.freshAt() - (returnedAt + settleNanos) >= 0;
+            if (!s.keepers().containsKey(id) && onLiveSession) {
+                vanished.add(id);
+            }
+        });
         for (KeeperStatus k : s.keepers().values()) {
             Seen before = seen.get(k.memberId());
             Seen now = before;
@@ -66,6 +83,7 @@ final class KeeperObservations {
         return new Liveness(
                 silent,
                 unhealthy,
+                vanished,
                 Duration.ofNanos(nanos - generationSince),
                 returnedAt == NEVER ? null : Duration.ofNanos(nanos - returnedAt));
     }

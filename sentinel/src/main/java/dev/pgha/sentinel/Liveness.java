@@ -2,6 +2,7 @@ package dev.pgha.sentinel;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the elected sentinel has itself seen of the keepers, measured on its own monotonic clock and never from a
@@ -11,21 +12,33 @@ import java.util.Map;
  *
  * @param silent        per keeper with a status: how long since this sentinel last saw it write a fresh one
  * @param unhealthy     per keeper whose fresh statuses say it is unhealthy: since when this sentinel has seen that
+ * @param vanished      keepers whose status is gone although this sentinel saw it fresh on a live session (after the
+ *                      store came back, once every older session had surely expired): lost sessions, at once
  * @param generationAge how long this sentinel has seen the current view generation stand
  * @param sinceReturn   how long since this sentinel's store session came back after expiring (every session was
  *                      replaced then, and statuses reappear one by one); null when it has not expired lately
  */
 public record Liveness(
-        Map<String, Duration> silent, Map<String, Duration> unhealthy, Duration generationAge, Duration sinceReturn) {
+        Map<String, Duration> silent,
+        Map<String, Duration> unhealthy,
+        Set<String> vanished,
+        Duration generationAge,
+        Duration sinceReturn) {
 
     public Liveness {
         silent = Map.copyOf(silent);
         unhealthy = Map.copyOf(unhealthy);
+        vanished = Set.copyOf(vanished);
     }
 
     /** Nothing seen yet: a sentinel that has just been elected. */
     public static Liveness fresh() {
-        return new Liveness(Map.of(), Map.of(), Duration.ZERO, null);
+        return new Liveness(Map.of(), Map.of(), Set.of(), Duration.ZERO, null);
+    }
+
+    /** As a sentinel that has seen only this: each keeper's silence and unhealthiness (tables in tests). */
+    static Liveness of(Map<String, Duration> silent, Map<String, Duration> unhealthy, Duration sinceReturn) {
+        return new Liveness(silent, unhealthy, Set.of(), Duration.ZERO, sinceReturn);
     }
 
     Duration silentFor(String memberId) {
@@ -37,10 +50,10 @@ public record Liveness(
     }
 
     /**
-     * A keeper without a status has lost its session, unless the store came back less than {@code grace} ago: then
-     * it may not have republished yet.
+     * A keeper without a status has lost its session, unless the store came back less than {@code grace} ago and it
+     * has not been seen on a live session since: then it may not have republished yet.
      */
-    boolean missingIsLost(Duration grace) {
-        return sinceReturn == null || sinceReturn.compareTo(grace) >= 0;
+    boolean missingIsLost(String memberId, Duration grace) {
+        return sinceReturn == null || sinceReturn.compareTo(grace) >= 0 || vanished.contains(memberId);
     }
 }

@@ -53,7 +53,7 @@ public final class Sentinel implements AutoCloseable {
     private final OwnerLoop loop;
     private final Lifecycle lifecycle = new Lifecycle();
     private Map<String, Instant> goneSince = Map.of();
-    private final KeeperObservations observations = new KeeperObservations();
+    private final KeeperObservations observations;
     private Subscription changes;
     private Subscription session;
     private volatile Election election;
@@ -74,17 +74,23 @@ public final class Sentinel implements AutoCloseable {
             ClusterSpec desiredSpec,
             Duration interval,
             Duration deadMemberRemoval) {
-        this(store, memberId, desiredSpec, interval, deadMemberRemoval, List.of());
+        this(store, memberId, desiredSpec, interval, deadMemberRemoval, List.of(), Duration.ofSeconds(2));
     }
 
-    /** @param backupSchedule when to ask the leader for base backups (backup.schedule) */
+    /**
+     * @param backupSchedule when to ask the leader for base backups (backup.schedule)
+     * @param sessionTimeout the store's session timeout (store.sessionTimeout)
+     */
     public Sentinel(
             ClusterStore store,
             String memberId,
             ClusterSpec desiredSpec,
             Duration interval,
             Duration deadMemberRemoval,
-            List<ScheduledBackup> backupSchedule) {
+            List<ScheduledBackup> backupSchedule,
+            Duration sessionTimeout) {
+        this.observations =
+                new KeeperObservations(sessionTimeout.multipliedBy(3).dividedBy(2));
         this.backupSchedule = List.copyOf(backupSchedule);
         this.store = store;
         this.memberId = memberId;

@@ -148,10 +148,9 @@ class FailoverRulesTest {
 
     /** Seen by the sentinel: each keeper silent and unhealthy for the given seconds (-1: healthy). */
     private static Liveness seen(String id, long silentSeconds, long unhealthySeconds) {
-        return new Liveness(
+        return Liveness.of(
                 Map.of(id, Duration.ofSeconds(silentSeconds)),
                 unhealthySeconds < 0 ? Map.of() : Map.of(id, Duration.ofSeconds(unhealthySeconds)),
-                Duration.ZERO,
                 null);
     }
 
@@ -208,17 +207,22 @@ class FailoverRulesTest {
     void afterItsOwnSessionExpiredTheSentinelWaitsFailTimeoutForTheLeadersStatusToReturn() {
         ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
         var ks = keepers(standby("b", 100, "a"));
-        Liveness back = new Liveness(Map.of(), Map.of(), Duration.ZERO, Duration.ofSeconds(3));
+        Liveness back = Liveness.of(Map.of(), Map.of(), Duration.ofSeconds(3));
         ClusterView waiting = Plans.next(view, ks, proxies(5, "b"), MEMBERS, SPEC, null, back, NOW);
         assertThat(waiting.generation()).isEqualTo(5);
         assertThat(waiting.leader()).isEqualTo("a");
         assertThat(waiting.explanation())
                 .isEqualTo("the cluster store is back after an outage; waiting up to 10s (cluster.failTimeout) for "
                         + "leader a to report again");
-        Liveness longBack = new Liveness(Map.of(), Map.of(), Duration.ZERO, Duration.ofSeconds(10));
+        Liveness longBack = Liveness.of(Map.of(), Map.of(), Duration.ofSeconds(10));
         ClusterView lost = Plans.next(view, ks, proxies(5, "b"), MEMBERS, SPEC, null, longBack, NOW);
         assertThat(lost.phase()).isEqualTo(Phase.FAILOVER_FENCING);
         assertThat(lost.explanation()).contains("leader a was lost");
+        // seen reporting on a live session since the store came back, then gone: lost at once
+        Liveness seenThenGone = new Liveness(Map.of(), Map.of(), Set.of("a"), Duration.ZERO, Duration.ofSeconds(4));
+        assertThat(Plans.next(view, ks, proxies(5, "b"), MEMBERS, SPEC, null, seenThenGone, NOW)
+                        .phase())
+                .isEqualTo(Phase.FAILOVER_FENCING);
     }
 
     // ---- fencing, then choosing ----

@@ -56,7 +56,7 @@ class KeeperObservationsTest {
 
     @Test
     void silenceCountsFromTheLastStatusWithANewStampAndARepublishedOneIsNotFresh() {
-        KeeperObservations o = new KeeperObservations();
+        KeeperObservations o = new KeeperObservations(Duration.ofSeconds(3));
         assertThat(o.observe(snapshot(5, status("a", STAMP, true)), 0).silentFor("a"))
                 .isZero();
         // the same status read again 4 s later (or republished unchanged by a new session): silent for 4 s
@@ -75,7 +75,7 @@ class KeeperObservationsTest {
 
     @Test
     void unhealthinessCountsFromWhenThisSentinelFirstSawItAndEndsWithAHealthyStatus() {
-        KeeperObservations o = new KeeperObservations();
+        KeeperObservations o = new KeeperObservations(Duration.ofSeconds(3));
         o.observe(snapshot(5, status("a", STAMP, false)), 10 * S);
         Liveness l = o.observe(snapshot(5, status("a", STAMP.plusSeconds(1), false)), 13 * S);
         assertThat(l.unhealthyFor("a")).isEqualTo(Duration.ofSeconds(3)); // not the hour its keeper claims
@@ -88,8 +88,23 @@ class KeeperObservationsTest {
     }
 
     @Test
+    void afterTheStoreReturnsAStatusGoneAfterItWasSeenOnALiveSessionIsLostAtOnce() {
+        KeeperObservations o = new KeeperObservations(Duration.ofSeconds(3));
+        o.storeReturned(100 * S);
+        // seen 1 s after the return: its node may still be the old session's, about to expire and come back
+        o.observe(snapshot(6, status("a", STAMP, true)), 101 * S);
+        assertThat(o.observe(snapshot(6), 102 * S).missingIsLost("a", Duration.ofSeconds(10)))
+                .isFalse();
+        // written again 4 s after the return, when every older session has surely expired: gone now means lost
+        o.observe(snapshot(6, status("a", STAMP.plusSeconds(4), true)), 104 * S);
+        Liveness gone = o.observe(snapshot(6), 105 * S);
+        assertThat(gone.vanished()).containsExactly("a");
+        assertThat(gone.missingIsLost("a", Duration.ofSeconds(10))).isTrue();
+    }
+
+    @Test
     void everyClockStartsAgainWhenElectedOrWhenTheStoreReturns() {
-        KeeperObservations o = new KeeperObservations();
+        KeeperObservations o = new KeeperObservations(Duration.ofSeconds(3));
         o.observe(snapshot(5, status("a", STAMP, true)), 0);
         assertThat(o.observe(snapshot(5, status("a", STAMP, true)), 20 * S).generationAge())
                 .isEqualTo(Duration.ofSeconds(20));
@@ -98,14 +113,14 @@ class KeeperObservationsTest {
         assertThat(elected.silentFor("a")).isZero();
         assertThat(elected.generationAge()).isZero();
         assertThat(elected.sinceReturn()).isNull();
-        assertThat(elected.missingIsLost(Duration.ofSeconds(10))).isTrue();
+        assertThat(elected.missingIsLost("a", Duration.ofSeconds(10))).isTrue();
 
         o.storeReturned(40 * S);
         Liveness back = o.observe(snapshot(6, status("a", STAMP, true)), 42 * S);
         assertThat(back.silentFor("a")).isZero();
         assertThat(back.sinceReturn()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(back.missingIsLost(Duration.ofSeconds(10))).isFalse();
-        assertThat(o.observe(snapshot(6), 50 * S).missingIsLost(Duration.ofSeconds(10)))
+        assertThat(back.missingIsLost("a", Duration.ofSeconds(10))).isFalse();
+        assertThat(o.observe(snapshot(6), 50 * S).missingIsLost("a", Duration.ofSeconds(10)))
                 .isTrue();
     }
 }

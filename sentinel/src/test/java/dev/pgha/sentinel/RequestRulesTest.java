@@ -248,7 +248,7 @@ class RequestRulesTest {
                 MEMBERS,
                 SPEC,
                 accepted,
-                new Liveness(Map.of(), Map.of(), RequestTimeouts.SWITCHOVER.plusSeconds(1), null),
+                new Liveness(Map.of(), Map.of(), Set.of(), RequestTimeouts.SWITCHOVER.plusSeconds(1), null),
                 NOW);
         assertThat(late.explanation())
                 .isEqualTo("switchover abandoned (it did not complete within 30s); failing over; fencing");

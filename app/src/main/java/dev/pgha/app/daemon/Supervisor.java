@@ -149,7 +149,8 @@ final class Supervisor {
                 spec,
                 config.sentinelInterval(),
                 config.cluster().deadMemberRemovalInterval(),
-                config.backup().schedule());
+                config.backup().schedule(),
+                config.store().sessionTimeout());
         if (witness) {
             sentinel.start();
             witnessPresence = store.witness(memberId);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgha.common.model.HistoryEntry;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * node-1 and then node-2 decide, so a sentinel that compared stamps would see its statuses 30-60 s old.
  */
 class ClockSkewIT {
-    private static final Path FAKETIME = Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1");
+    /** Debian's libfaketime, in this machine's multiarch directory. */
+    private static final Path FAKETIME = faketime();
     /**
      * Long enough for a sentinel comparing stamps to act: it would see node-3's statuses 30-60 s old, beyond the
      * default cluster.failTimeout (10 s), at its first evaluation (every 500 ms).
@@ -30,6 +33,17 @@ class ClockSkewIT {
     void stop() throws Exception {
         if (cluster != null) {
             cluster.close();
+        }
+    }
+
+    private static Path faketime() {
+        try (var dirs = Files.list(Path.of("/usr/lib"))) {
+            return dirs.map(d -> d.resolve("faketime/libfaketime.so.1"))
+                    .filter(Files::exists)
+                    .findFirst()
+                    .orElse(Path.of("/usr/lib/<arch>/faketime/libfaketime.so.1"));
+        } catch (IOException e) {
+            return Path.of("/usr/lib/<arch>/faketime/libfaketime.so.1");
         }
     }
 

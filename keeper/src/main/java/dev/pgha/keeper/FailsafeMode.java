@@ -71,10 +71,6 @@ final class FailsafeMode implements AutoCloseable {
                 .orElse(null);
     }
 
-    Duration promiseLeft() {
-        return failsafe.grantRemaining(System.nanoTime());
-    }
-
     /** This member promotes itself now: false if a promise slipped in since the decision (it must wait). */
     boolean beginPromotion() {
         return failsafe.beginPromotion(System.nanoTime());

@@ -160,7 +160,7 @@ public final class Keeper implements AutoCloseable {
                 act(KeeperAction.Kind.FENCE, "stopping postgres", p -> postgres.fence(cutOff));
                 return;
             }
-            loop.triggerAfter(standing.plusMillis(1)); // serving on promises: look again when they run out
+            // serving on promises; the failsafe thread wakes this loop (and stops postgres itself) when they run out
         }
         if (contact.sessionLost()) {
             if (!primary || standing.isZero()) {
@@ -198,9 +198,7 @@ public final class Keeper implements AutoCloseable {
                 postgres.facts(PgClient.roleOf(state), standby.stuck(postgres), failsafeMode.promisedTo());
         KeeperAction action = KeeperPlanner.decide(memberId, view, local);
         if (!memberId.equals(view.leader())) {
-            failsafeMode.notChosen();
-        } else if (local.promisedTo() != null) {
-            loop.triggerAfter(failsafeMode.promiseLeft().plusMillis(1)); // promote the moment the promise runs out
+            failsafeMode.notChosen(); // a promise held back: the next heartbeat after it runs out promotes
         }
         logDecision(action);
         boolean waiting = false; // a START held back by the restart backoff

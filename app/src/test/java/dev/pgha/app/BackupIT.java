@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -178,13 +180,16 @@ class BackupIT {
         Thread writer = new Thread(() -> {
             try (Connection c = leader.connect(leader.proxyPort(), "postgres", PghaCluster.PASSWORD);
                     Statement st = c.createStatement()) {
+                // ~2 MB of WAL a second: a segment every 8 s, so the outage leaves several waiting, while the
+                // catching up and the restore replay stay short (unthrottled, a minute wrote ~1 GB: 110 s more)
                 while (writing.get()) {
                     long next = written.get() + 1;
                     st.execute("INSERT INTO outage SELECT g, repeat('x', 500) FROM generate_series(" + (next * 1000)
-                            + ", " + (next * 1000 + 999) + ") g");
+                            + ", " + (next * 1000 + 199) + ") g");
                     written.set(next);
+                    Thread.sleep(50);
                 }
-            } catch (SQLException e) {
+            } catch (SQLException | InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
@@ -209,6 +214,11 @@ class BackupIT {
                     .isGreaterThan(before + 5);
             // WAL waits in pg_wal (bounded by backup.archiveQueueMax); pgBackRest's own spool holds status files only
             assertThat(sizeOf(leader.dataDir.resolve("pgbackrest/spool"))).isLessThan(1 << 20);
+            // several segments wait for the repository, so the restore below shows there is no gap
+            String failing = HttpProbe.get(leader.httpPort(), "/flycheck/pg").body();
+            Matcher waiting = Pattern.compile("(\\d+) segments waiting").matcher(failing);
+            assertThat(waiting.find()).as(failing).isTrue();
+            assertThat(Integer.parseInt(waiting.group(1))).as(failing).isGreaterThanOrEqualTo(3);
         } finally {
             Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwxr-x---"));
             writing.set(false);

@@ -60,6 +60,17 @@ public final class Chaos implements Callable<Integer> {
                     + "failover; the report gives how many and how old instead of failing on them.")
     boolean async;
 
+    @Option(
+            names = "--max-lag",
+            paramLabel = "BYTES",
+            description =
+                    "With --async: cluster.maximumLagOnFailover for the cluster (default ${DEFAULT-VALUE}, pgha's "
+                            + "default); the run fails if the acknowledged writes one fault lost span more WAL than this.")
+    long maxLag = DEFAULT_MAX_LAG;
+
+    /** pgha's own default cluster.maximumLagOnFailover (1MB). */
+    static final long DEFAULT_MAX_LAG = 1_000_000;
+
     @Option(names = "--report", description = "Also write the report as JSON to this file.")
     Path report;
 
@@ -97,7 +108,8 @@ public final class Chaos implements Callable<Integer> {
                 logs,
                 null,
                 only,
-                async));
+                async,
+                maxLag));
         if (report != null && outcome.report() != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), outcome.report());
         }
@@ -108,6 +120,8 @@ public final class Chaos implements Callable<Integer> {
      * @param output where the run's progress and summary go; null = this process's stdout
      * @param only   the fault kinds to inject (labels); empty = every kind
      * @param async  asynchronous replication: lost writes are reported, not failed on
+     * @param maxLag asynchronous replication: cluster.maximumLagOnFailover, which the WAL lost in one fault must not
+     *               exceed
      */
     record Settings(
             int faults,
@@ -118,9 +132,10 @@ public final class Chaos implements Callable<Integer> {
             Path logs,
             Path output,
             List<String> only,
-            boolean async) {
+            boolean async,
+            long maxLag) {
         Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs, Path output) {
-            this(faults, seed, appenders, registers, pghaJar, logs, output, List.of(), false);
+            this(faults, seed, appenders, registers, pghaJar, logs, output, List.of(), false, DEFAULT_MAX_LAG);
         }
     }
 
@@ -173,7 +188,8 @@ public final class Chaos implements Callable<Integer> {
                                     s.registers(),
                                     reportFile.toString(),
                                     s.only(),
-                                    s.async()));
+                                    s.async(),
+                                    s.maxLag()));
             ProcessBuilder pb = new ProcessBuilder(
                     "ip",
                     "netns",

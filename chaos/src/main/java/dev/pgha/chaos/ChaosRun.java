@@ -65,8 +65,8 @@ public final class ChaosRun {
 
     private Report run() throws Exception {
         Topology topology = new Topology(plan.prefix(), plan.nodes());
-        try (ClusterUnderTest cluster =
-                new ClusterUnderTest(topology, Path.of(plan.work()), Path.of(plan.pghaJar()), plan.async())) {
+        try (ClusterUnderTest cluster = new ClusterUnderTest(
+                topology, Path.of(plan.work()), Path.of(plan.pghaJar()), plan.async(), plan.maxLag())) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     cluster.close();
@@ -408,6 +408,8 @@ public final class ChaosRun {
         return new Report(
                 plan.async(),
                 Checker.lossWindow(history, rows, faultWindows),
+                Checker.largestWalLoss(history, rows, faultWindows),
+                plan.maxLag(),
                 plan.seed(),
                 plan.faults(),
                 Math.round(now() / 1e8) / 10.0,

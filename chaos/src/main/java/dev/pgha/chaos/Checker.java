@@ -295,6 +295,38 @@ final class Checker {
                 + signedSeconds(latest) + " relative to the start of the fault that lost them";
     }
 
+    /**
+     * The most WAL the acknowledged appends lost in one fault span: from the first to the last of them (where each
+     * server's WAL ended right after its insert), plus the first one's own record. What the lag limit bounds.
+     */
+    static long largestWalLoss(List<Op> history, List<Row> rows, List<long[]> faultWindows) {
+        Set<Long> present = new HashSet<>();
+        rows.forEach(r -> present.add(key(r.client(), r.seq())));
+        Map<Long, long[]> byFault = new HashMap<>(); // fault start -> {lowest lsn, highest lsn}
+        for (Op op : history) {
+            if (op.kind() != Op.Kind.APPEND
+                    || op.outcome() != Op.Outcome.OK
+                    || op.lsn() == 0
+                    || present.contains(key(op.client(), op.value()))) {
+                continue;
+            }
+            long fault = faultWindows.stream()
+                    .filter(w -> w[1] >= op.complete())
+                    .mapToLong(w -> w[0])
+                    .min()
+                    .orElse(op.complete());
+            byFault.merge(fault, new long[] {op.lsn(), op.lsn()}, (a, b) ->
+                    new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+        }
+        return byFault.values().stream()
+                .mapToLong(r -> r[1] - r[0] + APPEND_WAL)
+                .max()
+                .orElse(0);
+    }
+
+    /** About what one append writes to the WAL (its heap and index records), added for the first lost one. */
+    static final long APPEND_WAL = 200;
+
     private static String signedSeconds(long nanos) {
         return String.format(Locale.ROOT, "%+.2fs", nanos / 1e9);
     }

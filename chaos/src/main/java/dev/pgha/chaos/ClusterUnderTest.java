@@ -43,9 +43,11 @@ final class ClusterUnderTest implements AutoCloseable {
     private final Process[] peers;
     private final int[] runs;
     private final boolean async;
+    private final long maxLag;
 
-    ClusterUnderTest(Topology topology, Path work, Path jar, boolean async) throws IOException {
+    ClusterUnderTest(Topology topology, Path work, Path jar, boolean async, long maxLag) throws IOException {
         this.async = async;
+        this.maxLag = maxLag;
         this.topology = topology;
         this.size = topology.nodes;
         this.work = work;
@@ -148,6 +150,7 @@ final class ClusterUnderTest implements AutoCloseable {
         env.put("PGHA_ADVERTISE_HOST", Topology.address(i));
         env.put("PGHA_ZK_CONNECT", connectString());
         env.put("PGHA_SYNCHRONOUS_MODE", async ? "off" : "on");
+        env.put("PGHA_MAXIMUM_LAG_ON_FAILOVER", Long.toString(maxLag));
         env.put("PGHA_PG_MEMORY", "256MB");
         env.put("SU_PASSWORD", "chaos-su-password");
         env.put("REPL_PASSWORD", "chaos-repl-password");

@@ -9,6 +9,7 @@ package dev.pgha.chaos;
  * @param applied  cas: a row was updated (the compare matched)
  * @param server   the postgres address that served it (inet_server_addr()), when it answered
  * @param timeline the timeline of that server's WAL at the time, when it answered
+ * @param lsn      append: where the server's WAL ended right after its insert, when it answered (0 otherwise)
  */
 record Op(
         int client,
@@ -21,7 +22,8 @@ record Op(
         Outcome outcome,
         String server,
         int timeline,
-        String error) {
+        String error,
+        long lsn) {
 
     enum Kind {
         APPEND,
@@ -46,7 +48,7 @@ record Op(
             long complete,
             String server,
             int timeline) {
-        return new Op(client, kind, value, expected, applied, invoke, complete, Outcome.OK, server, timeline, null);
+        return new Op(client, kind, value, expected, applied, invoke, complete, Outcome.OK, server, timeline, null, 0);
     }
 
     static Op notOk(
@@ -58,7 +60,11 @@ record Op(
             long complete,
             Outcome outcome,
             String error) {
-        return new Op(client, kind, value, expected, false, invoke, complete, outcome, null, 0, error);
+        return new Op(client, kind, value, expected, false, invoke, complete, outcome, null, 0, error, 0);
+    }
+
+    Op withLsn(long at) {
+        return new Op(client, kind, value, expected, applied, invoke, complete, outcome, server, timeline, error, at);
     }
 
     /** A write the server acknowledged. */

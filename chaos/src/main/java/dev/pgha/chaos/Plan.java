@@ -12,4 +12,5 @@ record Plan(
         int registers,
         String report,
         java.util.List<String> only,
-        boolean async) {}
+        boolean async,
+        long maxLag) {}

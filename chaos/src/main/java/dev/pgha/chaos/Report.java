@@ -8,6 +8,8 @@ import java.util.Map;
 record Report(
         boolean async,
         String lossWindow,
+        long lostWalBytes,
+        long maximumLagOnFailover,
         long seed,
         int faultsRequested,
         double durationSeconds,
@@ -38,8 +40,10 @@ record Report(
     record OpStats(long ok, long failed, long unknown) {}
 
     boolean passed() {
-        // asynchronous replication promises neither: the loss window is reported instead
-        return (async || lostCount == 0 && registerViolations.isEmpty())
+        // asynchronous replication promises neither: the loss window is reported instead, bounded by the lag limit
+        return (async
+                        ? maximumLagOnFailover == 0 || lostWalBytes <= maximumLagOnFailover
+                        : lostCount == 0 && registerViolations.isEmpty())
                 && duplicatedAppends.isEmpty()
                 && outOfOrderAppends.isEmpty()
                 && failedAppendsPresent.isEmpty()
@@ -83,6 +87,11 @@ record Report(
         row(b, "acknowledged appends lost", Integer.toString(lostCount) + (async ? " (asynchronous: allowed)" : ""));
         if (async) {
             row(b, "loss window", lossWindow);
+            row(
+                    b,
+                    "WAL lost in one fault",
+                    lostWalBytes + " bytes at most (cluster.maximumLagOnFailover "
+                            + (maximumLagOnFailover == 0 ? "off" : maximumLagOnFailover + " bytes") + ")");
         }
         row(b, "appends duplicated", Integer.toString(duplicatedAppends.size()));
         row(b, "appends out of order", Integer.toString(outOfOrderAppends.size()));

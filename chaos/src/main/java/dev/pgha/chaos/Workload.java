@@ -75,7 +75,8 @@ final class Workload implements AutoCloseable {
         while (running.get()) {
             try (Connection c = DriverManager.getConnection(url, props);
                     PreparedStatement ps = c.prepareStatement("INSERT INTO appends (client, seq) VALUES (?, ?)"
-                            + " RETURNING inet_server_addr()::text, " + TIMELINE)) {
+                            + " RETURNING inet_server_addr()::text, " + TIMELINE
+                            + ", pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")) {
                 while (running.get()) {
                     seq++; // never reused: an unknown outcome may still have committed
                     long invoke = now();
@@ -85,15 +86,16 @@ final class Workload implements AutoCloseable {
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
                             history.add(Op.ok(
-                                    client,
-                                    Op.Kind.APPEND,
-                                    seq,
-                                    0,
-                                    true,
-                                    invoke,
-                                    now(),
-                                    rs.getString(1),
-                                    rs.getInt(2)));
+                                            client,
+                                            Op.Kind.APPEND,
+                                            seq,
+                                            0,
+                                            true,
+                                            invoke,
+                                            now(),
+                                            rs.getString(1),
+                                            rs.getInt(2))
+                                    .withLsn(rs.getLong(3)));
                         }
                     } catch (SQLException e) {
                         history.add(

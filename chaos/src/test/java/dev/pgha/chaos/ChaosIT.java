@@ -29,8 +29,8 @@ class ChaosIT {
         // one of each kind that decides elections and fencing (the full set, cpu-starvation's minute included, is for
         // bench/chaos.sh)
         List<String> kinds = List.of("kill-leader", "pause-node", "partition-leader", "kill-zk-peer", "store-outage");
-        Chaos.Outcome outcome = Chaos.run(
-                new Chaos.Settings(5, SEED, 4, 2, Path.of(System.getProperty("pgha.jar")), logs, output, kinds, false));
+        Chaos.Outcome outcome = Chaos.run(new Chaos.Settings(
+                5, SEED, 4, 2, Path.of(System.getProperty("pgha.jar")), logs, output, kinds, false, 0));
 
         String progress = Files.exists(output) ? Files.readString(output) : "";
         System.out.println(progress);

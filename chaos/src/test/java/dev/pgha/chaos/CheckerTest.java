@@ -165,6 +165,33 @@ class CheckerTest {
     }
 
     @Test
+    void theWalLostInOneFaultSpansItsLostAppendsAndFaultsAreNotAddedUp() {
+        long s = 1_000_000_000L;
+        List<Op> h = List.of(
+                append(1, 1, 0, 9 * s, A, 1).withLsn(1_000),
+                append(1, 2, 9 * s, 10 * s, A, 1).withLsn(50_000), // lost in the first fault
+                append(1, 3, 12 * s, 13 * s, A, 1).withLsn(80_000), // lost in the first fault
+                append(1, 4, 20 * s, 21 * s, B, 2).withLsn(90_000),
+                append(1, 5, 30 * s, 31 * s, B, 2).withLsn(100_000), // lost in the second fault
+                append(1, 6, 40 * s, 41 * s, A, 3).withLsn(120_000));
+        List<Checker.Row> rows = List.of(new Checker.Row(1, 1, 1), new Checker.Row(2, 1, 4), new Checker.Row(3, 1, 6));
+        List<long[]> faults = List.of(new long[] {12 * s, 18 * s}, new long[] {32 * s, 38 * s});
+        assertThat(Checker.largestWalLoss(h, rows, faults)).isEqualTo(30_000 + Checker.APPEND_WAL);
+        assertThat(Checker.largestWalLoss(
+                        h,
+                        List.of(
+                                new Checker.Row(1, 1, 1),
+                                new Checker.Row(2, 1, 2),
+                                new Checker.Row(3, 1, 3),
+                                new Checker.Row(4, 1, 4),
+                                new Checker.Row(5, 1, 6)),
+                        faults))
+                .as("only append 5 lost: one record")
+                .isEqualTo(Checker.APPEND_WAL);
+        assertThat(Checker.largestWalLoss(h.subList(0, 1), rows, faults)).isZero();
+    }
+
+    @Test
     void theSameMemberOnANewTimelineIsNotASecondLeader() {
         List<Op> h = List.of(append(1, 1, 0, 10, A, 1), append(1, 2, 5, 20, A, 2), append(1, 3, 12, 30, A, 1));
         assertThat(Checker.twoLeaders(Checker.terms(h))).isEmpty();

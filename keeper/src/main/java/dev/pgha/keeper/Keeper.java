@@ -428,7 +428,8 @@ public final class Keeper implements AutoCloseable {
                         postgres.upstream(),
                         stoppedLsn,
                         lastSnapshot.view().generation(),
-                        leading.synchronousConfirmed()));
+                        leading.synchronousConfirmed(),
+                        standby.leaderWalEnd()));
         lastStatus = next;
         status.publish(next);
     }

@@ -47,7 +47,8 @@ public final class PgClient implements AutoCloseable {
                      AND (pg_last_wal_receive_lsn() IS NOT NULL
                           OR EXISTS (SELECT 1 FROM pg_stat_activity
                                       WHERE backend_type = 'startup'
-                                        AND wait_event = 'RecoveryRetrieveRetryInterval'))
+                                        AND wait_event = 'RecoveryRetrieveRetryInterval')),
+                   COALESCE((SELECT pg_wal_lsn_diff(latest_end_lsn, '0/0')::bigint FROM pg_stat_wal_receiver), 0)
             """;
 
     private final String host;
@@ -81,6 +82,8 @@ public final class PgClient implements AutoCloseable {
      *                              received nothing since it started must also have replayed all it holds: its
      *                              startup process sleeps between attempts to find more WAL. (A standby whose replay
      *                              waits on a conflicting query is settled all the same: what it received is final.)
+     * @param upstreamWalEnd        standby: where its WAL sender last said the upstream's WAL ends
+     *                              (pg_stat_wal_receiver.latest_end_lsn); 0 when no WAL receiver runs
      */
     public record PgState(
             boolean inRecovery,
@@ -92,7 +95,8 @@ public final class PgClient implements AutoCloseable {
             String synchronousSetting,
             List<String> streaming,
             boolean defaultReadOnly,
-            boolean walSettled) {}
+            boolean walSettled,
+            long upstreamWalEnd) {}
 
     /** The role a postgres that reported {@code state} plays (NONE when it does not answer). */
     static Role roleOf(PgState state) {
@@ -115,7 +119,8 @@ public final class PgClient implements AutoCloseable {
                         rs.getString(7),
                         agg.isEmpty() ? List.of() : List.of(agg.split(",")),
                         rs.getBoolean(9),
-                        rs.getBoolean(10));
+                        rs.getBoolean(10),
+                        rs.getLong(11));
             }
         });
     }

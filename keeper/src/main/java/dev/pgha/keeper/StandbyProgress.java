@@ -7,7 +7,9 @@ import java.time.Instant;
 /**
  * Whether a standby is stuck: one that cannot follow the leader's timeline (it holds WAL the leader never had)
  * retries forever without an error we could catch, so a standby behind its leader whose received WAL position
- * stopped advancing for a while, or that keeps failing to start, is rewound. Owned by the keeper's loop.
+ * stopped advancing for a while, or that keeps failing to start, is rewound. Also how far this standby knows the
+ * leader's WAL went, kept through a failover (when the leader's own status is gone) for the sentinel's lag limit.
+ * Owned by the keeper's loop.
  */
 final class StandbyProgress {
     /** A standby that has not streamed from its leader for this long is rewound (it may hold WAL the leader lacks). */
@@ -17,9 +19,18 @@ final class StandbyProgress {
 
     private Instant stalledSince;
     private long lastReceivedLsn;
+    private String walEndOf;
+    private long leaderWalEnd;
 
     /** Looks at the standby once per heartbeat; {@code leaderWrittenLsn} from the leader's latest status. */
     void track(ClusterView view, PgClient.PgState state, String upstream, long leaderWrittenLsn) {
+        if (view.leader() != null && !view.leader().equals(walEndOf)) {
+            walEndOf = view.leader(); // a new leader: what the last one had says nothing about it
+            leaderWalEnd = 0;
+        }
+        if (state != null && state.inRecovery() && upstream != null && upstream.equals(walEndOf)) {
+            leaderWalEnd = Math.max(leaderWalEnd, Math.max(leaderWrittenLsn, state.upstreamWalEnd()));
+        }
         if (state == null || !state.inRecovery() || upstream == null || !upstream.equals(view.leader())) {
             stalledSince = null;
             return;
@@ -30,6 +41,14 @@ final class StandbyProgress {
             stalledSince = Instant.now();
         }
         lastReceivedLsn = state.receivedLsn();
+    }
+
+    /**
+     * The furthest WAL position this standby knows the view's leader had (during a failover: the lost leader), from
+     * its WAL sender's last word or its last status; 0 when unknown.
+     */
+    long leaderWalEnd() {
+        return leaderWalEnd;
     }
 
     /** Forgets a stall: the standby was started or pointed at a leader just now. */

@@ -20,6 +20,7 @@ final class StatusReport {
      * @param generationSeen    the view generation read before postgres was asked (so its answer is from after)
      * @param synchronousConfirmed a member of synchronous_standby_names has flushed past where the leader's WAL was
      *                          once postgres waited for that set
+     * @param leaderWalEnd      standby: the furthest WAL position it knows the view's last leader had (0: unknown)
      */
     record Facts(
             boolean healthy,
@@ -29,7 +30,8 @@ final class StatusReport {
             String upstream,
             long stoppedLsn,
             long generationSeen,
-            boolean synchronousConfirmed) {}
+            boolean synchronousConfirmed,
+            long leaderWalEnd) {}
 
     /** {@code state}: what postgres reported, null when it is not up (or not to be asked). */
     static KeeperStatus of(String memberId, String region, DataDirectory data, PgClient.PgState state, Facts facts) {
@@ -55,6 +57,7 @@ final class StatusReport {
                 primary ? state.streaming() : List.of(),
                 primary ? SynchronousNames.parse(state.synchronousSetting()) : List.of(),
                 pgUp && state.walSettled() ? facts.generationSeen() : 0,
-                primary && facts.synchronousConfirmed());
+                primary && facts.synchronousConfirmed(),
+                primary ? 0 : facts.leaderWalEnd());
     }
 }

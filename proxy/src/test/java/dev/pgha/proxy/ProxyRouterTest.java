@@ -171,6 +171,7 @@ class ProxyRouterTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 }

@@ -1,6 +1,7 @@
 package dev.pgha.sentinel;
 
 import dev.pgha.common.config.Durations;
+import dev.pgha.common.health.Formats;
 import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
@@ -185,7 +186,7 @@ final class FailoverRules {
 
     // ---- failover -------------------------------------------------------------------------------------------
 
-    static ClusterView fencing(ClusterSnapshot s, OperatorRequest accepted, Instant now) {
+    static ClusterView fencing(ClusterSnapshot s, OperatorRequest accepted, Liveness liveness, Instant now) {
         ClusterView view = s.view();
         List<String> unfenced = ViewPlanner.unfenced(view, s.proxies());
         if (!unfenced.isEmpty()) {
@@ -199,13 +200,13 @@ final class FailoverRules {
         if (forced.isPresent()) {
             return forced.get();
         }
-        return chooseCandidate(s, now);
+        return chooseCandidate(s, liveness, now);
     }
 
     /** Promotes the best candidate, or stays leaderless saying why. */
-    private static ClusterView chooseCandidate(ClusterSnapshot s, Instant now) {
+    private static ClusterView chooseCandidate(ClusterSnapshot s, Liveness liveness, Instant now) {
         ClusterView view = s.view();
-        Candidate c = candidate(view, s.keepers(), s.members().keySet(), s.spec());
+        Candidate c = candidate(view, s.keepers(), s.members().keySet(), s.spec(), liveness);
         if (c.member() == null) {
             return ViewPlanner.reason(view, Cause.NO_CANDIDATE, c.why());
         }
@@ -220,7 +221,11 @@ final class FailoverRules {
     private record Candidate(String member, String why) {}
 
     private static Candidate candidate(
-            ClusterView view, Map<String, KeeperStatus> keepers, Set<String> members, ClusterSpec spec) {
+            ClusterView view,
+            Map<String, KeeperStatus> keepers,
+            Set<String> members,
+            ClusterSpec spec,
+            Liveness liveness) {
         String former = view.formerLeader() == null ? "the leader" : "leader " + view.formerLeader();
         List<KeeperStatus> eligible = keepers.values().stream()
                 .filter(k ->
@@ -273,10 +278,20 @@ final class FailoverRules {
             return new Candidate(null, unsettledReason(unsettled, former));
         } else {
             Optional<KeeperStatus> best = eligible.stream().min(ViewPlanner.MOST_WAL);
-            if (best.isPresent()) {
+            long lacking = best.map(k -> formerLeaderWalEnd(view, keepers, liveness) - k.lsn())
+                    .orElse(0L);
+            if (best.isEmpty()) {
+                refusal = noHealthyStandby(keepers, spec);
+            } else if (spec.maximumLagOnFailover() > 0 && lacking > spec.maximumLagOnFailover()) {
+                refusal = best.get().memberId() + ", the standby with the most WAL, lacks " + Formats.bytes(lacking)
+                        + " of what " + former + " was last known to have, more than cluster.maximumLagOnFailover ("
+                        + Formats.bytes(spec.maximumLagOnFailover())
+                        + "): promoting it could lose acknowledged writes;"
+                        + " waiting for " + ViewPlanner.formerName(view) + " to return (`pgha failover --to "
+                        + best.get().memberId() + "` accepts the loss)";
+            } else {
                 return new Candidate(best.get().memberId(), "healthy standby with the most WAL");
             }
-            refusal = noHealthyStandby(keepers, spec);
         }
         KeeperStatus returned = view.formerLeader() == null ? null : keepers.get(view.formerLeader());
         if (returned != null
@@ -286,6 +301,23 @@ final class FailoverRules {
             return new Candidate(returned.memberId(), "the former leader is back and nobody else was promoted");
         }
         return new Candidate(null, refusal);
+    }
+
+    /**
+     * The furthest WAL position the lost leader is known to have had: what this sentinel saw it report, what it still
+     * reports (a leader that is up but failed), and what the standbys heard from its WAL sender; 0 when nobody knows.
+     */
+    private static long formerLeaderWalEnd(ClusterView view, Map<String, KeeperStatus> keepers, Liveness liveness) {
+        String former = view.formerLeader();
+        long known = former == null ? 0 : liveness.primaryWalEnd(former);
+        KeeperStatus reporting = former == null ? null : keepers.get(former);
+        if (reporting != null && reporting.role() == Role.PRIMARY) {
+            known = Math.max(known, reporting.writtenLsn());
+        }
+        for (KeeperStatus k : keepers.values()) {
+            known = Math.max(known, k.leaderWalEnd());
+        }
+        return known;
     }
 
     /**

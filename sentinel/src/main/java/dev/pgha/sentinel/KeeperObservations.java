@@ -1,6 +1,7 @@
 package dev.pgha.sentinel;
 
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Role;
 import dev.pgha.common.store.ClusterSnapshot;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,8 +12,8 @@ import java.util.Objects;
 /**
  * The elected sentinel's record of when it saw each keeper write a fresh status (one whose stamp differs from the
  * last it saw; a status republished unchanged by a new store session is not fresh) and since when it has seen it
- * unhealthy, on the monotonic clock; {@link #observe} turns it into the planner's {@link Liveness}. Owned by the
- * sentinel thread.
+ * unhealthy, on the monotonic clock, and how far each primary's WAL went; {@link #observe} turns it into the planner's
+ * {@link Liveness}. Owned by the sentinel thread.
  */
 final class KeeperObservations {
     private record Seen(Instant stamp, long freshAt, long unhealthyFrom) {}
@@ -20,6 +21,7 @@ final class KeeperObservations {
     private static final long NEVER = Long.MIN_VALUE;
 
     private final Map<String, Seen> seen = new HashMap<>();
+    private final Map<String, Long> primaryWalEnd = new HashMap<>();
     private final long settleNanos;
     private long generation = -1;
     private long generationSince;
@@ -49,6 +51,7 @@ final class KeeperObservations {
     Liveness observe(ClusterSnapshot s, long nanos) {
         if (!started) {
             seen.clear();
+            primaryWalEnd.clear();
             generation = -1;
             started = true;
         }
@@ -75,6 +78,9 @@ final class KeeperObservations {
                 now = new Seen(k.updatedAt(), nanos, from);
                 seen.put(k.memberId(), now);
             }
+            if (k.role() == Role.PRIMARY) {
+                primaryWalEnd.merge(k.memberId(), k.writtenLsn(), Math::max);
+            }
             silent.put(k.memberId(), Duration.ofNanos(nanos - now.freshAt()));
             if (now.unhealthyFrom() != NEVER) {
                 unhealthy.put(k.memberId(), Duration.ofNanos(nanos - now.unhealthyFrom()));
@@ -85,6 +91,7 @@ final class KeeperObservations {
                 unhealthy,
                 vanished,
                 Duration.ofNanos(nanos - generationSince),
-                returnedAt == NEVER ? null : Duration.ofNanos(nanos - returnedAt));
+                returnedAt == NEVER ? null : Duration.ofNanos(nanos - returnedAt),
+                primaryWalEnd);
     }
 }

@@ -17,28 +17,41 @@ import java.util.Set;
  * @param generationAge how long this sentinel has seen the current view generation stand
  * @param sinceReturn   how long since this sentinel's store session came back after expiring (every session was
  *                      replaced then, and statuses reappear one by one); null when it has not expired lately
+ * @param primaryWalEnd per keeper this sentinel saw as primary: the furthest WAL position its statuses reported
  */
 public record Liveness(
         Map<String, Duration> silent,
         Map<String, Duration> unhealthy,
         Set<String> vanished,
         Duration generationAge,
-        Duration sinceReturn) {
+        Duration sinceReturn,
+        Map<String, Long> primaryWalEnd) {
 
     public Liveness {
         silent = Map.copyOf(silent);
         unhealthy = Map.copyOf(unhealthy);
         vanished = Set.copyOf(vanished);
+        primaryWalEnd = Map.copyOf(primaryWalEnd);
     }
 
     /** Nothing seen yet: a sentinel that has just been elected. */
     public static Liveness fresh() {
-        return new Liveness(Map.of(), Map.of(), Set.of(), Duration.ZERO, null);
+        return new Liveness(Map.of(), Map.of(), Set.of(), Duration.ZERO, null, Map.of());
     }
 
     /** As a sentinel that has seen only this: each keeper's silence and unhealthiness (tables in tests). */
     static Liveness of(Map<String, Duration> silent, Map<String, Duration> unhealthy, Duration sinceReturn) {
-        return new Liveness(silent, unhealthy, Set.of(), Duration.ZERO, sinceReturn);
+        return new Liveness(silent, unhealthy, Set.of(), Duration.ZERO, sinceReturn, Map.of());
+    }
+
+    /** As a sentinel that saw {@code member} as primary with its WAL at {@code lsn}, and nothing else. */
+    static Liveness sawPrimaryAt(String member, long lsn) {
+        return new Liveness(Map.of(), Map.of(), Set.of(), Duration.ZERO, null, Map.of(member, lsn));
+    }
+
+    /** The furthest WAL position this sentinel saw {@code memberId} report as primary; 0 when it saw none. */
+    long primaryWalEnd(String memberId) {
+        return primaryWalEnd.getOrDefault(memberId, 0L);
     }
 
     Duration silentFor(String memberId) {

@@ -8,6 +8,7 @@ import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.Lifecycle;
 import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.Durations;
+import dev.pgha.common.health.Formats;
 import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
@@ -325,11 +326,12 @@ public final class Sentinel implements AutoCloseable {
         }
         if (store.compareAndSetSpec(desired, current.map(Versioned::version))) {
             log.info(
-                    "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}",
+                    "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}, maximum lag on failover {}",
                     desired.primaryRegion() == null ? "any" : desired.primaryRegion(),
                     desired.synchronousMode().name().toLowerCase(Locale.ROOT),
                     desired.synchronousStrict() ? " (strict)" : "",
-                    Durations.format(desired.failTimeout()));
+                    Durations.format(desired.failTimeout()),
+                    desired.maximumLagOnFailover() == 0 ? "none" : Formats.bytes(desired.maximumLagOnFailover()));
         }
         return s.withSpec(desired, current.map(v -> v.version() + 1).orElse(0));
     }

@@ -43,7 +43,7 @@ public final class ViewPlanner {
             case INITIALIZING -> BootstrapRules.initializing(s.view(), s.keepers(), s.spec(), now);
             case NORMAL -> FailoverRules.normal(s, accepted, liveness, now);
             case SWITCHOVER -> RequestRules.switchover(s, accepted, liveness, now);
-            case FAILOVER_FENCING -> FailoverRules.fencing(s, accepted, now);
+            case FAILOVER_FENCING -> FailoverRules.fencing(s, accepted, liveness, now);
             case FAILOVER_PROMOTING -> FailoverRules.promoting(s.view(), s.keepers(), now);
         };
     }

@@ -53,7 +53,8 @@ class BootstrapRulesTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 
     private static Map<String, KeeperStatus> keepers(String cells) {

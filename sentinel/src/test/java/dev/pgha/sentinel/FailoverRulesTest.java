@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The failover and synchronous-replication rules of {@link ViewPlanner}, on a three-member cluster a, b, c. */
 class FailoverRulesTest {
@@ -59,7 +61,8 @@ class FailoverRulesTest {
                 streaming,
                 syncNames,
                 0,
-                confirmed);
+                confirmed,
+                0);
     }
 
     /** Later than any view in these tests: a standby that follows nobody has settled (its positions are final). */
@@ -95,13 +98,14 @@ class FailoverRulesTest {
                 List.of(),
                 List.of(),
                 walFinal,
-                false);
+                false,
+                0);
     }
 
     private static KeeperStatus stopped(String id) {
         return new KeeperStatus(
                 id, null, true, 1, false, Role.NONE, 0, 0, 0, 0, false, "waiting", 0, NOW, NOW, null, List.of(),
-                List.of(), 0, false);
+                List.of(), 0, false, 0);
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -179,7 +183,8 @@ class FailoverRulesTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
         var ks = keepers(sick, standby("b", 100, "a"));
         var px = proxies(5, "a", "b");
         assertThat(Plans.next(view, ks, px, MEMBERS, SPEC, null, seen("a", 0, 9), NOW)
@@ -219,7 +224,8 @@ class FailoverRulesTest {
         assertThat(lost.phase()).isEqualTo(Phase.FAILOVER_FENCING);
         assertThat(lost.explanation()).contains("leader a was lost");
         // seen reporting on a live session since the store came back, then gone: lost at once
-        Liveness seenThenGone = new Liveness(Map.of(), Map.of(), Set.of("a"), Duration.ZERO, Duration.ofSeconds(4));
+        Liveness seenThenGone =
+                new Liveness(Map.of(), Map.of(), Set.of("a"), Duration.ZERO, Duration.ofSeconds(4), Map.of());
         assertThat(Plans.next(view, ks, proxies(5, "b"), MEMBERS, SPEC, null, seenThenGone, NOW)
                         .phase())
                 .isEqualTo(Phase.FAILOVER_FENCING);
@@ -296,6 +302,85 @@ class FailoverRulesTest {
                                 NOW)
                         .leader())
                 .isEqualTo("b");
+    }
+
+    /** A settled standby that heard leader a's WAL sender say its WAL reached {@code leaderWalEnd}. */
+    private static KeeperStatus heard(String id, long lsn, long leaderWalEnd) {
+        KeeperStatus k = standby(id, lsn, null);
+        return new KeeperStatus(
+                k.memberId(),
+                k.region(),
+                k.initialized(),
+                k.systemId(),
+                k.pgUp(),
+                k.role(),
+                k.timeline(),
+                k.writtenLsn(),
+                k.receivedLsn(),
+                k.replayedLsn(),
+                k.healthy(),
+                k.problem(),
+                k.appliedGeneration(),
+                k.updatedAt(),
+                k.unhealthySince(),
+                k.following(),
+                k.streaming(),
+                k.synchronousNames(),
+                k.walFinalGeneration(),
+                k.synchronousConfirmed(),
+                leaderWalEnd);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # what was known of a's WAL end        | limit    | b's WAL   | c heard   | sentinel saw a | a back at | leader | reason
+            standbys heard a 0.5 MB ahead of b      | 1000000  | 5000000   | 5500000   | 0              | 0         | b      | healthy standby with the most WAL
+            standbys heard a 1.5 MB ahead of b      | 1000000  | 5000000   | 6500000   | 0              | 0         |        | b, the standby with the most WAL, lacks 1.50 MB of what leader a was last known to have, more than cluster.maximumLagOnFailover (1.00 MB): promoting it could lose acknowledged writes; waiting for member a to return (`pgha failover --to b` accepts the loss)
+            the sentinel saw a 2 MB ahead of b      | 1000000  | 5000000   | 0         | 7000000        | 0         |        | lacks 2.00 MB of what leader a was last known to have
+            exactly at the limit                    | 1000000  | 5000000   | 6000000   | 0              | 0         | b      | healthy standby with the most WAL
+            no limit (0)                            | 0        | 5000000   | 6500000   | 7000000        | 0         | b      | healthy standby with the most WAL
+            nobody knows where a's WAL ended        | 1000000  | 5000000   | 0         | 0              | 0         | b      | healthy standby with the most WAL
+            b holds more than anyone heard of       | 1000000  | 9000000   | 6500000   | 7000000        | 0         | b      | healthy standby with the most WAL
+            too far behind, and a is back           | 1000000  | 5000000   | 6500000   | 0              | 6600000   | a      | the former leader is back and nobody else was promoted
+            """)
+    void withoutSynchronousReplicationAStandbyTooFarBehindIsNotPromoted(
+            String what,
+            long limit,
+            long bLsn,
+            long cHeard,
+            long sentinelSaw,
+            long aBackAt,
+            String leader,
+            String reason) {
+        ClusterSpec spec = ASYNC.withMaximumLagOnFailover(limit);
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of());
+        Map<String, KeeperStatus> ks = keepers(heard("b", bLsn, 0), heard("c", 4_000_000, cHeard));
+        if (aBackAt > 0) {
+            ks.put("a", primary("a", aBackAt, List.of(), List.of()));
+        }
+        Liveness liveness = sentinelSaw > 0 ? Liveness.sawPrimaryAt("a", sentinelSaw) : Liveness.fresh();
+        ClusterView next = Plans.next(fencing, ks, proxies(6), MEMBERS, spec, null, liveness, NOW);
+        assertThat(next.leader()).as(what).isEqualTo(leader);
+        assertThat(next.explanation()).as(what).contains(reason);
+        if (leader == null) {
+            assertThat(next.cause()).isEqualTo(Cause.NO_CANDIDATE);
+        }
+    }
+
+    @Test
+    void synchronousReplicationNeedsNoLagLimit() {
+        // b is synchronous: it holds every acknowledged commit, whatever a's WAL sender said beyond it
+        ClusterView fencing = failover(6, Phase.FAILOVER_FENCING, null, "a", List.of("b"));
+        ClusterView next = Plans.next(
+                fencing,
+                keepers(heard("b", 5_000_000, 0), heard("c", 4_000_000, 9_000_000)),
+                proxies(6),
+                MEMBERS,
+                SPEC,
+                null,
+                Liveness.sawPrimaryAt("a", 9_000_000),
+                NOW);
+        assertThat(next.leader()).isEqualTo("b");
     }
 
     @Test
@@ -558,7 +643,8 @@ class FailoverRulesTest {
                 List.of("b"),
                 List.of("b"),
                 0,
-                false);
+                false,
+                0);
         assertThat(Plans.next(
                                 step1,
                                 keepers(notApplied, standby("b", 100, "a"), standby("c", 50, "a")),

@@ -41,7 +41,8 @@ class KeeperObservationsTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 
     private static ClusterSnapshot snapshot(long generation, KeeperStatus... statuses) {

@@ -48,7 +48,8 @@ class RequestRulesTest {
                 streaming,
                 streaming,
                 0,
-                false);
+                false,
+                0);
     }
 
     private static KeeperStatus standby(String id, long lsn, String following) {
@@ -72,14 +73,15 @@ class RequestRulesTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 
     /** A former primary shut down cleanly: its WAL ends at {@code endLsn}. */
     private static KeeperStatus stoppedAt(String id, long endLsn) {
         return new KeeperStatus(
                 id, null, true, 1, false, Role.NONE, 0, endLsn, 0, 0, false, "stopped", 10, NOW, NOW, null, List.of(),
-                List.of(), 0, false);
+                List.of(), 0, false, 0);
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -208,7 +210,8 @@ class RequestRulesTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
         ClusterView n =
                 Plans.next(p, keepers(stoppedAt("a", 1200), promoted), proxies(7), MEMBERS, SPEC, accepted, NOW);
         assertThat(n.phase()).isEqualTo(Phase.NORMAL);
@@ -248,7 +251,7 @@ class RequestRulesTest {
                 MEMBERS,
                 SPEC,
                 accepted,
-                new Liveness(Map.of(), Map.of(), Set.of(), RequestTimeouts.SWITCHOVER.plusSeconds(1), null),
+                new Liveness(Map.of(), Map.of(), Set.of(), RequestTimeouts.SWITCHOVER.plusSeconds(1), null, Map.of()),
                 NOW);
         assertThat(late.explanation())
                 .isEqualTo("switchover abandoned (it did not complete within 30s); failing over; fencing");

@@ -73,7 +73,8 @@ class SentinelIT {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 
     private ClusterView view() {
@@ -146,7 +147,8 @@ class SentinelIT {
                     List.of(),
                     List.of(),
                     0,
-                    false));
+                    false,
+                    0));
             await().atMost(WAIT)
                     .until(() -> view().explanation().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();

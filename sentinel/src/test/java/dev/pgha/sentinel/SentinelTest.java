@@ -67,7 +67,8 @@ class SentinelTest {
                 streaming,
                 streaming,
                 0,
-                !streaming.isEmpty()); // waits for its streaming standbys, and they have all it acknowledged
+                !streaming.isEmpty(),
+                0); // waits for its streaming standbys, and they have all it acknowledged
     }
 
     private static KeeperStatus standby(String id, String following) {
@@ -96,7 +97,8 @@ class SentinelTest {
                 List.of(),
                 List.of(),
                 walFinal,
-                false);
+                false,
+                0);
     }
 
     /** A member with no data yet: the one to create the cluster. */
@@ -121,7 +123,8 @@ class SentinelTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 
     /** A member whose postgres is down, saying why, unhealthy since {@code since}. */
@@ -146,7 +149,8 @@ class SentinelTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 
     @Test

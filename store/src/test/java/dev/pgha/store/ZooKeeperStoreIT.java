@@ -142,7 +142,8 @@ class ZooKeeperStoreIT {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 
     @Test

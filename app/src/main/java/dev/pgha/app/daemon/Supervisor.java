@@ -139,10 +139,12 @@ final class Supervisor {
             return; // stopped while waiting for the store
         }
         ClusterSpec spec = new ClusterSpec(
-                config.primaryRegion().orElse(null),
-                ClusterSpec.SyncMode.valueOf(config.cluster().synchronousMode().toUpperCase(Locale.ROOT)),
-                config.cluster().synchronousStrict(),
-                config.cluster().failTimeout());
+                        config.primaryRegion().orElse(null),
+                        ClusterSpec.SyncMode.valueOf(
+                                config.cluster().synchronousMode().toUpperCase(Locale.ROOT)),
+                        config.cluster().synchronousStrict(),
+                        config.cluster().failTimeout())
+                .withMaximumLagOnFailover(config.cluster().maximumLagOnFailover());
         sentinel = new Sentinel(
                 store,
                 memberId,

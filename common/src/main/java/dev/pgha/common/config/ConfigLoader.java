@@ -210,7 +210,8 @@ public final class ConfigLoader {
                 s.bool("cluster.synchronousStrict"),
                 s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)),
-                s.bool("cluster.failsafe"));
+                s.bool("cluster.failsafe"),
+                s.requiredSize("cluster.maximumLagOnFailover", 0));
         var secrets = new PghaConfig.Secrets(
                 s.secret("secrets.suPassword"),
                 s.secret("secrets.replPassword"),

@@ -42,6 +42,7 @@ public final class EnvOverrides {
         m.put("PGHA_ZK_ENSEMBLE", "store.ensemble");
         m.put("PGHA_ZK_MYID", "store.myId");
         m.put("PGHA_SYNCHRONOUS_MODE", "cluster.synchronousMode");
+        m.put("PGHA_MAXIMUM_LAG_ON_FAILOVER", "cluster.maximumLagOnFailover");
         m.put("PGHA_DEAD_MEMBER_REMOVAL", "cluster.deadMemberRemovalInterval");
         m.put("PGHA_FAILSAFE", "cluster.failsafe");
         m.put("PGHA_DISK_FULL_PERCENT", "postgres.diskFullPercent");

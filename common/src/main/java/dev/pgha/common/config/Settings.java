@@ -97,7 +97,9 @@ final class Settings {
         if (optional(path).isEmpty()) {
             return Optional.empty();
         }
-        String allowed = "a size of at least " + (min >> 20) + "MB, such as 512MB or 2GB";
+        String allowed = min <= 0
+                ? "a size in bytes, such as 1MB or 16MB (0 for none)"
+                : "a size of at least " + (min >> 20) + "MB, such as 512MB or 2GB";
         long bytes;
         try {
             bytes = config.getBytes(path);

@@ -12,13 +12,17 @@ import java.util.Objects;
  * @param synchronousStrict with no synchronous standby in sync, writes wait instead of the leader serving alone
  * @param failTimeout       how long a leader may report itself unhealthy before the cluster fails over
  * @param hbaRules          the operator's own pg_hba.conf lines (`pgha config hba`), applied after pgha's
+ * @param maximumLagOnFailover without synchronous replication, the most WAL (bytes) a standby may lack of what the lost
+ *                          leader was last known to have and still be promoted automatically; 0 = no limit (a spec
+ *                          written by a version without it)
  */
 public record ClusterSpec(
         String primaryRegion,
         SyncMode synchronousMode,
         boolean synchronousStrict,
         Duration failTimeout,
-        List<String> hbaRules) {
+        List<String> hbaRules,
+        long maximumLagOnFailover) {
 
     public enum SyncMode {
         ON,
@@ -27,21 +31,37 @@ public record ClusterSpec(
     }
 
     public static final Duration DEFAULT_FAIL_TIMEOUT = Duration.ofSeconds(10);
+    /** 1MB, as reference.conf (Patroni's maximum_lag_on_failover is 1 MiB). */
+    public static final long DEFAULT_MAXIMUM_LAG_ON_FAILOVER = 1_000_000;
 
     public ClusterSpec {
         synchronousMode = Objects.requireNonNullElse(synchronousMode, SyncMode.AUTO);
         failTimeout = Objects.requireNonNullElse(failTimeout, DEFAULT_FAIL_TIMEOUT);
         hbaRules = hbaRules == null ? List.of() : List.copyOf(hbaRules);
+        if (maximumLagOnFailover < 0) {
+            throw new IllegalArgumentException("maximumLagOnFailover < 0: " + maximumLagOnFailover);
+        }
     }
 
-    /** Without operator pg_hba rules (a sentinel's configuration; the rules come from the stored spec). */
+    /** Without operator pg_hba rules, and the default lag limit (tests; a sentinel's configuration sets both). */
     public ClusterSpec(
             String primaryRegion, SyncMode synchronousMode, boolean synchronousStrict, Duration failTimeout) {
-        this(primaryRegion, synchronousMode, synchronousStrict, failTimeout, List.of());
+        this(
+                primaryRegion,
+                synchronousMode,
+                synchronousStrict,
+                failTimeout,
+                List.of(),
+                DEFAULT_MAXIMUM_LAG_ON_FAILOVER);
     }
 
     public ClusterSpec withHbaRules(List<String> rules) {
-        return new ClusterSpec(primaryRegion, synchronousMode, synchronousStrict, failTimeout, rules);
+        return new ClusterSpec(
+                primaryRegion, synchronousMode, synchronousStrict, failTimeout, rules, maximumLagOnFailover);
+    }
+
+    public ClusterSpec withMaximumLagOnFailover(long bytes) {
+        return new ClusterSpec(primaryRegion, synchronousMode, synchronousStrict, failTimeout, hbaRules, bytes);
     }
 
     /** Defaults with a primary region (tests, and a store written by an older version). */

@@ -35,6 +35,10 @@ import java.util.Objects;
  * @param synchronousConfirmed primary: a member of {@code synchronousNames} has flushed past where this primary's
  *                           WAL was once its postgres was waiting for that set, so whatever the primary acknowledged
  *                           alone before (serving without a synchronous standby) is on it too
+ * @param leaderWalEnd       standby: the furthest WAL position it knows the view's leader (or, during a failover, the
+ *                           lost leader) had: what that leader's WAL sender last said its WAL reached
+ *                           (pg_stat_wal_receiver.latest_end_lsn) or its last status said, kept after streaming
+ *                           stops; 0 when unknown. Without synchronous replication it bounds what a failover loses.
  */
 public record KeeperStatus(
         String memberId,
@@ -56,7 +60,8 @@ public record KeeperStatus(
         List<String> streaming,
         List<String> synchronousNames,
         long walFinalGeneration,
-        boolean synchronousConfirmed) {
+        boolean synchronousConfirmed,
+        long leaderWalEnd) {
 
     public KeeperStatus {
         streaming = List.copyOf(Objects.requireNonNullElse(streaming, List.of()));

@@ -268,4 +268,20 @@ class ConfigLoaderTest {
                 .hasMessage(
                         "PGHA_SYNCHRONOUS_MODE=\"yes\" is not valid for cluster.synchronousMode: expected on, off or auto");
     }
+
+    @Test
+    void maximumLagOnFailoverIsASizeOneMegabyteByDefault() {
+        assertThat(load(Map.of()).cluster().maximumLagOnFailover()).isEqualTo(1_000_000);
+        assertThat(load(Map.of("PGHA_MAXIMUM_LAG_ON_FAILOVER", "16MB"))
+                        .cluster()
+                        .maximumLagOnFailover())
+                .isEqualTo(16_000_000);
+        assertThat(load(Map.of("PGHA_MAXIMUM_LAG_ON_FAILOVER", "0")).cluster().maximumLagOnFailover())
+                .isZero();
+        assertThatThrownBy(() -> load(Map.of("PGHA_MAXIMUM_LAG_ON_FAILOVER", "lots")))
+                .hasMessage("PGHA_MAXIMUM_LAG_ON_FAILOVER=\"lots\" is not valid for cluster.maximumLagOnFailover: "
+                        + "expected a size in bytes, such as 1MB or 16MB (0 for none)");
+        assertThatThrownBy(() -> load(Map.of("PGHA_MAXIMUM_LAG_ON_FAILOVER", "-1MB")))
+                .hasMessageContaining("cluster.maximumLagOnFailover");
+    }
 }

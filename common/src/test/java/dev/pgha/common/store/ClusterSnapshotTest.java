@@ -40,7 +40,8 @@ class ClusterSnapshotTest {
                 List.of(),
                 List.of(),
                 0,
-                false);
+                false,
+                0);
     }
 
     private static MemberInfo member(String id) {

@@ -15,6 +15,8 @@ fi
 for tool in ip iptables stress-ng; do
   command -v "$tool" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iptables stress-ng
 done
+# the clock-skew fault preloads Debian's libfaketime into the daemons
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime
 "$root/pgha" --version >/dev/null   # builds the jars first if needed (the reactor builds the suite too)
 jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
 # Run a copy of the suite's jar: a rebuild during a long run must not change the classes it still loads.

@@ -99,6 +99,11 @@ public final class Chaos implements Callable<Integer> {
             System.err.println("chaos: --only: " + e.getMessage());
             return 2;
         }
+        if ((only.isEmpty() || only.contains(Fault.CLOCK_SKEW.label))
+                && NodeClocks.library().isEmpty()) {
+            System.err.println("chaos: " + NodeClocks.missing());
+            return 2;
+        }
         Outcome outcome = run(new Settings(
                 faults,
                 seed == null ? ThreadLocalRandom.current().nextLong(1, 1_000_000) : seed,

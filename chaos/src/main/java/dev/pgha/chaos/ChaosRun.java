@@ -66,7 +66,7 @@ public final class ChaosRun {
     private Report run() throws Exception {
         Topology topology = new Topology(plan.prefix(), plan.nodes());
         try (ClusterUnderTest cluster = new ClusterUnderTest(
-                topology, Path.of(plan.work()), Path.of(plan.pghaJar()), plan.async(), plan.maxLag())) {
+                topology, Path.of(plan.work()), Path.of(plan.pghaJar()), plan.async(), plan.maxLag(), kinds())) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     cluster.close();
@@ -94,10 +94,7 @@ public final class ChaosRun {
             sleep(5000);
             long faultsFrom = now();
             boolean recovering = true;
-            List<Fault> kinds = plan.only() == null || plan.only().isEmpty()
-                    ? List.of(Fault.values())
-                    : plan.only().stream().map(Fault::byLabel).toList();
-            for (Fault fault : Fault.schedule(plan.seed(), plan.faults(), kinds)) {
+            for (Fault fault : Fault.schedule(plan.seed(), plan.faults(), kinds())) {
                 if (!recovering) {
                     break;
                 }
@@ -132,6 +129,13 @@ public final class ChaosRun {
 
     private long now() {
         return System.nanoTime() - t0;
+    }
+
+    /** The fault kinds this run injects. */
+    private List<Fault> kinds() {
+        return plan.only() == null || plan.only().isEmpty()
+                ? List.of(Fault.values())
+                : plan.only().stream().map(Fault::byLabel).toList();
     }
 
     /** Injects one fault, heals it, and waits for recovery; false when the cluster did not recover. */
@@ -213,6 +217,31 @@ public final class ChaosRun {
                             "stress-ng failed (" + r.code() + "): " + r.output() + " (apt-get install -y stress-ng)");
                 }
                 log("nemesis: CPU free again");
+            }
+            case CLOCK_SKEW -> {
+                int node = random.nextInt(cluster.size) + 1;
+                int seconds = random.nextBoolean() ? 30 : -30;
+                log("nemesis: " + fault.label + " " + ClusterUnderTest.name(node) + ": its clock " + Math.abs(seconds)
+                        + " s " + (seconds > 0 ? "ahead" : "behind") + " for 30 s");
+                cluster.clocks.skew(node, seconds);
+                sleep(30000);
+                cluster.clocks.reset(node);
+                log("nemesis: " + ClusterUnderTest.name(node) + "'s clock right again");
+                // no excuse: a leader change while the clock was wrong counts as one without a fault
+                start = now();
+            }
+            case STANDBY_DISK_FULL -> {
+                int standby = other(cluster, leader);
+                long ballast = cluster.volumes.fill(standby);
+                log(String.format(
+                        Locale.ROOT,
+                        "nemesis: %s %s: its volume filled to the last byte (%d MB more)",
+                        fault.label,
+                        ClusterUnderTest.name(standby),
+                        ballast >> 20));
+                sleep(20000);
+                cluster.volumes.free(standby);
+                log("nemesis: " + ClusterUnderTest.name(standby) + "'s volume freed");
             }
             case RESTART_ALL -> {
                 log("nemesis: " + fault.label + ": kill -9 of every node");

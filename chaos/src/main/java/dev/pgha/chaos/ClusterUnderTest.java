@@ -44,8 +44,14 @@ final class ClusterUnderTest implements AutoCloseable {
     private final int[] runs;
     private final boolean async;
     private final long maxLag;
+    /** Set when the run may skew a clock: every daemon runs under libfaketime then. */
+    final NodeClocks clocks;
+    /** Set when the run may fill a disk: every data directory is a volume of its own then. */
+    final NodeVolumes volumes;
 
-    ClusterUnderTest(Topology topology, Path work, Path jar, boolean async, long maxLag) throws IOException {
+    /** {@code kinds}: the faults the run may inject (some need the nodes set up for them). */
+    ClusterUnderTest(Topology topology, Path work, Path jar, boolean async, long maxLag, List<Fault> kinds)
+            throws IOException {
         this.async = async;
         this.maxLag = maxLag;
         this.topology = topology;
@@ -86,6 +92,8 @@ final class ClusterUnderTest implements AutoCloseable {
             Files.createDirectories(data);
             Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx--x--x"));
         }
+        clocks = kinds.contains(Fault.CLOCK_SKEW) ? NodeClocks.in(work, size) : null;
+        volumes = kinds.contains(Fault.STANDBY_DISK_FULL) ? NodeVolumes.mount(work, size) : null;
     }
 
     /** The ensemble's JAAS file: the cluster's identity (user pgha-pgha) for clients, one secret for the peers. */
@@ -156,6 +164,9 @@ final class ClusterUnderTest implements AutoCloseable {
         env.put("REPL_PASSWORD", "chaos-repl-password");
         env.put("OPERATOR_PASSWORD", PASSWORD);
         env.put("PGHA_STORE_SECRET", STORE_SECRET);
+        if (clocks != null) {
+            env.putAll(clocks.environment(i));
+        }
         ProcessBuilder pb = new ProcessBuilder(inNamespace(
                         i,
                         List.of(
@@ -332,6 +343,9 @@ final class ClusterUnderTest implements AutoCloseable {
         }
         for (int i = 1; i <= size; i++) {
             killPeer(i);
+        }
+        if (volumes != null) {
+            volumes.close();
         }
     }
 }

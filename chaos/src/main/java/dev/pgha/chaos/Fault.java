@@ -20,7 +20,14 @@ enum Fault {
     KILL_ZK_PEER("kill-zk-peer", "kill -9 of the ZooKeeper peer on the leader's node, restarted 10 s later"),
     STORE_OUTAGE("store-outage", "kill -9 of every ZooKeeper peer; all restarted 30 s later"),
     RESTART_ALL("restart-all", "kill -9 of every node at once, all restarted"),
-    CPU_STARVATION("cpu-starvation", "stress-ng saturates every core for 60 s (bounded), nothing else");
+    CPU_STARVATION("cpu-starvation", "stress-ng saturates every core for 60 s (bounded), nothing else"),
+    CLOCK_SKEW(
+            "clock-skew",
+            "one node's wall clock (its daemon's) 30 s ahead or behind for 30 s (libfaketime), then right again; a"
+                    + " leader change while it is wrong counts as one without a fault"),
+    STANDBY_DISK_FULL(
+            "standby-disk-full",
+            "a standby's data volume (a tmpfs of its own) filled to the last byte for 20 s, then freed");
 
     final String label;
     final String description;

@@ -8,7 +8,6 @@ import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
-import dev.pgha.common.model.Role;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -41,28 +40,12 @@ class FailoverRulesTest {
     /** {@code applied}: the view generation its keeper has converged to. */
     private static KeeperStatus primary(
             String id, long lsn, long applied, List<String> streaming, List<String> syncNames, boolean confirmed) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                true,
-                Role.PRIMARY,
-                1,
-                lsn,
-                0,
-                0,
-                true,
-                null,
-                applied,
-                NOW,
-                null,
-                null,
-                streaming,
-                syncNames,
-                0,
-                confirmed,
-                0);
+        return Statuses.primary(id, lsn)
+                .applied(applied)
+                .streaming(streaming)
+                .synchronousNames(syncNames)
+                .confirmed(confirmed)
+                .build();
     }
 
     /** Later than any view in these tests: a standby that follows nobody has settled (its positions are final). */
@@ -78,34 +61,14 @@ class FailoverRulesTest {
     }
 
     private static KeeperStatus standby(String id, String region, long lsn, String following, long walFinal) {
-        return new KeeperStatus(
-                id,
-                region,
-                true,
-                1,
-                true,
-                Role.STANDBY,
-                1,
-                0,
-                lsn,
-                lsn,
-                true,
-                null,
-                10,
-                NOW,
-                null,
-                following,
-                List.of(),
-                List.of(),
-                walFinal,
-                false,
-                0);
+        return Statuses.standby(id, lsn, following)
+                .region(region)
+                .walFinal(walFinal)
+                .build();
     }
 
     private static KeeperStatus stopped(String id) {
-        return new KeeperStatus(
-                id, null, true, 1, false, Role.NONE, 0, 0, 0, 0, false, "waiting", 0, NOW, NOW, null, List.of(),
-                List.of(), 0, false, 0);
+        return Statuses.down(id, "waiting").applied(0).build();
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -163,28 +126,10 @@ class FailoverRulesTest {
         ClusterView view = normal(5, "a", List.of("b"), List.of("b"));
         // its keeper's clock says unhealthy for an hour (skewed, or from before this sentinel was elected): only what
         // the sentinel itself has seen counts
-        KeeperStatus sick = new KeeperStatus(
-                "a",
-                null,
-                true,
-                1,
-                false,
-                Role.NONE,
-                0,
-                0,
-                0,
-                0,
-                false,
-                "postgres exited",
-                5,
-                NOW,
-                NOW.minusSeconds(3600),
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0);
+        KeeperStatus sick = Statuses.down("a", "postgres exited")
+                .applied(5)
+                .unhealthySince(NOW.minusSeconds(3600))
+                .build();
         var ks = keepers(sick, standby("b", 100, "a"));
         var px = proxies(5, "a", "b");
         assertThat(Plans.next(view, ks, px, MEMBERS, SPEC, null, seen("a", 0, 9), NOW)
@@ -306,29 +251,10 @@ class FailoverRulesTest {
 
     /** A settled standby that heard leader a's WAL sender say its WAL reached {@code leaderWalEnd}. */
     private static KeeperStatus heard(String id, long lsn, long leaderWalEnd) {
-        KeeperStatus k = standby(id, lsn, null);
-        return new KeeperStatus(
-                k.memberId(),
-                k.region(),
-                k.initialized(),
-                k.systemId(),
-                k.pgUp(),
-                k.role(),
-                k.timeline(),
-                k.writtenLsn(),
-                k.receivedLsn(),
-                k.replayedLsn(),
-                k.healthy(),
-                k.problem(),
-                k.appliedGeneration(),
-                k.updatedAt(),
-                k.unhealthySince(),
-                k.following(),
-                k.streaming(),
-                k.synchronousNames(),
-                k.walFinalGeneration(),
-                k.synchronousConfirmed(),
-                leaderWalEnd);
+        return Statuses.standby(id, lsn, null)
+                .walFinal(SETTLED)
+                .leaderWalEnd(leaderWalEnd)
+                .build();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -623,28 +549,11 @@ class FailoverRulesTest {
         assertThat(step1.syncRequested()).containsExactly("b");
         assertThat(step1.syncStandbys()).containsExactly("b", "c");
         // the leader has not applied generation 9 yet: nothing changes
-        KeeperStatus notApplied = new KeeperStatus(
-                "a",
-                null,
-                true,
-                1,
-                true,
-                Role.PRIMARY,
-                1,
-                100,
-                0,
-                0,
-                true,
-                null,
-                8,
-                NOW,
-                null,
-                null,
-                List.of("b"),
-                List.of("b"),
-                0,
-                false,
-                0);
+        KeeperStatus notApplied = Statuses.primary("a", 100)
+                .applied(8)
+                .streaming(List.of("b"))
+                .synchronousNames(List.of("b"))
+                .build();
         assertThat(Plans.next(
                                 step1,
                                 keepers(notApplied, standby("b", 100, "a"), standby("c", 50, "a")),

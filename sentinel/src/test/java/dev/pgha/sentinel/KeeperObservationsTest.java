@@ -6,7 +6,6 @@ import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
-import dev.pgha.common.model.Role;
 import dev.pgha.common.store.ClusterSnapshot;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,28 +20,11 @@ class KeeperObservationsTest {
     private static final Instant STAMP = Instant.parse("2026-11-29T10:00:00Z");
 
     private static KeeperStatus status(String id, Instant stamp, boolean healthy) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                true,
-                Role.PRIMARY,
-                1,
-                100,
-                0,
-                0,
-                healthy,
-                healthy ? null : "sick",
-                5,
-                stamp,
-                healthy ? null : stamp.minusSeconds(3600),
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0);
+        return (healthy ? Statuses.primary(id, 100) : Statuses.primary(id, 100).unhealthy("sick"))
+                .applied(5)
+                .at(stamp)
+                .unhealthySince(healthy ? null : stamp.minusSeconds(3600))
+                .build();
     }
 
     private static ClusterSnapshot snapshot(long generation, KeeperStatus... statuses) {

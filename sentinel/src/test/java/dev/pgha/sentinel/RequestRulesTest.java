@@ -9,7 +9,6 @@ import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
-import dev.pgha.common.model.Role;
 import dev.pgha.common.request.RequestTimeouts;
 import java.time.Instant;
 import java.util.Arrays;
@@ -28,60 +27,19 @@ class RequestRulesTest {
     private static final ClusterSpec SPEC = ClusterSpec.of(null);
 
     private static KeeperStatus primary(String id, long lsn, List<String> streaming) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                true,
-                Role.PRIMARY,
-                1,
-                lsn,
-                0,
-                0,
-                true,
-                null,
-                10,
-                NOW,
-                null,
-                null,
-                streaming,
-                streaming,
-                0,
-                false,
-                0);
+        return Statuses.primary(id, lsn)
+                .streaming(streaming)
+                .synchronousNames(streaming)
+                .build();
     }
 
     private static KeeperStatus standby(String id, long lsn, String following) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                true,
-                Role.STANDBY,
-                1,
-                0,
-                lsn,
-                lsn,
-                true,
-                null,
-                10,
-                NOW,
-                null,
-                following,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0);
+        return Statuses.standby(id, lsn, following).build();
     }
 
     /** A former primary shut down cleanly: its WAL ends at {@code endLsn}. */
     private static KeeperStatus stoppedAt(String id, long endLsn) {
-        return new KeeperStatus(
-                id, null, true, 1, false, Role.NONE, 0, endLsn, 0, 0, false, "stopped", 10, NOW, NOW, null, List.of(),
-                List.of(), 0, false, 0);
+        return Statuses.down(id, "stopped").walEndsAt(endLsn).build();
     }
 
     private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
@@ -190,28 +148,8 @@ class RequestRulesTest {
         assertThat(p.phase()).isEqualTo(Phase.FAILOVER_PROMOTING);
         assertThat(p.leader()).isEqualTo("b");
         // b reports itself primary at that generation: NORMAL, with the switchover named
-        KeeperStatus promoted = new KeeperStatus(
-                "b",
-                null,
-                true,
-                1,
-                true,
-                Role.PRIMARY,
-                2,
-                1300,
-                0,
-                0,
-                true,
-                null,
-                p.generation(),
-                NOW,
-                null,
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0);
+        KeeperStatus promoted =
+                Statuses.primary("b", 1300).timeline(2).applied(p.generation()).build();
         ClusterView n =
                 Plans.next(p, keepers(stoppedAt("a", 1200), promoted), proxies(7), MEMBERS, SPEC, accepted, NOW);
         assertThat(n.phase()).isEqualTo(Phase.NORMAL);

@@ -10,7 +10,6 @@ import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
-import dev.pgha.common.model.Role;
 import dev.pgha.common.store.InMemoryCluster;
 import dev.pgha.common.store.InMemoryClusterStore;
 import dev.pgha.common.store.Published;
@@ -47,28 +46,15 @@ class SentinelTest {
 
     private static KeeperStatus primary(
             String id, long generation, List<String> streaming, boolean healthy, String problem) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                true,
-                Role.PRIMARY,
-                1,
-                1000,
-                0,
-                0,
-                healthy,
-                problem,
-                generation,
-                Instant.now(),
-                healthy ? null : Instant.now(),
-                null,
-                streaming,
-                streaming,
-                0,
-                !streaming.isEmpty(),
-                0); // waits for its streaming standbys, and they have all it acknowledged
+        return (healthy
+                        ? Statuses.primary(id, 1000)
+                        : Statuses.primary(id, 1000).unhealthy(problem))
+                .applied(generation)
+                .at(Instant.now())
+                .streaming(streaming)
+                .synchronousNames(streaming)
+                .confirmed(!streaming.isEmpty())
+                .build(); // waits for its streaming standbys, and they have all it acknowledged
     }
 
     private static KeeperStatus standby(String id, String following) {
@@ -77,80 +63,25 @@ class SentinelTest {
 
     /** Following nobody, it has settled: its WAL positions are final since view generation {@code walFinal}. */
     private static KeeperStatus standby(String id, String following, long walFinal) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                true,
-                Role.STANDBY,
-                1,
-                0,
-                1000,
-                1000,
-                true,
-                null,
-                0,
-                Instant.now(),
-                null,
-                following,
-                List.of(),
-                List.of(),
-                walFinal,
-                false,
-                0);
+        return Statuses.standby(id, 1000, following)
+                .applied(0)
+                .at(Instant.now())
+                .walFinal(walFinal)
+                .build();
     }
 
     /** A member with no data yet: the one to create the cluster. */
     private static KeeperStatus empty(String id) {
-        return new KeeperStatus(
-                id,
-                null,
-                false,
-                0,
-                false,
-                Role.NONE,
-                0,
-                0,
-                0,
-                0,
-                false,
-                "empty",
-                0,
-                Instant.now(),
-                Instant.now(),
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0);
+        return Statuses.down(id, "empty").empty().applied(0).at(Instant.now()).build();
     }
 
     /** A member whose postgres is down, saying why, unhealthy since {@code since}. */
     private static KeeperStatus down(String id, String problem, long generation, Instant since) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                false,
-                Role.NONE,
-                0,
-                0,
-                0,
-                0,
-                false,
-                problem,
-                generation,
-                Instant.now(),
-                since,
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0);
+        return Statuses.down(id, problem)
+                .applied(generation)
+                .at(Instant.now())
+                .unhealthySince(since)
+                .build();
     }
 
     @Test

@@ -65,11 +65,6 @@ public final class Failsafe {
         return to != null && nowNanos - grantedUntil < 0 ? Optional.of(to) : Optional.empty();
     }
 
-    /** How long the promise to another leader still holds (zero when there is none). */
-    public Duration grantRemaining(long nowNanos) {
-        return grantedTo(nowNanos).isPresent() ? Duration.ofNanos(grantedUntil - nowNanos) : Duration.ZERO;
-    }
-
     /**
      * This member is about to promote itself: true, and no grant is given from now on, unless a promise to another
      * leader still holds (false: it must wait).

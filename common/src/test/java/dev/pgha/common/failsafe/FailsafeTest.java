@@ -18,7 +18,8 @@ class FailsafeTest {
         assertThat(b.beginPromotion(3000 * MS))
                 .as("lease 2 s + margin 0.5 s from 1 s")
                 .isFalse();
-        assertThat(b.grantRemaining(3000 * MS)).isEqualTo(Duration.ofMillis(500));
+        assertThat(b.grantedTo(3499 * MS)).contains("a");
+        assertThat(b.grantedTo(3500 * MS)).isEmpty();
         assertThat(b.beginPromotion(3500 * MS)).isTrue();
         // promoting: no more promises, to anyone, until it neither promotes nor leads
         assertThat(b.grant("a", 3600 * MS)).isFalse();

@@ -1,0 +1,173 @@
+package dev.pgha.sentinel;
+
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Role;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Keeper statuses for the planners' tables: an initialized member of system 1 on timeline 1 that converged to view
+ * generation 10, healthy, reporting at {@link #NOW}; each table changes only what its rows are about.
+ */
+final class Statuses {
+    static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+
+    private Statuses() {}
+
+    /** A primary whose WAL is written up to {@code lsn}. */
+    static Builder primary(String id, long lsn) {
+        Builder b = new Builder(id, Role.PRIMARY);
+        b.writtenLsn = lsn;
+        return b;
+    }
+
+    /** A standby holding WAL up to {@code lsn}, streaming from {@code following} (null: from nobody). */
+    static Builder standby(String id, long lsn, String following) {
+        Builder b = new Builder(id, Role.STANDBY);
+        b.receivedLsn = lsn;
+        b.replayedLsn = lsn;
+        b.following = following;
+        return b;
+    }
+
+    /** A member whose postgres is not running, saying why. */
+    static Builder down(String id, String problem) {
+        Builder b = new Builder(id, Role.NONE);
+        b.pgUp = false;
+        b.timeline = 0;
+        return b.unhealthy(problem);
+    }
+
+    static final class Builder {
+        private final String id;
+        private final Role role;
+        private String region;
+        private boolean initialized = true;
+        private long systemId = 1;
+        private boolean pgUp = true;
+        private long timeline = 1;
+        private long writtenLsn;
+        private long receivedLsn;
+        private long replayedLsn;
+        private boolean healthy = true;
+        private String problem;
+        private long applied = 10;
+        private Instant at = NOW;
+        private Instant unhealthySince;
+        private String following;
+        private List<String> streaming = List.of();
+        private List<String> synchronousNames = List.of();
+        private long walFinal;
+        private boolean confirmed;
+        private long leaderWalEnd;
+
+        private Builder(String id, Role role) {
+            this.id = id;
+            this.role = role;
+        }
+
+        Builder region(String r) {
+            region = r;
+            return this;
+        }
+
+        /** No data yet: the member to create the cluster. */
+        Builder empty() {
+            initialized = false;
+            systemId = 0;
+            return this;
+        }
+
+        Builder timeline(long t) {
+            timeline = t;
+            return this;
+        }
+
+        Builder systemId(long s) {
+            systemId = s;
+            return this;
+        }
+
+        /** A former primary stopped cleanly: its WAL ends at {@code lsn}. */
+        Builder walEndsAt(long lsn) {
+            writtenLsn = lsn;
+            return this;
+        }
+
+        Builder unhealthy(String why) {
+            healthy = false;
+            problem = why;
+            unhealthySince = at;
+            return this;
+        }
+
+        Builder applied(long generation) {
+            applied = generation;
+            return this;
+        }
+
+        /** Written at {@code stamp} (and unhealthy since then, if it is). */
+        Builder at(Instant stamp) {
+            at = stamp;
+            unhealthySince = healthy ? null : stamp;
+            return this;
+        }
+
+        Builder unhealthySince(Instant since) {
+            unhealthySince = since;
+            return this;
+        }
+
+        Builder streaming(List<String> members) {
+            streaming = members;
+            return this;
+        }
+
+        Builder synchronousNames(List<String> members) {
+            synchronousNames = members;
+            return this;
+        }
+
+        /** Its WAL positions are final since view generation {@code generation}. */
+        Builder walFinal(long generation) {
+            walFinal = generation;
+            return this;
+        }
+
+        /** A member it waits for has flushed past what it may have acknowledged alone. */
+        Builder confirmed(boolean c) {
+            confirmed = c;
+            return this;
+        }
+
+        Builder leaderWalEnd(long lsn) {
+            leaderWalEnd = lsn;
+            return this;
+        }
+
+        KeeperStatus build() {
+            return new KeeperStatus(
+                    id,
+                    region,
+                    initialized,
+                    systemId,
+                    pgUp,
+                    role,
+                    timeline,
+                    writtenLsn,
+                    receivedLsn,
+                    replayedLsn,
+                    healthy,
+                    problem,
+                    applied,
+                    at,
+                    unhealthySince,
+                    following,
+                    streaming,
+                    synchronousNames,
+                    walFinal,
+                    confirmed,
+                    leaderWalEnd);
+        }
+    }
+}

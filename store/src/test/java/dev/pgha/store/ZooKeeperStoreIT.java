@@ -217,6 +217,23 @@ class ZooKeeperStoreIT {
     }
 
     @Test
+    void aValuePublishedBeforeTheFirstCreateCompletedIsNotLost() {
+        // A proxy acknowledges each view generation once: its second publish, while the first is still being
+        // created, must reach the store (it once did not, and a failover waited for that acknowledgement forever).
+        for (long round = 1; round <= 20; round++) {
+            try (ZooKeeperStore other = connect(cluster)) {
+                Published<ProxyStatus> ack = other.proxyStatus("p" + round);
+                ack.publish(new ProxyStatus("p" + round, 165, Instant.now()));
+                ack.publish(new ProxyStatus("p" + round, 166, Instant.now()));
+                String id = "p" + round;
+                await().atMost(WAIT)
+                        .until(() -> store.snapshot().proxies().containsKey(id)
+                                && store.snapshot().proxies().get(id).generation() == 166);
+            }
+        }
+    }
+
+    @Test
     void aStatusLeftByAnEarlierRunIsRemovedBeforeTheFirstPublish() throws Exception {
         // An earlier run of member k1 was killed: its session (and its status) lives on until it expires.
         try (CuratorFramework earlier = rawClient(cluster)) {

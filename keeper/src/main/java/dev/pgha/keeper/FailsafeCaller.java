@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ final class FailsafeCaller implements AutoCloseable {
     private final Runnable onChange;
     private final Duration timeout;
     private final HttpClient http;
+    private final String scheme;
     private final ScheduledExecutorService timer;
     private String lastProblem; // owned by the timer thread
     private boolean wasStanding;
@@ -51,6 +53,7 @@ final class FailsafeCaller implements AutoCloseable {
      * @param leading  this member's postgres serves as the cluster's primary right now
      * @param fenceNow stops the local postgres at once, from any thread
      * @param onChange the standing began or ended (the keeper looks again)
+     * @param tls      the operator's certificates as a client context: requests go over mutual TLS; null: plain HTTP
      */
     FailsafeCaller(
             String memberId,
@@ -61,7 +64,8 @@ final class FailsafeCaller implements AutoCloseable {
             Supplier<ClusterSnapshot> snapshot,
             BooleanSupplier leading,
             Runnable fenceNow,
-            Runnable onChange) {
+            Runnable onChange,
+            SSLContext tls) {
         this.memberId = memberId;
         this.enabled = enabled;
         this.wire = wire;
@@ -72,7 +76,9 @@ final class FailsafeCaller implements AutoCloseable {
         this.fenceNow = fenceNow;
         this.onChange = onChange;
         this.timeout = failsafe.lease().dividedBy(4);
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(timeout);
+        this.http = tls == null ? http.build() : http.sslContext(tls).build();
+        this.scheme = tls == null ? "http://" : "https://";
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "failsafe");
             t.setDaemon(true);
@@ -149,7 +155,7 @@ final class FailsafeCaller implements AutoCloseable {
             return CompletableFuture.completedFuture("its address is not registered");
         }
         HttpRequest request = HttpRequest.newBuilder(
-                        URI.create("http://" + hostForUri(m.host()) + ":" + m.httpPort() + FailsafeWire.PATH))
+                        URI.create(scheme + hostForUri(m.host()) + ":" + m.httpPort() + FailsafeWire.PATH))
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(FailsafeWire.write(ask)))

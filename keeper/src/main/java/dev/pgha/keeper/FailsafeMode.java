@@ -1,11 +1,13 @@
 package dev.pgha.keeper;
 
 import dev.pgha.common.concurrent.Closeables;
+import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.failsafe.Failsafe;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterSnapshot;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -33,12 +35,13 @@ final class FailsafeMode implements AutoCloseable {
             Supplier<ClusterSnapshot> snapshot,
             BooleanSupplier leading,
             Runnable stopNow,
-            Runnable onChange) {
+            Runnable onChange,
+            Optional<PghaConfig.Tls> tls) {
         this.memberId = memberId;
         this.failsafe = failsafe;
         FailsafeWire wire = FailsafeWire.forCluster(cluster, credentials);
         this.responder = new FailsafeResponder(
-                memberId, enabled, wire, failsafe, () -> snapshot.get().view());
+                memberId, enabled, wire, failsafe, () -> snapshot.get().view(), tls.isPresent());
         Runnable fenceNow = () -> {
             // the store lease ran out with no standing while this member served as the primary: at once, from the
             // failsafe thread, in case the keeper loop waits on the store; it starts postgres again only from a
@@ -51,7 +54,16 @@ final class FailsafeMode implements AutoCloseable {
             }
         };
         this.caller = new FailsafeCaller(
-                        memberId, enabled, wire, failsafe, contact, snapshot, leading, fenceNow, onChange)
+                        memberId,
+                        enabled,
+                        wire,
+                        failsafe,
+                        contact,
+                        snapshot,
+                        leading,
+                        fenceNow,
+                        onChange,
+                        tls.map(FailsafeTls::client).orElse(null))
                 .start();
     }
 

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
 public final class FailsafeResponder {
     private static final Logger log = LoggerFactory.getLogger(FailsafeResponder.class);
 
-    /** {@code status}: 200 with a signed answer, 400 for a malformed request, 401 for an unauthentic one. */
+    /**
+     * {@code status}: 200 with a signed answer, 400 for a malformed request, 401 for an unauthentic one, 403 for one
+     * without a member certificate where certificates are given.
+     */
     public record Reply(int status, String body) {}
 
     private final String memberId;
@@ -25,18 +28,33 @@ public final class FailsafeResponder {
     private final FailsafeWire wire;
     private final Failsafe failsafe;
     private final Supplier<ClusterView> view;
+    private final boolean certificateRequired;
     private volatile String lastRefusal;
 
+    /** @param certificateRequired the operator gave certificates: only a member's TLS request is answered */
     FailsafeResponder(
-            String memberId, boolean enabled, FailsafeWire wire, Failsafe failsafe, Supplier<ClusterView> view) {
+            String memberId,
+            boolean enabled,
+            FailsafeWire wire,
+            Failsafe failsafe,
+            Supplier<ClusterView> view,
+            boolean certificateRequired) {
         this.memberId = memberId;
         this.enabled = enabled;
         this.wire = wire;
         this.failsafe = failsafe;
         this.view = view;
+        this.certificateRequired = certificateRequired;
     }
 
-    public Reply answer(byte[] body) {
+    /** @param peerCertified it came over TLS with a client certificate that chains to the cluster's CA */
+    public Reply answer(byte[] body, boolean peerCertified) {
+        if (certificateRequired && !peerCertified) {
+            return new Reply(
+                    403,
+                    "{\"error\":\"failsafe requests must come over TLS with a member certificate signed by this "
+                            + "cluster's CA (PGHA_TLS_CA_FILE)\"}");
+        }
         FailsafeWire.Ask ask;
         try {
             ask = FailsafeWire.read(body, FailsafeWire.Ask.class);

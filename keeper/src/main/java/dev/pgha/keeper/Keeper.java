@@ -122,7 +122,8 @@ public final class Keeper implements AutoCloseable {
                 () -> lastSnapshot,
                 () -> serving && postgres.alive(),
                 postgres::stopNow,
-                loop::trigger);
+                loop::trigger,
+                config.tls());
         changes = store.onChange(EnumSet.of(Topic.VIEW, Topic.PARAMETERS, Topic.RESTARTS, Topic.BACKUP), () -> {
             backups.ifPresent(BackupUpkeep::jobChanged);
             loop.trigger();

@@ -29,6 +29,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.OptionalSslHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -50,6 +52,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,7 +97,8 @@ public final class HttpService implements Closeable {
             int port,
             Map<String, Function<HttpRequestInfo, HttpReply>> routes,
             Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
-            Duration endpointDeadline)
+            Duration endpointDeadline,
+            MemberTls tls)
             throws BindException {
         this.name = name;
         this.routes = Map.copyOf(routes);
@@ -117,6 +121,10 @@ public final class HttpService implements Closeable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            // TLS when the client starts with a handshake, plain HTTP (health checks) otherwise
+                            ch.pipeline().addLast(new OptionalSslHandler(tls.context()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_BODY));
                         ch.pipeline().addLast(new HttpObjectAggregator(MAX_BODY));
                         ch.pipeline().addLast(new Endpoint());
@@ -158,9 +166,39 @@ public final class HttpService implements Closeable {
             Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
             Duration endpointDeadline)
             throws BindException {
-        HttpService s = new HttpService(name, host, port, routes, postRoutes, endpointDeadline);
-        log.info("{} HTTP listening on port {}", name, s.port());
+        return listen(name, host, port, routes, postRoutes, endpointDeadline, null);
+    }
+
+    /**
+     * As {@link #listen(String, String, int, Map, Map, Duration)}, and a connection that opens with a TLS handshake is
+     * served over TLS with {@code tls} (a server context that may ask for client certificates: an endpoint sees
+     * whether the client presented one that chains to its CA); plain HTTP goes on as before.
+     */
+    public static HttpService listen(
+            String name,
+            String host,
+            int port,
+            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
+            Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
+            Duration endpointDeadline,
+            MemberTls tls)
+            throws BindException {
+        HttpService s = new HttpService(name, host, port, routes, postRoutes, endpointDeadline, tls);
+        log.info("{} HTTP listening on port {}{}", name, s.port(), tls == null ? "" : " (and TLS on the same port)");
         return s;
+    }
+
+    /** The client presented a certificate the TLS handshake verified (against the server context's CA). */
+    private static boolean peerCertified(ChannelHandlerContext ctx) {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return false;
+        }
+        try {
+            return ssl.engine().getSession().getPeerCertificates().length > 0;
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
+        }
     }
 
     public int port() {
@@ -239,7 +277,7 @@ public final class HttpService implements Closeable {
                 body = new byte[request.content().readableBytes()];
                 request.content().getBytes(request.content().readerIndex(), body);
             }
-            HttpRequestInfo info = new HttpRequestInfo(uri.path(), uri.parameters(), body);
+            HttpRequestInfo info = new HttpRequestInfo(uri.path(), uri.parameters(), body, peerCertified(ctx));
             CompletableFuture<HttpReply> answer;
             try {
                 answer = CompletableFuture.supplyAsync(() -> route.apply(info), workers);

@@ -16,6 +16,7 @@ import dev.pgha.keeper.Keeper;
 import dev.pgha.net.HttpReply;
 import dev.pgha.net.HttpRequestInfo;
 import dev.pgha.net.HttpService;
+import dev.pgha.net.MemberTls;
 import dev.pgha.postgres.PgChecks;
 import dev.pgha.proxy.ProxyServer;
 import java.net.BindException;
@@ -65,12 +66,16 @@ final class Endpoints implements AutoCloseable {
                 e.backupMetrics = new BackupMetrics(e.metrics.registry(), store);
             }
             Map<String, Function<HttpRequestInfo, HttpReply>> failsafe = Map.of("/failsafe", request -> {
-                FailsafeResponder.Reply r = keeper.failsafe().answer(request.body());
+                FailsafeResponder.Reply r = keeper.failsafe().answer(request.body(), request.peerCertified());
                 return HttpReply.json(r.status(), r.body());
             });
-            e.health = listen("health-check", config.httpPort(), "http.port", api.routes(), failsafe, config);
+            // with certificates the port also speaks TLS: other members' failsafe requests come that way
+            MemberTls tls = config.tls()
+                    .map(t -> MemberTls.server(t.certFile(), t.keyFile(), t.caFile()))
+                    .orElse(null);
+            e.health = listen("health-check", config.httpPort(), "http.port", api.routes(), failsafe, config, tls);
             e.metricsHttp =
-                    listen("metrics", config.metricsPort(), "metrics.port", e.metrics.routes(), Map.of(), config);
+                    listen("metrics", config.metricsPort(), "metrics.port", e.metrics.routes(), Map.of(), config, null);
             return e;
         } catch (RuntimeException failure) {
             e.close();
@@ -87,7 +92,8 @@ final class Endpoints implements AutoCloseable {
                 "http.port",
                 HealthApi.witnessRoutes(config.dataDir(), config.health()),
                 Map.of(),
-                config);
+                config,
+                null);
         return e;
     }
 
@@ -97,7 +103,8 @@ final class Endpoints implements AutoCloseable {
             String setting,
             Map<String, Function<HttpRequestInfo, HttpReply>> routes,
             Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
-            PghaConfig config) {
+            PghaConfig config,
+            MemberTls tls) {
         try {
             return HttpService.listen(
                     name,
@@ -105,7 +112,8 @@ final class Endpoints implements AutoCloseable {
                     port,
                     routes,
                     postRoutes,
-                    HealthApi.deadline(config.health().checkTimeout()));
+                    HealthApi.deadline(config.health().checkTimeout()),
+                    tls);
         } catch (BindException e) {
             throw Ports.inUse(port, EnvOverrides.label(setting));
         }

@@ -7,8 +7,13 @@ import dev.pgha.common.PghaException;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
+import dev.pgha.keeper.FailsafeTls;
 import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -31,6 +36,24 @@ class StoreTlsIT {
             PghaCli.Result status = PghaCli.run(node, "status");
             assertThat(status.code()).as(status.toString()).isZero();
             assertThat(status.out()).contains("leader");
+
+            // the HTTP port speaks TLS as well, and /failsafe answers only a member's certificate
+            String failsafe = "://127.0.0.1:" + node.httpPort() + "/failsafe";
+            HttpRequest.Builder post = HttpRequest.newBuilder()
+                    .timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"));
+            HttpResponse<String> plain = HttpClient.newHttpClient()
+                    .send(post.uri(URI.create("http" + failsafe)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(plain.statusCode()).isEqualTo(403);
+            assertThat(plain.body()).contains("a member certificate signed by this cluster's CA");
+            HttpClient member = HttpClient.newBuilder()
+                    .sslContext(FailsafeTls.client(new PghaConfig.Tls(certs.cert(), certs.key(), certs.ca())))
+                    .build();
+            HttpResponse<String> certified =
+                    member.send(post.uri(URI.create("https" + failsafe)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(certified.statusCode())
+                    .as("past the certificate check: {} is no request")
+                    .isEqualTo(400);
 
             // postgres serves the operator's certificate: verify-full through the proxy works for a name it
             // carries (127.0.0.1, localhost) and fails for one it does not (127.0.0.2 reaches the same proxy)

@@ -7,6 +7,7 @@ import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import java.time.Duration;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,15 +53,23 @@ class AsyncFailoverIT {
                 return k.leaderWalEnd() - k.lsn() > 2_000_000;
             });
             leader.killNode();
+            // Every postgres process of the leader's node gone, as when a node dies: an orphaned WAL sender would
+            // otherwise stream the rest to the standby once it resumes (it did, under load in CI).
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> leader.postgresProcesses().isEmpty());
         } finally {
             PghaNode.signal(receiver, "CONT");
         }
 
         // (first it waits a moment for the standby to stop receiving and report final positions)
-        await().atMost(FAILOVER)
-                .ignoreExceptions()
-                .until(() -> cluster.view().cause() == Cause.NO_CANDIDATE
-                        && cluster.view().reason().contains("maximumLagOnFailover"));
+        try {
+            await().atMost(FAILOVER)
+                    .ignoreExceptions()
+                    .until(() -> cluster.view().cause() == Cause.NO_CANDIDATE
+                            && cluster.view().reason().contains("maximumLagOnFailover"));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("view: " + cluster.view() + "\n" + cluster.logTails(40), e);
+        }
         ClusterView refused = cluster.view();
         assertThat(refused.leader()).isNull();
         assertThat(refused.explanation())

@@ -1,6 +1,7 @@
 package dev.pgha.keeper;
 
 import dev.pgha.common.config.PghaConfig;
+import dev.pgha.postgres.GuardedSslSocketFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -21,7 +22,6 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
@@ -41,16 +41,9 @@ public final class FailsafeTls {
             keys.setKeyEntry("member", privateKey(tls.keyFile()), new char[0], certificates(tls.certFile()));
             KeyManagerFactory km = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             km.init(keys, new char[0]);
-            KeyStore cas = KeyStore.getInstance("PKCS12");
-            cas.load(null, null);
-            int i = 0;
-            for (Certificate c : certificates(tls.caFile())) {
-                cas.setCertificateEntry("ca" + i++, c);
-            }
-            TrustManagerFactory tm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tm.init(cas);
+            X509TrustManager ca = first(GuardedSslSocketFactory.caTrust(tls.caFile()));
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(km.getKeyManagers(), new TrustManager[] {new ChainOnly(first(tm))}, null);
+            context.init(km.getKeyManagers(), new TrustManager[] {new ChainOnly(ca)}, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(
@@ -60,8 +53,8 @@ public final class FailsafeTls {
         }
     }
 
-    private static X509TrustManager first(TrustManagerFactory f) throws GeneralSecurityException {
-        for (TrustManager t : f.getTrustManagers()) {
+    private static X509TrustManager first(TrustManager[] managers) throws GeneralSecurityException {
+        for (TrustManager t : managers) {
             if (t instanceof X509TrustManager x) {
                 return x;
             }

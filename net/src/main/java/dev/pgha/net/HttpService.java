@@ -139,40 +139,13 @@ public final class HttpService implements Closeable {
     }
 
     /**
-     * Serves {@code routes} (exact paths) on {@code port} of every address ({@code host} null) or of {@code host}.
+     * Serves {@code routes} (exact paths) on {@code port} of every address ({@code host} null) or of {@code host};
+     * {@code postRoutes} take POST requests (a body of at most 8 KiB) on their paths. With {@code tls} (null: none),
+     * a connection that opens with a TLS handshake is served over TLS (client certificates may be asked for: an
+     * endpoint sees whether the client presented one that chains to the CA); plain HTTP goes on as before.
      *
      * @param endpointDeadline an endpoint that has not answered after this long gets 503 instead
      * @throws BindException when the port is taken
-     */
-    public static HttpService listen(
-            String name,
-            String host,
-            int port,
-            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
-            Duration endpointDeadline)
-            throws BindException {
-        return listen(name, host, port, routes, Map.of(), endpointDeadline);
-    }
-
-    /**
-     * As {@link #listen(String, String, int, Map, Duration)}, and {@code postRoutes} take POST requests (a body of at
-     * most 8 KiB) on their paths.
-     */
-    public static HttpService listen(
-            String name,
-            String host,
-            int port,
-            Map<String, Function<HttpRequestInfo, HttpReply>> routes,
-            Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
-            Duration endpointDeadline)
-            throws BindException {
-        return listen(name, host, port, routes, postRoutes, endpointDeadline, null);
-    }
-
-    /**
-     * As {@link #listen(String, String, int, Map, Map, Duration)}, and a connection that opens with a TLS handshake is
-     * served over TLS with {@code tls} (a server context that may ask for client certificates: an endpoint sees
-     * whether the client presented one that chains to its CA); plain HTTP goes on as before.
      */
     public static HttpService listen(
             String name,

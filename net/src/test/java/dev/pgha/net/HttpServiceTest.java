@@ -41,7 +41,7 @@ class HttpServiceTest {
                         });
         Map<String, Function<HttpRequestInfo, HttpReply>> posts =
                 Map.of("/echo", q -> HttpReply.text(200, "got " + new String(q.body(), StandardCharsets.UTF_8) + "\n"));
-        server = HttpService.listen("test", "127.0.0.1", 0, routes, posts, Duration.ofMillis(500));
+        server = HttpService.listen("test", "127.0.0.1", 0, routes, posts, Duration.ofMillis(500), null);
     }
 
     @AfterEach

@@ -46,7 +46,8 @@ public final class GuardedSslSocketFactory extends SSLSocketFactory {
         this.tls = context.getSocketFactory();
     }
 
-    private static TrustManager[] caTrust(Path caFile) throws GeneralSecurityException, IOException {
+    /** Trust in the certificates of a PEM file of CAs (and nothing else). */
+    public static TrustManager[] caTrust(Path caFile) throws GeneralSecurityException, IOException {
         KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
         store.load(null, null);
         try (InputStream in = Files.newInputStream(caFile)) {

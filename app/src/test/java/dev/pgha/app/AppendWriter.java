@@ -22,6 +22,8 @@ final class AppendWriter implements AutoCloseable {
     private final Thread thread;
     final List<Long> acknowledged = new CopyOnWriteArrayList<>();
     final AtomicLong failures = new AtomicLong();
+    /** When and why the first writes failed, for a test's failure message. */
+    final List<String> failureReasons = new CopyOnWriteArrayList<>();
 
     AppendWriter(PghaNode via, String table) throws SQLException {
         this.via = via;
@@ -52,7 +54,9 @@ final class AppendWriter implements AutoCloseable {
                     next++;
                 }
             } catch (SQLException e) {
-                failures.incrementAndGet();
+                if (failures.incrementAndGet() <= 20) {
+                    failureReasons.add(java.time.Instant.now() + " id " + next + ": " + e.getMessage());
+                }
                 next++; // the outcome of that id is unknown; never reuse it
                 pause();
             }

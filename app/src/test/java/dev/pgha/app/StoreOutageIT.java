@@ -98,7 +98,8 @@ class StoreOutageIT {
                         .as(cluster.logTails(40))
                         .isGreaterThan(standbyAcks + 100);
                 assertThat(viaLeader.failures.get() + viaStandby.failures.get())
-                        .as(cluster.logTails(40))
+                        .as(() -> "through the leader: " + viaLeader.failureReasons + "\nthrough a standby: "
+                                + viaStandby.failureReasons + "\n" + cluster.logTails(40))
                         .isEqualTo(failedBefore);
                 assertThat(leader.log()).doesNotContain("fencing: stopping the local primary");
 
@@ -112,7 +113,8 @@ class StoreOutageIT {
                 assertThat(cluster.history()).hasSize(changes);
                 assertThat(cluster.view().generation()).isGreaterThanOrEqualTo(generation);
                 assertThat(viaLeader.failures.get() + viaStandby.failures.get())
-                        .as(cluster.logTails(40))
+                        .as(() -> "through the leader: " + viaLeader.failureReasons + "\nthrough a standby: "
+                                + viaStandby.failureReasons + "\n" + cluster.logTails(40))
                         .isEqualTo(failedBefore);
             }
         }

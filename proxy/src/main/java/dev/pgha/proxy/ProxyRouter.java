@@ -139,8 +139,15 @@ public final class ProxyRouter implements AutoCloseable {
             leaseWasValid = true;
             server.routeTrustRestored();
         } else if (leaseWasValid) {
-            log.warn("proxy: no word from the cluster store for a session timeout; relaying nothing until it answers"
-                    + " (the leader may have changed meanwhile)");
+            if (failsafe != null && failsafe.vouchesFor(routedLeader)) {
+                log.warn(
+                        "proxy: no word from the cluster store for a session timeout; failsafe: relaying to leader {}"
+                                + " while its promises last",
+                        routedLeader);
+            } else {
+                log.warn("proxy: no word from the cluster store for a session timeout; relaying nothing until it "
+                        + "answers (the leader may have changed meanwhile)");
+            }
         }
     }
 

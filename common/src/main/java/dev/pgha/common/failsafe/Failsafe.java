@@ -29,6 +29,9 @@ public final class Failsafe {
     private volatile long grantedUntil;
     private volatile long standingUntil;
     private volatile boolean standing;
+    // how long the promises of every other member, as confirmed, still bind them (withdraw() does not end that)
+    private volatile long promisedUntil;
+    private volatile boolean promisedOnce;
     private boolean promoting; // guarded by this
 
     /** @param lease how long a leader may rely on one round of grants (the store's session timeout) */
@@ -91,6 +94,10 @@ public final class Failsafe {
             standingUntil = until;
         }
         standing = true;
+        if (!promisedOnce || until - promisedUntil > 0) {
+            promisedUntil = until;
+        }
+        promisedOnce = true;
     }
 
     /** This node relies on no grant any more (the store answers again, or it stopped leading). */
@@ -110,7 +117,12 @@ public final class Failsafe {
 
     /**
      * Whether clients may still be relayed to {@code leader} without word from the store: this node is that leader
-     * and holds its standing, or it promised that leader not to promote.
+     * and every other member's promise not to promote still binds, or it promised that leader not to promote.
+     *
+     * <p>For this node as the leader that is the promises' time bound, not its standing: the keeper withdraws its
+     * standing as soon as its own store session answers again, while this node's proxy may take a moment longer to
+     * read the cluster on its new session; the promises keep every other member from promoting until they run out
+     * either way, so relaying to this node stays safe until then, and a client is not cut off in that gap.
      */
     public boolean vouchesFor(String leader) {
         if (leader == null) {
@@ -118,7 +130,7 @@ public final class Failsafe {
         }
         long now = System.nanoTime();
         return leader.equals(memberId)
-                ? standing(now)
+                ? promisedOnce && now - promisedUntil < 0
                 : grantedTo(now).filter(leader::equals).isPresent();
     }
 }

@@ -64,4 +64,21 @@ class FailsafeTest {
         assertThat(b.vouchesFor("a")).isFalse();
         assertThat(b.vouchesFor("c")).isTrue();
     }
+
+    @Test
+    void theLeadersProxyVouchesUntilThePromisesRunOutEvenOnceTheKeeperWithdrewItsStanding() throws Exception {
+        // the store answered the keeper first: it withdraws, but the proxy may not have read the cluster yet
+        Failsafe a = new Failsafe("a", Duration.ofSeconds(30));
+        a.confirmed(System.nanoTime());
+        a.withdraw();
+        assertThat(a.standing(System.nanoTime())).isFalse();
+        assertThat(a.vouchesFor("a"))
+                .as("every other member still keeps its promise")
+                .isTrue();
+        Failsafe shortLease = new Failsafe("a", Duration.ofMillis(20));
+        shortLease.confirmed(System.nanoTime());
+        shortLease.withdraw();
+        Thread.sleep(50);
+        assertThat(shortLease.vouchesFor("a")).as("the promises ran out").isFalse();
+    }
 }

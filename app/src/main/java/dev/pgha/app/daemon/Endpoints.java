@@ -6,6 +6,7 @@ import dev.pgha.app.metrics.ClusterMetrics;
 import dev.pgha.app.metrics.MetricsEndpoint;
 import dev.pgha.app.metrics.PgMetrics;
 import dev.pgha.app.metrics.ProxyMetrics;
+import dev.pgha.app.metrics.VolumeMetrics;
 import dev.pgha.common.config.EnvOverrides;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.net.Ports;
@@ -57,10 +58,12 @@ final class Endpoints implements AutoCloseable {
                     limits,
                     store,
                     config.keeperHeartbeat());
-            e.metrics = new MetricsEndpoint();
+            e.metrics = new MetricsEndpoint(config.clusterName(), memberId);
             e.metrics.readPostgresWith(new PgMetrics(
                     e.metrics.registry(), config.postgres().port(), credentials.suPassword(), limits.checkTimeout()));
             ProxyMetrics.bind(e.metrics.registry(), proxy);
+            VolumeMetrics.bind(
+                    e.metrics.registry(), config.pgData(), config.postgres().diskFullPercent());
             e.clusterMetrics = new ClusterMetrics(e.metrics.registry(), memberId, store, keeper);
             if (config.backup().enabled()) {
                 e.backupMetrics = new BackupMetrics(e.metrics.registry(), store);

@@ -3,9 +3,12 @@ package dev.pgha.app;
 import dev.pgha.app.cli.AttachCommand;
 import dev.pgha.app.cli.BackupCommand;
 import dev.pgha.app.cli.CheckCommand;
+import dev.pgha.app.cli.CompletionCommand;
 import dev.pgha.app.cli.ConfigCommand;
+import dev.pgha.app.cli.ConnectCommand;
 import dev.pgha.app.cli.DbCommand;
 import dev.pgha.app.cli.DetachCommand;
+import dev.pgha.app.cli.DsnCommand;
 import dev.pgha.app.cli.FailoverCommand;
 import dev.pgha.app.cli.HistoryCommand;
 import dev.pgha.app.cli.RestartCommand;
@@ -44,6 +47,9 @@ import picocli.CommandLine.Spec;
             RestartCommand.class,
             BackupCommand.class,
             RestoreCommand.class,
+            ConnectCommand.class,
+            DsnCommand.class,
+            CompletionCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

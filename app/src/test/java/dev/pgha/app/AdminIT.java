@@ -303,4 +303,62 @@ class AdminIT {
         }
         throw new AssertionError(name + " not in " + list);
     }
+
+    @Test
+    void connectOpensPsqlOnTheLeaderAsTheOperatorFromAHereDocument() throws Exception {
+        PghaCli.Result r = PghaCli.runWithInput(
+                node,
+                "SELECT 'hello from ' || current_user || ' on the '"
+                        + " || CASE WHEN pg_is_in_recovery() THEN 'replica' ELSE 'leader' END AS greeting;\n",
+                "connect");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("hello from postgres on the leader");
+        // psql's own exit code comes back: a failing statement with ON_ERROR_STOP is 3
+        PghaCli.Result failed =
+                PghaCli.runWithInput(node, "\\set ON_ERROR_STOP on\nSELECT no_such_column;\n", "connect");
+        assertThat(failed.code()).as(failed.toString()).isEqualTo(3);
+        assertThat(failed.err()).contains("no_such_column");
+        // the password went through a private file that is gone again
+        try (var tmp = java.nio.file.Files.list(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertThat(tmp.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("pgha-connect"));
+        }
+        PghaCli.Result replica = pgha("connect", "--replica");
+        assertThat(replica.code()).isEqualTo(1);
+        assertThat(replica.err()).startsWith("pgha: no replica is streaming from the leader right now");
+    }
+
+    @Test
+    void dsnPrintsUrlsThatReachTheLeader() throws Exception {
+        PghaCli.Result r = pgha("dsn", "--user", "postgres", "--database", "postgres");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out())
+                .contains("  postgres://postgres@pgha.internal:" + node.proxyPort() + "/postgres\n")
+                .contains("  postgres://postgres@127.0.0.1:" + node.pgPort()
+                        + "/postgres?target_session_attrs=read-write\n");
+        JsonNode urls = JSON.readTree(pgha("dsn", "--json").out());
+        String jdbc = urls.get("jdbc").asText();
+        assertThat(jdbc)
+                .isEqualTo("jdbc:postgresql://127.0.0.1:" + node.pgPort() + "/postgres?user=postgres"
+                        + "&targetServerType=primary");
+        // the multi-host form finds the writable member by itself
+        try (Connection c = DriverManager.getConnection(jdbc, "postgres", password);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            assertThat(rs.getBoolean(1)).isFalse();
+        }
+        PghaCli.Result hostile = pgha("dsn", "--database", "a b/c?d");
+        assertThat(hostile.out()).contains("/a%20b%2Fc%3Fd?target_session_attrs=read-write");
+    }
+
+    @Test
+    void statusWatchShowsTheClusterAgainAndStopsAfterCount() throws Exception {
+        PghaCli.Result r = pgha("status", "--watch", "--interval", "200ms", "--count", "3");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out().split("Every 200ms: pgha status, ", -1)).hasSize(4);
+        assertThat(r.out().split("\nCluster pgha: generation ", -1)).hasSize(4);
+        PghaCli.Result lone = pgha("status", "--count", "3");
+        assertThat(lone.code()).isEqualTo(1);
+        assertThat(lone.err()).isEqualTo("pgha: --interval and --count go with --watch\n");
+    }
 }

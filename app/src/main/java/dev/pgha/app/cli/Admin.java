@@ -9,8 +9,10 @@ import dev.pgha.common.fs.PrivateFiles;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
+import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Versioned;
 import dev.pgha.postgres.PgConnections;
@@ -154,6 +156,29 @@ public final class Admin implements Closeable {
         return store().snapshot()
                 .member(view.leader())
                 .orElseThrow(() -> new PghaException("leader " + view.leader() + " has no registration in the store"));
+    }
+
+    /** A standby streaming from the leader (healthy, in recovery); refuses when there is none. */
+    public MemberInfo replica() {
+        ClusterSnapshot s = store().snapshot();
+        return s.view().standbys().stream()
+                .filter(id -> s.keeper(id)
+                        .map(k -> k.pgUp() && k.role() == Role.STANDBY && k.healthy())
+                        .orElse(false))
+                .map(s::member)
+                .flatMap(Optional::stream)
+                .findFirst()
+                .orElseThrow(() -> new PghaException(
+                        "no replica is streaming from the leader right now (`pgha status` shows the members)"));
+    }
+
+    /** The operator's password (role postgres): OPERATOR_PASSWORD, else this node's stored one. */
+    public Secret operatorPassword() {
+        return new SecretStore(config.stateDir())
+                .existingOperatorPassword(config.secrets())
+                .orElseThrow(() -> new PghaException("the operator's password is not known here: set "
+                        + "OPERATOR_PASSWORD, or run this on a node as root, where "
+                        + config.stateDir().resolve(SecretStore.FILE_NAME) + " is readable"));
     }
 
     /** A connection to {@code database} on the leader, as pgha's superuser. */

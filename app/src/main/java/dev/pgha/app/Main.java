@@ -1,5 +1,6 @@
 package dev.pgha.app;
 
+import dev.pgha.app.cli.ApiTokenCommand;
 import dev.pgha.app.cli.AttachCommand;
 import dev.pgha.app.cli.BackupCommand;
 import dev.pgha.app.cli.CheckCommand;
@@ -50,6 +51,7 @@ import picocli.CommandLine.Spec;
             ConnectCommand.class,
             DsnCommand.class,
             CompletionCommand.class,
+            ApiTokenCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

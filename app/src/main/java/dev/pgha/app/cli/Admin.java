@@ -46,12 +46,21 @@ public final class Admin implements Closeable {
     private final String connect;
     private final Path storeSecretFile;
     private ClusterStore store;
+    private boolean storeOwned = true; // false: the daemon's own store, which outlives this
     private Path tlsDir; // the TLS key store of this command, deleted when it ends
 
     private Admin(PghaConfig config, String connect, Path storeSecretFile) {
         this.config = config;
         this.connect = connect;
         this.storeSecretFile = storeSecretFile;
+    }
+
+    /** Within the daemon (the operations API): its configuration and its open store, which close() leaves open. */
+    public static Admin attached(PghaConfig config, ClusterStore store) {
+        Admin a = new Admin(config, connectString(config), null);
+        a.store = store;
+        a.storeOwned = false;
+        return a;
     }
 
     public static Admin open(AdminOptions options, Map<String, String> env) {
@@ -205,7 +214,7 @@ public final class Admin implements Closeable {
 
     @Override
     public void close() {
-        if (store != null) {
+        if (store != null && storeOwned) {
             store.close();
         }
         if (tlsDir != null) {

@@ -12,6 +12,7 @@ import dev.pgha.app.cli.DetachCommand;
 import dev.pgha.app.cli.DsnCommand;
 import dev.pgha.app.cli.FailoverCommand;
 import dev.pgha.app.cli.HistoryCommand;
+import dev.pgha.app.cli.ImportCommand;
 import dev.pgha.app.cli.RestartCommand;
 import dev.pgha.app.cli.RestoreCommand;
 import dev.pgha.app.cli.StatusCommand;
@@ -50,6 +51,7 @@ import picocli.CommandLine.Spec;
             RestoreCommand.class,
             ConnectCommand.class,
             DsnCommand.class,
+            ImportCommand.class,
             CompletionCommand.class,
             ApiTokenCommand.class,
             CommandLine.HelpCommand.class

@@ -8,12 +8,8 @@ import dev.pgha.keeper.PgBinaries;
 import dev.pgha.postgres.PgConnections;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -64,64 +60,39 @@ public final class ConnectCommand extends AdminCommand {
         Path psql = PgBinaries.locate(
                         config.postgres().binDir(), config.postgres().installRoot(), System.getenv("PATH"))
                 .tool("psql");
-        Path passfile = null;
+        Path passfile = Libpq.passfile(
+                List.of(Libpq.passfileLine(target.host(), target.pgPort(), "postgres", password.reveal())));
         try {
-            passfile = Files.createTempFile(
-                    "pgha-connect",
-                    ".pgpass",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(
-                    passfile,
-                    pgpassField(target.host()) + ":" + target.pgPort() + ":*:postgres:" + pgpassField(password.reveal())
-                            + "\n",
-                    StandardCharsets.UTF_8);
-            ProcessBuilder pb = new ProcessBuilder(psql.toString(), conninfo(target, database, config)).inheritIO();
-            Map<String, String> env = pb.environment();
-            env.keySet().retainAll(KEPT_ENV);
-            env.put("PGPASSFILE", passfile.toString());
+            ProcessBuilder pb = Libpq.tool(
+                            List.of(psql.toString(), conninfo(target, database, config)), passfile, KEPT_ENV)
+                    .inheritIO();
             out.flush();
-            Process p = pb.start();
-            exitCode = p.waitFor();
+            exitCode = pb.start().waitFor();
         } catch (IOException e) {
             throw new PghaException("cannot run " + psql + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PghaException("interrupted while psql ran");
         } finally {
-            if (passfile != null) {
-                try {
-                    Files.deleteIfExists(passfile);
-                } catch (IOException e) {
-                    passfile.toFile().deleteOnExit();
-                }
-            }
+            Libpq.delete(passfile);
         }
     }
 
     /** libpq's connection string, every value quoted; TLS off loopback, verified when the operator gave a CA. */
     static String conninfo(MemberInfo target, String database, PghaConfig config) {
         StringBuilder b = new StringBuilder();
-        b.append("host=").append(quote(target.host()));
+        b.append("host=").append(Libpq.quote(target.host()));
         b.append(" port=").append(target.pgPort());
-        b.append(" dbname=").append(quote(database));
+        b.append(" dbname=").append(Libpq.quote(database));
         b.append(" user=postgres application_name=pgha-connect");
         if (PgConnections.loopback(target.host())) {
             b.append(" sslmode=prefer");
         } else if (config.tls().isPresent()) {
             b.append(" sslmode=verify-ca sslrootcert=")
-                    .append(quote(config.tls().get().caFile().toString()));
+                    .append(Libpq.quote(config.tls().get().caFile().toString()));
         } else {
             b.append(" sslmode=require");
         }
         return b.toString();
-    }
-
-    private static String quote(String value) {
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
-    }
-
-    /** A field of a password file: backslashes and colons escaped. */
-    private static String pgpassField(String value) {
-        return value.replace("\\", "\\\\").replace(":", "\\:");
     }
 }

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -40,16 +41,14 @@ public final class ConnectCommand extends AdminCommand {
     @Option(names = "--replica", description = "Connect to a streaming replica instead of the leader.")
     boolean replica;
 
-    @Option(
-            names = {"-d", "--database"},
-            paramLabel = "NAME",
-            defaultValue = "postgres",
-            description = "Database (default: ${DEFAULT-VALUE}).")
-    String database;
+    @Mixin
+    DatabaseOption db;
+
+    private String database;
 
     @Override
     void validate() {
-        Names.check("database", database);
+        database = db.checked();
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -28,12 +29,10 @@ public final class DsnCommand extends AdminCommand {
             description = "User (default: ${DEFAULT-VALUE}).")
     String user;
 
-    @Option(
-            names = {"-d", "--database"},
-            paramLabel = "NAME",
-            defaultValue = "postgres",
-            description = "Database (default: ${DEFAULT-VALUE}).")
-    String database;
+    @Mixin
+    DatabaseOption db;
+
+    private String database;
 
     @Option(
             names = "--host",
@@ -44,7 +43,7 @@ public final class DsnCommand extends AdminCommand {
     @Override
     void validate() {
         Names.check("user", user);
-        Names.check("database", database);
+        database = db.checked();
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -44,6 +45,7 @@ public class FailoverBench {
     static final List<Node> nodes = new ArrayList<>();
     static final Map<String, Process> processes = new HashMap<>();
     static String jar;
+    static boolean hanging;
 
     public static void main(String[] args) throws Exception {
         jar = args[0];
@@ -57,8 +59,23 @@ public class FailoverBench {
             entries.add(i + "=127.0.0.1:" + freePort() + ":" + freePort() + ";127.0.0.1:" + client);
             clients.add("127.0.0.1:" + client);
         }
+        // CALLBACK=hang: every callback of every node hangs (a sleep as long as the run), to show failovers do not wait
+        Path hang = null;
+        hanging = "hang".equals(System.getenv("CALLBACK"));
+        if (hanging) {
+            hang = base.resolve("hang.sh");
+            // it lasts as long as the daemon that ran it: a node killed with SIGKILL leaves no orphan behind
+            Files.writeString(hang, "#!/bin/sh\nwhile [ -d /proc/$PPID ]; do sleep 1; done\n");
+            Files.setPosixFilePermissions(hang, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         for (int i = 1; i <= 3; i++) {
             Map<String, String> env = new HashMap<>();
+            if (hang != null) {
+                for (String event : List.of("START", "STOP", "ROLE_CHANGE")) {
+                    env.put("PGHA_CALLBACK_ON_" + event, hang.toString());
+                }
+                env.put("PGHA_CALLBACK_TIMEOUT", "1h");
+            }
             env.put("PATH", System.getenv("PATH"));
             env.put("PGHA_NODE_ID", "node-" + i);
             env.put("PGHA_DATA_DIR", base.resolve("node-" + i).toString());
@@ -91,8 +108,8 @@ public class FailoverBench {
             store.close();
             return;
         }
-        System.out.printf("failover bench: %d cycles of kill -9 of the leader node, 3 nodes, default settings, %d cores%n",
-                cycles, Runtime.getRuntime().availableProcessors());
+        System.out.printf("failover bench: %d cycles of kill -9 of the leader node, 3 nodes, default settings%s, %d cores%n",
+                cycles, hanging ? ", every callback hanging" : "", Runtime.getRuntime().availableProcessors());
         for (int c = 1; c <= cycles; c++) {
             String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
             Node leader = node(leaderId);

@@ -2,7 +2,8 @@
 # Failover time on a 3-node cluster (separate pgha JVMs on 127.0.0.1, embedded ZooKeeper ensemble, default
 # settings): CYCLES (default 10) kills -9 of the leader node while a client writes through a surviving proxy.
 # Prints median and p95 of kill -> first acknowledged write, and of the client-visible write gap. Asserts nothing.
-# MODE=switchover (bench/switchover.sh) runs `pgha switchover` instead of the kill.
+# MODE=switchover (bench/switchover.sh) runs `pgha switchover` instead of the kill. CALLBACK=hang gives every node
+# callbacks (cluster.callbacks) that never end, to compare: a failover must not wait for them.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cycles=${CYCLES:-10}

@@ -23,6 +23,7 @@ jlink --add-modules java.base,java.compiler,java.desktop,java.logging,java.manag
 java.security.jgss,java.security.sasl,java.sql,jdk.jfr,jdk.management,jdk.net,jdk.unsupported,jdk.crypto.ec \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output "$context/runtime"
 cp "$jar" "$context/pgha.jar"
+"$context/runtime/bin/java" -jar "$jar" completion bash >"$context/pgha.bash"
 cp "$here/Dockerfile" "$here/pgha-container" "$here/jvm-daemon.args" "$context/"
 podman build -q --format docker --build-arg BASE="$base" -t "$image" "$context" >/dev/null
 echo "build-image: $image built on $base"

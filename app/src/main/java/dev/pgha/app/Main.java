@@ -1,13 +1,18 @@
 package dev.pgha.app;
 
+import dev.pgha.app.cli.ApiTokenCommand;
 import dev.pgha.app.cli.AttachCommand;
 import dev.pgha.app.cli.BackupCommand;
 import dev.pgha.app.cli.CheckCommand;
+import dev.pgha.app.cli.CompletionCommand;
 import dev.pgha.app.cli.ConfigCommand;
+import dev.pgha.app.cli.ConnectCommand;
 import dev.pgha.app.cli.DbCommand;
 import dev.pgha.app.cli.DetachCommand;
+import dev.pgha.app.cli.DsnCommand;
 import dev.pgha.app.cli.FailoverCommand;
 import dev.pgha.app.cli.HistoryCommand;
+import dev.pgha.app.cli.ImportCommand;
 import dev.pgha.app.cli.RestartCommand;
 import dev.pgha.app.cli.RestoreCommand;
 import dev.pgha.app.cli.StatusCommand;
@@ -44,6 +49,11 @@ import picocli.CommandLine.Spec;
             RestartCommand.class,
             BackupCommand.class,
             RestoreCommand.class,
+            ConnectCommand.class,
+            DsnCommand.class,
+            ImportCommand.class,
+            CompletionCommand.class,
+            ApiTokenCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

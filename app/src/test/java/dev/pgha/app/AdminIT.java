@@ -303,4 +303,157 @@ class AdminIT {
         }
         throw new AssertionError(name + " not in " + list);
     }
+
+    @Test
+    void connectOpensPsqlOnTheLeaderAsTheOperatorFromAHereDocument() throws Exception {
+        PghaCli.Result r = PghaCli.runWithInput(
+                node,
+                "SELECT 'hello from ' || current_user || ' on the '"
+                        + " || CASE WHEN pg_is_in_recovery() THEN 'replica' ELSE 'leader' END AS greeting;\n",
+                "connect");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("hello from postgres on the leader");
+        // psql's own exit code comes back: a failing statement with ON_ERROR_STOP is 3
+        PghaCli.Result failed =
+                PghaCli.runWithInput(node, "\\set ON_ERROR_STOP on\nSELECT no_such_column;\n", "connect");
+        assertThat(failed.code()).as(failed.toString()).isEqualTo(3);
+        assertThat(failed.err()).contains("no_such_column");
+        // the password went through a private file that is gone again
+        try (var tmp = java.nio.file.Files.list(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertThat(tmp.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("pgha-pgpass"));
+        }
+        PghaCli.Result replica = pgha("connect", "--replica");
+        assertThat(replica.code()).isEqualTo(1);
+        assertThat(replica.err()).startsWith("pgha: no replica is streaming from the leader right now");
+    }
+
+    @Test
+    void dsnPrintsUrlsThatReachTheLeader() throws Exception {
+        PghaCli.Result r = pgha("dsn", "--user", "postgres", "--database", "postgres");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out())
+                .contains("  postgres://postgres@pgha.internal:" + node.proxyPort() + "/postgres\n")
+                .contains("  postgres://postgres@127.0.0.1:" + node.pgPort()
+                        + "/postgres?target_session_attrs=read-write\n");
+        JsonNode urls = JSON.readTree(pgha("dsn", "--json").out());
+        String jdbc = urls.get("jdbc").asText();
+        assertThat(jdbc)
+                .isEqualTo("jdbc:postgresql://127.0.0.1:" + node.pgPort() + "/postgres?user=postgres"
+                        + "&targetServerType=primary");
+        // the multi-host form finds the writable member by itself
+        try (Connection c = DriverManager.getConnection(jdbc, "postgres", password);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+            rs.next();
+            assertThat(rs.getBoolean(1)).isFalse();
+        }
+        PghaCli.Result hostile = pgha("dsn", "--database", "a b/c?d");
+        assertThat(hostile.out()).contains("/a%20b%2Fc%3Fd?target_session_attrs=read-write");
+    }
+
+    @Test
+    void statusWatchShowsTheClusterAgainAndStopsAfterCount() throws Exception {
+        PghaCli.Result r = pgha("status", "--watch", "--interval", "200ms", "--count", "3");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out().split("Every 200ms: pgha status, ", -1)).hasSize(4);
+        assertThat(r.out().split("\nCluster pgha: generation ", -1)).hasSize(4);
+        PghaCli.Result lone = pgha("status", "--count", "3");
+        assertThat(lone.code()).isEqualTo(1);
+        assertThat(lone.err()).isEqualTo("pgha: --interval and --count go with --watch\n");
+    }
+
+    /** A connection to {@code database} on {@code n}'s postgres as the operator. */
+    private static Connection db(PghaNode n, String database, String operatorPassword) throws Exception {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + n.pgPort() + "/" + database + "?sslmode=disable",
+                "postgres",
+                operatorPassword);
+    }
+
+    private static String one(Connection c, String sql) throws Exception {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void importCopiesADatabaseFromAnotherPostgresAndLeavesNothingBehindWhenItFails() throws Exception {
+        // the source: another postgres (a node of its own cluster) with two schemas, 100 000 rows and a sequence
+        PghaNode source = PghaNode.inNewDir("pgha-import-source").withFreePorts();
+        try {
+            source.start().awaitReady(READY);
+            String sourcePassword = source.printedPassword().orElseThrow();
+            try (Connection c = db(source, "postgres", sourcePassword);
+                    Statement st = c.createStatement()) {
+                st.execute("CREATE DATABASE shop");
+            }
+            try (Connection c = db(source, "shop", sourcePassword);
+                    Statement st = c.createStatement()) {
+                st.execute("CREATE SCHEMA sales");
+                st.execute("CREATE SCHEMA stock");
+                st.execute("CREATE TABLE sales.orders (id bigint PRIMARY KEY, note text)");
+                st.execute("INSERT INTO sales.orders SELECT g, 'order ' || g FROM generate_series(1, 100000) g");
+                st.execute("CREATE TABLE stock.items (sku text PRIMARY KEY, qty int)");
+                st.execute("INSERT INTO stock.items VALUES ('a', 1), ('b', 2)");
+                st.execute("CREATE SEQUENCE sales.invoice_no");
+                st.execute("SELECT nextval('sales.invoice_no') FROM generate_series(1, 42)");
+                st.execute("CREATE TABLE public.clash (x int)");
+            }
+            String url = "postgres://postgres:" + java.net.URLEncoder.encode(sourcePassword, "UTF-8") + "@127.0.0.1:"
+                    + source.pgPort() + "/shop";
+
+            PghaCli.Result r = pgha("import", url);
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(r.out())
+                    .contains("imported database shop at 127.0.0.1:" + source.pgPort()
+                            + " as postgres into database shop: ")
+                    .containsPattern("[\\d.]+ [kMG]?B, \\d+ objects");
+            assertThat(r.out() + r.err()).doesNotContain(sourcePassword);
+            try (Connection c = db(node, "shop", password)) {
+                assertThat(one(c, "SELECT count(*) FROM sales.orders")).isEqualTo("100000");
+                assertThat(one(c, "SELECT sum(qty) FROM stock.items")).isEqualTo("3");
+                assertThat(one(c, "SELECT last_value || ' ' || is_called FROM sales.invoice_no"))
+                        .isEqualTo("42 true");
+                assertThat(one(c, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'"))
+                        .isEqualTo("postgres");
+            }
+            PghaCli.Result again = pgha("import", url);
+            assertThat(again.code()).isEqualTo(1);
+            assertThat(again.err()).isEqualTo("pgha: database shop already exists: choose another with --database\n");
+
+            // a source that does not answer: refused before anything is created, and its password never shown
+            PghaCli.Result unreachable = pgha("import", "postgres://postgres:secret-pw@127.0.0.1:1/nowhere");
+            assertThat(unreachable.code()).isEqualTo(1);
+            assertThat(unreachable.err())
+                    .startsWith("pgha: cannot reach the source database nowhere at 127.0.0.1:1 as postgres: ")
+                    .endsWith("; nothing was imported\n")
+                    .doesNotContain("secret-pw");
+            assertThat(column("SELECT datname FROM pg_database")).doesNotContain("nowhere");
+
+            // a restore that fails half-way (a table every new database here already has): the database goes again
+            try (Connection c = db(node, "template1", password);
+                    Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE public.clash (x int)");
+            }
+            try {
+                PghaCli.Result failed = pgha("import", url, "--database", "shop_copy");
+                assertThat(failed.code()).isEqualTo(1);
+                assertThat(failed.err())
+                        .startsWith("pgha: pg_restore failed (exit 1): ")
+                        .contains("clash")
+                        .endsWith("; database shop_copy was dropped again\n")
+                        .doesNotContain(sourcePassword);
+                assertThat(column("SELECT datname FROM pg_database")).doesNotContain("shop_copy");
+            } finally {
+                try (Connection c = db(node, "template1", password);
+                        Statement st = c.createStatement()) {
+                    st.execute("DROP TABLE public.clash");
+                }
+            }
+        } finally {
+            source.close();
+        }
+    }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Backups with pgBackRest on a filesystem repository shared by a 3-node cluster: WAL archived from the leader, a
  * base backup through `pgha backup create`, point-in-time restores into new single-node clusters (to a time, to the
  * end of the archive, to just before a DROP TABLE), a repository that stops taking WAL for a while under writes, and
- * a restore that spans a failover. Real postgres, real pgBackRest, separate JVMs.
+ * a restore that spans a failover. Real postgres, real pgBackRest, separate JVMs. The cluster also serves to check
+ * that the dashboard and the alerting rules under ops/ read only series a live cluster with backups exposes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -61,6 +63,40 @@ class BackupIT {
             n.close();
         }
         cluster.close();
+    }
+
+    @Test
+    @Order(0)
+    void theDashboardAndTheAlertsReadOnlySeriesTheClusterExposes() throws Exception {
+        String leader = cluster.view().leader();
+        Set<String> exposed = new TreeSet<>();
+        for (PghaNode n : cluster.nodes) {
+            String member = n.memberId();
+            // the series the leader-only and standby-only alerts read say what the member is (a scrape reads the
+            // standby's WAL receiver then, and the spec is read after each change of it)
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String scrape = HttpProbe.get(n.metricsPort(), "/metrics").body();
+                assertThat(scrape).contains("cluster=\"pgha-backup\"").contains("member=\"" + member + "\"");
+                assertThat(sample(scrape, "pgha_synchronous_mode")).isEqualTo(1);
+                assertThat(sample(scrape, "pgha_replication_streaming"))
+                        .isEqualTo(member.equals(leader) ? Double.NaN : 1);
+                exposed.addAll(OpsFiles.scrapedNames(scrape));
+            });
+        }
+        Set<String> used = OpsFiles.metricNames();
+        assertThat(used).contains("pgha_is_leader", "pg_stat_replication_pg_wal_lsn_diff", "pgha_backup_running");
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(exposed);
+        assertThat(missing)
+                .as("series ops/ queries that no member of a live cluster exposes")
+                .isEmpty();
+    }
+
+    /** The value of a series that has one sample in a scrape. */
+    private static double sample(String scrape, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*} (\\S+)$").matcher(scrape);
+        assertThat(m.find()).as("%s in the scrape", name).isTrue();
+        return Double.parseDouble(m.group(1));
     }
 
     @Test

@@ -51,6 +51,7 @@ class FailsafeTlsTest {
                 0,
                 Map.of("/liveness", r -> HttpReply.text(200, "ok\n")),
                 Map.of("/failsafe", r -> HttpReply.text(200, "certified=" + r.peerCertified())),
+                Map.of(),
                 Duration.ofSeconds(5),
                 MemberTls.server(certs.cert(), certs.key(), certs.ca()));
     }

@@ -165,9 +165,20 @@ class HealthIT {
                             "pgha_keeper_healthy",
                             "pgha_store_connected",
                             "pgha_sync_standbys",
+                            "pgha_synchronous_mode",
+                            "pgha_replication_streaming",
+                            "pgha_data_volume_used_percent",
+                            "pgha_data_volume_readonly_percent",
                             "jvm_memory_used_bytes",
                             "process_cpu_usage",
                             "process_uptime_seconds");
+            // a single member: synchronous mode auto asks for no synchronous standby
+            assertThat(prometheus.value("pgha_synchronous_mode").orElse(-1)).isZero();
+            assertThat(prometheus.value("pgha_data_volume_used_percent").orElse(-1))
+                    .isGreaterThan(0)
+                    .isLessThanOrEqualTo(100);
+            assertThat(prometheus.value("pgha_data_volume_readonly_percent").orElse(-1))
+                    .isEqualTo(90);
             assertThat(prometheus
                             .value("pg_stat_database_xact_commit{datname=\"postgres\"}")
                             .orElse(0))

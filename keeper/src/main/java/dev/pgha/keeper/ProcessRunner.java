@@ -94,18 +94,25 @@ public final class ProcessRunner {
         reader.start();
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
+                kill(process);
                 process.waitFor(5, TimeUnit.SECONDS);
                 throw new PghaException(command.get(0) + " did not finish within " + timeout.toSeconds() + " s");
             }
             reader.join(2000);
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            kill(process);
             Thread.currentThread().interrupt();
             throw new PghaException(command.get(0) + " was interrupted");
         }
         synchronized (output) {
             return new Result(process.exitValue(), List.copyOf(output));
         }
+    }
+
+    /** Kills a process and every process it started that is still its descendant (a shell script's sleep, say). */
+    static void kill(Process process) {
+        // the descendants first: once the parent is gone they are reparented and can no longer be found this way
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 }

@@ -42,6 +42,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -80,13 +81,16 @@ public final class HttpService implements Closeable {
     private static final int MAX_CONNECTIONS = 1024;
     private static final int WORKERS = 4;
     private static final int QUEUE = 64;
+    private static final int ACTION_QUEUE = 4;
 
     private final String name;
     private final Map<String, Function<HttpRequestInfo, HttpReply>> routes;
     private final Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes;
+    private final Map<String, HttpAction> actions; // by "METHOD /path"
     private final Duration endpointDeadline;
     private final EventLoopGroup group;
     private final ExecutorService workers;
+    private final ExecutorService actionWorker; // one action at a time, apart from the health checks' workers
     private final ChannelGroup connections = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
     private final Map<InetAddress, Integer> perAddress = new HashMap<>(); // owned by the one event loop
     private final Channel listener;
@@ -97,12 +101,14 @@ public final class HttpService implements Closeable {
             int port,
             Map<String, Function<HttpRequestInfo, HttpReply>> routes,
             Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
+            Map<String, HttpAction> actions,
             Duration endpointDeadline,
             MemberTls tls)
             throws BindException {
         this.name = name;
         this.routes = Map.copyOf(routes);
         this.postRoutes = Map.copyOf(postRoutes);
+        this.actions = Map.copyOf(actions);
         this.endpointDeadline = endpointDeadline;
         this.group = new MultiThreadIoEventLoopGroup(
                 1, new DefaultThreadFactory(name + "-http", true), NioIoHandler.newFactory());
@@ -114,6 +120,14 @@ public final class HttpService implements Closeable {
                 new LinkedBlockingQueue<>(QUEUE),
                 new DefaultThreadFactory(name + "-endpoint", true));
         ((ThreadPoolExecutor) workers).allowCoreThreadTimeOut(true);
+        this.actionWorker = new ThreadPoolExecutor(
+                1,
+                1,
+                30,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(ACTION_QUEUE),
+                new DefaultThreadFactory(name + "-action", true));
+        ((ThreadPoolExecutor) actionWorker).allowCoreThreadTimeOut(true);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -140,7 +154,9 @@ public final class HttpService implements Closeable {
 
     /**
      * Serves {@code routes} (exact paths) on {@code port} of every address ({@code host} null) or of {@code host};
-     * {@code postRoutes} take POST requests (a body of at most 8 KiB) on their paths. With {@code tls} (null: none),
+     * {@code postRoutes} take POST requests (a body of at most 8 KiB) on their paths; {@code actions}, keyed by method
+     * and path ("PATCH /config"), run one at a time on a thread of their own with their own deadline. With {@code tls}
+     * (null: none),
      * a connection that opens with a TLS handshake is served over TLS (client certificates may be asked for: an
      * endpoint sees whether the client presented one that chains to the CA); plain HTTP goes on as before.
      *
@@ -153,10 +169,11 @@ public final class HttpService implements Closeable {
             int port,
             Map<String, Function<HttpRequestInfo, HttpReply>> routes,
             Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
+            Map<String, HttpAction> actions,
             Duration endpointDeadline,
             MemberTls tls)
             throws BindException {
-        HttpService s = new HttpService(name, host, port, routes, postRoutes, endpointDeadline, tls);
+        HttpService s = new HttpService(name, host, port, routes, postRoutes, actions, endpointDeadline, tls);
         log.info("{} HTTP listening on port {}{}", name, s.port(), tls == null ? "" : " (and TLS on the same port)");
         return s;
     }
@@ -188,6 +205,7 @@ public final class HttpService implements Closeable {
         }
         connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         workers.shutdownNow();
+        actionWorker.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
     }
 
@@ -232,38 +250,50 @@ public final class HttpService implements Closeable {
             }
             HttpMethod method = request.method();
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            HttpAction action = actions.get(method.name() + " " + uri.path());
             boolean post = method.equals(HttpMethod.POST) && postRoutes.containsKey(uri.path());
-            if (!post
+            if (action == null
+                    && !post
                     && !method.equals(HttpMethod.GET)
                     && !method.equals(HttpMethod.HEAD)
                     && !method.equals(HttpMethod.OPTIONS)) {
                 reply(ctx, method, HttpReply.text(405, "method not allowed: use GET, HEAD or OPTIONS\n"), false);
                 return;
             }
-            Function<HttpRequestInfo, HttpReply> route = post ? postRoutes.get(uri.path()) : routes.get(uri.path());
+            Function<HttpRequestInfo, HttpReply> route =
+                    action != null ? action.handler() : post ? postRoutes.get(uri.path()) : routes.get(uri.path());
             if (route == null) {
                 reply(ctx, method, HttpReply.text(404, "not found\n"), keepAlive);
                 return;
             }
             byte[] body = null;
-            if (post) {
+            if (post || action != null) {
                 body = new byte[request.content().readableBytes()];
                 request.content().getBytes(request.content().readerIndex(), body);
             }
-            HttpRequestInfo info = new HttpRequestInfo(uri.path(), uri.parameters(), body, peerCertified(ctx));
+            HttpRequestInfo info = new HttpRequestInfo(
+                    method.name(),
+                    uri.path(),
+                    uri.parameters(),
+                    body,
+                    ctx.pipeline().get(SslHandler.class) != null,
+                    peerCertified(ctx),
+                    Optional.ofNullable(request.headers().get(HttpHeaderNames.AUTHORIZATION)));
             CompletableFuture<HttpReply> answer;
             try {
-                answer = CompletableFuture.supplyAsync(() -> route.apply(info), workers);
+                answer =
+                        CompletableFuture.supplyAsync(() -> route.apply(info), action != null ? actionWorker : workers);
             } catch (RejectedExecutionException e) {
                 reply(ctx, method, HttpReply.text(503, "busy: too many requests at once\n"), false);
                 return;
             }
-            answer.orTimeout(endpointDeadline.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, failure) -> {
+            Duration limit = action != null ? action.deadline() : endpointDeadline;
+            answer.orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, failure) -> {
                 HttpReply out = r;
                 if (failure != null) {
                     Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
                     out = cause instanceof TimeoutException
-                            ? HttpReply.text(503, "no answer within " + Durations.format(endpointDeadline) + "\n")
+                            ? HttpReply.text(503, "no answer within " + Durations.format(limit) + "\n")
                             : HttpReply.text(500, "internal error: " + cause + "\n");
                     if (!(cause instanceof TimeoutException)) {
                         log.warn("{} {} failed: {}", name, info.path(), cause.toString());
@@ -279,7 +309,7 @@ public final class HttpService implements Closeable {
                 return;
             }
             byte[] body = r.body().getBytes(StandardCharsets.UTF_8);
-            boolean withBody = method.equals(HttpMethod.GET) || method.equals(HttpMethod.POST);
+            boolean withBody = !method.equals(HttpMethod.HEAD) && !method.equals(HttpMethod.OPTIONS);
             ByteBuf content = withBody ? Unpooled.wrappedBuffer(body) : Unpooled.EMPTY_BUFFER;
             FullHttpResponse response =
                     new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);

@@ -41,7 +41,22 @@ class HttpServiceTest {
                         });
         Map<String, Function<HttpRequestInfo, HttpReply>> posts =
                 Map.of("/echo", q -> HttpReply.text(200, "got " + new String(q.body(), StandardCharsets.UTF_8) + "\n"));
-        server = HttpService.listen("test", "127.0.0.1", 0, routes, posts, Duration.ofMillis(500), null);
+        Map<String, HttpAction> actions = Map.of(
+                "PATCH /config",
+                new HttpAction(
+                        q -> {
+                            try {
+                                Thread.sleep(800); // past the endpoints' 500 ms, within the action's own deadline
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return HttpReply.text(
+                                    200,
+                                    q.method() + " " + new String(q.body(), StandardCharsets.UTF_8) + " auth="
+                                            + q.authorization().orElse("-") + " secure=" + q.secure() + "\n");
+                        },
+                        Duration.ofSeconds(5)));
+        server = HttpService.listen("test", "127.0.0.1", 0, routes, posts, actions, Duration.ofMillis(500), null);
     }
 
     @AfterEach
@@ -90,6 +105,20 @@ class HttpServiceTest {
                 .build();
         assertThat(client.send(huge, HttpResponse.BodyHandlers.ofString()).statusCode())
                 .isEqualTo(413);
+    }
+
+    @Test
+    void anActionTakesItsMethodBodyAndCredentialAndHasADeadlineOfItsOwn() throws Exception {
+        HttpRequest patch = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/config"))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"a\":1}"))
+                .header("Authorization", "Bearer t0ken")
+                .build();
+        HttpResponse<String> r = client.send(patch, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("PATCH {\"a\":1} auth=Bearer t0ken secure=false\n");
+        // the same path with another method is no action; PATCH elsewhere is not allowed
+        assertThat(send("POST", "/config").statusCode()).isEqualTo(405);
+        assertThat(send("PATCH", "/ok").statusCode()).isEqualTo(405);
     }
 
     @Test

@@ -9,8 +9,10 @@ import dev.pgha.common.fs.PrivateFiles;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
+import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Versioned;
 import dev.pgha.postgres.PgConnections;
@@ -44,12 +46,21 @@ public final class Admin implements Closeable {
     private final String connect;
     private final Path storeSecretFile;
     private ClusterStore store;
+    private boolean storeOwned = true; // false: the daemon's own store, which outlives this
     private Path tlsDir; // the TLS key store of this command, deleted when it ends
 
     private Admin(PghaConfig config, String connect, Path storeSecretFile) {
         this.config = config;
         this.connect = connect;
         this.storeSecretFile = storeSecretFile;
+    }
+
+    /** Within the daemon (the operations API): its configuration and its open store, which close() leaves open. */
+    public static Admin attached(PghaConfig config, ClusterStore store) {
+        Admin a = new Admin(config, connectString(config), null);
+        a.store = store;
+        a.storeOwned = false;
+        return a;
     }
 
     public static Admin open(AdminOptions options, Map<String, String> env) {
@@ -156,6 +167,29 @@ public final class Admin implements Closeable {
                 .orElseThrow(() -> new PghaException("leader " + view.leader() + " has no registration in the store"));
     }
 
+    /** A standby streaming from the leader (healthy, in recovery); refuses when there is none. */
+    public MemberInfo replica() {
+        ClusterSnapshot s = store().snapshot();
+        return s.view().standbys().stream()
+                .filter(id -> s.keeper(id)
+                        .map(k -> k.pgUp() && k.role() == Role.STANDBY && k.healthy())
+                        .orElse(false))
+                .map(s::member)
+                .flatMap(Optional::stream)
+                .findFirst()
+                .orElseThrow(() -> new PghaException(
+                        "no replica is streaming from the leader right now (`pgha status` shows the members)"));
+    }
+
+    /** The operator's password (role postgres): OPERATOR_PASSWORD, else this node's stored one. */
+    public Secret operatorPassword() {
+        return new SecretStore(config.stateDir())
+                .existingOperatorPassword(config.secrets())
+                .orElseThrow(() -> new PghaException("the operator's password is not known here: set "
+                        + "OPERATOR_PASSWORD, or run this on a node as root, where "
+                        + config.stateDir().resolve(SecretStore.FILE_NAME) + " is readable"));
+    }
+
     /** A connection to {@code database} on the leader, as pgha's superuser. */
     public Connection leaderConnection(String database) {
         MemberInfo leader = leader();
@@ -180,7 +214,7 @@ public final class Admin implements Closeable {
 
     @Override
     public void close() {
-        if (store != null) {
+        if (store != null && storeOwned) {
             store.close();
         }
         if (tlsDir != null) {

@@ -21,6 +21,9 @@ abstract class AdminCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The command's exit code when it does not fail (a tool it ran may set its own). */
+    int exitCode;
+
     @Override
     public final Integer call() {
         validate();
@@ -30,7 +33,7 @@ abstract class AdminCommand implements Callable<Integer> {
         } finally {
             out.flush();
         }
-        return 0;
+        return exitCode;
     }
 
     /** Checks the arguments before anything is opened. */

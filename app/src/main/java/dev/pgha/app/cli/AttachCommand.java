@@ -2,8 +2,6 @@ package dev.pgha.app.cli;
 
 import dev.pgha.common.PghaException;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -88,13 +86,8 @@ public final class AttachCommand extends AdminCommand {
             return null;
         });
         String target = host != null ? host : admin.config().clusterName() + ".internal";
-        String url = "postgres://" + encode(user) + ":" + password + "@" + target + ":"
-                + admin.config().proxy().port() + "/" + encode(database);
+        String url = "postgres://" + Names.inUrl(user) + ":" + password + "@" + target + ":"
+                + admin.config().proxy().port() + "/" + Names.inUrl(database);
         report(out, variableName + "=" + url, "database", database, "user", user, "variable", variableName, "url", url);
-    }
-
-    /** Percent-encoding for the user and database parts of the URL (any name postgres accepts). */
-    private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -6,9 +6,7 @@ import dev.pgha.common.PghaException;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
-import dev.pgha.common.model.ParameterRules;
 import dev.pgha.common.store.ClusterSnapshot;
-import dev.pgha.postgres.PgConnections;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.sql.Connection;
@@ -16,11 +14,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -129,26 +124,14 @@ public final class ConfigCommand extends AdminCommand.Group {
         @Option(names = "--restart", description = "Restart the members one at a time (rolling) afterwards.")
         boolean restart;
 
-        private final Map<String, String> changes = new LinkedHashMap<>();
+        private Map<String, String> changes;
 
         @Override
         void validate() {
             if (assignments.isEmpty() && !restart) {
                 throw new PghaException("nothing to set: give NAME=VALUE (e.g. work_mem=64MB), or --restart");
             }
-            for (String a : assignments) {
-                int eq = a.indexOf('=');
-                if (eq <= 0) {
-                    throw new PghaException("\"" + a + "\" is not NAME=VALUE");
-                }
-                String name = a.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-                String value = a.substring(eq + 1);
-                Optional<String> refusal = ParameterRules.refusal(name, value);
-                if (refusal.isPresent()) {
-                    throw new PghaException(refusal.get());
-                }
-                changes.put(name, value);
-            }
+            changes = ParameterChanges.parse(assignments);
         }
 
         /** With --json, what happened, printed as one object at the end. */
@@ -157,7 +140,17 @@ public final class ConfigCommand extends AdminCommand.Group {
         @Override
         void run(Admin admin, PrintWriter out) {
             PrintWriter lines = json() ? new PrintWriter(Writer.nullWriter()) : out;
-            boolean needsRestart = !changes.isEmpty() && apply(admin, changes, lines);
+            boolean needsRestart = false;
+            if (!changes.isEmpty()) {
+                ParameterChanges.Result applied = ParameterChanges.apply(admin, changes, lines);
+                needsRestart = applied.needsRestart();
+                for (ParameterChanges.Change c : applied.changed()) {
+                    ObjectNode change = result.withArray("changed").addObject();
+                    change.put("name", c.name());
+                    change.put("value", c.value());
+                    change.put("takes_effect", c.needsRestart() ? "restart" : "reload");
+                }
+            }
             if (restart) {
                 RollingRestart.Result r = RollingRestart.run(admin, lines);
                 r.restarted().forEach(result.withArray("restarted")::add);
@@ -171,75 +164,6 @@ public final class ConfigCommand extends AdminCommand.Group {
             if (json()) {
                 result.put("needs_restart", needsRestart && !restart);
                 out.print(result.toPrettyString() + "\n");
-            }
-        }
-
-        /** Checks and applies the changes on the leader, then stores them for every member; true if a restart is needed. */
-        private boolean apply(Admin admin, Map<String, String> changes, PrintWriter out) {
-            Map<String, String> before = admin.store().snapshot().parameters();
-            Map<String, String> applied = new LinkedHashMap<>();
-            boolean needsRestart = false;
-            try (Connection c = admin.leaderConnection("postgres")) {
-                for (Map.Entry<String, String> e : changes.entrySet()) {
-                    String context = context(c, e.getKey());
-                    if (context == null) {
-                        throw new PghaException("postgres has no parameter " + e.getKey());
-                    }
-                    if (context.equals("internal")) {
-                        throw new PghaException(e.getKey() + " is fixed when the cluster is created; it cannot be set");
-                    }
-                    try {
-                        setOnLeader(c, e.getKey(), e.getValue());
-                    } catch (SQLException refused) {
-                        undo(c, applied, before);
-                        throw ClusterSql.failed(
-                                "postgres refused " + e.getKey() + "=" + e.getValue() + "; nothing was changed",
-                                refused);
-                    }
-                    applied.put(e.getKey(), e.getValue());
-                    needsRestart |=
-                            context.equals("postmaster") && !e.getValue().isEmpty();
-                    ObjectNode change = result.withArray("changed").addObject();
-                    change.put("name", e.getKey());
-                    change.put("value", e.getValue().isEmpty() ? null : e.getValue());
-                    change.put("takes_effect", context.equals("postmaster") ? "restart" : "reload");
-                    out.println((e.getValue().isEmpty()
-                                    ? "reset " + e.getKey()
-                                    : "set " + e.getKey() + " = " + e.getValue())
-                            + (context.equals("postmaster") ? " (needs a restart)" : " (applied on reload)"));
-                }
-            } catch (SQLException e) {
-                throw ClusterSql.failed("cannot set parameters", e);
-            }
-            Map<String, String> next = new TreeMap<>(before);
-            changes.forEach((k, v) -> {
-                if (v.isEmpty()) {
-                    next.remove(k);
-                } else {
-                    next.put(k, v);
-                }
-            });
-            admin.store().setParameters(next);
-            return needsRestart;
-        }
-
-        private static void setOnLeader(Connection c, String name, String value) throws SQLException {
-            if (value.isEmpty()) {
-                PgConnections.executeFormatted(c, "SELECT format('ALTER SYSTEM RESET %I', ?::text)", name);
-            } else {
-                PgConnections.executeFormatted(
-                        c, "SELECT format('ALTER SYSTEM SET %I TO %L', ?::text, ?::text)", name, value);
-            }
-        }
-
-        /** Puts back what this command already changed on the leader, after a later value was refused. */
-        private static void undo(Connection c, Map<String, String> applied, Map<String, String> before) {
-            for (String name : applied.keySet()) {
-                try {
-                    setOnLeader(c, name, before.getOrDefault(name, ""));
-                } catch (SQLException ignored) {
-                    // the earlier value was accepted once; the keeper re-applies the stored set anyway
-                }
             }
         }
     }

@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 
 /** The shared body of switchover and failover: submit, wait, report. */
-final class LeaderChangeCommands {
+public final class LeaderChangeCommands {
     private LeaderChangeCommands() {}
 
     static void run(
@@ -31,9 +31,14 @@ final class LeaderChangeCommands {
             n.put("held_seconds", o.held() == null ? null : o.held().toNanos() / 1e9);
             out.print(n.toPrettyString() + "\n");
         } else {
-            out.println(kind.word() + " done: " + o.to()
-                    + " leads (generation " + o.generation() + ", was " + (o.from() == null ? "none" : o.from())
-                    + ")" + (o.held() == null ? "" : "; new clients were held for " + Formats.duration(o.held())));
+            out.println(done(kind, o));
         }
+    }
+
+    /** "switchover done: c leads (generation 15, was b); new clients were held for 412ms" */
+    public static String done(OperatorRequest.Kind kind, LeaderRequest.Outcome o) {
+        return kind.word() + " done: " + o.to()
+                + " leads (generation " + o.generation() + ", was " + (o.from() == null ? "none" : o.from())
+                + ")" + (o.held() == null ? "" : "; new clients were held for " + Formats.duration(o.held()));
     }
 }

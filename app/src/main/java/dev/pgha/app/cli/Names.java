@@ -38,4 +38,10 @@ final class Names {
     static String forApp(String app) {
         return app.replace('-', '_');
     }
+
+    /** Percent-encoding for the user and database parts of a URL (any name postgres accepts). */
+    static String inUrl(String name) {
+        return java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8)
+                .replace("+", "%20");
+    }
 }

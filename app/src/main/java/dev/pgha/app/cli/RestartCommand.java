@@ -40,6 +40,14 @@ public final class RestartCommand extends AdminCommand {
             }
             return;
         }
+        restartOne(admin, member, lines);
+        if (json()) {
+            report(out, "", "restarted", List.of(member));
+        }
+    }
+
+    /** Restarts one standby's postgres and waits until it is back; refuses the leader (it would stop writes). */
+    public static void restartOne(Admin admin, String member, PrintWriter lines) {
         KeeperStatus k = admin.store()
                 .snapshot()
                 .keeper(member)
@@ -50,8 +58,5 @@ public final class RestartCommand extends AdminCommand {
                     + "--rolling (it switches over first) or pgha switchover, then restart it");
         }
         RollingRestart.restart(admin.store(), member, k.role(), lines);
-        if (json()) {
-            report(out, "", "restarted", List.of(member));
-        }
     }
 }

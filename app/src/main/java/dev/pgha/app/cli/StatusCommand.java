@@ -1,8 +1,10 @@
 package dev.pgha.app.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pgha.common.PghaException;
 import dev.pgha.common.backup.BackupJob;
 import dev.pgha.common.backup.BackupType;
+import dev.pgha.common.config.Durations;
 import dev.pgha.common.health.Formats;
 import dev.pgha.common.store.Versioned;
 import java.io.PrintWriter;
@@ -12,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 @Command(
         name = "status",
@@ -19,8 +22,75 @@ import picocli.CommandLine.Command;
         description = "Show the cluster: every member's role, state, timeline, lag, health checks, address and uptime "
                 + "(the leader first), the view's generation and phase, the last backups, and what needs attention.")
 public final class StatusCommand extends AdminCommand {
+    /** Clears a terminal and puts the cursor home, as watch(1) does between refreshes. */
+    private static final String CLEAR = "\033[H\033[2J";
+
+    @Option(names = "--watch", description = "Show it again every --interval until interrupted (or --count times).")
+    boolean watch;
+
+    @Option(
+            names = "--interval",
+            paramLabel = "DURATION",
+            defaultValue = "2s",
+            description = "With --watch: time between refreshes (default: ${DEFAULT-VALUE}).")
+    String interval;
+
+    @Option(names = "--count", paramLabel = "N", description = "With --watch: stop after N refreshes.")
+    Integer count;
+
+    private Duration every;
+
+    @Override
+    void validate() {
+        if ((count != null || !interval.equals("2s")) && !watch) {
+            throw new PghaException("--interval and --count go with --watch");
+        }
+        try {
+            every = Durations.parse(interval);
+        } catch (IllegalArgumentException e) {
+            throw new PghaException("--interval " + interval + " is not a duration such as 2s or 500ms");
+        }
+        if (every.compareTo(Duration.ofMillis(100)) < 0 || every.compareTo(Duration.ofHours(1)) > 0) {
+            throw new PghaException("--interval must be between 100ms and 1h");
+        }
+        if (count != null && count < 1) {
+            throw new PghaException("--count must be at least 1");
+        }
+    }
+
     @Override
     void run(Admin admin, PrintWriter out) {
+        if (!watch) {
+            show(admin, out);
+            return;
+        }
+        boolean terminal = System.console() != null;
+        for (int i = 1; count == null || i <= count; i++) {
+            if (terminal) {
+                out.print(CLEAR);
+            } else if (i > 1) {
+                out.println();
+            }
+            out.println("Every " + interval + ": pgha status, " + Instant.now().truncatedTo(ChronoUnit.SECONDS));
+            try {
+                show(admin, out);
+            } catch (PghaException e) {
+                out.println("pgha: " + e.getMessage()); // the store may come back: keep watching
+            }
+            out.flush();
+            if (count != null && i == count) {
+                break;
+            }
+            try {
+                Thread.sleep(every.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void show(Admin admin, PrintWriter out) {
         Instant now = Instant.now();
         ClusterStatus status =
                 StatusCollector.collect(admin.store(), admin.config().clusterName(), now);
@@ -28,7 +98,11 @@ public final class StatusCommand extends AdminCommand {
                 ? admin.store().backupJob().map(Versioned::value).orElse(null)
                 : null;
         if (!json()) {
-            out.print(StatusFormat.table(status));
+            String table = StatusFormat.table(status);
+            if (Colors.enabled()) {
+                table = colour(table, status);
+            }
+            out.print(table);
             if (admin.config().backup().enabled()) {
                 out.print(backupLines(job, now));
             }
@@ -98,5 +172,17 @@ public final class StatusCommand extends AdminCommand {
         return t == null
                 ? "at an unknown time"
                 : Formats.duration(Duration.between(t, now).truncatedTo(ChronoUnit.SECONDS)) + " ago";
+    }
+
+    /** At a terminal: the leader's row green, members in trouble red, warnings yellow. */
+    static String colour(String table, ClusterStatus status) {
+        String leader = status.leader() == null ? null : status.leader() + " ";
+        String t = leader == null ? table : Colors.lines(table, l -> l.startsWith(leader), Colors.GREEN);
+        for (ClusterStatus.Member m : status.members()) {
+            if (List.of("down", "unhealthy", "stopped").contains(m.state())) {
+                t = Colors.lines(t, l -> l.startsWith(m.id() + " "), Colors.RED);
+            }
+        }
+        return Colors.lines(t, l -> l.startsWith("  ! "), Colors.YELLOW);
     }
 }

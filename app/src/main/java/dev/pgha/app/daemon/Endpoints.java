@@ -1,11 +1,13 @@
 package dev.pgha.app.daemon;
 
+import dev.pgha.app.api.OperationsApi;
 import dev.pgha.app.health.HealthApi;
 import dev.pgha.app.metrics.BackupMetrics;
 import dev.pgha.app.metrics.ClusterMetrics;
 import dev.pgha.app.metrics.MetricsEndpoint;
 import dev.pgha.app.metrics.PgMetrics;
 import dev.pgha.app.metrics.ProxyMetrics;
+import dev.pgha.app.metrics.VolumeMetrics;
 import dev.pgha.common.config.EnvOverrides;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.net.Ports;
@@ -13,6 +15,7 @@ import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.keeper.FailsafeResponder;
 import dev.pgha.keeper.Keeper;
+import dev.pgha.net.HttpAction;
 import dev.pgha.net.HttpReply;
 import dev.pgha.net.HttpRequestInfo;
 import dev.pgha.net.HttpService;
@@ -20,6 +23,7 @@ import dev.pgha.net.MemberTls;
 import dev.pgha.postgres.PgChecks;
 import dev.pgha.proxy.ProxyServer;
 import java.net.BindException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -57,10 +61,12 @@ final class Endpoints implements AutoCloseable {
                     limits,
                     store,
                     config.keeperHeartbeat());
-            e.metrics = new MetricsEndpoint();
+            e.metrics = new MetricsEndpoint(config.clusterName(), memberId);
             e.metrics.readPostgresWith(new PgMetrics(
                     e.metrics.registry(), config.postgres().port(), credentials.suPassword(), limits.checkTimeout()));
             ProxyMetrics.bind(e.metrics.registry(), proxy);
+            VolumeMetrics.bind(
+                    e.metrics.registry(), config.pgData(), config.postgres().diskFullPercent());
             e.clusterMetrics = new ClusterMetrics(e.metrics.registry(), memberId, store, keeper);
             if (config.backup().enabled()) {
                 e.backupMetrics = new BackupMetrics(e.metrics.registry(), store);
@@ -73,9 +79,20 @@ final class Endpoints implements AutoCloseable {
             MemberTls tls = config.tls()
                     .map(t -> MemberTls.server(t.certFile(), t.keyFile(), t.caFile()))
                     .orElse(null);
-            e.health = listen("health-check", config.httpPort(), "http.port", api.routes(), failsafe, config, tls);
-            e.metricsHttp =
-                    listen("metrics", config.metricsPort(), "metrics.port", e.metrics.routes(), Map.of(), config, null);
+            OperationsApi operations = new OperationsApi(config, memberId, store, credentials.operatorPassword());
+            Map<String, Function<HttpRequestInfo, HttpReply>> reads = new HashMap<>(api.routes());
+            reads.putAll(operations.routes());
+            e.health = listen(
+                    "health-check", config.httpPort(), "http.port", reads, failsafe, operations.actions(), config, tls);
+            e.metricsHttp = listen(
+                    "metrics",
+                    config.metricsPort(),
+                    "metrics.port",
+                    e.metrics.routes(),
+                    Map.of(),
+                    Map.of(),
+                    config,
+                    null);
             return e;
         } catch (RuntimeException failure) {
             e.close();
@@ -92,6 +109,7 @@ final class Endpoints implements AutoCloseable {
                 "http.port",
                 HealthApi.witnessRoutes(config.dataDir(), config.health()),
                 Map.of(),
+                Map.of(),
                 config,
                 null);
         return e;
@@ -103,6 +121,7 @@ final class Endpoints implements AutoCloseable {
             String setting,
             Map<String, Function<HttpRequestInfo, HttpReply>> routes,
             Map<String, Function<HttpRequestInfo, HttpReply>> postRoutes,
+            Map<String, HttpAction> actions,
             PghaConfig config,
             MemberTls tls) {
         try {
@@ -112,6 +131,7 @@ final class Endpoints implements AutoCloseable {
                     port,
                     routes,
                     postRoutes,
+                    actions,
                     HealthApi.deadline(config.health().checkTimeout()),
                     tls);
         } catch (BindException e) {

@@ -15,6 +15,7 @@ import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Published;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.keeper.PostgresEnvironment;
+import dev.pgha.keeper.RoleCallbacks;
 import dev.pgha.proxy.ProxyRouter;
 import dev.pgha.proxy.ProxyServer;
 import dev.pgha.proxy.ProxySettings;
@@ -64,6 +65,7 @@ final class Supervisor {
     private Sentinel sentinel;
     private Published<Instant> witnessPresence; // announces a witness to pgha status
     private volatile Keeper keeper;
+    private RoleCallbacks callbacks;
     private Endpoints endpoints;
     private ScheduledExecutorService idleWatch;
 
@@ -173,6 +175,9 @@ final class Supervisor {
         keeper =
                 new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness::check, failsafe);
         keeper.start();
+        if (config.cluster().callbacks().any()) {
+            callbacks = new RoleCallbacks(config, memberId, keeper::status, config.keeperHeartbeat());
+        }
         endpoints = Endpoints.member(config, memberId, credentials, keeper, proxy, store);
         idleWatch = Lifetime.watchForIdleness(config.lifecycle().scaleToZero(), proxy, stopRequested::countDown);
     }
@@ -283,6 +288,7 @@ final class Supervisor {
         close(proxy);
         close(readOnlyProxy);
         close(keeper); // postgres stops before anything that may wait on an unreachable store
+        close(callbacks); // after the keeper: its on_stop runs once postgres has stopped
         close(router);
         close(sentinel);
         close(witnessPresence);

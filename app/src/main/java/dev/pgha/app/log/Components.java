@@ -2,14 +2,14 @@ package dev.pgha.app.log;
 
 /**
  * The pgha component a log line belongs to ([keeper], [sentinel], [proxy], [store], [zookeeper], [postgres],
- * [check], [http], [pgha]), derived from the logger name so classes keep ordinary loggers.
+ * [check], [http], [callback], [pgha]), derived from the logger name so classes keep ordinary loggers.
  */
 public final class Components {
     private Components() {}
 
     public static String of(String logger) {
-        if (logger.equals("postgres")) {
-            return "postgres";
+        if (logger.equals("postgres") || logger.equals("callback")) {
+            return logger;
         }
         if (logger.startsWith("dev.pgha.store.EmbeddedZooKeeper")
                 || logger.startsWith("dev.pgha.store.ZooKeeperPeer")

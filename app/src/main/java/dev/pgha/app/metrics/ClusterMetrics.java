@@ -4,18 +4,17 @@ import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
-import dev.pgha.common.store.Versioned;
 import dev.pgha.keeper.Keeper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.EnumSet;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * pgha's own series, as this member sees the cluster: pgha_is_leader, pgha_cluster_generation,
  * pgha_leader_changes_total, pgha_failover_duration_seconds (from the view leaving NORMAL to NORMAL again under a
- * new leader, by the sentinel's timestamps), pgha_keeper_healthy, pgha_store_connected and pgha_sync_standbys. Every
- * change of the view is read (on this class's own thread), so leader changes between two scrapes are counted too.
+ * new leader, by the sentinel's timestamps), pgha_keeper_healthy, pgha_store_connected, pgha_sync_standbys and
+ * pgha_synchronous_mode. Every change of the view, the spec or the membership is read (on this class's own thread), so
+ * leader changes between two scrapes are counted too.
  */
 public final class ClusterMetrics implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -36,8 +36,9 @@ public final class ClusterMetrics implements AutoCloseable {
     private final Counter leaderChanges;
     private final Timer failovers;
     private final LeaderChanges changes = new LeaderChanges(); // owned by the loop
-    private final OwnerLoop loop = new OwnerLoop("cluster-metrics", log, this::onViewChange);
+    private final OwnerLoop loop = new OwnerLoop("cluster-metrics", log, this::onChange);
     private final Subscription subscription;
+    private volatile boolean synchronousExpected; // written by the loop, read by scrapes
 
     public ClusterMetrics(MeterRegistry registry, String memberId, ClusterStore store, Keeper keeper) {
         this.memberId = memberId;
@@ -64,13 +65,17 @@ public final class ClusterMetrics implements AutoCloseable {
                         k -> k.view().synchronousNames().size())
                 .description("Synchronous standbys the leader waits for")
                 .register(registry);
+        Gauge.builder("pgha.synchronous.mode", this, m -> m.synchronousExpected ? 1 : 0)
+                .description("Whether the cluster spec has commits wait for a synchronous standby (1: synchronousMode "
+                        + "on, or auto with two or more members) or not (0)")
+                .register(registry);
         leaderChanges = Counter.builder("pgha.leader.changes")
                 .description("Changes of leader seen by this member since it started")
                 .register(registry);
         failovers = Timer.builder("pgha.failover.duration")
                 .description("From the leader's loss to a new leader serving")
                 .register(registry);
-        subscription = store.onChange(EnumSet.of(Topic.VIEW), loop::trigger);
+        subscription = store.onChange(EnumSet.of(Topic.VIEW, Topic.SPEC, Topic.MEMBERS), loop::trigger);
         loop.trigger();
     }
 
@@ -78,17 +83,18 @@ public final class ClusterMetrics implements AutoCloseable {
         return memberId.equals(keeper.view().leader()) && keeper.serving();
     }
 
-    private void onViewChange() {
-        ClusterView view;
+    private void onChange() {
+        ClusterSnapshot snapshot;
         try {
-            Optional<Versioned<ClusterView>> v = store.view();
-            if (v.isEmpty()) {
-                return;
-            }
-            view = v.get().value();
+            snapshot = store.snapshot();
         } catch (StoreException e) {
             return; // the next change is seen once the store is back
         }
+        synchronousExpected = snapshot.spec().synchronous(snapshot.members().size());
+        if (snapshot.storedView().isEmpty()) {
+            return;
+        }
+        ClusterView view = snapshot.storedView().get().value();
         changes.observe(view).ifPresent(c -> {
             leaderChanges.increment();
             c.failover().ifPresent(failovers::record);

@@ -28,7 +28,9 @@ public final class MetricsEndpoint implements Closeable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private PgMetrics pg;
 
-    public MetricsEndpoint() {
+    /** Every series carries the cluster's and the member's name, so one dashboard can tell clusters apart. */
+    public MetricsEndpoint(String cluster, String member) {
+        registry.config().commonTags("cluster", cluster, "member", member);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

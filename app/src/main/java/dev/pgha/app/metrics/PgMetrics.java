@@ -22,8 +22,9 @@ import java.util.Map;
  * postgres_exporter-compatible metrics of the local postgres, so community dashboards work unchanged: pg_up,
  * pg_stat_database_* per datname, pg_stat_activity_count by state, pg_settings_max_connections,
  * pg_database_size_bytes, pg_replication_lag (seconds, standbys), pg_stat_replication_pg_wal_lsn_diff (bytes per
- * standby, on the leader) and pg_stat_archiver_archived_count / _failed_count / _last_archive_age. They are read by {@link #collect()} just before each scrape through one connection,
- * bounded in time; when postgres does not answer, pg_up is 0 and the per-database series disappear.
+ * standby, on the leader), pg_stat_archiver_archived_count / _failed_count / _last_archive_age, and pgha's
+ * pgha_replication_streaming (standbys). They are read by {@link #collect()} just before each scrape through one
+ * connection, bounded in time; when postgres does not answer, pg_up is 0 and the per-database series disappear.
  *
  * <p>postgres_exporter declares the pg_stat_database counters as counters without a {@code _total} suffix; they are
  * exposed as gauges here so the names stay exactly as dashboards query them ({@code rate()} works on both).
@@ -61,7 +62,9 @@ public final class PgMetrics {
                    pg_is_in_recovery(),
                    CASE WHEN NOT pg_is_in_recovery() THEN 0
                         WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
-                        ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END
+                        ELSE GREATEST(0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())) END,
+                   CASE WHEN pg_is_in_recovery()
+                        THEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') END
             """;
     private static final String REPLICATION_SQL = """
             SELECT application_name, COALESCE(host(client_addr), ''), state,
@@ -81,6 +84,7 @@ public final class PgMetrics {
     private volatile double maxConnections = Double.NaN;
     private volatile double replicationLag = Double.NaN;
     private volatile double isReplica = Double.NaN;
+    private volatile double streaming = Double.NaN;
     private volatile ArchiveStatus archive; // null until read, or when postgres does not answer
 
     public PgMetrics(MeterRegistry registry, int pgPort, Secret suPassword, Duration timeout) {
@@ -98,6 +102,9 @@ public final class PgMetrics {
                 .register(registry);
         Gauge.builder("pg.replication.is.replica", () -> isReplica)
                 .description("Whether postgres is a standby (1) or not (0)")
+                .register(registry);
+        Gauge.builder("pgha.replication.streaming", () -> streaming)
+                .description("On a standby, whether its WAL receiver streams from the leader (1) or not (0)")
                 .register(registry);
         for (String column : DATABASE_COLUMNS) {
             database.put(
@@ -140,6 +147,8 @@ public final class PgMetrics {
                 maxConnections = rs.getInt(1);
                 isReplica = rs.getBoolean(2) ? 1 : 0;
                 replicationLag = rs.getDouble(3);
+                boolean receiving = rs.getBoolean(4);
+                streaming = rs.wasNull() ? Double.NaN : receiving ? 1 : 0;
             }
             List<MultiGauge.Row<?>> standbys = new ArrayList<>();
             try (ResultSet rs = st.executeQuery(REPLICATION_SQL)) {
@@ -197,6 +206,7 @@ public final class PgMetrics {
         maxConnections = Double.NaN;
         replicationLag = Double.NaN;
         isReplica = Double.NaN;
+        streaming = Double.NaN;
         archive = null;
         database.values().forEach(g -> g.register(List.of(), true));
         databaseSize.register(List.of(), true);

@@ -117,4 +117,24 @@ class StatusFormatTest {
                 }
                 """);
     }
+
+    @Test
+    void atATerminalTheLeaderIsGreenAMemberDownRedAndWarningsYellowAndAlignmentStays() {
+        String coloured = StatusCommand.colour(StatusFormat.table(STATUS), STATUS);
+        assertThat(coloured)
+                .contains("\033[32mb   ams     leader   running ")
+                .contains("\033[31ma   lhr     replica  down ")
+                .contains("\033[33m  ! member a is down")
+                .doesNotContain("\033[32mc ")
+                .doesNotContain("\033[32mCluster");
+        assertThat(coloured.replaceAll("\033\\[\\d+m", "")).isEqualTo(StatusFormat.table(STATUS));
+    }
+
+    @Test
+    void colourOnlyAtATerminalWithoutNoColorOrADumbTerminal() {
+        assertThat(Colors.enabled(java.util.Map.of("TERM", "xterm"), true)).isTrue();
+        assertThat(Colors.enabled(java.util.Map.of(), false)).isFalse();
+        assertThat(Colors.enabled(java.util.Map.of("NO_COLOR", ""), true)).isFalse();
+        assertThat(Colors.enabled(java.util.Map.of("TERM", "dumb"), true)).isFalse();
+    }
 }

@@ -211,7 +211,13 @@ public final class ConfigLoader {
                 s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
                 s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)),
                 s.bool("cluster.failsafe"),
-                s.requiredSize("cluster.maximumLagOnFailover", 0));
+                s.requiredSize("cluster.maximumLagOnFailover", 0),
+                new PghaConfig.Callbacks(
+                        executable(s, "cluster.callbacks.onStart"),
+                        executable(s, "cluster.callbacks.onStop"),
+                        executable(s, "cluster.callbacks.onRoleChange"),
+                        s.duration("cluster.callbacks.timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                        s.optionalMatching("cluster.callbacks.user", OS_USER, 32, "an OS user name such as postgres")));
         var secrets = new PghaConfig.Secrets(
                 s.secret("secrets.suPassword"),
                 s.secret("secrets.replPassword"),
@@ -308,6 +314,16 @@ public final class ConfigLoader {
         }
         return Optional.of(new PghaConfig.Tls(
                 files.get(0).get(), files.get(1).get(), files.get(2).get()));
+    }
+
+    /** An executable file, or nothing when the setting is empty. */
+    private static Optional<Path> executable(Settings s, String key) {
+        Optional<Path> file = s.optionalAbsolutePath(key);
+        if (file.isPresent() && !(Files.isRegularFile(file.get()) && Files.isExecutable(file.get()))) {
+            throw new InvalidConfigException(
+                    s.label(key) + "=" + file.get() + " is not an executable file: give the absolute path of one");
+        }
+        return file;
     }
 
     private static void distinctPort(Settings s, Map<Integer, String> taken, String path) {

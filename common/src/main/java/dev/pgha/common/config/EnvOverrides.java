@@ -45,6 +45,11 @@ public final class EnvOverrides {
         m.put("PGHA_MAXIMUM_LAG_ON_FAILOVER", "cluster.maximumLagOnFailover");
         m.put("PGHA_DEAD_MEMBER_REMOVAL", "cluster.deadMemberRemovalInterval");
         m.put("PGHA_FAILSAFE", "cluster.failsafe");
+        m.put("PGHA_CALLBACK_ON_START", "cluster.callbacks.onStart");
+        m.put("PGHA_CALLBACK_ON_STOP", "cluster.callbacks.onStop");
+        m.put("PGHA_CALLBACK_ON_ROLE_CHANGE", "cluster.callbacks.onRoleChange");
+        m.put("PGHA_CALLBACK_TIMEOUT", "cluster.callbacks.timeout");
+        m.put("PGHA_CALLBACK_USER", "cluster.callbacks.user");
         m.put("PGHA_DISK_FULL_PERCENT", "postgres.diskFullPercent");
         m.put("PGHA_PG_LISTEN_ADDRESSES", "postgres.listenAddresses");
         m.put("PGHA_REQUIRE_TLS", "postgres.requireTls");

@@ -99,13 +99,22 @@ public final class SecretStore {
      * generated. Empty when neither exists or the stored file is not readable (not root on a node, or elsewhere).
      */
     public Optional<Secret> existingSuPassword(PghaConfig.Secrets configured) {
-        if (configured.suPassword().isPresent()) {
-            return configured.suPassword();
+        return existing("suPassword", configured.suPassword());
+    }
+
+    /** The operator's password (OPERATOR_PASSWORD, role postgres), found the same way, for `pgha connect`. */
+    public Optional<Secret> existingOperatorPassword(PghaConfig.Secrets configured) {
+        return existing("operatorPassword", configured.operatorPassword());
+    }
+
+    private Optional<Secret> existing(String key, Optional<Secret> configured) {
+        if (configured.isPresent()) {
+            return configured;
         }
         if (!Files.isReadable(file())) {
             return Optional.empty();
         }
-        return Optional.ofNullable(readStored().get("suPassword")).map(Secret::of);
+        return Optional.ofNullable(readStored().get(key)).map(Secret::of);
     }
 
     /** True until {@link #markShown()}: generated passwords have not been shown to the user yet. */

@@ -1,0 +1,255 @@
+package dev.pgha.app.cli;
+
+import dev.pgha.common.PghaException;
+import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.health.Formats;
+import dev.pgha.common.model.MemberInfo;
+import dev.pgha.keeper.PgBinaries;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+        name = "import",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Copy a database from another postgres into a new database of this cluster, as fly postgres import does: "
+                    + "pg_dump streams into pg_restore on the leader (no owners or grants of the source: the "
+                    + "objects belong to postgres), with progress.",
+            "The new database must not exist. If anything fails it is dropped again: nothing half-imported is left.",
+            "The source's password is taken from the URL and given to pg_dump in a private password file, never on "
+                    + "a command line."
+        })
+public final class ImportCommand extends AdminCommand {
+    /** What the two tools keep of the caller's environment. */
+    private static final List<String> KEPT_ENV = List.of("PATH", "LANG", "LC_ALL", "PGSSLROOTCERT", "HOME");
+
+    @Parameters(index = "0", paramLabel = "SOURCE_URL", description = "postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+    String url;
+
+    @Option(
+            names = {"-d", "--database"},
+            paramLabel = "NAME",
+            description = "The new database (default: the source's database name).")
+    String database;
+
+    private SourceUrl source;
+
+    @Override
+    void validate() {
+        source = SourceUrl.parse(url);
+        if (database == null) {
+            database = source.database();
+        }
+        Names.check("database", database);
+    }
+
+    @Override
+    void run(Admin admin, PrintWriter out) {
+        long sourceVersion = checkSource();
+        PghaConfig config = admin.config();
+        PgBinaries tools =
+                PgBinaries.locate(config.postgres().binDir(), config.postgres().installRoot(), System.getenv("PATH"));
+        if (sourceVersion / 10000 > tools.majorVersion()) {
+            throw new PghaException("the source runs PostgreSQL " + sourceVersion / 10000 + ", newer than this "
+                    + "cluster's pg_dump (" + tools.majorVersion() + "): import into a cluster of that version");
+        }
+        MemberInfo leader = admin.leader();
+        onLeader(admin, "cannot create database " + database, c -> {
+            if (ClusterSql.databaseExists(c, database)) {
+                throw new PghaException("database " + database + " already exists: choose another with --database");
+            }
+            ClusterSql.createDatabase(c, database, "postgres");
+            return null;
+        });
+        boolean done = false;
+        Path passfile = null;
+        try {
+            passfile = Libpq.passfile(List.of(
+                    source.passfileLine(),
+                    Libpq.passfileLine(
+                            leader.host(),
+                            leader.pgPort(),
+                            "postgres",
+                            admin.operatorPassword().reveal())));
+            Progress progress = copy(tools, passfile, leader, config, out);
+            done = true;
+            if (json()) {
+                report(out, "", "database", database, "bytes", progress.bytes.get(), "objects", progress.objects.get());
+            } else {
+                out.println("imported " + source.describe() + " into database " + database + ": "
+                        + Formats.bytes(progress.bytes.get()) + ", " + progress.objects.get() + " objects");
+            }
+        } finally {
+            Libpq.delete(passfile);
+            if (!done) {
+                onLeader(admin, "the import failed and database " + database + " could not be dropped", c -> {
+                    ClusterSql.dropDatabase(c, database, true);
+                    return null;
+                });
+            }
+        }
+    }
+
+    /** Connects once, so an unreachable or refusing source stops the import before anything is created. */
+    private long checkSource() {
+        Properties p = new Properties();
+        p.setProperty("user", source.user());
+        p.setProperty("password", source.password());
+        p.setProperty("connectTimeout", "10");
+        p.setProperty("ApplicationName", "pgha-import");
+        source.options().forEach((k, v) -> {
+            if (k.equals("sslmode")) {
+                p.setProperty("sslmode", v);
+            }
+        });
+        try (Connection c = DriverManager.getConnection(source.jdbcUrl(), p);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW server_version_num")) {
+            rs.next();
+            return Long.parseLong(rs.getString(1));
+        } catch (SQLException e) {
+            throw new PghaException(
+                    "cannot reach the source " + source.describe() + ": " + e.getMessage() + "; nothing was imported");
+        }
+    }
+
+    private Progress copy(PgBinaries tools, Path passfile, MemberInfo leader, PghaConfig config, PrintWriter out) {
+        Progress progress = new Progress();
+        Process dump = null;
+        Process restore = null;
+        try {
+            dump = start(
+                    List.of(
+                            tools.tool("pg_dump").toString(),
+                            "--format=custom",
+                            "--no-owner",
+                            "--no-privileges",
+                            "--dbname=" + source.conninfo()),
+                    passfile);
+            restore = start(
+                    List.of(
+                            tools.tool("pg_restore").toString(),
+                            "--exit-on-error",
+                            "--no-owner",
+                            "--no-privileges",
+                            "--verbose",
+                            "--dbname=" + ConnectCommand.conninfo(leader, database, config)),
+                    passfile);
+            Deque<String> dumpErrors = tail(dump.getErrorStream(), null);
+            Deque<String> restoreErrors = tail(restore.getErrorStream(), progress);
+            boolean terminal = System.console() != null && !json();
+            long last = System.nanoTime();
+            byte[] buffer = new byte[1 << 16];
+            try (InputStream in = dump.getInputStream();
+                    OutputStream to = restore.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    to.write(buffer, 0, n);
+                    progress.bytes.addAndGet(n);
+                    if (System.nanoTime() - last > TimeUnit.SECONDS.toNanos(terminal ? 1 : 5)) {
+                        last = System.nanoTime();
+                        if (!json()) {
+                            out.print((terminal ? "\r" : "") + progress + (terminal ? "" : "\n"));
+                            out.flush();
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // pg_restore stopped reading (it failed): its exit code and output say why
+            }
+            if (terminal) {
+                out.print("\r");
+            }
+            int dumped = dump.waitFor();
+            int restored = restore.waitFor();
+            if (dumped != 0) {
+                throw new PghaException("pg_dump failed (exit " + dumped + "): " + String.join(" | ", dumpErrors)
+                        + "; database " + database + " was dropped again");
+            }
+            if (restored != 0) {
+                throw new PghaException("pg_restore failed (exit " + restored + "): "
+                        + String.join(" | ", restoreErrors) + "; database " + database + " was dropped again");
+            }
+            return progress;
+        } catch (IOException e) {
+            throw new PghaException("cannot run pg_dump and pg_restore: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PghaException("interrupted; database " + database + " was dropped again");
+        } finally {
+            for (Process p : new Process[] {dump, restore}) {
+                if (p != null && p.isAlive()) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static Process start(List<String> command, Path passfile) throws IOException {
+        ProcessBuilder pb = Libpq.tool(command, passfile, KEPT_ENV);
+        pb.environment().put("PGCONNECT_TIMEOUT", "10");
+        return pb.start();
+    }
+
+    /** Keeps the last lines of a tool's stderr for the error message; with {@code progress}, counts objects. */
+    private static Deque<String> tail(InputStream stderr, Progress progress) {
+        Deque<String> last = new ArrayDeque<>();
+        Thread t = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            if (progress != null && line.startsWith("pg_restore: creating ")) {
+                                progress.objects.incrementAndGet();
+                                continue;
+                            }
+                            if (progress != null && line.startsWith("pg_restore: processing ")) {
+                                continue;
+                            }
+                            synchronized (last) {
+                                if (last.size() == 5) {
+                                    last.removeFirst();
+                                }
+                                last.addLast(line.strip());
+                            }
+                        }
+                    } catch (IOException ignored) {
+                        // the tool ended
+                    }
+                },
+                "import-stderr");
+        t.setDaemon(true);
+        t.start();
+        return last;
+    }
+
+    private static final class Progress {
+        final AtomicLong bytes = new AtomicLong();
+        final AtomicLong objects = new AtomicLong();
+
+        @Override
+        public String toString() {
+            return "importing: " + Formats.bytes(bytes.get()) + " streamed, " + objects.get() + " objects created";
+        }
+    }
+}

@@ -41,6 +41,8 @@ import picocli.CommandLine.Parameters;
         })
 public final class ImportCommand extends AdminCommand {
     /** What the two tools keep of the caller's environment. */
+    private static final int SIGPIPE = 128 + 13;
+
     private static final List<String> KEPT_ENV = List.of("PATH", "LANG", "LC_ALL", "PGSSLROOTCERT", "HOME");
 
     @Parameters(index = "0", paramLabel = "SOURCE_URL", description = "postgres://USER:PASSWORD@HOST:PORT/DATABASE")
@@ -182,11 +184,12 @@ public final class ImportCommand extends AdminCommand {
             }
             int dumped = dump.waitFor();
             int restored = restore.waitFor();
-            if (dumped != 0) {
+            // pg_dump killed by SIGPIPE (141) only says that pg_restore stopped reading: pg_restore says why
+            if (dumped != 0 && dumped != SIGPIPE) {
                 throw new PghaException("pg_dump failed (exit " + dumped + "): " + String.join(" | ", dumpErrors)
                         + "; database " + database + " was dropped again");
             }
-            if (restored != 0) {
+            if (restored != 0 || dumped != 0) {
                 throw new PghaException("pg_restore failed (exit " + restored + "): "
                         + String.join(" | ", restoreErrors) + "; database " + database + " was dropped again");
             }

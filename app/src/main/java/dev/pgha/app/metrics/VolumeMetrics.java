@@ -14,8 +14,10 @@ public final class VolumeMetrics {
     private VolumeMetrics() {}
 
     public static void bind(MeterRegistry registry, Path pgData, int readOnlyPercent) {
-        Gauge.builder("pgha.data.volume.used.percent", pgData, p -> {
-                    var used = DiskUsage.usedPercent(p);
+        // a Supplier gauge holds its function strongly; a gauge on a state object (the Path) holds that only weakly,
+        // and once it was collected the series read NaN
+        Gauge.builder("pgha.data.volume.used.percent", () -> {
+                    var used = DiskUsage.usedPercent(pgData);
                     return used.isPresent() ? used.getAsInt() : Double.NaN;
                 })
                 .description("Percent of the data volume in use")

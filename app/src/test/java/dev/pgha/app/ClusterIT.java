@@ -114,10 +114,11 @@ class ClusterIT {
         assertRole(remaining, "replica");
         for (PghaNode n : List.of(next, remaining)) {
             String metrics = HttpProbe.get(n.metricsPort(), "/metrics").body();
+            String labels = "\\{cluster=\"pgha\",member=\"" + n.memberId() + "\"\\}";
             assertThat(metrics)
-                    .containsPattern("(?m)^pgha_leader_changes_total 1\\.0$")
-                    .containsPattern("(?m)^pgha_failover_duration_seconds_count 1$")
-                    .containsPattern("(?m)^pgha_is_leader " + (n == next ? "1" : "0") + "\\.0$");
+                    .containsPattern("(?m)^pgha_leader_changes_total" + labels + " 1\\.0$")
+                    .containsPattern("(?m)^pgha_failover_duration_seconds_count" + labels + " 1$")
+                    .containsPattern("(?m)^pgha_is_leader" + labels + " " + (n == next ? "1" : "0") + "\\.0$");
         }
 
         // Every acknowledged write is on the new leader, exactly once.

@@ -13,8 +13,10 @@ import dev.pgha.app.cli.DsnCommand;
 import dev.pgha.app.cli.FailoverCommand;
 import dev.pgha.app.cli.HistoryCommand;
 import dev.pgha.app.cli.ImportCommand;
+import dev.pgha.app.cli.PauseCommand;
 import dev.pgha.app.cli.RestartCommand;
 import dev.pgha.app.cli.RestoreCommand;
+import dev.pgha.app.cli.ResumeCommand;
 import dev.pgha.app.cli.StatusCommand;
 import dev.pgha.app.cli.SwitchoverCommand;
 import dev.pgha.app.cli.UsersCommand;
@@ -40,6 +42,8 @@ import picocli.CommandLine.Spec;
             StatusCommand.class,
             SwitchoverCommand.class,
             FailoverCommand.class,
+            PauseCommand.class,
+            ResumeCommand.class,
             HistoryCommand.class,
             UsersCommand.class,
             DbCommand.class,

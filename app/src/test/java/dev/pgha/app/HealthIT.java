@@ -166,6 +166,8 @@ class HealthIT {
                             "pgha_store_connected",
                             "pgha_sync_standbys",
                             "pgha_synchronous_mode",
+                            "pgha_cluster_paused",
+                            "pgha_cluster_paused_since_seconds",
                             "pgha_replication_streaming",
                             "pgha_data_volume_used_percent",
                             "pgha_data_volume_readonly_percent",

@@ -67,6 +67,7 @@ public final class Keeper implements AutoCloseable {
 
     // owned by the keeper thread
     private String lastActionReason;
+    private boolean startAsked; // `pgha restart` asked for a start, which a paused cluster's keeper makes only then
     private String problem;
     private long appliedGeneration;
     private KeeperAction.Kind actionKind; // of the action submitted last, until it is collected
@@ -197,7 +198,8 @@ public final class Keeper implements AutoCloseable {
                                 .orElse(0L));
         KeeperPlanner.Local local =
                 postgres.facts(PgClient.roleOf(state), standby.stuck(postgres), failsafeMode.promisedTo());
-        KeeperAction action = KeeperPlanner.decide(memberId, view, local);
+        KeeperAction action =
+                KeeperPlanner.decide(memberId, view, local, s.spec().paused() && !startAsked);
         if (!memberId.equals(view.leader())) {
             failsafeMode.notChosen(); // a promise held back: the next heartbeat after it runs out promotes
         }
@@ -265,7 +267,7 @@ public final class Keeper implements AutoCloseable {
                     appliedGeneration = view.generation();
                 }
             }
-            case WAIT -> {
+            case WAIT, HOLD -> {
                 // the sentinel moves next
             }
         }
@@ -301,6 +303,7 @@ public final class Keeper implements AutoCloseable {
         actions.submit(description, action);
         actionKind = kind;
         if (kind == KeeperAction.Kind.START || kind == KeeperAction.Kind.REWIND || kind == KeeperAction.Kind.CLONE) {
+            startAsked = false;
             standby.reset();
         }
     }
@@ -334,6 +337,7 @@ public final class Keeper implements AutoCloseable {
         if (!s.restarts().contains(memberId)) {
             return false;
         }
+        startAsked = true; // by the operator: also while the cluster is paused
         actions.submit("restarting postgres", p -> {
             postgres.stopForRestart();
             store.clearRestart(memberId);
@@ -390,7 +394,9 @@ public final class Keeper implements AutoCloseable {
                 healthy,
                 healthy
                         ? (parameters.notice() != null ? parameters.notice() : access.notice())
-                        : problem != null ? problem : action.reason(),
+                        : problem == null
+                                ? action.reason()
+                                : action.kind() == KeeperAction.Kind.HOLD ? problem + "; " + action.reason() : problem,
                 postgres.stoppedPrimaryLsn());
     }
 

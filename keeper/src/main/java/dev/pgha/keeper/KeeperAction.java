@@ -7,6 +7,11 @@ public record KeeperAction(Kind kind, String reason) {
         NONE,
         /** Wait for the sentinel (no leader chosen, or nothing to do until the leader is confirmed). */
         WAIT,
+        /**
+         * The cluster is paused (`pgha pause`): leave a stopped postgres stopped where the keeper would otherwise start,
+         * clone or rewind it.
+         */
+        HOLD,
         /** Run initdb: the sentinel designated this member to create the cluster. */
         INITIALIZE,
         /** Copy the leader's data with pg_basebackup: this member has none yet. */

@@ -49,6 +49,28 @@ public final class KeeperPlanner {
         }
     }
 
+    /**
+     * As {@link #decide(String, ClusterView, Local)}, for a cluster that may be paused.
+     *
+     * @param paused `pgha pause` holds and no operator asked this member to start postgres (`pgha restart`): a
+     *               stopped postgres stays stopped — no start, clone or rewind on the keeper's own initiative — except
+     *               where an operator's switchover needs it, and except the first start of a new cluster
+     */
+    public static KeeperAction decide(String me, ClusterView view, Local local, boolean paused) {
+        KeeperAction action = decide(me, view, local);
+        boolean startsPostgres = action.kind() == KeeperAction.Kind.START
+                || action.kind() == KeeperAction.Kind.CLONE
+                || action.kind() == KeeperAction.Kind.REWIND;
+        boolean handingOver = view.cause() == Cause.SWITCHOVER && me.equals(view.formerLeader());
+        if (!paused || !startsPostgres || handingOver) {
+            return action;
+        }
+        return KeeperAction.of(
+                KeeperAction.Kind.HOLD,
+                "the cluster is paused: pgha neither starts nor stops postgres on its own (otherwise: "
+                        + action.reason() + "); `pgha resume`, or `pgha restart " + me + "` starts it");
+    }
+
     public static KeeperAction decide(String me, ClusterView view, Local local) {
         String leader = view.leader();
         boolean writablePrimary = local.running() && local.role() == Role.PRIMARY;

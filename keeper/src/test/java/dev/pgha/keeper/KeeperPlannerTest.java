@@ -110,6 +110,64 @@ class KeeperPlannerTest {
         assertThat(action.reason()).isNotBlank();
     }
 
+    /**
+     * Paused (`pgha pause`): the rows of {@link #decides} whose action starts postgres hold instead; everything else
+     * is decided as without the pause. Each row: leader, phase, data, postgres, role, signal, upstream, stuck, the
+     * action unpaused → paused.
+     */
+    @ParameterizedTest(name = "leader={0} {1}, initialized={2} running={3} {4} -> {8}, paused {9}")
+    @CsvSource({
+        // a leader or standby whose postgres stopped is not started again
+        "me, NORMAL,             true,  false, NONE,    false, -, false, START,      HOLD",
+        "b,  NORMAL,             true,  false, NONE,    true,  -, false, START,      HOLD",
+        "-,  FAILOVER_FENCING,   true,  false, NONE,    true,  -, false, START,      HOLD",
+        // nor cloned or rewound (both end in a start; a running standby is not stopped for a rewind either)
+        "b,  NORMAL,             false, false, NONE,    false, -, false, CLONE,      HOLD",
+        "b,  NORMAL,             true,  false, NONE,    false, -, false, REWIND,     HOLD",
+        "b,  NORMAL,             true,  true,  STANDBY, true,  b, true,  REWIND,     HOLD",
+        // a new cluster is still created; what keeps two leaders apart still runs
+        "me, INITIALIZING,       false, false, NONE,    false, -, false, INITIALIZE, INITIALIZE",
+        "b,  NORMAL,             true,  true,  PRIMARY, false, -, false, FENCE,      FENCE",
+        "-,  FAILOVER_FENCING,   true,  true,  STANDBY, true,  a, false, DETACH,     DETACH",
+        "b,  NORMAL,             true,  true,  STANDBY, true,  a, false, FOLLOW,     FOLLOW",
+        "me, FAILOVER_PROMOTING, true,  true,  STANDBY, true,  b, false, PROMOTE,    PROMOTE",
+        "me, NORMAL,             true,  true,  PRIMARY, false, -, false, NONE,       NONE",
+    })
+    void aPausedClusterStartsNoPostgresOnItsOwn(
+            String leader,
+            Phase phase,
+            boolean initialized,
+            boolean running,
+            Role role,
+            boolean signal,
+            String upstream,
+            boolean stuck,
+            KeeperAction.Kind unpaused,
+            KeeperAction.Kind paused) {
+        ClusterView v = view(3, leader, phase);
+        KeeperPlanner.Local local = new KeeperPlanner.Local(
+                initialized, running, role, signal, upstream.equals("-") ? null : upstream, stuck, false);
+        assertThat(KeeperPlanner.decide("me", v, local, false).kind()).isEqualTo(unpaused);
+        KeeperAction action = KeeperPlanner.decide("me", v, local, true);
+        assertThat(action.kind()).isEqualTo(paused);
+        if (paused != unpaused) {
+            assertThat(action.reason())
+                    .startsWith("the cluster is paused: pgha neither starts nor stops postgres on its own (otherwise: ")
+                    .endsWith("); `pgha resume`, or `pgha restart me` starts it");
+        }
+    }
+
+    @Test
+    void aSwitchoverAnOperatorAskedForCompletesWhilePaused() {
+        // the former leader shut down cleanly and follows the new one without a rewind: that start is the operator's
+        KeeperAction a = KeeperPlanner.decide(
+                "me",
+                view(9, "b", Phase.NORMAL, Cause.SWITCHOVER, "me"),
+                new KeeperPlanner.Local(true, false, Role.NONE, false, null, false, true),
+                true);
+        assertThat(a.kind()).isEqualTo(KeeperAction.Kind.START);
+    }
+
     @Test
     void aChosenStandbyThatPromisedAnotherLeaderWaitsForThePromiseToRunOut() {
         // failsafe: b promised a (which lost the store) not to promote; chosen meanwhile, it waits, then promotes

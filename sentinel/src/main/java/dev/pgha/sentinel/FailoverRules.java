@@ -54,15 +54,17 @@ final class FailoverRules {
         }
         if (liveness.silentFor(leaderId).compareTo(spec.failTimeout()) > 0) {
             // Its session lives but its keeper stopped reporting: stuck on a hung postgres, say.
-            return startFailover(
+            return failOverUnlessPaused(
                     view,
+                    spec,
                     "leader " + leaderId + " has not reported its status for more than "
                             + Durations.format(spec.failTimeout()) + " (cluster.failTimeout)",
                     now);
         }
         if (!leader.healthy() && liveness.unhealthyFor(leaderId).compareTo(spec.failTimeout()) >= 0) {
-            return startFailover(
+            return failOverUnlessPaused(
                     view,
+                    spec,
                     "leader " + leaderId + " has been unhealthy for more than " + Durations.format(spec.failTimeout())
                             + " (cluster.failTimeout): " + leader.problem(),
                     now);
@@ -169,6 +171,18 @@ final class FailoverRules {
                         : "the leader serves alone and automatic failover is off until one catches up");
     }
 
+    /**
+     * A leader that still holds its store session but cannot serve: paused, it keeps the lead (an operator may be
+     * working on it); otherwise the cluster fails over. (One whose session ended fails over even when paused: it has
+     * fenced itself, so the cluster is leaderless either way.)
+     */
+    private static ClusterView failOverUnlessPaused(ClusterView view, ClusterSpec spec, String reason, Instant now) {
+        if (spec.paused()) {
+            return ViewPlanner.reason(view, view.cause(), PauseRules.heldBack(spec.pause(), reason));
+        }
+        return startFailover(view, reason, now);
+    }
+
     private static ClusterView startFailover(ClusterView view, String reason, Instant now) {
         return view.withSync(view.syncStandbys(), List.of())
                 .advance(null, Phase.FAILOVER_FENCING, Cause.FAILOVER, "failover: " + reason + "; fencing", now)
@@ -199,6 +213,15 @@ final class FailoverRules {
         Optional<ClusterView> forced = RequestRules.forcedFailover(view, s.keepers(), accepted, now);
         if (forced.isPresent()) {
             return forced.get();
+        }
+        if (s.spec().paused()) {
+            return ViewPlanner.reason(
+                    view,
+                    Cause.NO_CANDIDATE,
+                    PauseRules.heldBack(
+                            s.spec().pause(),
+                            "the cluster has no leader since " + ViewPlanner.formerName(view)
+                                    + " lost it, and none is chosen"));
         }
         return chooseCandidate(s, liveness, now);
     }

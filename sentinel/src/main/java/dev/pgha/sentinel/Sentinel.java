@@ -59,6 +59,7 @@ public final class Sentinel implements AutoCloseable {
     private Subscription session;
     private volatile Election election;
     private String lastReason;
+    private ClusterSpec.Pause lastPause;
     private final List<ScheduledBackup> backupSchedule;
     private Instant nextScheduleCheck = Instant.MIN;
     private boolean lastFailed;
@@ -158,6 +159,7 @@ public final class Sentinel implements AutoCloseable {
             return;
         }
         ClusterSnapshot s = removeDeadMembers(ensureSpec(store.snapshot()));
+        logPause(s.spec().pause());
         Liveness liveness = observations.observe(s, System.nanoTime());
         OperatorRequest accepted = handleRequest(s);
         ClusterView view = s.view();
@@ -196,6 +198,22 @@ public final class Sentinel implements AutoCloseable {
                 && (view.phase() != Phase.NORMAL || !next.leader().equals(view.leader()))) {
             recordLeaderChange(next, s.keepers().get(next.leader()));
         }
+    }
+
+    private void logPause(ClusterSpec.Pause pause) {
+        if (Objects.equals(pause, lastPause)) {
+            return;
+        }
+        if (pause != null) {
+            log.warn(
+                    "the cluster is paused (since {}{}): no automatic failover, and keepers start no postgres on their "
+                            + "own, until `pgha resume`",
+                    pause.since(),
+                    pause.until() == null ? "" : ", until " + pause.until());
+        } else if (lastPause != null) {
+            log.info("the cluster is no longer paused: automatic failover is on again");
+        }
+        lastPause = pause;
     }
 
     /** Asks for the base backup backup.schedule says is due (checked every 10 s; compare-and-set: never two). */
@@ -318,13 +336,25 @@ public final class Sentinel implements AutoCloseable {
      */
     private ClusterSnapshot ensureSpec(ClusterSnapshot s) {
         Optional<Versioned<ClusterSpec>> current = s.storedSpec();
-        // the operator's pg_hba rules are the store's (pgha config hba), not this sentinel's configuration
-        ClusterSpec desired =
-                desiredSpec.withHbaRules(current.map(v -> v.value().hbaRules()).orElse(List.of()));
+        // the operator's pg_hba rules (pgha config hba) and pause (pgha pause) are the store's, not this sentinel's
+        // configuration
+        ClusterSpec.Pause pause = current.map(v -> v.value().pause()).orElse(null);
+        boolean pauseEnds = PauseRules.ended(pause, Instant.now());
+        ClusterSpec desired = desiredSpec
+                .withHbaRules(current.map(v -> v.value().hbaRules()).orElse(List.of()))
+                .withPause(pauseEnds ? null : pause);
         if (current.isPresent() && current.get().value().equals(desired)) {
             return s;
         }
-        if (store.compareAndSetSpec(desired, current.map(Versioned::version))) {
+        if (!store.compareAndSetSpec(desired, current.map(Versioned::version))) {
+            // an operator changed it meanwhile (pgha pause, resume, config hba): act on theirs, rewrite next time
+            loop.trigger();
+            return s;
+        }
+        if (pauseEnds) {
+            log.info("the pause set until {} has ended", pause.until());
+        }
+        if (current.isEmpty() || !sameSettings(current.get().value(), desired)) {
             log.info(
                     "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}, maximum lag on failover {}",
                     desired.primaryRegion() == null ? "any" : desired.primaryRegion(),
@@ -334,6 +364,13 @@ public final class Sentinel implements AutoCloseable {
                     desired.maximumLagOnFailover() == 0 ? "none" : Formats.bytes(desired.maximumLagOnFailover()));
         }
         return s.withSpec(desired, current.map(v -> v.version() + 1).orElse(0));
+    }
+
+    /** The same settings of this sentinel's configuration (the operator's parts aside). */
+    private static boolean sameSettings(ClusterSpec a, ClusterSpec b) {
+        return a.withHbaRules(List.of())
+                .withPause(null)
+                .equals(b.withHbaRules(List.of()).withPause(null));
     }
 
     @Override

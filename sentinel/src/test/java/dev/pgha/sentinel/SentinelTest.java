@@ -16,6 +16,7 @@ import dev.pgha.common.store.Published;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -157,5 +158,26 @@ class SentinelTest {
         }
         storeA.reconnect(); // a new session: it stands for election again, behind b
         assertThat(b.isLeader()).isTrue();
+    }
+
+    @Test
+    void theElectedSentinelKeepsAnOperatorsPauseAndEndsItAtItsEndTime() {
+        a.start();
+        await().atMost(WAIT).until(() -> keepers.snapshot().storedSpec().isPresent());
+        var stored = keepers.snapshot().storedSpec().orElseThrow();
+        ClusterSpec.Pause open = new ClusterSpec.Pause(Instant.now(), null);
+        assertThat(keepers.compareAndSetSpec(stored.value().withPause(open), Optional.of(stored.version())))
+                .isTrue();
+        // evaluated many times over: the sentinel rewrites the spec only where its configuration differs
+        await().pollDelay(Duration.ofMillis(500)).atMost(WAIT).until(() -> true);
+        assertThat(keepers.snapshot().spec().pause()).isEqualTo(open);
+        // a pause with an end time ends there, by the sentinel's hand
+        stored = keepers.snapshot().storedSpec().orElseThrow();
+        ClusterSpec.Pause ending =
+                new ClusterSpec.Pause(Instant.now(), Instant.now().plusMillis(700));
+        assertThat(keepers.compareAndSetSpec(stored.value().withPause(ending), Optional.of(stored.version())))
+                .isTrue();
+        await().atMost(WAIT).until(() -> !keepers.snapshot().spec().paused());
+        assertThat(keepers.snapshot().spec()).isEqualTo(SPEC);
     }
 }

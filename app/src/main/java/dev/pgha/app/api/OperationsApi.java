@@ -3,17 +3,20 @@ package dev.pgha.app.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgha.app.cli.Admin;
+import dev.pgha.app.cli.ClusterPause;
 import dev.pgha.app.cli.LeaderChangeCommands;
 import dev.pgha.app.cli.ParameterChanges;
 import dev.pgha.app.cli.RestartCommand;
 import dev.pgha.common.PghaException;
 import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.request.LeaderRequest;
 import dev.pgha.common.secret.Secret;
+import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.net.HttpAction;
 import dev.pgha.net.HttpReply;
@@ -22,9 +25,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The operations API on the health-check port, Patroni's calls where Patroni has them: POST /switchover
  * ({"leader": …, "candidate": …}), POST /failover ({"candidate": …}; in a leaderless cluster also {"force": true}),
- * POST /restart (this member's postgres), GET and PATCH /config ({"postgresql": {"parameters": {…}}}). Each runs the
+ * POST /restart (this member's postgres), GET and PATCH /config ({"postgresql": {"parameters": {…}}}, {"pause": true}
+ * as patronictl pause sends it), POST /pause ({"until": …}) and /resume. Each runs the
  * same code as its CLI command and answers JSON, errors with the CLI's wording. Changes need the API token
  * ({@link ApiToken}) and, when the node has certificates, TLS; GET /config is open like the health checks.
  */
@@ -63,7 +69,9 @@ public final class OperationsApi {
                 "POST /switchover", new HttpAction(r -> guarded(r, this::switchover), waits),
                 "POST /failover", new HttpAction(r -> guarded(r, this::failover), waits),
                 "POST /restart", new HttpAction(r -> guarded(r, b -> restart()), Duration.ofMinutes(5)),
-                "PATCH /config", new HttpAction(r -> guarded(r, this::patchConfig), Duration.ofSeconds(60)));
+                "PATCH /config", new HttpAction(r -> guarded(r, this::patchConfig), Duration.ofSeconds(60)),
+                "POST /pause", new HttpAction(r -> guarded(r, this::pause), Duration.ofSeconds(30)),
+                "POST /resume", new HttpAction(r -> guarded(r, b -> resume()), Duration.ofSeconds(30)));
     }
 
     /** Checks transport and credential, parses the body, runs {@code op}, and turns its failure into JSON. */
@@ -152,15 +160,61 @@ public final class OperationsApi {
         return n;
     }
 
+    /** {"until": "30m"} or {"until": "2026-11-29T22:00:00Z"}; without it, until POST /resume. */
+    private ObjectNode pause(JsonNode body) {
+        String until = text(body, "until", "a duration (30m) or a time with its offset");
+        ClusterSpec.Pause p = ClusterPause.pause(store, until == null ? null : untilOf(until));
+        return pauseJson(p, "paused " + ClusterPause.describe(p));
+    }
+
+    private ObjectNode resume() {
+        Optional<ClusterSpec.Pause> ended = ClusterPause.resume(store);
+        return pauseJson(
+                null,
+                ended.map(p -> "resumed (paused " + ClusterPause.describe(p) + ")")
+                        .orElse("the cluster is not paused"));
+    }
+
+    private static Instant untilOf(String text) {
+        try {
+            return ClusterPause.until(text, Instant.now());
+        } catch (PghaException e) {
+            throw new BadRequest(e.getMessage().replace("--until", "until"));
+        }
+    }
+
+    private static ObjectNode pauseJson(ClusterSpec.Pause p, String message) {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("message", message);
+        n.put("pause", p != null);
+        n.put("paused_since", p == null ? null : p.since().toString());
+        n.put("paused_until", p == null || p.until() == null ? null : p.until().toString());
+        return n;
+    }
+
     private ObjectNode patchConfig(JsonNode body) {
         Map<String, String> changes = new LinkedHashMap<>();
         Iterator<String> keys = body.fieldNames();
         while (keys.hasNext()) {
             String key = keys.next();
-            if (!key.equals("postgresql")) {
-                throw new BadRequest("only postgres parameters change here ({\"postgresql\": {\"parameters\": "
-                        + "{\"work_mem\": \"64MB\"}}}); " + key + " is not one of them");
+            if (!key.equals("postgresql") && !key.equals("pause")) {
+                throw new BadRequest("only postgres parameters and the pause change here ({\"postgresql\": "
+                        + "{\"parameters\": {\"work_mem\": \"64MB\"}}}, {\"pause\": true}); " + key
+                        + " is not one of them");
             }
+        }
+        JsonNode pause = body.get("pause");
+        if (pause != null && !pause.isBoolean()) {
+            throw new BadRequest("pause must be true or false");
+        }
+        if (pause != null && !body.has("postgresql")) {
+            // patronictl pause/resume send only this
+            if (pause.asBoolean()) {
+                ClusterPause.pause(store, null);
+            } else {
+                ClusterPause.resume(store);
+            }
+            return configJson();
         }
         JsonNode params = body.path("postgresql").path("parameters");
         if (!params.isObject() || params.isEmpty()) {
@@ -177,6 +231,13 @@ public final class OperationsApi {
         try (Admin admin = Admin.attached(config, store)) {
             r = ParameterChanges.apply(admin, ParameterChanges.checked(changes), SILENT);
         }
+        if (pause != null) {
+            if (pause.asBoolean()) {
+                ClusterPause.pause(store, null);
+            } else {
+                ClusterPause.resume(store);
+            }
+        }
         ObjectNode n = configJson();
         for (ParameterChanges.Change c : r.changed()) {
             n.withArray("changed")
@@ -191,8 +252,10 @@ public final class OperationsApi {
 
     private ObjectNode configJson() {
         ObjectNode n = Json.mapper().createObjectNode();
+        ClusterSnapshot s = store.snapshot();
         ObjectNode p = n.putObject("postgresql").putObject("parameters");
-        store.snapshot().parameters().forEach(p::put);
+        s.parameters().forEach(p::put);
+        n.put("pause", s.spec().paused());
         return n;
     }
 
@@ -203,12 +266,16 @@ public final class OperationsApi {
     }
 
     private static String text(JsonNode body, String field) {
+        return text(body, field, "a member's name");
+    }
+
+    private static String text(JsonNode body, String field, String what) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) {
             return null;
         }
         if (!v.isTextual() || v.asText().isBlank()) {
-            throw new BadRequest(field + " must be a member's name");
+            throw new BadRequest(field + " must be " + what);
         }
         return v.asText();
     }

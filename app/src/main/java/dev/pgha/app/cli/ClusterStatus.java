@@ -1,12 +1,13 @@
 package dev.pgha.app.cli;
 
+import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.Phase;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * What {@code pgha status} shows: the view's generation and phase, one row per member (the leader first) and the
- * warnings an operator should act on.
+ * What {@code pgha status} shows: the view's generation and phase, the pause if any (`pgha pause`), one row per member
+ * (the leader first) and the warnings an operator should act on.
  */
 record ClusterStatus(
         String cluster,
@@ -14,6 +15,7 @@ record ClusterStatus(
         Phase phase,
         String reason,
         String leader,
+        ClusterSpec.Pause pause,
         List<Member> members,
         List<String> warnings) {
 

@@ -1,13 +1,10 @@
 package dev.pgha.app.cli;
 
 import dev.pgha.common.PghaException;
-import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.HbaRules;
-import dev.pgha.common.store.Versioned;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -24,25 +21,11 @@ import picocli.CommandLine.Parameters;
         description = "Show, add or remove your own pg_hba.conf rules, applied on every member after pgha's.",
         subcommands = {HbaCommand.ListRules.class, HbaCommand.Add.class, HbaCommand.Remove.class})
 public final class HbaCommand extends AdminCommand.Group {
-    private static final int ATTEMPTS = 5;
-
     /** Changes the stored rules with {@code change}, retrying when another writer changed the spec meanwhile. */
     static List<String> update(Admin admin, UnaryOperator<List<String>> change) {
-        for (int i = 0; i < ATTEMPTS; i++) {
-            Optional<Versioned<ClusterSpec>> current = admin.store().snapshot().storedSpec();
-            if (current.isEmpty()) {
-                throw new PghaException("the cluster has no spec yet (its sentinel has not run): start a member first");
-            }
-            List<String> next =
-                    change.apply(new ArrayList<>(current.get().value().hbaRules()));
-            if (admin.store()
-                    .compareAndSetSpec(
-                            current.get().value().withHbaRules(next),
-                            Optional.of(current.get().version()))) {
-                return next;
-            }
-        }
-        throw new PghaException("the cluster spec kept changing under this command; run it again");
+        return SpecUpdate.apply(
+                        admin.store(), spec -> spec.withHbaRules(change.apply(new ArrayList<>(spec.hbaRules()))))
+                .hbaRules();
     }
 
     static List<String> rules(Admin admin) {

@@ -82,7 +82,14 @@ final class StatusCollector {
                             + "lose acknowledged writes");
         }
         return new ClusterStatus(
-                cluster, view.generation(), view.phase(), view.explanation(), view.leader(), rows, warnings);
+                cluster,
+                view.generation(),
+                view.phase(),
+                view.explanation(),
+                view.leader(),
+                s.spec().pause(),
+                rows,
+                warnings);
     }
 
     private static CompletableFuture<ClusterStatus.Checks> checks(HttpClient http, MemberInfo m) {

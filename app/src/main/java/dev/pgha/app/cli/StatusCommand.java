@@ -183,6 +183,6 @@ public final class StatusCommand extends AdminCommand {
                 t = Colors.lines(t, l -> l.startsWith(m.id() + " "), Colors.RED);
             }
         }
-        return Colors.lines(t, l -> l.startsWith("  ! "), Colors.YELLOW);
+        return Colors.lines(t, l -> l.startsWith("  ! ") || l.startsWith("PAUSED "), Colors.YELLOW);
     }
 }

@@ -20,6 +20,12 @@ final class StatusFormat {
                 .append(s.phase())
                 .append(s.reason() == null ? "" : " (" + s.reason() + ")")
                 .append('\n');
+        if (s.pause() != null) {
+            b.append("PAUSED ")
+                    .append(ClusterPause.describe(s.pause()))
+                    .append(": no automatic failover, no automatic start of a stopped postgres; `pgha resume` ends it")
+                    .append('\n');
+        }
         Table t = new Table("ID", "REGION", "ROLE", "STATE", "TIMELINE", "LAG", "CHECKS", "ADDRESS", "UPTIME");
         for (ClusterStatus.Member m : s.members()) {
             t.row(
@@ -54,6 +60,13 @@ final class StatusFormat {
         root.put("phase", s.phase().toString());
         root.put("reason", s.reason());
         root.put("leader", s.leader());
+        root.put("paused", s.pause() != null);
+        root.put("paused_since", s.pause() == null ? null : s.pause().since().toString());
+        root.put(
+                "paused_until",
+                s.pause() == null || s.pause().until() == null
+                        ? null
+                        : s.pause().until().toString());
         ArrayNode members = root.putArray("members");
         for (ClusterStatus.Member m : s.members()) {
             ObjectNode n = members.addObject();

@@ -267,6 +267,13 @@ public final class HealthApi {
         if (view.reason() != null) {
             root.put("reason", view.explanation());
         }
+        root.put("pause", s.spec().paused()); // Patroni's field
+        if (s.spec().paused()) {
+            root.put("paused_since", s.spec().pause().since().toString());
+            if (s.spec().pause().until() != null) {
+                root.put("paused_until", s.spec().pause().until().toString());
+            }
+        }
         ArrayNode list = root.putArray("members");
         for (MemberState member : s.memberStates()) {
             MemberInfo m = member.info();

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * pgha's own series, as this member sees the cluster: pgha_is_leader, pgha_cluster_generation,
  * pgha_leader_changes_total, pgha_failover_duration_seconds (from the view leaving NORMAL to NORMAL again under a
  * new leader, by the sentinel's timestamps), pgha_keeper_healthy, pgha_store_connected, pgha_sync_standbys and
- * pgha_synchronous_mode. Every change of the view, the spec or the membership is read (on this class's own thread), so
+ * pgha_synchronous_mode, pgha_cluster_paused and pgha_cluster_paused_since_seconds. Every change of the view, the spec or the membership is read (on this class's own thread), so
  * leader changes between two scrapes are counted too.
  */
 public final class ClusterMetrics implements AutoCloseable {
@@ -39,6 +40,7 @@ public final class ClusterMetrics implements AutoCloseable {
     private final OwnerLoop loop = new OwnerLoop("cluster-metrics", log, this::onChange);
     private final Subscription subscription;
     private volatile boolean synchronousExpected; // written by the loop, read by scrapes
+    private volatile Instant pausedSince; // likewise; null while not paused
 
     public ClusterMetrics(MeterRegistry registry, String memberId, ClusterStore store, Keeper keeper) {
         this.memberId = memberId;
@@ -69,6 +71,16 @@ public final class ClusterMetrics implements AutoCloseable {
                 .description("Whether the cluster spec has commits wait for a synchronous standby (1: synchronousMode "
                         + "on, or auto with two or more members) or not (0)")
                 .register(registry);
+        Gauge.builder("pgha.cluster.paused", this, m -> m.pausedSince == null ? 0 : 1)
+                .description("Whether the cluster is paused (pgha pause: no automatic failover) (1) or not (0)")
+                .register(registry);
+        Gauge.builder(
+                        "pgha.cluster.paused.since",
+                        this,
+                        m -> m.pausedSince == null ? Double.NaN : m.pausedSince.toEpochMilli() / 1000.0)
+                .description("When the cluster was paused, in seconds since the epoch (NaN while not paused)")
+                .baseUnit("seconds")
+                .register(registry);
         leaderChanges = Counter.builder("pgha.leader.changes")
                 .description("Changes of leader seen by this member since it started")
                 .register(registry);
@@ -91,6 +103,7 @@ public final class ClusterMetrics implements AutoCloseable {
             return; // the next change is seen once the store is back
         }
         synchronousExpected = snapshot.spec().synchronous(snapshot.members().size());
+        pausedSince = snapshot.spec().paused() ? snapshot.spec().pause().since() : null;
         if (snapshot.storedView().isEmpty()) {
             return;
         }

@@ -2,8 +2,10 @@ package dev.pgha.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.Phase;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +17,7 @@ class StatusFormatTest {
             Phase.NORMAL,
             "member b leads; synchronous standbys: c",
             "b",
+            null,
             List.of(
                     new ClusterStatus.Member(
                             "b",
@@ -64,6 +67,9 @@ class StatusFormatTest {
                   "phase" : "NORMAL",
                   "reason" : "member b leads; synchronous standbys: c",
                   "leader" : "b",
+                  "paused" : false,
+                  "paused_since" : null,
+                  "paused_until" : null,
                   "members" : [ {
                     "id" : "b",
                     "region" : "ams",
@@ -116,6 +122,30 @@ class StatusFormatTest {
                   "warnings" : [ "member a is down: its keeper does not report (node or daemon stopped)" ]
                 }
                 """);
+    }
+
+    @Test
+    void aPausedClusterSaysSoUnderItsNameAndInTheJson() {
+        ClusterStatus paused = new ClusterStatus(
+                "pg-prod",
+                13,
+                Phase.FAILOVER_FENCING,
+                "no leader: paused since 2026-11-29T20:00:00Z: the cluster has no leader since member b lost it",
+                null,
+                new ClusterSpec.Pause(Instant.parse("2026-11-29T20:00:00.123Z"), Instant.parse("2026-11-29T21:00:00Z")),
+                STATUS.members(),
+                List.of());
+        assertThat(StatusFormat.table(paused)).startsWith("""
+                        Cluster pg-prod: generation 13, FAILOVER_FENCING (no leader: paused since 2026-11-29T20:00:00Z: \
+                        the cluster has no leader since member b lost it)
+                        PAUSED since 2026-11-29T20:00:00Z (until 2026-11-29T21:00:00Z): no automatic failover, no \
+                        automatic start of a stopped postgres; `pgha resume` ends it
+                        ID  REGION""");
+        assertThat(StatusFormat.json(paused)).contains("""
+                          "paused" : true,
+                          "paused_since" : "2026-11-29T20:00:00.123Z",
+                          "paused_until" : "2026-11-29T21:00:00Z",
+                        """);
     }
 
     @Test

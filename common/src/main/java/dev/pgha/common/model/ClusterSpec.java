@@ -1,6 +1,7 @@
 package dev.pgha.common.model;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,6 +16,8 @@ import java.util.Objects;
  * @param maximumLagOnFailover without synchronous replication, the most WAL (bytes) a standby may lack of what the lost
  *                          leader was last known to have and still be promoted automatically; 0 = no limit (a spec
  *                          written by a version without it)
+ * @param pause             set by `pgha pause` (null: not paused): no automatic leader change, and keepers neither
+ *                          start nor stop postgres on their own, until `pgha resume` or its end
  */
 public record ClusterSpec(
         String primaryRegion,
@@ -22,7 +25,21 @@ public record ClusterSpec(
         boolean synchronousStrict,
         Duration failTimeout,
         List<String> hbaRules,
-        long maximumLagOnFailover) {
+        long maximumLagOnFailover,
+        Pause pause) {
+
+    /**
+     * A maintenance pause.
+     *
+     * @param since when the operator paused the cluster
+     * @param until when the elected sentinel resumes it by itself (its wall clock; the operator gave a time); null =
+     *              until `pgha resume`
+     */
+    public record Pause(Instant since, Instant until) {
+        public Pause {
+            Objects.requireNonNull(since, "since");
+        }
+    }
 
     public enum SyncMode {
         ON,
@@ -52,16 +69,28 @@ public record ClusterSpec(
                 synchronousStrict,
                 failTimeout,
                 List.of(),
-                DEFAULT_MAXIMUM_LAG_ON_FAILOVER);
+                DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
+                null);
     }
 
     public ClusterSpec withHbaRules(List<String> rules) {
         return new ClusterSpec(
-                primaryRegion, synchronousMode, synchronousStrict, failTimeout, rules, maximumLagOnFailover);
+                primaryRegion, synchronousMode, synchronousStrict, failTimeout, rules, maximumLagOnFailover, pause);
     }
 
     public ClusterSpec withMaximumLagOnFailover(long bytes) {
-        return new ClusterSpec(primaryRegion, synchronousMode, synchronousStrict, failTimeout, hbaRules, bytes);
+        return new ClusterSpec(primaryRegion, synchronousMode, synchronousStrict, failTimeout, hbaRules, bytes, pause);
+    }
+
+    /** The same spec paused ({@code pause} non-null) or resumed (null). */
+    public ClusterSpec withPause(Pause pause) {
+        return new ClusterSpec(
+                primaryRegion, synchronousMode, synchronousStrict, failTimeout, hbaRules, maximumLagOnFailover, pause);
+    }
+
+    /** Whether `pgha pause` holds: no automatic leader change, no automatic start or stop of postgres. */
+    public boolean paused() {
+        return pause != null;
     }
 
     /** Defaults with a primary region (tests, and a store written by an older version). */

@@ -1,6 +1,7 @@
 package dev.pgha.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,14 +14,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * `pgha pause` (Patroni's maintenance mode): while paused a keeper starts no postgres that stopped, and the sentinel
+ * Day-2 settings without a restart: runtime cluster settings (PATCH /config, `pgha config set cluster.…`) on every
+ * member, and `pgha pause` (Patroni's maintenance mode): while paused a keeper starts no postgres that stopped, and the sentinel
  * promotes nobody when the leader's node dies — the cluster stays leaderless and says why — until the operator
  * resumes (here through the operations API, POST /resume); then the failover happens and no row is lost.
  */
@@ -48,6 +52,34 @@ class PauseIT {
         PghaNode standby = cluster.node(leader.memberId().equals("node-1") ? "node-2" : "node-1");
         NodeSql.execute(leader, "CREATE TABLE t (x int)", "INSERT INTO t VALUES (1)");
         cluster.awaitStandbyWith(standby, "t", 1, PghaCluster.READY);
+
+        // runtime cluster settings: through the API and the CLI, on every member at once, no restart
+        String token = PghaCli.run(standby, "api-token").out().strip();
+        HttpResponse<String> patched =
+                send(leader, "PATCH", "/config", "{\"cluster\": {\"failTimeout\": \"3s\"}}", "Bearer " + token);
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+        assertThat(JSON.readTree(patched.body()).at("/changed/0/takes_effect").asText())
+                .isEqualTo("now");
+        for (PghaNode n : List.of(leader, standby)) {
+            JsonNode config =
+                    JSON.readTree(HttpProbe.get(n.httpPort(), "/config").body());
+            assertThat(config.at("/cluster/failTimeout").asText())
+                    .as(n.memberId())
+                    .isEqualTo("3s");
+        }
+        HttpResponse<String> badValue =
+                send(leader, "PATCH", "/config", "{\"cluster\": {\"failTimeout\": \"0s\"}}", "Bearer " + token);
+        assertThat(badValue.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(badValue.body()).get("error").asText())
+                .isEqualTo("cluster.failTimeout = \"0s\" is not valid: expected a duration between 1s and 1h, such as "
+                        + "500ms, 2s or 5m");
+        PghaCli.Result hold = PghaCli.run(standby, "config", "set", "proxy.holdTimeout=2s");
+        assertThat(hold.code()).as(hold.toString()).isZero();
+        assertThat(hold.out()).contains("proxy.holdTimeout = 2s: in effect on every member");
+        assertThat(PghaCli.run(standby, "config", "show").out())
+                .containsPattern("cluster.failTimeout +3s +pgha config set")
+                .containsPattern("proxy.holdTimeout +2s +pgha config set")
+                .containsPattern("cluster.synchronousMode +auto +the elected sentinel's configuration");
 
         PghaCli.Result paused = PghaCli.run(standby, "pause");
         assertThat(paused.code()).as(paused.toString()).isZero();
@@ -88,6 +120,15 @@ class PauseIT {
                 .as(cluster.view() + "\n" + cluster.logTails(30))
                 .isTrue();
         assertThat(NodeSql.query(standby, "SELECT pg_is_in_recovery()::text")).isEqualTo("true");
+        // a client of the leaderless cluster is held for the cluster's proxy.holdTimeout (2 s, not the 10 s each node
+        // is configured with), then told why
+        long asked = System.nanoTime();
+        assertThatThrownBy(() -> standby.connect(standby.proxyPort(), "postgres", PghaCluster.PASSWORD))
+                .isInstanceOfSatisfying(SQLException.class, e -> {
+                    assertThat(e.getSQLState()).isEqualTo("57P03");
+                    assertThat(e.getMessage()).contains("no leader available: paused since ");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(9));
         String status = PghaCli.run(standby, "status").out();
         assertThat(status)
                 .contains("PAUSED since ")
@@ -95,13 +136,12 @@ class PauseIT {
                 .contains("no automatic failover while the cluster is paused");
 
         // resumed through the operations API: the standby takes over with every row
-        String token = PghaCli.run(standby, "api-token").out().strip();
-        HttpResponse<String> anonymous = post(standby, "/resume", null);
+        HttpResponse<String> anonymous = send(standby, "POST", "/resume", null, null);
         assertThat(anonymous.statusCode()).isEqualTo(401);
         assertThat(cluster.snapshot().spec().paused())
                 .as("a refused request changes nothing")
                 .isTrue();
-        HttpResponse<String> resumed = post(standby, "/resume", "Bearer " + token);
+        HttpResponse<String> resumed = send(standby, "POST", "/resume", null, "Bearer " + token);
         assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(200);
         JsonNode body = JSON.readTree(resumed.body());
         assertThat(body.get("message").asText()).startsWith("resumed (paused since ");
@@ -116,10 +156,13 @@ class PauseIT {
         return k == null || k.problem() == null ? "" : k.problem();
     }
 
-    private static HttpResponse<String> post(PghaNode node, String path, String auth) throws Exception {
+    private static HttpResponse<String> send(PghaNode node, String method, String path, String body, String auth)
+            throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
                 .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.noBody());
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (auth != null) {
             b.header("Authorization", auth);
         }

@@ -89,8 +89,8 @@ public final class ProxyRouter implements AutoCloseable {
         lease = store.lease(this::onLeaseChange);
         server.trustRouteWhile(this::routeTrusted);
         Set<Topic> topics = readOnly == null
-                ? EnumSet.of(Topic.VIEW, Topic.MEMBERS)
-                : EnumSet.of(Topic.VIEW, Topic.MEMBERS, Topic.KEEPERS);
+                ? EnumSet.of(Topic.VIEW, Topic.MEMBERS, Topic.SPEC)
+                : EnumSet.of(Topic.VIEW, Topic.MEMBERS, Topic.KEEPERS, Topic.SPEC);
         changes = store.onChange(topics, loop::trigger);
         loop.trigger();
     }
@@ -174,8 +174,10 @@ public final class ProxyRouter implements AutoCloseable {
             return;
         }
         routedLeader = routing instanceof Routing.To ? s.view().leader() : null;
+        server.holdTimeout(s.spec().holdTimeout());
         server.update(routing);
         if (readOnlyRouting != null) {
+            readOnly.holdTimeout(s.spec().holdTimeout());
             readOnly.update(readOnlyRouting);
         }
         lease.adopt(s); // this routing was read on that session: it binds while the session lives

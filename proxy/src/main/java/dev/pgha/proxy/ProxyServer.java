@@ -21,6 +21,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +55,9 @@ public final class ProxyServer implements Closeable {
 
     private final String name;
     private final ProxySettings settings;
+    /** proxy.holdTimeout: this node's, or the cluster's runtime setting (`pgha config set proxy.holdTimeout=…`). */
+    private volatile Duration holdTimeout;
+
     private final Transport transport;
     private final EventLoopGroup group;
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
@@ -73,6 +77,7 @@ public final class ProxyServer implements Closeable {
             throws BindException {
         this.name = name;
         this.settings = settings;
+        this.holdTimeout = settings.holdTimeout();
         this.transport = transport;
         this.group = group;
         this.preAuth = new PreAuthentication(settings.maxUnauthenticatedPerAddress());
@@ -144,6 +149,14 @@ public final class ProxyServer implements Closeable {
      * Sets what happens to new connections. Connections to a destination that is no longer routed to are closed;
      * held connections are connected to the new destination, or refused when the new routing refuses.
      */
+    /**
+     * How long new clients are held from now on: the cluster's runtime setting, or (null) this node's configured
+     * proxy.holdTimeout again. Clients already held keep the timer they were given.
+     */
+    public void holdTimeout(Duration clusterSetting) {
+        holdTimeout = clusterSetting == null ? settings.holdTimeout() : clusterSetting;
+    }
+
     public void update(Routing next) {
         Routing previous = routing.getAndSet(next);
         if (next.equals(previous)) {
@@ -173,7 +186,7 @@ public final class ProxyServer implements Closeable {
             log.warn(
                     "{}: holding new clients up to {} s ({}){}",
                     name,
-                    settings.holdTimeout().toSeconds(),
+                    holdTimeout.toSeconds(),
                     hold.reason(),
                     closedNote);
         } else if (next instanceof Routing.Refuse refuse) {
@@ -322,7 +335,7 @@ public final class ProxyServer implements Closeable {
                                         refuse(client, PgWire.CANNOT_CONNECT_NOW, reason);
                                     }
                                 },
-                                settings.holdTimeout().toMillis(),
+                                holdTimeout.toMillis(),
                                 TimeUnit.MILLISECONDS);
             }
             // The routing may have changed between reading it and joining the held set: look again.

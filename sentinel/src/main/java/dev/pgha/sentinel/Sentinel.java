@@ -8,6 +8,8 @@ import dev.pgha.common.concurrent.Closeables;
 import dev.pgha.common.concurrent.Lifecycle;
 import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.Durations;
+import dev.pgha.common.config.InvalidConfigException;
+import dev.pgha.common.config.RuntimeSettings;
 import dev.pgha.common.health.Formats;
 import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterSpec;
@@ -26,6 +28,7 @@ import dev.pgha.common.store.Topic;
 import dev.pgha.common.store.Versioned;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -60,6 +63,7 @@ public final class Sentinel implements AutoCloseable {
     private volatile Election election;
     private String lastReason;
     private ClusterSpec.Pause lastPause;
+    private String lastSettingsNote = "";
     private final List<ScheduledBackup> backupSchedule;
     private Instant nextScheduleCheck = Instant.MIN;
     private boolean lastFailed;
@@ -128,7 +132,8 @@ public final class Sentinel implements AutoCloseable {
                 loop.execute(() -> sessionExpired = true);
             }
         });
-        changes = store.onChange(EnumSet.of(Topic.KEEPERS, Topic.PROXIES, Topic.VIEW, Topic.REQUEST), loop::trigger);
+        changes = store.onChange(
+                EnumSet.of(Topic.KEEPERS, Topic.PROXIES, Topic.VIEW, Topic.REQUEST, Topic.SPEC), loop::trigger);
         loop.runEvery(interval);
     }
 
@@ -340,7 +345,8 @@ public final class Sentinel implements AutoCloseable {
         // configuration
         ClusterSpec.Pause pause = current.map(v -> v.value().pause()).orElse(null);
         boolean pauseEnds = PauseRules.ended(pause, Instant.now());
-        ClusterSpec desired = desiredSpec
+        Map<String, String> settings = current.map(v -> v.value().settings()).orElse(Map.of());
+        ClusterSpec desired = withRuntimeSettings(settings)
                 .withHbaRules(current.map(v -> v.value().hbaRules()).orElse(List.of()))
                 .withPause(pauseEnds ? null : pause);
         if (current.isPresent() && current.get().value().equals(desired)) {
@@ -356,14 +362,52 @@ public final class Sentinel implements AutoCloseable {
         }
         if (current.isEmpty() || !sameSettings(current.get().value(), desired)) {
             log.info(
-                    "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}, maximum lag on failover {}",
+                    "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}, maximum lag on failover {}{}",
                     desired.primaryRegion() == null ? "any" : desired.primaryRegion(),
                     desired.synchronousMode().name().toLowerCase(Locale.ROOT),
                     desired.synchronousStrict() ? " (strict)" : "",
                     Durations.format(desired.failTimeout()),
-                    desired.maximumLagOnFailover() == 0 ? "none" : Formats.bytes(desired.maximumLagOnFailover()));
+                    desired.maximumLagOnFailover() == 0 ? "none" : Formats.bytes(desired.maximumLagOnFailover()),
+                    desired.holdTimeout() == null
+                            ? ""
+                            : ", proxies hold clients up to " + Durations.format(desired.holdTimeout()));
         }
         return s.withSpec(desired, current.map(v -> v.version() + 1).orElse(0));
+    }
+
+    /**
+     * This sentinel's configuration with the operator's runtime settings (`pgha config set cluster.…`) over it; says
+     * once where they differ from this member's own configuration. Settings read from the store are checked again:
+     * ones that are not valid are ignored, saying so.
+     */
+    private ClusterSpec withRuntimeSettings(Map<String, String> settings) {
+        ClusterSpec applied;
+        try {
+            applied = RuntimeSettings.apply(desiredSpec, settings).withSettings(settings);
+        } catch (InvalidConfigException e) {
+            if (!Objects.equals(e.getMessage(), lastSettingsNote)) {
+                log.warn("ignoring the cluster's runtime settings in the store: {}", e.getMessage());
+                lastSettingsNote = e.getMessage();
+            }
+            return desiredSpec;
+        }
+        List<String> differences = new ArrayList<>();
+        for (String key : settings.keySet()) {
+            String mine = RuntimeSettings.valueOf(desiredSpec, key);
+            String cluster = RuntimeSettings.valueOf(applied, key);
+            if (!Objects.equals(mine, cluster)) {
+                differences.add(key + " is " + cluster + " (pgha config set), this member's configuration says "
+                        + (mine == null ? "each proxy's own" : mine));
+            }
+        }
+        String note = String.join("; ", differences);
+        if (!note.equals(lastSettingsNote)) {
+            if (!differences.isEmpty()) {
+                log.warn("the cluster's runtime settings apply over this member's configuration: {}", note);
+            }
+            lastSettingsNote = note;
+        }
+        return applied;
     }
 
     /** The same settings of this sentinel's configuration (the operator's parts aside). */

@@ -16,6 +16,7 @@ import dev.pgha.common.store.Published;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -179,5 +180,30 @@ class SentinelTest {
                 .isTrue();
         await().atMost(WAIT).until(() -> !keepers.snapshot().spec().paused());
         assertThat(keepers.snapshot().spec()).isEqualTo(SPEC);
+    }
+
+    @Test
+    void theOperatorsRuntimeSettingsApplyOverTheElectedSentinelsConfigurationUntilReset() {
+        a.start();
+        await().atMost(WAIT).until(() -> keepers.snapshot().storedSpec().isPresent());
+        var stored = keepers.snapshot().storedSpec().orElseThrow();
+        assertThat(keepers.compareAndSetSpec(
+                        stored.value().withSettings(Map.of("cluster.failTimeout", "7s", "proxy.holdTimeout", "20s")),
+                        Optional.of(stored.version())))
+                .isTrue();
+        await().atMost(WAIT).until(() -> keepers.snapshot().spec().failTimeout().equals(Duration.ofSeconds(7)));
+        assertThat(keepers.snapshot().spec().holdTimeout()).isEqualTo(Duration.ofSeconds(20));
+        // a value that is not valid (the store is not trusted) is ignored: the configuration applies
+        stored = keepers.snapshot().storedSpec().orElseThrow();
+        assertThat(keepers.compareAndSetSpec(
+                        stored.value().withSettings(Map.of("cluster.failTimeout", "forever")),
+                        Optional.of(stored.version())))
+                .isTrue();
+        await().atMost(WAIT).until(() -> keepers.snapshot().spec().failTimeout().equals(SPEC.failTimeout()));
+        // reset: the configuration again
+        stored = keepers.snapshot().storedSpec().orElseThrow();
+        assertThat(keepers.compareAndSetSpec(stored.value().withSettings(Map.of()), Optional.of(stored.version())))
+                .isTrue();
+        await().atMost(WAIT).until(() -> keepers.snapshot().spec().equals(SPEC));
     }
 }

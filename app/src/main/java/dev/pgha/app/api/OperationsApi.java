@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgha.app.cli.Admin;
 import dev.pgha.app.cli.ClusterPause;
+import dev.pgha.app.cli.ClusterSettings;
 import dev.pgha.app.cli.LeaderChangeCommands;
 import dev.pgha.app.cli.ParameterChanges;
 import dev.pgha.app.cli.RestartCommand;
 import dev.pgha.common.PghaException;
+import dev.pgha.common.config.InvalidConfigException;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
@@ -28,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -192,45 +195,55 @@ public final class OperationsApi {
         return n;
     }
 
+    /**
+     * Any of {"postgresql": {"parameters": {…}}}, {"cluster": {"failTimeout": "5s", …}, "proxy": {"holdTimeout": …}}
+     * (runtime settings; null resets one) and {"pause": true|false}; everything is checked before anything changes.
+     */
     private ObjectNode patchConfig(JsonNode body) {
-        Map<String, String> changes = new LinkedHashMap<>();
         Iterator<String> keys = body.fieldNames();
         while (keys.hasNext()) {
             String key = keys.next();
-            if (!key.equals("postgresql") && !key.equals("pause")) {
-                throw new BadRequest("only postgres parameters and the pause change here ({\"postgresql\": "
-                        + "{\"parameters\": {\"work_mem\": \"64MB\"}}}, {\"pause\": true}); " + key
-                        + " is not one of them");
+            if (!List.of("postgresql", "cluster", "proxy", "pause").contains(key)) {
+                throw new BadRequest(
+                        "postgres parameters, cluster settings and the pause change here ({\"postgresql\": "
+                                + "{\"parameters\": {\"work_mem\": \"64MB\"}}}, {\"cluster\": {\"failTimeout\": \"5s\"}}, "
+                                + "{\"pause\": true}); " + key + " is not one of them");
             }
         }
         JsonNode pause = body.get("pause");
         if (pause != null && !pause.isBoolean()) {
             throw new BadRequest("pause must be true or false");
         }
-        if (pause != null && !body.has("postgresql")) {
-            // patronictl pause/resume send only this
-            if (pause.asBoolean()) {
-                ClusterPause.pause(store, null);
-            } else {
-                ClusterPause.resume(store);
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (body.has("postgresql")) {
+            JsonNode params = body.path("postgresql").path("parameters");
+            if (!params.isObject() || params.isEmpty()) {
+                throw new BadRequest("nothing to set: send {\"postgresql\": {\"parameters\": {\"NAME\": \"VALUE\"}}} "
+                        + "(null resets one)");
             }
-            return configJson();
+            parameters.putAll(ParameterChanges.checked(values(params, "")));
         }
-        JsonNode params = body.path("postgresql").path("parameters");
-        if (!params.isObject() || params.isEmpty()) {
-            throw new BadRequest("nothing to set: send {\"postgresql\": {\"parameters\": {\"NAME\": \"VALUE\"}}} "
-                    + "(null resets one)");
-        }
-        params.fields().forEachRemaining(e -> {
-            if (e.getValue().isContainerNode()) {
-                throw new BadRequest(e.getKey() + " must be a text, a number, a boolean or null");
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String section : List.of("cluster", "proxy")) {
+            if (body.has(section)) {
+                if (!body.get(section).isObject()) {
+                    throw new BadRequest(section + " must be an object, e.g. {\"cluster\": {\"failTimeout\": \"5s\"}}");
+                }
+                settings.putAll(values(body.get(section), section + "."));
             }
-            changes.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
-        });
-        ParameterChanges.Result r;
-        try (Admin admin = Admin.attached(config, store)) {
-            r = ParameterChanges.apply(admin, ParameterChanges.checked(changes), SILENT);
         }
+        try {
+            ClusterSettings.check(settings);
+        } catch (InvalidConfigException e) {
+            throw new BadRequest(e.getMessage());
+        }
+        ParameterChanges.Result r = null;
+        if (!parameters.isEmpty()) {
+            try (Admin admin = Admin.attached(config, store)) {
+                r = ParameterChanges.apply(admin, parameters, SILENT);
+            }
+        }
+        ClusterSettings.Outcome applied = settings.isEmpty() ? null : ClusterSettings.apply(store, settings);
         if (pause != null) {
             if (pause.asBoolean()) {
                 ClusterPause.pause(store, null);
@@ -239,15 +252,39 @@ public final class OperationsApi {
             }
         }
         ObjectNode n = configJson();
-        for (ParameterChanges.Change c : r.changed()) {
-            n.withArray("changed")
-                    .addObject()
-                    .put("name", c.name())
-                    .put("value", c.value())
-                    .put("takes_effect", c.needsRestart() ? "restart" : "reload");
+        if (r != null) {
+            for (ParameterChanges.Change c : r.changed()) {
+                n.withArray("changed")
+                        .addObject()
+                        .put("name", c.name())
+                        .put("value", c.value())
+                        .put("takes_effect", c.needsRestart() ? "restart" : "reload");
+            }
+            n.put("needs_restart", r.needsRestart());
         }
-        n.put("needs_restart", r.needsRestart());
+        if (applied != null) {
+            applied.changes()
+                    .forEach((name, value) -> n.withArray("changed")
+                            .addObject()
+                            .put("name", name)
+                            .put("value", value.isEmpty() ? null : value)
+                            .put("takes_effect", applied.applied() ? "now" : "once a sentinel is elected"));
+        }
         return n;
+    }
+
+    /** The fields of {@code object} as text ("" for null), named with {@code prefix}. */
+    private static Map<String, String> values(JsonNode object, String prefix) {
+        Map<String, String> out = new LinkedHashMap<>();
+        object.fields().forEachRemaining(e -> {
+            if (e.getValue().isContainerNode()) {
+                throw new BadRequest(prefix + e.getKey() + " must be a text, a number, a boolean or null");
+            }
+            out.put(
+                    prefix + e.getKey(),
+                    e.getValue().isNull() ? "" : e.getValue().asText());
+        });
+        return out;
     }
 
     private ObjectNode configJson() {
@@ -255,6 +292,10 @@ public final class OperationsApi {
         ClusterSnapshot s = store.snapshot();
         ObjectNode p = n.putObject("postgresql").putObject("parameters");
         s.parameters().forEach(p::put);
+        for (ClusterSettings.Shown c : ClusterSettings.show(s.spec())) {
+            int dot = c.name().indexOf('.');
+            n.with(c.name().substring(0, dot)).put(c.name().substring(dot + 1), c.value());
+        }
         n.put("pause", s.spec().paused());
         return n;
     }

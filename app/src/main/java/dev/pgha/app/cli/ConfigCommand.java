@@ -3,6 +3,7 @@ package dev.pgha.app.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgha.common.PghaException;
+import dev.pgha.common.config.RuntimeSettings;
 import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
@@ -14,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -73,7 +75,9 @@ public final class ConfigCommand extends AdminCommand.Group {
     @Command(
             name = "show",
             mixinStandardHelpOptions = true,
-            description = "The parameters set with pgha config set, and which members still need a restart for them.")
+            description =
+                    "The cluster settings and where each comes from, the parameters set with pgha config set, and "
+                            + "which members still need a restart for them.")
     static final class Show extends AdminCommand {
         @Override
         void run(Admin admin, PrintWriter out) {
@@ -86,8 +90,17 @@ public final class ConfigCommand extends AdminCommand.Group {
                 return list;
             });
             Map<String, List<String>> pending = pendingRestarts(admin);
+            List<ClusterSettings.Shown> cluster =
+                    ClusterSettings.show(admin.store().snapshot().spec());
             if (json()) {
                 ObjectNode root = Json.mapper().createObjectNode();
+                ArrayNode settings = root.putArray("cluster_settings");
+                for (ClusterSettings.Shown c : cluster) {
+                    settings.addObject()
+                            .put("name", c.name())
+                            .put("value", c.value())
+                            .put("source", c.source());
+                }
                 ArrayNode list = root.putArray("parameters");
                 for (Parameter p : params) {
                     ObjectNode n = list.addObject();
@@ -99,6 +112,10 @@ public final class ConfigCommand extends AdminCommand.Group {
                 pending.forEach((member, names) -> names.forEach(pr.withArray(member)::add));
                 out.print(root.toPrettyString() + "\n");
             } else {
+                Table cs = new Table("CLUSTER SETTING", "VALUE", "FROM");
+                cluster.forEach(c -> cs.row(c.name(), c.value(), c.source()));
+                out.print(cs.render());
+                out.println();
                 Table t = new Table("NAME", "VALUE", "TAKES EFFECT");
                 params.forEach(p -> t.row(p.name(), p.value(), p.needsRestart() ? "on restart" : "on reload"));
                 out.print(params.isEmpty() ? "no parameters set (pgha config set NAME=VALUE sets one)\n" : t.render());
@@ -114,6 +131,9 @@ public final class ConfigCommand extends AdminCommand.Group {
             description = {
                 "Set postgres parameters on every member: NAME=VALUE (NAME= resets one to its default). "
                         + "Values are checked by postgres on the leader first; nothing is stored if one is refused.",
+                "Cluster settings change the same way, at once and without a restart: cluster.failTimeout, "
+                        + "cluster.synchronousMode, cluster.synchronousStrict, cluster.maximumLagOnFailover, "
+                        + "proxy.holdTimeout (NAME= goes back to each member's configuration).",
                 "Parameters that take effect only on restart are reported; --restart then restarts the members "
                         + "one at a time: standbys first, then a switchover, then the old leader."
             })
@@ -125,13 +145,24 @@ public final class ConfigCommand extends AdminCommand.Group {
         boolean restart;
 
         private Map<String, String> changes;
+        private final Map<String, String> settings = new LinkedHashMap<>();
 
         @Override
         void validate() {
             if (assignments.isEmpty() && !restart) {
                 throw new PghaException("nothing to set: give NAME=VALUE (e.g. work_mem=64MB), or --restart");
             }
-            changes = ParameterChanges.parse(assignments);
+            List<String> parameters = new ArrayList<>();
+            for (String a : assignments) {
+                int eq = a.indexOf('=');
+                if (eq > 0 && RuntimeSettings.isPghaKey(a.substring(0, eq).strip())) {
+                    settings.put(a.substring(0, eq).strip(), a.substring(eq + 1).strip());
+                } else {
+                    parameters.add(a);
+                }
+            }
+            ClusterSettings.check(settings);
+            changes = ParameterChanges.parse(parameters);
         }
 
         /** With --json, what happened, printed as one object at the end. */
@@ -141,6 +172,23 @@ public final class ConfigCommand extends AdminCommand.Group {
         void run(Admin admin, PrintWriter out) {
             PrintWriter lines = json() ? new PrintWriter(Writer.nullWriter()) : out;
             boolean needsRestart = false;
+            if (!settings.isEmpty()) {
+                ClusterSettings.Outcome o = ClusterSettings.apply(admin.store(), settings);
+                o.changes().forEach((name, value) -> {
+                    lines.println(
+                            value.isEmpty()
+                                    ? name + " reset: each member's configuration applies again"
+                                    : name + " = " + value
+                                            + (o.applied() ? ": in effect on every member" : ": stored"));
+                    ObjectNode n = result.withArray("cluster_settings").addObject();
+                    n.put("name", name);
+                    n.put("value", value.isEmpty() ? null : value);
+                });
+                if (!o.applied()) {
+                    lines.println("no elected sentinel has applied it yet: is a member running? (pgha status)");
+                }
+                result.put("cluster_settings_applied", o.applied());
+            }
             if (!changes.isEmpty()) {
                 ParameterChanges.Result applied = ParameterChanges.apply(admin, changes, lines);
                 needsRestart = applied.needsRestart();

@@ -34,7 +34,6 @@ public final class ConfigLoader {
     private static final Pattern CONNECT =
             Pattern.compile("[A-Za-z0-9.:\\[\\]-]+:\\d+(,[A-Za-z0-9.:\\[\\]-]+:\\d+)*(/[A-Za-z0-9/_.-]*)?");
     private static final Pattern OS_USER = Pattern.compile("[a-z_][a-z0-9_-]*");
-    private static final Pattern SYNC_MODE = Pattern.compile("on|off|auto");
     private static final Pattern LOG_FORMAT = Pattern.compile("text|json");
 
     private ConfigLoader() {}
@@ -168,7 +167,7 @@ public final class ConfigLoader {
                 s.port("proxy.port"),
                 s.duration("proxy.connectTimeout", Duration.ofMillis(100), Duration.ofMinutes(1)),
                 s.integer("proxy.threads", 0, 256, "a thread count between 0 (one per core) and 256"),
-                s.duration("proxy.holdTimeout", Duration.ZERO, Duration.ofMinutes(10)),
+                RuntimeSettings.holdTimeout(s),
                 s.integer("proxy.maxHeld", 0, 1_000_000, "a number of connections between 0 and 1000000"),
                 s.integer("proxy.maxConnections", 1, 1_000_000, "a number of connections between 1 and 1000000"),
                 s.integer(
@@ -203,15 +202,15 @@ public final class ConfigLoader {
                 s.duration("store.embedded.tickTime", Duration.ofMillis(10), Duration.ofSeconds(5)));
         Duration heartbeat = s.duration("keeper.heartbeat", Duration.ofMillis(50), Duration.ofSeconds(10));
         Duration sentinelInterval = s.duration("sentinel.interval", Duration.ofMillis(50), Duration.ofSeconds(10));
-        String syncMode = s.matching("cluster.synchronousMode", SYNC_MODE, 4, "on, off or auto");
+        String syncMode = RuntimeSettings.synchronousMode(s);
         PghaConfig.Backup backup = BackupConfig.read(s, clusterName);
         var cluster = new PghaConfig.Cluster(
                 syncMode,
-                s.bool("cluster.synchronousStrict"),
-                s.duration("cluster.failTimeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                RuntimeSettings.synchronousStrict(s),
+                RuntimeSettings.failTimeout(s),
                 s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)),
                 s.bool("cluster.failsafe"),
-                s.requiredSize("cluster.maximumLagOnFailover", 0),
+                RuntimeSettings.maximumLagOnFailover(s),
                 new PghaConfig.Callbacks(
                         executable(s, "cluster.callbacks.onStart"),
                         executable(s, "cluster.callbacks.onStop"),

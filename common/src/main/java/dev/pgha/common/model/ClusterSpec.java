@@ -2,8 +2,11 @@ package dev.pgha.common.model;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Cluster-wide settings every member follows, kept in the store.
@@ -18,6 +21,9 @@ import java.util.Objects;
  *                          written by a version without it)
  * @param pause             set by `pgha pause` (null: not paused): no automatic leader change, and keepers neither
  *                          start nor stop postgres on their own, until `pgha resume` or its end
+ * @param holdTimeout       proxy.holdTimeout for every proxy; null: each proxy's own configuration
+ * @param settings          the operator's runtime settings (`pgha config set cluster.failTimeout=5s`), key to value as
+ *                          given and checked; the fields above already hold their effect
  */
 public record ClusterSpec(
         String primaryRegion,
@@ -26,7 +32,9 @@ public record ClusterSpec(
         Duration failTimeout,
         List<String> hbaRules,
         long maximumLagOnFailover,
-        Pause pause) {
+        Pause pause,
+        Duration holdTimeout,
+        Map<String, String> settings) {
 
     /**
      * A maintenance pause.
@@ -55,6 +63,7 @@ public record ClusterSpec(
         synchronousMode = Objects.requireNonNullElse(synchronousMode, SyncMode.AUTO);
         failTimeout = Objects.requireNonNullElse(failTimeout, DEFAULT_FAIL_TIMEOUT);
         hbaRules = hbaRules == null ? List.of() : List.copyOf(hbaRules);
+        settings = settings == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(settings));
         if (maximumLagOnFailover < 0) {
             throw new IllegalArgumentException("maximumLagOnFailover < 0: " + maximumLagOnFailover);
         }
@@ -70,22 +79,73 @@ public record ClusterSpec(
                 failTimeout,
                 List.of(),
                 DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
-                null);
+                null,
+                null,
+                Map.of());
     }
 
     public ClusterSpec withHbaRules(List<String> rules) {
         return new ClusterSpec(
-                primaryRegion, synchronousMode, synchronousStrict, failTimeout, rules, maximumLagOnFailover, pause);
+                primaryRegion,
+                synchronousMode,
+                synchronousStrict,
+                failTimeout,
+                rules,
+                maximumLagOnFailover,
+                pause,
+                holdTimeout,
+                settings);
     }
 
     public ClusterSpec withMaximumLagOnFailover(long bytes) {
-        return new ClusterSpec(primaryRegion, synchronousMode, synchronousStrict, failTimeout, hbaRules, bytes, pause);
+        return withHaSettings(synchronousMode, synchronousStrict, failTimeout, bytes, holdTimeout);
     }
 
     /** The same spec paused ({@code pause} non-null) or resumed (null). */
     public ClusterSpec withPause(Pause pause) {
         return new ClusterSpec(
-                primaryRegion, synchronousMode, synchronousStrict, failTimeout, hbaRules, maximumLagOnFailover, pause);
+                primaryRegion,
+                synchronousMode,
+                synchronousStrict,
+                failTimeout,
+                hbaRules,
+                maximumLagOnFailover,
+                pause,
+                holdTimeout,
+                settings);
+    }
+
+    /** The same spec with the operator's runtime settings recorded (their effect is applied separately). */
+    public ClusterSpec withSettings(Map<String, String> settings) {
+        return new ClusterSpec(
+                primaryRegion,
+                synchronousMode,
+                synchronousStrict,
+                failTimeout,
+                hbaRules,
+                maximumLagOnFailover,
+                pause,
+                holdTimeout,
+                settings);
+    }
+
+    /** The same spec with other HA settings (the operator's runtime settings applied over a configuration's). */
+    public ClusterSpec withHaSettings(
+            SyncMode synchronousMode,
+            boolean synchronousStrict,
+            Duration failTimeout,
+            long maximumLagOnFailover,
+            Duration holdTimeout) {
+        return new ClusterSpec(
+                primaryRegion,
+                synchronousMode,
+                synchronousStrict,
+                failTimeout,
+                hbaRules,
+                maximumLagOnFailover,
+                pause,
+                holdTimeout,
+                settings);
     }
 
     /** Whether `pgha pause` holds: no automatic leader change, no automatic start or stop of postgres. */

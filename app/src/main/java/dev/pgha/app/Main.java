@@ -14,6 +14,7 @@ import dev.pgha.app.cli.FailoverCommand;
 import dev.pgha.app.cli.HistoryCommand;
 import dev.pgha.app.cli.ImportCommand;
 import dev.pgha.app.cli.PauseCommand;
+import dev.pgha.app.cli.ReinitCommand;
 import dev.pgha.app.cli.RestartCommand;
 import dev.pgha.app.cli.RestoreCommand;
 import dev.pgha.app.cli.ResumeCommand;
@@ -51,6 +52,7 @@ import picocli.CommandLine.Spec;
             DetachCommand.class,
             ConfigCommand.class,
             RestartCommand.class,
+            ReinitCommand.class,
             BackupCommand.class,
             RestoreCommand.class,
             ConnectCommand.class,

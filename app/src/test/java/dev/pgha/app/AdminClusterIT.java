@@ -152,6 +152,25 @@ class AdminClusterIT {
         String rolledTo = cluster.view().leader();
         assertThat(rolledTo).isNotEqualTo(id(target));
 
+        // pgha reinit: a standby's data replaced by a fresh clone of the leader's; the leader is refused
+        PghaNode reinitialized = cluster.nodes.stream()
+                .filter(n -> !id(n).equals(rolledTo))
+                .findFirst()
+                .orElseThrow();
+        NodeSql.execute(
+                cluster.node(rolledTo), "CREATE TABLE before_reinit (x int)", "INSERT INTO before_reinit VALUES (1)");
+        PghaCli.Result reinit = PghaCli.run(via, "reinit", id(reinitialized));
+        assertThat(reinit.code()).as(reinit + cluster.logTails(30)).isZero();
+        assertThat(reinit.out())
+                .startsWith("re-cloning " + id(reinitialized) + " from the leader")
+                .endsWith("reinitialized " + id(reinitialized) + ": cloned from the leader and streaming\n");
+        assertThat(reinitialized.out())
+                .contains("pgha reinit: replacing this member's data with a fresh clone of member " + rolledTo);
+        cluster.awaitStandbyWith(reinitialized, "before_reinit", 1, Duration.ofSeconds(30));
+        assertThat(PghaCli.run(via, "reinit", rolledTo).err())
+                .isEqualTo("pgha: " + rolledTo + " leads the cluster: its data is the cluster's; switch over first "
+                        + "(pgha switchover), then reinit it\n");
+
         // kill -9 of the leader's node: status shows the new leader, and the dead member as down with a warning.
         // (Once a standby is synchronous again: right after the switchover the new leader has not yet confirmed that
         // one holds everything it acknowledged, and until then pgha refuses to fail over rather than lose writes.)

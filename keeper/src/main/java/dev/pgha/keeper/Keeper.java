@@ -125,10 +125,11 @@ public final class Keeper implements AutoCloseable {
                 postgres::stopNow,
                 loop::trigger,
                 config.tls());
-        changes = store.onChange(EnumSet.of(Topic.VIEW, Topic.PARAMETERS, Topic.RESTARTS, Topic.BACKUP), () -> {
-            backups.ifPresent(BackupUpkeep::jobChanged);
-            loop.trigger();
-        });
+        changes = store.onChange(
+                EnumSet.of(Topic.VIEW, Topic.PARAMETERS, Topic.RESTARTS, Topic.REINITS, Topic.BACKUP), () -> {
+                    backups.ifPresent(BackupUpkeep::jobChanged);
+                    loop.trigger();
+                });
         loop.runEvery(config.keeperHeartbeat());
     }
 
@@ -181,6 +182,9 @@ public final class Keeper implements AutoCloseable {
             return;
         }
         ClusterView view = s.view();
+        if (reinitIfRequested(s)) {
+            return;
+        }
         String exited = postgres.reapExited();
         if (exited != null) {
             problem = exited;
@@ -332,6 +336,37 @@ public final class Keeper implements AutoCloseable {
         }
     }
 
+    /**
+     * `pgha reinit`: a standby's data replaced by a fresh clone of the leader's, once a leader serves (a request to the
+     * leader itself is dropped: the CLI refuses it, this is the second check). The clone deletes the old data only once
+     * it starts, behind the half-done marker, so a clone that fails is simply tried again.
+     */
+    private boolean reinitIfRequested(ClusterSnapshot s) {
+        if (!s.reinits().contains(memberId)) {
+            return false;
+        }
+        ClusterView view = s.view();
+        if (memberId.equals(view.leader())) {
+            store.clearReinit(memberId);
+            log.warn("pgha reinit of this member refused: it leads the cluster (switch over first)");
+            return false;
+        }
+        if (view.phase() != Phase.NORMAL || view.leader() == null) {
+            return false; // once a leader serves
+        }
+        Upstream leader = Upstream.of(s, view.leader());
+        log.info("pgha reinit: replacing this member's data with a fresh clone of member {}", leader.memberId());
+        act(KeeperAction.Kind.CLONE, "re-cloning member " + leader.memberId() + " (pgha reinit)", p -> {
+            store.clearReinit(memberId);
+            postgres.stopForRestart("pgha reinit");
+            postgres.cloneFrom(leader, p);
+            p.accept("starting postgres as a standby of member " + leader.memberId());
+            postgres.start(leader);
+        });
+        publishBusy();
+        return true;
+    }
+
     /** Stops postgres when `pgha restart` asks this member to restart; the next tick starts it again. */
     private boolean restartIfRequested(ClusterSnapshot s) {
         if (!s.restarts().contains(memberId)) {
@@ -339,7 +374,7 @@ public final class Keeper implements AutoCloseable {
         }
         startAsked = true; // by the operator: also while the cluster is paused
         actions.submit("restarting postgres", p -> {
-            postgres.stopForRestart();
+            postgres.stopForRestart("a restart (pgha restart or pgha config set --restart)");
             store.clearRestart(memberId);
         });
         publishBusy();

@@ -424,10 +424,10 @@ final class LocalPostgres {
     }
 
     /** Stops postgres so that the next start applies new settings (`pgha restart`); the keeper starts it again. */
-    void stopForRestart() {
+    void stopForRestart(String requested) {
         PostgresServer current = server;
         if (current != null && current.isAlive()) {
-            log.info("restarting postgres (pid {}), as requested by pgha config set --restart", current.pid());
+            log.info("stopping postgres (pid {}) for {}", current.pid(), requested);
             stop(current);
         }
         server = null;

@@ -36,6 +36,7 @@ final class Plans {
                 Optional.empty(),
                 Map.of(),
                 Set.of(),
+                Set.of(),
                 1,
                 System.nanoTime());
     }

@@ -65,7 +65,8 @@ final class SnapshotReader {
                 Op.getChildren(paths.keepers()),
                 Op.getChildren(paths.proxies()),
                 Op.getChildren(paths.witnesses()),
-                Op.getChildren(paths.restarts())));
+                Op.getChildren(paths.restarts()),
+                Op.getChildren(paths.reinits())));
         List<String> members = children(first.get(4));
         List<String> keepers = children(first.get(5));
         List<String> proxies = children(first.get(6));
@@ -95,6 +96,7 @@ final class SnapshotReader {
                 value(paths.request(), first.get(2), REQUEST),
                 parameters.map(Versioned::value).orElse(Map.of()),
                 new TreeSet<>(children(first.get(8))),
+                new TreeSet<>(children(first.get(9))),
                 sessionBefore,
                 sent);
     }

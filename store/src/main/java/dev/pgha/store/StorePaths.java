@@ -73,6 +73,15 @@ record StorePaths(String cluster) {
         return restarts() + "/" + id;
     }
 
+    /** Re-clone requests: one child per standby whose data should be cloned from the leader again (`pgha reinit`). */
+    String reinits() {
+        return root() + "/reinits";
+    }
+
+    String reinit(String id) {
+        return reinits() + "/" + id;
+    }
+
     /** Witnesses announce themselves here (ephemeral), so status can list them. */
     String witnesses() {
         return root() + "/witnesses";

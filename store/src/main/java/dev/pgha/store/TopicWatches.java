@@ -76,6 +76,7 @@ final class TopicWatches implements AutoCloseable {
             case REQUEST -> paths.request();
             case PARAMETERS -> paths.parameters();
             case RESTARTS -> paths.restarts();
+            case REINITS -> paths.reinits();
             case BACKUP -> paths.backup();
         };
     }

@@ -345,6 +345,23 @@ public final class ZooKeeperStore implements ClusterStore {
         }
     }
 
+    @Override
+    public void requestReinit(String memberId) {
+        try {
+            client.create()
+                    .orSetData()
+                    .creatingParentContainersIfNeeded()
+                    .forPath(paths.reinit(memberId), Json.write(Instant.now()));
+        } catch (Exception e) {
+            throw new StoreException("cannot request a re-clone of " + memberId, e);
+        }
+    }
+
+    @Override
+    public void clearReinit(String memberId) {
+        deleteIfExists(paths.reinit(memberId));
+    }
+
     // ---- events -----------------------------------------------------------------------------------------------
 
     @Override

@@ -7,6 +7,7 @@ import dev.pgha.app.cli.ClusterPause;
 import dev.pgha.app.cli.ClusterSettings;
 import dev.pgha.app.cli.LeaderChangeCommands;
 import dev.pgha.app.cli.ParameterChanges;
+import dev.pgha.app.cli.ReinitCommand;
 import dev.pgha.app.cli.RestartCommand;
 import dev.pgha.common.PghaException;
 import dev.pgha.common.config.InvalidConfigException;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The operations API on the health-check port, Patroni's calls where Patroni has them: POST /switchover
  * ({"leader": …, "candidate": …}), POST /failover ({"candidate": …}; in a leaderless cluster also {"force": true}),
- * POST /restart (this member's postgres), GET and PATCH /config ({"postgresql": {"parameters": {…}}}, {"pause": true}
+ * POST /restart (this member's postgres), POST /reinitialize (this member's data, cloned again), GET and PATCH /config ({"postgresql": {"parameters": {…}}}, {"pause": true}
  * as patronictl pause sends it), POST /pause ({"until": …}) and /resume. Each runs the
  * same code as its CLI command and answers JSON, errors with the CLI's wording. Changes need the API token
  * ({@link ApiToken}) and, when the node has certificates, TLS; GET /config is open like the health checks.
@@ -72,6 +73,7 @@ public final class OperationsApi {
                 "POST /switchover", new HttpAction(r -> guarded(r, this::switchover), waits),
                 "POST /failover", new HttpAction(r -> guarded(r, this::failover), waits),
                 "POST /restart", new HttpAction(r -> guarded(r, b -> restart()), Duration.ofMinutes(5)),
+                "POST /reinitialize", new HttpAction(r -> guarded(r, b -> reinitialize()), Duration.ofSeconds(30)),
                 "PATCH /config", new HttpAction(r -> guarded(r, this::patchConfig), Duration.ofSeconds(60)),
                 "POST /pause", new HttpAction(r -> guarded(r, this::pause), Duration.ofSeconds(30)),
                 "POST /resume", new HttpAction(r -> guarded(r, b -> resume()), Duration.ofSeconds(30)));
@@ -160,6 +162,22 @@ public final class OperationsApi {
         ObjectNode n = Json.mapper().createObjectNode();
         n.put("message", "restarted " + memberId);
         n.putArray("restarted").add(memberId);
+        return n;
+    }
+
+    /**
+     * This member's data replaced by a fresh clone of the leader's (Patroni's call; refused on the leader). Answers
+     * once the keeper has the request, as Patroni does: a clone takes as long as copying the database.
+     */
+    private ObjectNode reinitialize() {
+        try (Admin admin = Admin.attached(config, store)) {
+            ReinitCommand.reinitOne(admin, memberId, SILENT, false);
+        }
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put(
+                "message",
+                "reinitialize started: re-cloning " + memberId + " from the leader (GET /cluster shows "
+                        + "when it streams again)");
         return n;
     }
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = {
             "Print the operations API's token (derived from the operator's password; the same on every member).",
             "Send it as Authorization: Bearer TOKEN, or as HTTP basic auth with user pgha, to POST /switchover, "
-                    + "/failover, /restart, /pause, /resume and PATCH /config on any member's health-check port."
+                    + "/failover, /restart, /reinitialize, /pause, /resume and PATCH /config on any member's health-check port."
         })
 public final class ApiTokenCommand extends AdminCommand {
     @Override

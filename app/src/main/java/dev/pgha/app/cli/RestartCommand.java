@@ -2,6 +2,7 @@ package dev.pgha.app.cli;
 
 import dev.pgha.common.PghaException;
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.Role;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
@@ -48,15 +49,25 @@ public final class RestartCommand extends AdminCommand {
 
     /** Restarts one standby's postgres and waits until it is back; refuses the leader (it would stop writes). */
     public static void restartOne(Admin admin, String member, PrintWriter lines) {
+        checkStandby(
+                admin,
+                member,
+                "restarting it would stop writes; use pgha restart --rolling (it switches over "
+                        + "first) or pgha switchover, then restart it");
+        // a standby whose postgres is stopped (a paused cluster) comes back a standby too
+        RollingRestart.restart(admin.store(), member, Role.STANDBY, lines);
+    }
+
+    /** Refuses a member whose keeper does not report, and the leader ({@code why} says what to do instead). */
+    static KeeperStatus checkStandby(Admin admin, String member, String why) {
         KeeperStatus k = admin.store()
                 .snapshot()
                 .keeper(member)
                 .orElseThrow(() ->
                         new PghaException("member " + member + " is not running (pgha status lists the members)"));
         if (member.equals(admin.view().leader())) {
-            throw new PghaException(member + " leads the cluster: restarting it would stop writes; use pgha restart "
-                    + "--rolling (it switches over first) or pgha switchover, then restart it");
+            throw new PghaException(member + " leads the cluster: " + why);
         }
-        RollingRestart.restart(admin.store(), member, k.role(), lines);
+        return k;
     }
 }

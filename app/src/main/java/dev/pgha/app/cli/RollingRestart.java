@@ -1,6 +1,7 @@
 package dev.pgha.app.cli;
 
 import dev.pgha.common.PghaException;
+import dev.pgha.common.config.Durations;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Role;
@@ -50,7 +51,7 @@ final class RollingRestart {
                 LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, RequestTimeouts.ROLLING_SWITCHOVER);
         out.println("switched over from " + leader + " to " + o.to());
         out.flush();
-        await(store, leader, Role.STANDBY, Instant.MIN, "rejoin as a healthy standby");
+        await(store, leader, Role.STANDBY, Instant.MIN, "rejoin as a healthy standby", TIMEOUT);
         restart(store, leader, Role.STANDBY, out);
         restarted.add(leader);
         return new Result(restarted, o.to());
@@ -60,17 +61,22 @@ final class RollingRestart {
     static void restart(ClusterStore store, String id, Role role, PrintWriter out) {
         Instant asked = Instant.now();
         store.requestRestart(id);
-        await(store, id, role, asked, "come back healthy after its restart");
+        await(store, id, role, asked, "come back healthy after its restart", TIMEOUT);
         out.println("restarted " + id);
         out.flush();
     }
 
-    private static void await(ClusterStore store, String id, Role role, Instant after, String what) {
-        Instant deadline = Instant.now().plus(TIMEOUT);
+    /**
+     * Waits until {@code id} reports itself healthy in {@code role} after {@code after}, with no restart or re-clone
+     * of it pending.
+     */
+    static void await(ClusterStore store, String id, Role role, Instant after, String what, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             ClusterSnapshot s = store.snapshot();
             KeeperStatus k = s.keeper(id).orElse(null);
             if (!s.restarts().contains(id)
+                    && !s.reinits().contains(id)
                     && k != null
                     && k.pgUp()
                     && k.healthy()
@@ -86,6 +92,6 @@ final class RollingRestart {
             }
         }
         throw new PghaException(
-                id + " did not " + what + " within " + TIMEOUT.toMinutes() + " minutes; pgha status shows why");
+                id + " did not " + what + " within " + Durations.format(timeout) + "; pgha status shows why");
     }
 }

@@ -36,6 +36,7 @@ import java.util.TreeSet;
  * @param request     the pending operator request and its version, if any
  * @param parameters  postgres parameters set by `pgha config set`
  * @param restarts    members asked to restart their postgres
+ * @param reinits     standbys asked to re-clone their data from the leader (`pgha reinit`)
  * @param session     the store session the read started on (0: none); see {@link SessionLease#adopt}
  * @param readStartNanos {@link System#nanoTime()} when the read was sent
  */
@@ -49,6 +50,7 @@ public record ClusterSnapshot(
         Optional<Versioned<OperatorRequest>> request,
         Map<String, String> parameters,
         Set<String> restarts,
+        Set<String> reinits,
         long session,
         long readStartNanos) {
 
@@ -59,6 +61,7 @@ public record ClusterSnapshot(
         witnesses = sortedCopy(witnesses);
         parameters = sortedCopy(parameters);
         restarts = Set.copyOf(new TreeSet<>(restarts));
+        reinits = Set.copyOf(new TreeSet<>(reinits));
     }
 
     private static <T> Map<String, T> sortedCopy(Map<String, T> map) {
@@ -76,6 +79,7 @@ public record ClusterSnapshot(
                 Map.of(),
                 Optional.empty(),
                 Map.of(),
+                Set.of(),
                 Set.of(),
                 0,
                 System.nanoTime());
@@ -117,6 +121,7 @@ public record ClusterSnapshot(
                 request,
                 parameters,
                 restarts,
+                reinits,
                 session,
                 readStartNanos);
     }
@@ -135,6 +140,7 @@ public record ClusterSnapshot(
                 request,
                 parameters,
                 restarts,
+                reinits,
                 session,
                 readStartNanos);
     }

@@ -100,6 +100,12 @@ public interface ClusterStore extends AutoCloseable {
     /** Asks {@code memberId}'s keeper to restart postgres. */
     void requestRestart(String memberId);
 
+    /** Asks {@code memberId}'s keeper to replace its data with a fresh clone of the leader's (`pgha reinit`). */
+    void requestReinit(String memberId);
+
+    /** Removes the re-clone request of {@code memberId} (its keeper has started the clone). */
+    void clearReinit(String memberId);
+
     // ---- events ------------------------------------------------------------------------------------------------
 
     /**

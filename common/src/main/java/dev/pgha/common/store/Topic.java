@@ -18,6 +18,8 @@ public enum Topic {
     PARAMETERS,
     /** Restart requests (`pgha restart`, `pgha config set --restart`). */
     RESTARTS,
+    /** Re-clone requests (`pgha reinit`). */
+    REINITS,
     /** The base backup job. */
     BACKUP
 }

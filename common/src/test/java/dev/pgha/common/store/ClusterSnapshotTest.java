@@ -88,6 +88,7 @@ class ClusterSnapshotTest {
                 Optional.empty(),
                 Map.of(),
                 Set.of(),
+                Set.of(),
                 7,
                 System.nanoTime());
         List<MemberState> states = s.memberStates();

@@ -38,6 +38,7 @@ public final class InMemoryCluster {
     final Map<String, Owned<Instant>> witnesses = new TreeMap<>();
     final Map<String, String> parameters = new TreeMap<>();
     final Set<String> restarts = new TreeSet<>();
+    final Set<String> reinits = new TreeSet<>();
     final List<HistoryEntry> history = new ArrayList<>();
     final List<InMemoryClusterStore> candidates = new ArrayList<>(); // election order
     final List<InMemoryClusterStore> clients = new CopyOnWriteArrayList<>();
@@ -91,6 +92,7 @@ public final class InMemoryCluster {
                     Optional.ofNullable(request),
                     parameters,
                     restarts,
+                    reinits,
                     session,
                     System.nanoTime());
         }

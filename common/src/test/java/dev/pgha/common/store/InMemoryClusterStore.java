@@ -229,6 +229,16 @@ public final class InMemoryClusterStore implements ClusterStore {
         write(Topic.RESTARTS, c -> c.restarts.add(memberId));
     }
 
+    @Override
+    public void requestReinit(String memberId) {
+        write(Topic.REINITS, c -> c.reinits.add(memberId));
+    }
+
+    @Override
+    public void clearReinit(String memberId) {
+        write(Topic.REINITS, c -> c.reinits.remove(memberId));
+    }
+
     private void write(Topic topic, Consumer<InMemoryCluster> change) {
         live();
         synchronized (cluster.lock) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what pgha needs on Debian 12, and only what is missing: a JDK 17, Maven, pgBackRest and the
+# Installs what pgha needs on Debian 12, and only what is missing: a JDK 17, Maven, pgBackRest, asciidoctor and the
 # PostgreSQL 15 server binaries (without the Debian "main" cluster, which would take port 5432). Safe to run again.
 set -euo pipefail
 
@@ -31,6 +31,7 @@ fi
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the TLS tests make their certificates with it
 command -v pgbackrest >/dev/null 2>&1 || missing+=(pgbackrest) # backups, WAL archiving and restores
+command -v asciidoctor >/dev/null 2>&1 || missing+=(asciidoctor) # the build turns the CLI's help into man pages
 
 # Shell completion for `pgha`, loaded by bash-completion the first time pgha<TAB> is completed (zsh users:
 # source <(pgha completion zsh)). It asks this checkout's launcher for the script, so it follows upgrades.
@@ -42,7 +43,7 @@ if [ -d "$completions" ] && [ ! -f "$completions/pgha" ]; then
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: JDK, Maven, PostgreSQL and pgBackRest are installed"
+  echo "setup: JDK, Maven, PostgreSQL, pgBackRest and asciidoctor are installed"
   exit 0
 fi
 echo "setup: installing ${missing[*]}"

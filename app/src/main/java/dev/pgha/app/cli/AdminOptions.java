@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 public final class AdminOptions {
     @Option(
             names = "--store",
-            paramLabel = "HOST:PORT[,...]",
+            paramLabel = "HOST:PORT,...",
             description = "ZooKeeper connect string of the cluster (default: this node's, from its configuration).")
     String store;
 

@@ -103,7 +103,15 @@ public final class BackupCommand extends AdminCommand.Group {
                 report(out, "requested a " + type + " backup", "requested", request.id(), "type", type);
                 return;
             }
-            BackupJob done = await(store, request, json() ? null : out);
+            ProgressLine progress = json() ? null : ProgressLine.of(out);
+            BackupJob done;
+            try {
+                done = await(store, request, progress);
+            } finally {
+                if (progress != null) {
+                    progress.end();
+                }
+            }
             if (done.state() == BackupJob.State.FAILED) {
                 throw new PghaException("the backup failed: " + done.message());
             }
@@ -126,9 +134,8 @@ public final class BackupCommand extends AdminCommand.Group {
                     done.repoBytes());
         }
 
-        private static BackupJob await(ClusterStore store, BackupJob request, PrintWriter progress) {
+        private static BackupJob await(ClusterStore store, BackupJob request, ProgressLine progress) {
             Instant pickupBy = Instant.now().plus(PICKUP_TIMEOUT);
-            String said = null;
             while (true) {
                 Versioned<BackupJob> now = store.backupJob()
                         .filter(v -> v.value().id().equals(request.id()))
@@ -141,10 +148,8 @@ public final class BackupCommand extends AdminCommand.Group {
                         ? "waiting for the leader to take the backup"
                         : "member " + j.member() + " is taking the backup"
                                 + (j.message() == null ? "" : ": " + j.message());
-                if (progress != null && !line.equals(said)) {
-                    progress.println(line);
-                    progress.flush();
-                    said = line;
+                if (progress != null) {
+                    progress.show(line);
                 }
                 if (j.state() == BackupJob.State.REQUESTED && Instant.now().isAfter(pickupBy)) {
                     store.compareAndSetBackupJob(

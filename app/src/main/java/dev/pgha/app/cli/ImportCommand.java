@@ -159,7 +159,7 @@ public final class ImportCommand extends AdminCommand {
                     passfile);
             Deque<String> dumpErrors = tail(dump.getErrorStream(), null);
             Deque<String> restoreErrors = tail(restore.getErrorStream(), progress);
-            boolean terminal = System.console() != null && !json();
+            ProgressLine line = json() ? null : ProgressLine.of(out);
             long last = System.nanoTime();
             byte[] buffer = new byte[1 << 16];
             try (InputStream in = dump.getInputStream();
@@ -168,19 +168,16 @@ public final class ImportCommand extends AdminCommand {
                 while ((n = in.read(buffer)) >= 0) {
                     to.write(buffer, 0, n);
                     progress.bytes.addAndGet(n);
-                    if (System.nanoTime() - last > TimeUnit.SECONDS.toNanos(terminal ? 1 : 5)) {
+                    if (line != null && System.nanoTime() - last > TimeUnit.SECONDS.toNanos(1)) {
                         last = System.nanoTime();
-                        if (!json()) {
-                            out.print((terminal ? "\r" : "") + progress + (terminal ? "" : "\n"));
-                            out.flush();
-                        }
+                        line.show(progress.toString());
                     }
                 }
             } catch (IOException e) {
                 // pg_restore stopped reading (it failed): its exit code and output say why
             }
-            if (terminal) {
-                out.print("\r");
+            if (line != null) {
+                line.end();
             }
             int dumped = dump.waitFor();
             int restored = restore.waitFor();

@@ -41,13 +41,23 @@ public final class ReinitCommand extends AdminCommand {
         if (!await) {
             return;
         }
-        RollingRestart.await(
-                admin.store(),
-                member,
-                Role.STANDBY,
-                asked,
-                "come back as a healthy standby after its re-clone",
-                CLONE_WAIT);
+        ProgressLine progress = ProgressLine.of(lines);
+        try {
+            RollingRestart.await(
+                    admin.store(),
+                    member,
+                    Role.STANDBY,
+                    asked,
+                    "come back as a healthy standby after its re-clone",
+                    CLONE_WAIT,
+                    k -> {
+                        if (k != null && k.problem() != null && k.updatedAt().isAfter(asked)) {
+                            progress.show(k.problem()); // "cloning member b: 1.20 GB of 4.00 GB (30%)"
+                        }
+                    });
+        } finally {
+            progress.end();
+        }
         lines.println("reinitialized " + member + ": cloned from the leader and streaming");
         lines.flush();
     }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Restarts every member's postgres one at a time without losing the leader's clients for more than a switchover:
@@ -51,7 +52,7 @@ final class RollingRestart {
                 LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, RequestTimeouts.ROLLING_SWITCHOVER);
         out.println("switched over from " + leader + " to " + o.to());
         out.flush();
-        await(store, leader, Role.STANDBY, Instant.MIN, "rejoin as a healthy standby", TIMEOUT);
+        await(store, leader, Role.STANDBY, Instant.MIN, "rejoin as a healthy standby", TIMEOUT, k -> {});
         restart(store, leader, Role.STANDBY, out);
         restarted.add(leader);
         return new Result(restarted, o.to());
@@ -61,20 +62,28 @@ final class RollingRestart {
     static void restart(ClusterStore store, String id, Role role, PrintWriter out) {
         Instant asked = Instant.now();
         store.requestRestart(id);
-        await(store, id, role, asked, "come back healthy after its restart", TIMEOUT);
+        await(store, id, role, asked, "come back healthy after its restart", TIMEOUT, k -> {});
         out.println("restarted " + id);
         out.flush();
     }
 
     /**
      * Waits until {@code id} reports itself healthy in {@code role} after {@code after}, with no restart or re-clone
-     * of it pending.
+     * of it pending; {@code watch} sees its status on every look (null while its keeper does not report).
      */
-    static void await(ClusterStore store, String id, Role role, Instant after, String what, Duration timeout) {
+    static void await(
+            ClusterStore store,
+            String id,
+            Role role,
+            Instant after,
+            String what,
+            Duration timeout,
+            Consumer<KeeperStatus> watch) {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             ClusterSnapshot s = store.snapshot();
             KeeperStatus k = s.keeper(id).orElse(null);
+            watch.accept(k);
             if (!s.restarts().contains(id)
                     && !s.reinits().contains(id)
                     && k != null

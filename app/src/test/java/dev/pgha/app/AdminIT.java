@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -419,6 +422,21 @@ class AdminIT {
                 assertThat(one(c, "SELECT tableowner FROM pg_tables WHERE tablename = 'orders'"))
                         .isEqualTo("postgres");
             }
+            // in parallel (a directory dump in a private temporary directory, deleted afterwards)
+            PghaCli.Result parallel = pgha("import", url, "--database", "shop_parallel", "--jobs", "3");
+            assertThat(parallel.code()).as(parallel.toString()).isZero();
+            assertThat(parallel.out()).contains("into database shop_parallel: ");
+            try (Connection c = db(node, "shop_parallel", password)) {
+                assertThat(one(c, "SELECT count(*) FROM sales.orders")).isEqualTo("100000");
+                assertThat(one(c, "SELECT last_value || ' ' || is_called FROM sales.invoice_no"))
+                        .isEqualTo("42 true");
+            }
+            try (Stream<Path> left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+                assertThat(left.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("pgha-import-"));
+            }
+            assertThat(pgha("import", url, "--jobs", "0").err())
+                    .isEqualTo("pgha: --jobs 0: give 1 to 64 parallel connections\n");
+
             PghaCli.Result again = pgha("import", url);
             assertThat(again.code()).isEqualTo(1);
             assertThat(again.err()).isEqualTo("pgha: database shop already exists: choose another with --database\n");

@@ -11,19 +11,24 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,6 +41,8 @@ import picocli.CommandLine.Parameters;
                     + "pg_dump streams into pg_restore on the leader (no owners or grants of the source: the "
                     + "objects belong to postgres), with progress.",
             "The new database must not exist. If anything fails it is dropped again: nothing half-imported is left.",
+            "With --jobs N (2 or more), pg_dump and pg_restore each work with N connections through a temporary "
+                    + "directory dump (room for the dump is needed in $TMPDIR, default /tmp; it is deleted at the end).",
             "The source's password is taken from the URL and given to pg_dump in a private password file, never on "
                     + "a command line."
         })
@@ -54,6 +61,13 @@ public final class ImportCommand extends AdminCommand {
             description = "The new database (default: the source's database name).")
     String database;
 
+    @Option(
+            names = {"-j", "--jobs"},
+            paramLabel = "N",
+            description = "Dump and restore with N parallel connections through a temporary directory (default: 1, "
+                    + "streamed without a temporary copy).")
+    int jobs = 1;
+
     private SourceUrl source;
 
     @Override
@@ -63,6 +77,9 @@ public final class ImportCommand extends AdminCommand {
             database = source.database();
         }
         Names.check("database", database);
+        if (jobs < 1 || jobs > 64) {
+            throw new PghaException("--jobs " + jobs + ": give 1 to 64 parallel connections");
+        }
     }
 
     @Override
@@ -93,7 +110,9 @@ public final class ImportCommand extends AdminCommand {
                             leader.pgPort(),
                             "postgres",
                             admin.operatorPassword().reveal())));
-            Progress progress = copy(tools, passfile, leader, config, out);
+            Progress progress = jobs == 1
+                    ? copy(tools, passfile, leader, config, out)
+                    : copyInParallel(tools, passfile, leader, config, out);
             done = true;
             if (json()) {
                 report(out, "", "database", database, "bytes", progress.bytes.get(), "objects", progress.objects.get());
@@ -202,6 +221,100 @@ public final class ImportCommand extends AdminCommand {
                     p.destroyForcibly();
                 }
             }
+        }
+    }
+
+    /** pg_dump --jobs into a private temporary directory, then pg_restore --jobs from it; the directory goes after. */
+    private Progress copyInParallel(
+            PgBinaries tools, Path passfile, MemberInfo leader, PghaConfig config, PrintWriter out) {
+        Progress progress = new Progress();
+        ProgressLine line = json() ? null : ProgressLine.of(out);
+        Path work = null;
+        Process p = null;
+        try {
+            work = Files.createTempDirectory(
+                    "pgha-import-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path dir = work.resolve("dump");
+            p = start(
+                    List.of(
+                            tools.tool("pg_dump").toString(),
+                            "--format=directory",
+                            "--jobs=" + jobs,
+                            "--no-owner",
+                            "--no-privileges",
+                            "--file=" + dir,
+                            "--dbname=" + source.conninfo()),
+                    passfile);
+            Deque<String> dumpErrors = tail(p.getErrorStream(), null);
+            while (!p.waitFor(1, TimeUnit.SECONDS)) {
+                progress.bytes.set(sizeOf(dir));
+                if (line != null) {
+                    line.show("importing: dumping with " + jobs + " connections, " + Formats.bytes(progress.bytes.get())
+                            + " written");
+                }
+            }
+            progress.bytes.set(sizeOf(dir));
+            if (p.exitValue() != 0) {
+                throw new PghaException("pg_dump failed (exit " + p.exitValue() + "): " + String.join(" | ", dumpErrors)
+                        + "; database " + database + " was dropped again");
+            }
+            p = start(
+                    List.of(
+                            tools.tool("pg_restore").toString(),
+                            "--exit-on-error",
+                            "--jobs=" + jobs,
+                            "--no-owner",
+                            "--no-privileges",
+                            "--verbose",
+                            "--dbname=" + ConnectCommand.conninfo(leader, database, config),
+                            dir.toString()),
+                    passfile);
+            Deque<String> restoreErrors = tail(p.getErrorStream(), progress);
+            while (!p.waitFor(1, TimeUnit.SECONDS)) {
+                if (line != null) {
+                    line.show("importing: restoring with " + jobs + " connections, " + progress.objects.get()
+                            + " objects created");
+                }
+            }
+            if (p.exitValue() != 0) {
+                throw new PghaException("pg_restore failed (exit " + p.exitValue() + "): "
+                        + String.join(" | ", restoreErrors) + "; database " + database + " was dropped again");
+            }
+            return progress;
+        } catch (IOException e) {
+            throw new PghaException("cannot run pg_dump and pg_restore: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PghaException("interrupted; database " + database + " was dropped again");
+        } finally {
+            if (line != null) {
+                line.end();
+            }
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+            }
+            deleteQuietly(work);
+        }
+    }
+
+    private static long sizeOf(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0; // pg_dump has not created it yet, or is writing it
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: the directory is private to this user
         }
     }
 

@@ -235,8 +235,8 @@ class ClusterIT {
     }
 
     @Test
-    void aMemberOutsideThePrimaryRegionIsNeverPromoted() throws Exception {
-        // Two database nodes and a witness: ams may lead, lhr may not.
+    void aMemberOutsideThePrimaryRegionOrTaggedNofailoverIsNeverPromoted() throws Exception {
+        // Two database nodes and a witness: ams may lead, lhr may not (then a tagged third member joins).
         cluster = new PghaCluster("pgha-region", 3, 1);
         for (PghaNode n : cluster.nodes) {
             n.env.put("PRIMARY_REGION", "ams");
@@ -249,6 +249,17 @@ class ClusterIT {
         PghaNode lhr = cluster.node("node-2");
         execute(leader, "CREATE TABLE r(x int); INSERT INTO r VALUES (1)");
         cluster.awaitStandbyWith(lhr, "r", 1, REJOIN);
+        // A third database member in ams, tagged: it could lead by region, but never does, and is never waited for.
+        PghaNode tagged = cluster.addClientNode("node-4");
+        tagged.env.put("PRIMARY_REGION", "ams");
+        tagged.env.put("FLY_REGION", "ams");
+        tagged.env.put("PGHA_TAGS", "nofailover=true,nosync=true");
+        tagged.start();
+        cluster.awaitStandbyWith(tagged, "r", 1, REJOIN);
+        Thread.sleep(2000); // a few sentinel rounds: an untagged member would be in the synchronous set by now
+        assertThat(cluster.view().synchronousNames()).doesNotContain("node-4");
+        assertThat(NodeSql.query(leader, "SHOW synchronous_standby_names")).doesNotContain("node-4");
+        assertThat(PghaCli.run(leader, "status").out()).containsPattern("(?m)^node-4 .*nofailover,nosync$");
         assertThat(cluster.node("node-3").log()).contains("ready: witness node-3");
         // a witness answers health checks too: a container HEALTHCHECK of `pgha check role` passes on it
         assertThat(HttpProbe.get(cluster.node("node-3").httpPort(), "/flycheck/role"))
@@ -260,7 +271,10 @@ class ClusterIT {
         await().atMost(FAILOVER).ignoreExceptions().until(() -> cluster.view().cause() == Cause.NO_CANDIDATE);
         Thread.sleep(3000);
         assertThat(cluster.view().leader()).isNull();
-        assertThat(cluster.view().explanation()).startsWith("no leader: ").contains("node-2");
+        assertThat(cluster.view().explanation())
+                .startsWith("no leader: ")
+                .contains("node-2 is outside primary region ams")
+                .contains("node-4 has tag nofailover");
         cluster.awaitStandbyWith(lhr, "r", 1, Duration.ofSeconds(5)); // still a read-only standby
 
         // Clients of the leaderless cluster are held, then told why in postgres's own terms: pgjdbc and psql.

@@ -460,6 +460,7 @@ public final class Keeper implements AutoCloseable {
         KeeperStatus next = StatusReport.of(
                 memberId,
                 config.region().orElse(null),
+                config.tags(),
                 postgres.data(),
                 state,
                 new StatusReport.Facts(

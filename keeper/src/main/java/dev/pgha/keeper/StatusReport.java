@@ -1,6 +1,7 @@
 package dev.pgha.keeper;
 
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberTags;
 import java.time.Instant;
 import java.util.List;
 
@@ -34,7 +35,8 @@ final class StatusReport {
             long leaderWalEnd) {}
 
     /** {@code state}: what postgres reported, null when it is not up (or not to be asked). */
-    static KeeperStatus of(String memberId, String region, DataDirectory data, PgClient.PgState state, Facts facts) {
+    static KeeperStatus of(
+            String memberId, String region, MemberTags tags, DataDirectory data, PgClient.PgState state, Facts facts) {
         boolean pgUp = state != null;
         boolean primary = pgUp && !state.inRecovery();
         return new KeeperStatus(
@@ -58,6 +60,7 @@ final class StatusReport {
                 primary ? SynchronousNames.parse(state.synchronousSetting()) : List.of(),
                 pgUp && state.walSettled() ? facts.generationSeen() : 0,
                 primary && facts.synchronousConfirmed(),
-                primary ? 0 : facts.leaderWalEnd());
+                primary ? 0 : facts.leaderWalEnd(),
+                tags);
     }
 }

@@ -190,6 +190,7 @@ class RoleCallbacksTest {
                 List.of(),
                 0,
                 false,
-                0);
+                0,
+                null);
     }
 }

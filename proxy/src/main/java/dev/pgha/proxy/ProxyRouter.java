@@ -197,7 +197,7 @@ public final class ProxyRouter implements AutoCloseable {
         };
     }
 
-    /** Healthy standbys following the leader within the lag bound; the leader when there are none. */
+    /** Healthy standbys following the leader within the lag bound (not tagged noloadbalance); else the leader. */
     private Routing readOnlyRouting(ClusterSnapshot s, Optional<Route> leader, Routing primary) {
         if (leader.isEmpty()) {
             return primary;
@@ -207,6 +207,7 @@ public final class ProxyRouter implements AutoCloseable {
         for (KeeperStatus k : s.keepers().values()) {
             OptionalLong lag = s.lagBytes(k.memberId());
             boolean eligible = k.role() == Role.STANDBY
+                    && !k.tags().noLoadBalance()
                     && k.healthy()
                     && leaderId.equals(k.following())
                     && lag.isPresent()

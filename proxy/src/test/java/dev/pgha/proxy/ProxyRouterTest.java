@@ -172,6 +172,7 @@ class ProxyRouterTest {
                 List.of(),
                 0,
                 false,
-                0);
+                0,
+                null);
     }
 }

@@ -106,7 +106,9 @@ final class FailoverRules {
                         && k.healthy()
                         && k.role() == Role.STANDBY
                         && leaderId.equals(k.following())
-                        && ViewPlanner.inPrimaryRegion(k, spec)) {
+                        && ViewPlanner.inPrimaryRegion(k, spec)
+                        && !k.tags().noSync()
+                        && !k.tags().noFailover()) { // the set is what a failover promotes from
                     requested.add(id);
                 }
             }
@@ -251,8 +253,11 @@ final class FailoverRules {
             Liveness liveness) {
         String former = view.formerLeader() == null ? "the leader" : "leader " + view.formerLeader();
         List<KeeperStatus> eligible = keepers.values().stream()
-                .filter(k ->
-                        k.role() == Role.STANDBY && k.pgUp() && k.healthy() && ViewPlanner.inPrimaryRegion(k, spec))
+                .filter(k -> k.role() == Role.STANDBY
+                        && k.pgUp()
+                        && k.healthy()
+                        && ViewPlanner.inPrimaryRegion(k, spec)
+                        && !k.tags().noFailover())
                 .toList();
         // Positions are compared only once they are final for this failover: a standby still receiving WAL, or a
         // status written before it knew of this generation (a new store session republishes the last one), may
@@ -357,6 +362,8 @@ final class FailoverRules {
         for (KeeperStatus k : keepers.values()) {
             if (!ViewPlanner.inPrimaryRegion(k, spec)) {
                 notes.add(k.memberId() + " is outside primary region " + spec.primaryRegion());
+            } else if (k.tags().noFailover()) {
+                notes.add(k.memberId() + " has tag nofailover");
             } else if (k.role() != Role.STANDBY || !k.pgUp()) {
                 notes.add(k.memberId() + " is not a running standby");
             } else if (!k.healthy()) {

@@ -57,6 +57,9 @@ public final class RequestRules {
                                 + "that cannot choose a leader itself; use pgha switchover --to " + target);
             }
             KeeperStatus k = keepers.get(target);
+            if (k != null && k.tags().noFailover()) {
+                return Verdict.refuse(target + " has tag nofailover: it is never promoted");
+            }
             if (k == null || !k.pgUp() || k.role() != Role.STANDBY || !k.initialized()) {
                 return Verdict.refuse(target + " is not a running standby, so it cannot be promoted"
                         + (k != null && k.problem() != null ? " (" + k.problem() + ")" : ""));
@@ -112,6 +115,9 @@ public final class RequestRules {
         String id = k.memberId();
         if (!ViewPlanner.inPrimaryRegion(k, spec)) {
             return id + " is outside primary region " + spec.primaryRegion();
+        }
+        if (k.tags().noFailover()) {
+            return id + " has tag nofailover: it is never promoted";
         }
         if (!k.pgUp() || k.role() != Role.STANDBY) {
             return id + " is not a running standby";

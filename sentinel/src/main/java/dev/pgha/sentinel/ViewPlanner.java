@@ -82,7 +82,8 @@ public final class ViewPlanner {
         return view.formerLeader() == null ? "the former leader" : "member " + view.formerLeader();
     }
 
-    /** The most WAL first, then by id. */
-    static final Comparator<KeeperStatus> MOST_WAL =
-            Comparator.comparingLong((KeeperStatus k) -> -k.lsn()).thenComparing(KeeperStatus::memberId);
+    /** The most WAL first; among equals the highest failoverPriority tag, then by id. */
+    static final Comparator<KeeperStatus> MOST_WAL = Comparator.comparingLong((KeeperStatus k) -> -k.lsn())
+            .thenComparingInt(k -> -k.tags().failoverPriority())
+            .thenComparing(KeeperStatus::memberId);
 }

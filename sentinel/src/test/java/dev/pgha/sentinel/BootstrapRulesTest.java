@@ -54,7 +54,8 @@ class BootstrapRulesTest {
                 List.of(),
                 0,
                 false,
-                0);
+                0,
+                null);
     }
 
     private static Map<String, KeeperStatus> keepers(String cells) {

@@ -74,7 +74,8 @@ class SentinelIT {
                 List.of(),
                 0,
                 false,
-                0);
+                0,
+                null);
     }
 
     private ClusterView view() {
@@ -148,7 +149,8 @@ class SentinelIT {
                     List.of(),
                     0,
                     false,
-                    0));
+                    0,
+                    null));
             await().atMost(WAIT)
                     .until(() -> view().explanation().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();

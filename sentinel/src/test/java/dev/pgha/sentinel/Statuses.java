@@ -1,6 +1,7 @@
 package dev.pgha.sentinel;
 
 import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.MemberTags;
 import dev.pgha.common.model.Role;
 import java.time.Instant;
 import java.util.List;
@@ -60,6 +61,7 @@ final class Statuses {
         private long walFinal;
         private boolean confirmed;
         private long leaderWalEnd;
+        private MemberTags tags = MemberTags.NONE;
 
         private Builder(String id, Role role) {
             this.id = id;
@@ -140,6 +142,11 @@ final class Statuses {
             return this;
         }
 
+        Builder tags(String text) {
+            tags = MemberTags.parse(text);
+            return this;
+        }
+
         Builder leaderWalEnd(long lsn) {
             leaderWalEnd = lsn;
             return this;
@@ -167,7 +174,8 @@ final class Statuses {
                     synchronousNames,
                     walFinal,
                     confirmed,
-                    leaderWalEnd);
+                    leaderWalEnd,
+                    tags);
         }
     }
 }

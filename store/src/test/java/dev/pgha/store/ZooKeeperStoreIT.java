@@ -143,7 +143,8 @@ class ZooKeeperStoreIT {
                 List.of(),
                 0,
                 false,
-                0);
+                0,
+                null);
     }
 
     @Test

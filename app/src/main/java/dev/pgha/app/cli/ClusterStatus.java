@@ -26,6 +26,7 @@ record ClusterStatus(
      * @param lagBytes WAL the member has yet to replay behind the leader; null for the leader or when unknown
      * @param checks   its health checks; null when they could not be asked (no HTTP, a witness)
      * @param uptime   since it registered (its daemon started); null when down
+     * @param tags     its tags (PGHA_TAGS) as "nofailover,nosync"; "" for none or unknown
      */
     record Member(
             String id,
@@ -36,7 +37,8 @@ record ClusterStatus(
             Long lagBytes,
             Checks checks,
             String address,
-            Duration uptime) {}
+            Duration uptime,
+            String tags) {}
 
     /** Health checks of a member: how many of /flycheck/vm, /pg and /role pass, and which fail. */
     record Checks(int passing, int total, List<String> failing) {}

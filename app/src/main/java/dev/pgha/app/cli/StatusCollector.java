@@ -52,7 +52,8 @@ final class StatusCollector {
                     member.lagBytes().isPresent() ? member.lagBytes().getAsLong() : null,
                     c,
                     m.host() + ":" + m.pgPort(),
-                    k == null ? null : Duration.between(m.registeredAt(), now)));
+                    k == null ? null : Duration.between(m.registeredAt(), now),
+                    k == null ? "" : k.tags().describe()));
             if (k == null) {
                 warnings.add("member " + m.id() + " is down: its keeper does not report (node or daemon stopped)");
             } else if (!k.healthy() && k.problem() != null) {
@@ -68,7 +69,16 @@ final class StatusCollector {
         witnesses.keySet().stream()
                 .sorted()
                 .forEach(w -> rows.add(new ClusterStatus.Member(
-                        w, null, "witness", "running", 0, null, null, null, Duration.between(witnesses.get(w), now))));
+                        w,
+                        null,
+                        "witness",
+                        "running",
+                        0,
+                        null,
+                        null,
+                        null,
+                        Duration.between(witnesses.get(w), now),
+                        "")));
         rows.sort(Comparator.comparing((ClusterStatus.Member r) -> !r.role().equals("leader"))
                 .thenComparing(r -> r.role().equals("witness"))
                 .thenComparing(ClusterStatus.Member::id));

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgha.common.health.Formats;
 import dev.pgha.common.model.Json;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /** Renders a {@link ClusterStatus} as the status table or as JSON; pure, so both are tested against golden text. */
 final class StatusFormat {
@@ -26,9 +29,15 @@ final class StatusFormat {
                     .append(": no automatic failover, no automatic start of a stopped postgres; `pgha resume` ends it")
                     .append('\n');
         }
-        Table t = new Table("ID", "REGION", "ROLE", "STATE", "TIMELINE", "LAG", "CHECKS", "ADDRESS", "UPTIME");
+        boolean tagged = s.members().stream().anyMatch(m -> !m.tags().isEmpty());
+        List<String> header = new ArrayList<>(
+                List.of("ID", "REGION", "ROLE", "STATE", "TIMELINE", "LAG", "CHECKS", "ADDRESS", "UPTIME"));
+        if (tagged) {
+            header.add("TAGS"); // only when a member has some: the usual table stays as narrow as it was
+        }
+        Table t = new Table(header.toArray(String[]::new));
         for (ClusterStatus.Member m : s.members()) {
-            t.row(
+            List<Object> cells = new ArrayList<>(Arrays.asList(
                     m.id(),
                     m.region(),
                     m.role(),
@@ -39,7 +48,11 @@ final class StatusFormat {
                             ? null
                             : m.checks().passing() + "/" + m.checks().total(),
                     m.address(),
-                    m.uptime() == null ? null : uptime(m.uptime()));
+                    m.uptime() == null ? null : uptime(m.uptime())));
+            if (tagged) {
+                cells.add(m.tags().isEmpty() ? null : m.tags());
+            }
+            t.row(cells.toArray());
         }
         b.append(t.render());
         if (!s.warnings().isEmpty()) {
@@ -90,6 +103,7 @@ final class StatusFormat {
             }
             n.put("address", m.address());
             n.put("uptime_seconds", m.uptime() == null ? null : m.uptime().toSeconds());
+            n.put("tags", m.tags());
         }
         s.warnings().forEach(root.putArray("warnings")::add);
         return root;

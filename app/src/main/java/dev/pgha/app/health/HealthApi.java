@@ -11,6 +11,7 @@ import dev.pgha.common.model.Json;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.MemberState;
+import dev.pgha.common.model.MemberTags;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.StoreException;
@@ -290,6 +291,21 @@ public final class HealthApi {
             }
             if (k != null && k.timeline() > 0) {
                 n.put("timeline", k.timeline());
+            }
+            if (k != null && !k.tags().equals(MemberTags.NONE)) { // Patroni's names
+                ObjectNode tags = n.putObject("tags");
+                if (k.tags().noFailover()) {
+                    tags.put("nofailover", true);
+                }
+                if (k.tags().noSync()) {
+                    tags.put("nosync", true);
+                }
+                if (k.tags().noLoadBalance()) {
+                    tags.put("noloadbalance", true);
+                }
+                if (k.tags().failoverPriority() != 0) {
+                    tags.put("failover_priority", k.tags().failoverPriority());
+                }
             }
             if (!member.leads()) {
                 if (member.lagBytes().isPresent()) {

@@ -28,7 +28,8 @@ class StatusFormatTest {
                             null,
                             new ClusterStatus.Checks(3, 3, List.of()),
                             "10.0.0.2:5433",
-                            Duration.ofSeconds(7384)),
+                            Duration.ofSeconds(7384),
+                            ""),
                     new ClusterStatus.Member(
                             "c",
                             "ams",
@@ -38,10 +39,11 @@ class StatusFormatTest {
                             0L,
                             new ClusterStatus.Checks(3, 3, List.of()),
                             "10.0.0.3:5433",
-                            Duration.ofSeconds(95)),
-                    new ClusterStatus.Member("a", "lhr", "replica", "down", 0, null, null, "10.0.0.1:5433", null),
+                            Duration.ofSeconds(95),
+                            ""),
+                    new ClusterStatus.Member("a", "lhr", "replica", "down", 0, null, null, "10.0.0.1:5433", null, ""),
                     new ClusterStatus.Member(
-                            "w1", null, "witness", "running", 0, null, null, null, Duration.ofDays(3))),
+                            "w1", null, "witness", "running", 0, null, null, null, Duration.ofDays(3), "")),
             List.of("member a is down: its keeper does not report (node or daemon stopped)"));
 
     @Test
@@ -83,7 +85,8 @@ class StatusFormatTest {
                       "failing" : [ ]
                     },
                     "address" : "10.0.0.2:5433",
-                    "uptime_seconds" : 7384
+                    "uptime_seconds" : 7384,
+                    "tags" : ""
                   }, {
                     "id" : "c",
                     "region" : "ams",
@@ -97,7 +100,8 @@ class StatusFormatTest {
                       "failing" : [ ]
                     },
                     "address" : "10.0.0.3:5433",
-                    "uptime_seconds" : 95
+                    "uptime_seconds" : 95,
+                    "tags" : ""
                   }, {
                     "id" : "a",
                     "region" : "lhr",
@@ -107,7 +111,8 @@ class StatusFormatTest {
                     "lag_bytes" : null,
                     "checks" : null,
                     "address" : "10.0.0.1:5433",
-                    "uptime_seconds" : null
+                    "uptime_seconds" : null,
+                    "tags" : ""
                   }, {
                     "id" : "w1",
                     "region" : null,
@@ -117,7 +122,8 @@ class StatusFormatTest {
                     "lag_bytes" : null,
                     "checks" : null,
                     "address" : null,
-                    "uptime_seconds" : 259200
+                    "uptime_seconds" : 259200,
+                    "tags" : ""
                   } ],
                   "warnings" : [ "member a is down: its keeper does not report (node or daemon stopped)" ]
                 }
@@ -146,6 +152,37 @@ class StatusFormatTest {
                           "paused_since" : "2026-11-29T20:00:00.123Z",
                           "paused_until" : "2026-11-29T21:00:00Z",
                         """);
+    }
+
+    @Test
+    void aTagsColumnOnlyWhenAMemberHasTags() {
+        ClusterStatus tagged = new ClusterStatus(
+                "pg-prod",
+                12,
+                Phase.NORMAL,
+                "member b leads",
+                "b",
+                null,
+                List.of(
+                        new ClusterStatus.Member(
+                                "b", null, "leader", "running", 3, null, null, "10.0.0.2:5433", null, ""),
+                        new ClusterStatus.Member(
+                                "c",
+                                null,
+                                "replica",
+                                "streaming",
+                                3,
+                                0L,
+                                null,
+                                "10.0.0.3:5433",
+                                null,
+                                "nofailover,nosync")),
+                List.of());
+        assertThat(StatusFormat.table(tagged))
+                .contains("ID  REGION  ROLE     STATE      TIMELINE  LAG  CHECKS  ADDRESS        UPTIME  TAGS\n")
+                .contains("b   -       leader   running    3         -    -       10.0.0.2:5433  -       -\n")
+                .contains(
+                        "c   -       replica  streaming  3         0 B  -       10.0.0.3:5433  -       nofailover,nosync\n");
     }
 
     @Test

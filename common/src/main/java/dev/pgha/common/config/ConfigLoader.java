@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import dev.pgha.common.model.MemberTags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -273,6 +274,7 @@ public final class ConfigLoader {
                 nodeId,
                 region,
                 primaryRegion,
+                tags(s),
                 dataDir,
                 advertiseHost,
                 postgres,
@@ -289,6 +291,15 @@ public final class ConfigLoader {
                 secrets,
                 tls(s),
                 backup);
+    }
+
+    private static MemberTags tags(Settings s) {
+        String text = s.string("tags");
+        try {
+            return MemberTags.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw s.invalid("tags", "tags such as nofailover=true,nosync=true (" + e.getMessage() + ")");
+        }
     }
 
     /** All three certificate files, or none; each must be a readable file. */

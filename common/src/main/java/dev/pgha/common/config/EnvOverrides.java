@@ -23,6 +23,7 @@ public final class EnvOverrides {
         m.put("PGHA_NODE_ID", "nodeId");
         m.put("FLY_REGION", "region");
         m.put("PRIMARY_REGION", "primaryRegion");
+        m.put("PGHA_TAGS", "tags");
         m.put("PGHA_DATA_DIR", "dataDir");
         m.put("PGHA_ADVERTISE_HOST", "advertiseHost");
         m.put("PG_PORT", "postgres.port");

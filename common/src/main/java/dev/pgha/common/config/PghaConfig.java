@@ -3,6 +3,7 @@ package dev.pgha.common.config;
 import dev.pgha.common.backup.BackupRepository;
 import dev.pgha.common.backup.RecoveryTarget;
 import dev.pgha.common.backup.ScheduledBackup;
+import dev.pgha.common.model.MemberTags;
 import dev.pgha.common.secret.Secret;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ public record PghaConfig(
         Optional<String> nodeId,
         Optional<String> region,
         Optional<String> primaryRegion,
+        MemberTags tags,
         Path dataDir,
         Optional<String> advertiseHost,
         Postgres postgres,

@@ -39,6 +39,7 @@ import java.util.Objects;
  *                           lost leader) had: what that leader's WAL sender last said its WAL reached
  *                           (pg_stat_wal_receiver.latest_end_lsn) or its last status said, kept after streaming
  *                           stops; 0 when unknown. Without synchronous replication it bounds what a failover loses.
+ * @param tags               the member's tags (PGHA_TAGS); none in a status written by a version without them
  */
 public record KeeperStatus(
         String memberId,
@@ -61,11 +62,13 @@ public record KeeperStatus(
         List<String> synchronousNames,
         long walFinalGeneration,
         boolean synchronousConfirmed,
-        long leaderWalEnd) {
+        long leaderWalEnd,
+        MemberTags tags) {
 
     public KeeperStatus {
         streaming = List.copyOf(Objects.requireNonNullElse(streaming, List.of()));
         synchronousNames = List.copyOf(Objects.requireNonNullElse(synchronousNames, List.of()));
+        tags = Objects.requireNonNullElse(tags, MemberTags.NONE);
     }
 
     /** Its WAL positions can no longer move, and it knew of view generation {@code generation} when it said so. */

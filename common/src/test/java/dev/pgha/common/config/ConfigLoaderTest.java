@@ -123,6 +123,7 @@ class ConfigLoaderTest {
             FLY_APP_NAME     | My_DB     | FLY_APP_NAME="My_DB" is not valid for clusterName: expected a cluster name of up to 63 lowercase letters, digits and '-' (not at either end)
             PGHA_NODE_ID     | a/b       | PGHA_NODE_ID="a/b" is not valid for nodeId: expected a node id of up to 40 lowercase letters, digits and '-' (not at either end)
             PGHA_DATA_DIR    | data      | PGHA_DATA_DIR="data" is not valid for dataDir: expected an absolute path such as /data
+            PGHA_TAGS        | nosync=1  | PGHA_TAGS="nosync=1" is not valid for tags: expected tags such as nofailover=true,nosync=true (tag nosync takes true or false)
             PGHA_ZK_CONNECT  | zk1       | PGHA_ZK_CONNECT="zk1" is not valid for store.connect: expected a ZooKeeper connect string host:port[,host:port...][/chroot]
             PGHA_PG_MEMORY   | lots      | PGHA_PG_MEMORY="lots" is not valid for postgres.memory: expected a size of at least 64MB, such as 512MB or 2GB
             PGHA_PG_MEMORY   | 1MB       | PGHA_PG_MEMORY="1MB" is not valid for postgres.memory: expected a size of at least 64MB, such as 512MB or 2GB

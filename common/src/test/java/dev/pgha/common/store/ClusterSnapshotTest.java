@@ -41,7 +41,8 @@ class ClusterSnapshotTest {
                 List.of(),
                 0,
                 false,
-                0);
+                0,
+                null);
     }
 
     private static MemberInfo member(String id) {

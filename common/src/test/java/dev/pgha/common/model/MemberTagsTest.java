@@ -1,0 +1,34 @@
+package dev.pgha.common.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MemberTagsTest {
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            ''                                               | ''
+            nofailover=true                                  | nofailover
+            ' nosync = true , noloadbalance=true '           | nosync,noloadbalance
+            nofailover=false,failoverPriority=7              | failoverPriority=7
+            """)
+    void parsesWhatPghaTagsHolds(String text, String described) {
+        assertThat(MemberTags.parse(text).describe()).isEqualTo(described);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            nofailover                  | "nofailover" is not TAG=VALUE
+            nofailover=yes              | tag nofailover takes true or false
+            failoverPriority=high       | tag failoverPriority takes a number 0-1000
+            failoverPriority=-1         | tag failoverPriority takes a number 0-1000
+            primary=true                | unknown tag primary; tags: nofailover, nosync, noloadbalance, failoverPriority
+            """)
+    void refusesWhatItDoesNotKnowSayingWhy(String text, String message) {
+        assertThatThrownBy(() -> MemberTags.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(message);
+    }
+}

@@ -55,6 +55,7 @@ public final class Keeper implements AutoCloseable {
     private final StandbyProgress standby = new StandbyProgress();
     private final Optional<BackupUpkeep> backups;
     private volatile boolean closing;
+    private volatile boolean stopping; // the daemon is stopping: said in the status
     private volatile boolean serving;
     private volatile ClusterSnapshot lastSnapshot = ClusterSnapshot.empty();
     private volatile KeeperStatus lastStatus; // what was last published (also while the store is unreachable)
@@ -472,7 +473,8 @@ public final class Keeper implements AutoCloseable {
                         stoppedLsn,
                         lastSnapshot.view().generation(),
                         leading.synchronousConfirmed(),
-                        standby.leaderWalEnd()));
+                        standby.leaderWalEnd(),
+                        stopping));
         lastStatus = next;
         status.publish(next);
     }
@@ -514,6 +516,15 @@ public final class Keeper implements AutoCloseable {
     public void stopNow() {
         closing = true;
         postgres.stopNow();
+    }
+
+    /**
+     * The daemon is about to stop (SIGTERM): the status says so from the next heartbeat on, so that the sentinel does
+     * not let this member, as leader, go on alone in its last moments (see {@link KeeperStatus#stopping()}).
+     */
+    public void stopping() {
+        stopping = true;
+        loop.trigger();
     }
 
     /**

@@ -32,7 +32,8 @@ final class StatusReport {
             long stoppedLsn,
             long generationSeen,
             boolean synchronousConfirmed,
-            long leaderWalEnd) {}
+            long leaderWalEnd,
+            boolean stopping) {}
 
     /** {@code state}: what postgres reported, null when it is not up (or not to be asked). */
     static KeeperStatus of(
@@ -61,6 +62,7 @@ final class StatusReport {
                 pgUp && state.walSettled() ? facts.generationSeen() : 0,
                 primary && facts.synchronousConfirmed(),
                 primary ? 0 : facts.leaderWalEnd(),
-                tags);
+                tags,
+                facts.stopping());
     }
 }

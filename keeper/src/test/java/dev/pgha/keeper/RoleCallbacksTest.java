@@ -191,6 +191,7 @@ class RoleCallbacksTest {
                 0,
                 false,
                 0,
-                null);
+                null,
+                false);
     }
 }

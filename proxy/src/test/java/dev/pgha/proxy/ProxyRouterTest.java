@@ -173,6 +173,7 @@ class ProxyRouterTest {
                 0,
                 false,
                 0,
-                null);
+                null,
+                false);
     }
 }

@@ -134,11 +134,15 @@ final class FailoverRules {
                 && leaderApplied
                 && !spec.synchronousStrict()
                 && leader.pgUp()
-                && leader.role() == Role.PRIMARY) {
+                && leader.role() == Role.PRIMARY
+                && !leader.stopping()) {
             // Nobody is requested and the leader runs this generation, still waiting for syncStandbys: empty it now,
             // view first. The leader acknowledges alone only once it applies the next generation, when nobody is
             // promotable any more. (A leader that died meanwhile never applied it: its synchronous standbys, which
-            // hold everything it acknowledged, stay promotable.)
+            // hold everything it acknowledged, stay promotable.) A leader that is stopping keeps its set: going on
+            // alone
+            // gains nothing, and once it is gone an empty set would leave its standbys, which hold all it
+            // acknowledged, unpromotable (a whole cluster stopped at once would come back leaderless without it).
             sync.clear();
         }
         List<String> newSync = List.copyOf(sync);

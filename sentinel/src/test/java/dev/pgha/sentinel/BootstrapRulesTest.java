@@ -55,7 +55,8 @@ class BootstrapRulesTest {
                 0,
                 false,
                 0,
-                null);
+                null,
+                false);
     }
 
     private static Map<String, KeeperStatus> keepers(String cells) {

@@ -525,6 +525,18 @@ class FailoverRulesTest {
         var down = keepers(stopped("a"), standby("b", 90, null));
         assertThat(Plans.next(step1, down, proxies(9), MEMBERS, SPEC, NOW).syncStandbys())
                 .containsExactly("b");
+        // a leader that is stopping (SIGTERM; the whole cluster stopped at once, say) does not go on alone: b stays
+        // promotable, so the standbys can elect one of themselves if it does not come back
+        var stopping = keepers(
+                Statuses.primary("a", 100)
+                        .applied(9)
+                        .synchronousNames(List.of("b"))
+                        .confirmed(true)
+                        .stopping()
+                        .build(),
+                standby("b", 90, null));
+        assertThat(Plans.next(step1, stopping, proxies(9), MEMBERS, SPEC, NOW).syncStandbys())
+                .containsExactly("b");
         // strict: writes wait for nobody-in-sync, so nothing is acknowledged alone and b stays
         ClusterSpec strict = new ClusterSpec(null, ClusterSpec.SyncMode.AUTO, true, Duration.ofSeconds(10));
         assertThat(Plans.next(step1, applied, proxies(9), MEMBERS, strict, NOW).syncStandbys())

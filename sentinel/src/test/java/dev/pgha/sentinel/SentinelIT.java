@@ -75,7 +75,8 @@ class SentinelIT {
                 0,
                 false,
                 0,
-                null);
+                null,
+                false);
     }
 
     private ClusterView view() {
@@ -150,7 +151,8 @@ class SentinelIT {
                     0,
                     false,
                     0,
-                    null));
+                    null,
+                    false));
             await().atMost(WAIT)
                     .until(() -> view().explanation().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();

@@ -62,6 +62,7 @@ final class Statuses {
         private boolean confirmed;
         private long leaderWalEnd;
         private MemberTags tags = MemberTags.NONE;
+        private boolean stopping;
 
         private Builder(String id, Role role) {
             this.id = id;
@@ -142,6 +143,12 @@ final class Statuses {
             return this;
         }
 
+        /** Its daemon is stopping (SIGTERM). */
+        Builder stopping() {
+            stopping = true;
+            return this;
+        }
+
         Builder tags(String text) {
             tags = MemberTags.parse(text);
             return this;
@@ -175,7 +182,8 @@ final class Statuses {
                     walFinal,
                     confirmed,
                     leaderWalEnd,
-                    tags);
+                    tags,
+                    stopping);
         }
     }
 }

@@ -144,7 +144,8 @@ class ZooKeeperStoreIT {
                 0,
                 false,
                 0,
-                null);
+                null,
+                false);
     }
 
     @Test

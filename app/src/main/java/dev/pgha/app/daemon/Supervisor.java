@@ -90,6 +90,9 @@ final class Supervisor {
         if (fatal.get() == null) {
             startStopWatchdog();
             if (!witness) {
+                if (keeper != null) {
+                    keeper.stopping();
+                }
                 Lifetime.handOverIfLeading(keeper, store, memberId, config);
             }
         }

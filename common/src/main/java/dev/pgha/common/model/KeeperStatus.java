@@ -40,6 +40,9 @@ import java.util.Objects;
  *                           (pg_stat_wal_receiver.latest_end_lsn) or its last status said, kept after streaming
  *                           stops; 0 when unknown. Without synchronous replication it bounds what a failover loses.
  * @param tags               the member's tags (PGHA_TAGS); none in a status written by a version without them
+ * @param stopping           its daemon is stopping (SIGTERM): a leader that is stopping will not serve on, so the
+ *                           sentinel does not let it go on alone (an emptied synchronous set would leave its standbys
+ *                           unpromotable once it is gone)
  */
 public record KeeperStatus(
         String memberId,
@@ -63,7 +66,8 @@ public record KeeperStatus(
         long walFinalGeneration,
         boolean synchronousConfirmed,
         long leaderWalEnd,
-        MemberTags tags) {
+        MemberTags tags,
+        boolean stopping) {
 
     public KeeperStatus {
         streaming = List.copyOf(Objects.requireNonNullElse(streaming, List.of()));

@@ -42,7 +42,8 @@ class ClusterSnapshotTest {
                 0,
                 false,
                 0,
-                null);
+                null,
+                false);
     }
 
     private static MemberInfo member(String id) {

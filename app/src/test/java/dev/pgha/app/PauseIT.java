@@ -83,7 +83,7 @@ class PauseIT {
 
         PghaCli.Result paused = PghaCli.run(standby, "pause");
         assertThat(paused.code()).as(paused.toString()).isZero();
-        assertThat(paused.out()).startsWith("paused cluster pgha-pause since ");
+        assertThat(paused.out()).startsWith("paused cluster pgha since ");
         assertThat(PghaCli.run(leader, "status").out()).contains("PAUSED since ");
 
         // the standby's postgres dies: paused, its keeper leaves it stopped and says so; the operator starts it
@@ -101,6 +101,9 @@ class PauseIT {
         PghaCli.Result restarted = PghaCli.run(standby, "restart", standby.memberId());
         assertThat(restarted.code()).as(restarted + cluster.logTails(30)).isZero();
         cluster.awaitStandbyWith(standby, "t", 1, PghaCluster.READY);
+        // synchronous again (while it was down the leader served alone: until it confirms the standby caught up,
+        // nobody would be promotable, paused or not)
+        assertThat(cluster.awaitLeader(null, 1, PghaCluster.READY)).isSameAs(leader);
         NodeSql.execute(leader, "INSERT INTO t VALUES (2)");
 
         // the leader's node dies: the cluster becomes leaderless, and stays so while paused

@@ -432,7 +432,7 @@ class AdminIT {
                         .isEqualTo("42 true");
             }
             try (Stream<Path> left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-                assertThat(left.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("pgha-import-"));
+                assertThat(left.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("pgha-import-dump-"));
             }
             assertThat(pgha("import", url, "--jobs", "0").err())
                     .isEqualTo("pgha: --jobs 0: give 1 to 64 parallel connections\n");

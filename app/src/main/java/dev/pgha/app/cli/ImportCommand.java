@@ -233,7 +233,8 @@ public final class ImportCommand extends AdminCommand {
         Process p = null;
         try {
             work = Files.createTempDirectory(
-                    "pgha-import-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    "pgha-import-dump-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path dir = work.resolve("dump");
             p = start(
                     List.of(

@@ -5,10 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +25,6 @@ import org.junit.jupiter.api.Test;
  * /config reaching every member's postgres without a restart.
  */
 class OperatorToolsIT {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Duration FAILOVER = Duration.ofSeconds(60);
@@ -91,22 +86,22 @@ class OperatorToolsIT {
         assertThat(tokenCli.code()).as(tokenCli.toString()).isZero();
         String token = tokenCli.out().strip();
         String body = "{\"leader\": \"" + next + "\", \"candidate\": \"" + was + "\"}";
-        HttpResponse<String> anonymous = api(leader, "POST", "/switchover", body, null);
-        assertThat(anonymous.statusCode()).isEqualTo(401);
+        HttpProbe.Reply anonymous = HttpProbe.call(leader.httpPort(), "POST", "/switchover", body, null);
+        assertThat(anonymous.status()).isEqualTo(401);
         assertThat(JSON.readTree(anonymous.body()).get("error").asText()).contains("pgha api-token");
-        assertThat(api(leader, "POST", "/switchover", body, "Bearer not-the-token")
-                        .statusCode())
+        assertThat(HttpProbe.call(leader.httpPort(), "POST", "/switchover", body, "Bearer not-the-token")
+                        .status())
                 .isEqualTo(401);
         assertThat(cluster.view().leader()).isEqualTo(next);
-        HttpResponse<String> wrongLeader =
-                api(leader, "POST", "/switchover", "{\"leader\": \"" + was + "\"}", "Bearer " + token);
-        assertThat(wrongLeader.statusCode()).isEqualTo(412);
+        HttpProbe.Reply wrongLeader = HttpProbe.call(
+                leader.httpPort(), "POST", "/switchover", "{\"leader\": \"" + was + "\"}", "Bearer " + token);
+        assertThat(wrongLeader.status()).isEqualTo(412);
         assertThat(JSON.readTree(wrongLeader.body()).get("error").asText())
                 .isEqualTo("switchover refused: leader name does not match: the cluster's leader is " + next);
         String basic =
                 "Basic " + Base64.getEncoder().encodeToString(("pgha:" + token).getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> viaApi = api(leader, "POST", "/switchover", body, basic);
-        assertThat(viaApi.statusCode()).as(viaApi.body()).isEqualTo(200);
+        HttpProbe.Reply viaApi = HttpProbe.call(leader.httpPort(), "POST", "/switchover", body, basic);
+        assertThat(viaApi.status()).as(viaApi.body()).isEqualTo(200);
         JsonNode outcome = JSON.readTree(viaApi.body());
         assertThat(outcome.get("to").asText()).isEqualTo(was);
         assertThat(outcome.get("message").asText()).startsWith("switchover done: " + was + " leads (generation ");
@@ -116,13 +111,13 @@ class OperatorToolsIT {
         assertThat(cluster.awaitLeader(next, 1, FAILOVER)).isSameAs(leader);
 
         // PATCH /config: every member's postgres takes the parameter, no restart
-        HttpResponse<String> patched = api(
-                standby,
+        HttpProbe.Reply patched = HttpProbe.call(
+                standby.httpPort(),
                 "PATCH",
                 "/config",
                 "{\"postgresql\": {\"parameters\": {\"work_mem\": \"7MB\"}}}",
                 "Bearer " + token);
-        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+        assertThat(patched.status()).as(patched.body()).isEqualTo(200);
         JsonNode config = JSON.readTree(patched.body());
         assertThat(config.at("/postgresql/parameters/work_mem").asText()).isEqualTo("7MB");
         assertThat(config.get("needs_restart").asBoolean()).isFalse();
@@ -131,13 +126,18 @@ class OperatorToolsIT {
                     .untilAsserted(
                             () -> assertThat(NodeSql.query(n, "SHOW work_mem")).isEqualTo("7MB"));
         }
-        assertThat(JSON.readTree(api(standby, "GET", "/config", null, null).body())
+        assertThat(JSON.readTree(HttpProbe.call(standby.httpPort(), "GET", "/config", null, null)
+                                .body())
                         .at("/postgresql/parameters/work_mem")
                         .asText())
                 .isEqualTo("7MB");
-        HttpResponse<String> managed = api(
-                standby, "PATCH", "/config", "{\"postgresql\": {\"parameters\": {\"port\": 1}}}", "Bearer " + token);
-        assertThat(managed.statusCode()).isEqualTo(412);
+        HttpProbe.Reply managed = HttpProbe.call(
+                standby.httpPort(),
+                "PATCH",
+                "/config",
+                "{\"postgresql\": {\"parameters\": {\"port\": 1}}}",
+                "Bearer " + token);
+        assertThat(managed.status()).isEqualTo(412);
 
         // from now on every callback hangs after saying what it was told; the node that leads dies
         Files.createFile(hang);
@@ -169,19 +169,6 @@ class OperatorToolsIT {
         assertThat(survivor.out())
                 .contains("[callback] on_role_change primary: ")
                 .contains("killed with what it started");
-    }
-
-    private static HttpResponse<String> api(PghaNode node, String method, String path, String body, String auth)
-            throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
-                .timeout(Duration.ofSeconds(120))
-                .method(
-                        method,
-                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (auth != null) {
-            b.header("Authorization", auth);
-        }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static List<String> linesOf(Path events, String member) throws Exception {

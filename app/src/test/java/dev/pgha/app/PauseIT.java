@@ -10,10 +10,6 @@ import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +28,6 @@ class PauseIT {
     private static final Duration FAILOVER = Duration.ofSeconds(60);
     private static final Duration PAUSED_WATCH = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private PghaCluster cluster;
 
@@ -55,9 +50,9 @@ class PauseIT {
 
         // runtime cluster settings: through the API and the CLI, on every member at once, no restart
         String token = PghaCli.run(standby, "api-token").out().strip();
-        HttpResponse<String> patched =
-                send(leader, "PATCH", "/config", "{\"cluster\": {\"failTimeout\": \"3s\"}}", "Bearer " + token);
-        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+        HttpProbe.Reply patched = HttpProbe.call(
+                leader.httpPort(), "PATCH", "/config", "{\"cluster\": {\"failTimeout\": \"3s\"}}", "Bearer " + token);
+        assertThat(patched.status()).as(patched.body()).isEqualTo(200);
         assertThat(JSON.readTree(patched.body()).at("/changed/0/takes_effect").asText())
                 .isEqualTo("now");
         for (PghaNode n : List.of(leader, standby)) {
@@ -67,9 +62,9 @@ class PauseIT {
                     .as(n.memberId())
                     .isEqualTo("3s");
         }
-        HttpResponse<String> badValue =
-                send(leader, "PATCH", "/config", "{\"cluster\": {\"failTimeout\": \"0s\"}}", "Bearer " + token);
-        assertThat(badValue.statusCode()).isEqualTo(400);
+        HttpProbe.Reply badValue = HttpProbe.call(
+                leader.httpPort(), "PATCH", "/config", "{\"cluster\": {\"failTimeout\": \"0s\"}}", "Bearer " + token);
+        assertThat(badValue.status()).isEqualTo(400);
         assertThat(JSON.readTree(badValue.body()).get("error").asText())
                 .isEqualTo("cluster.failTimeout = \"0s\" is not valid: expected a duration between 1s and 1h, such as "
                         + "500ms, 2s or 5m");
@@ -139,13 +134,13 @@ class PauseIT {
                 .contains("no automatic failover while the cluster is paused");
 
         // resumed through the operations API: the standby takes over with every row
-        HttpResponse<String> anonymous = send(standby, "POST", "/resume", null, null);
-        assertThat(anonymous.statusCode()).isEqualTo(401);
+        HttpProbe.Reply anonymous = HttpProbe.call(standby.httpPort(), "POST", "/resume", null, null);
+        assertThat(anonymous.status()).isEqualTo(401);
         assertThat(cluster.snapshot().spec().paused())
                 .as("a refused request changes nothing")
                 .isTrue();
-        HttpResponse<String> resumed = send(standby, "POST", "/resume", null, "Bearer " + token);
-        assertThat(resumed.statusCode()).as(resumed.body()).isEqualTo(200);
+        HttpProbe.Reply resumed = HttpProbe.call(standby.httpPort(), "POST", "/resume", null, "Bearer " + token);
+        assertThat(resumed.status()).as(resumed.body()).isEqualTo(200);
         JsonNode body = JSON.readTree(resumed.body());
         assertThat(body.get("message").asText()).startsWith("resumed (paused since ");
         assertThat(body.get("pause").asBoolean()).isFalse();
@@ -157,18 +152,5 @@ class PauseIT {
     private String problemOf(PghaNode node) throws Exception {
         KeeperStatus k = cluster.snapshot().keepers().get(node.memberId());
         return k == null || k.problem() == null ? "" : k.problem();
-    }
-
-    private static HttpResponse<String> send(PghaNode node, String method, String path, String body, String auth)
-            throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(
-                        method,
-                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (auth != null) {
-            b.header("Authorization", auth);
-        }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -359,7 +359,7 @@ public final class Keeper implements AutoCloseable {
         log.info("pgha reinit: replacing this member's data with a fresh clone of member {}", leader.memberId());
         act(KeeperAction.Kind.CLONE, "re-cloning member " + leader.memberId() + " (pgha reinit)", p -> {
             store.clearReinit(memberId);
-            postgres.stopForRestart("pgha reinit");
+            postgres.stopForRestart("re-cloning", "pgha reinit");
             postgres.cloneFrom(leader, p);
             p.accept("starting postgres as a standby of member " + leader.memberId());
             postgres.start(leader);
@@ -375,7 +375,7 @@ public final class Keeper implements AutoCloseable {
         }
         startAsked = true; // by the operator: also while the cluster is paused
         actions.submit("restarting postgres", p -> {
-            postgres.stopForRestart("a restart (pgha restart or pgha config set --restart)");
+            postgres.stopForRestart("restarting postgres", "pgha restart or pgha config set --restart");
             store.clearRestart(memberId);
         });
         publishBusy();

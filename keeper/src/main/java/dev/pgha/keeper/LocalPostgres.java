@@ -424,10 +424,11 @@ final class LocalPostgres {
     }
 
     /** Stops postgres so that the next start applies new settings (`pgha restart`); the keeper starts it again. */
-    void stopForRestart(String requested) {
+    /** Stops postgres for an operator's request: {@code doing} ("restarting", "re-cloning") and who asked. */
+    void stopForRestart(String doing, String requestedBy) {
         PostgresServer current = server;
         if (current != null && current.isAlive()) {
-            log.info("stopping postgres (pid {}) for {}", current.pid(), requested);
+            log.info("{}: stopping postgres (pid {}), as requested by {}", doing, current.pid(), requestedBy);
             stop(current);
         }
         server = null;

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Keeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
+    /** How long a failed query waits for postgres to end before it is reported as the problem. */
+    private static final Duration EXIT_GRACE = Duration.ofMillis(500);
+
     /** How long stopping waits for an action in progress (an initdb, a clone) before stopping postgres anyway. */
     private static final Duration ACTION_STOP_TIMEOUT = Duration.ofSeconds(30);
     /** How soon a detached standby looks again whether postgres has settled (stopped receiving, replayed all). */
@@ -398,7 +401,16 @@ public final class Keeper implements AutoCloseable {
         try {
             return postgres.query();
         } catch (SQLException e) {
-            reportProblem("cannot query postgres: " + postgres.describe(e));
+            // a connection lost or ended by a shutdown (class 08, 57P01, 57P02): postgres may be going down, and if it
+            // is, its exit is the problem to report (not 57P03, "not accepting connections yet": it is starting)
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            boolean ended = state.startsWith("08") || state.equals("57P01") || state.equals("57P02");
+            String exited = ended ? postgres.reapExited(EXIT_GRACE) : null;
+            if (exited != null) {
+                problem = exited;
+            } else {
+                reportProblem("cannot query postgres: " + postgres.describe(e));
+            }
             return null;
         }
     }

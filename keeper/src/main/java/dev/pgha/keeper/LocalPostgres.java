@@ -158,6 +158,19 @@ final class LocalPostgres {
      * When postgres died since the last look: forgets it, schedules the restart (a backoff once it keeps crashing)
      * and returns why it exited, in one line; null while it runs or was stopped by pgha.
      */
+    /**
+     * As {@link #reapExited()}, after waiting up to {@code grace} for the postmaster to end: a postmaster that crashed
+     * ends its backends' connections a moment before the process itself is gone, so the query that failed on it would
+     * otherwise be reported instead of the crash.
+     */
+    String reapExited(Duration grace) {
+        PostgresServer s = server;
+        if (s != null) {
+            s.awaitExit(grace);
+        }
+        return reapExited();
+    }
+
     String reapExited() {
         PostgresServer dead = server;
         if (dead == null || dead.isAlive()) {

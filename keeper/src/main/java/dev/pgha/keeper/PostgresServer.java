@@ -66,6 +66,16 @@ public final class PostgresServer {
         return process.isAlive();
     }
 
+    /** Waits up to {@code timeout} for the process to end; true once it has. */
+    boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+
     /** Exit code once the process has ended. */
     public int exitCode() {
         return process.exitValue();

@@ -22,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
@@ -159,23 +160,8 @@ public final class ImportCommand extends AdminCommand {
         Process dump = null;
         Process restore = null;
         try {
-            dump = start(
-                    List.of(
-                            tools.tool("pg_dump").toString(),
-                            "--format=custom",
-                            "--no-owner",
-                            "--no-privileges",
-                            "--dbname=" + source.conninfo()),
-                    passfile);
-            restore = start(
-                    List.of(
-                            tools.tool("pg_restore").toString(),
-                            "--exit-on-error",
-                            "--no-owner",
-                            "--no-privileges",
-                            "--verbose",
-                            "--dbname=" + ConnectCommand.conninfo(leader, database, config)),
-                    passfile);
+            dump = start(dumpCommand(tools, "--format=custom"), passfile);
+            restore = start(restoreCommand(tools, leader, config), passfile);
             Deque<String> dumpErrors = tail(dump.getErrorStream(), null);
             Deque<String> restoreErrors = tail(restore.getErrorStream(), progress);
             ProgressLine line = json() ? null : ProgressLine.of(out);
@@ -236,16 +222,7 @@ public final class ImportCommand extends AdminCommand {
                     "pgha-import-dump-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path dir = work.resolve("dump");
-            p = start(
-                    List.of(
-                            tools.tool("pg_dump").toString(),
-                            "--format=directory",
-                            "--jobs=" + jobs,
-                            "--no-owner",
-                            "--no-privileges",
-                            "--file=" + dir,
-                            "--dbname=" + source.conninfo()),
-                    passfile);
+            p = start(dumpCommand(tools, "--format=directory", "--jobs=" + jobs, "--file=" + dir), passfile);
             Deque<String> dumpErrors = tail(p.getErrorStream(), null);
             while (!p.waitFor(1, TimeUnit.SECONDS)) {
                 progress.bytes.set(sizeOf(dir));
@@ -259,17 +236,7 @@ public final class ImportCommand extends AdminCommand {
                 throw new PghaException("pg_dump failed (exit " + p.exitValue() + "): " + String.join(" | ", dumpErrors)
                         + "; database " + database + " was dropped again");
             }
-            p = start(
-                    List.of(
-                            tools.tool("pg_restore").toString(),
-                            "--exit-on-error",
-                            "--jobs=" + jobs,
-                            "--no-owner",
-                            "--no-privileges",
-                            "--verbose",
-                            "--dbname=" + ConnectCommand.conninfo(leader, database, config),
-                            dir.toString()),
-                    passfile);
+            p = start(restoreCommand(tools, leader, config, "--jobs=" + jobs, dir.toString()), passfile);
             Deque<String> restoreErrors = tail(p.getErrorStream(), progress);
             while (!p.waitFor(1, TimeUnit.SECONDS)) {
                 if (line != null) {
@@ -317,6 +284,30 @@ public final class ImportCommand extends AdminCommand {
         } catch (IOException | UncheckedIOException e) {
             // best effort: the directory is private to this user
         }
+    }
+
+    /** pg_dump of the source without owners or grants, with {@code more} (format, jobs, file). */
+    private List<String> dumpCommand(PgBinaries tools, String... more) {
+        List<String> c = new ArrayList<>(List.of(tools.tool("pg_dump").toString(), "--no-owner", "--no-privileges"));
+        c.addAll(List.of(more));
+        c.add("--dbname=" + source.conninfo());
+        return c;
+    }
+
+    /**
+     * pg_restore into the new database on the leader, stopping at the first error, verbose (its lines count the
+     * objects), with {@code more} (jobs, the dump directory; none: from stdin).
+     */
+    private List<String> restoreCommand(PgBinaries tools, MemberInfo leader, PghaConfig config, String... more) {
+        List<String> c = new ArrayList<>(List.of(
+                tools.tool("pg_restore").toString(),
+                "--exit-on-error",
+                "--no-owner",
+                "--no-privileges",
+                "--verbose",
+                "--dbname=" + ConnectCommand.conninfo(leader, database, config)));
+        c.addAll(List.of(more));
+        return c;
     }
 
     private static Process start(List<String> command, Path passfile) throws IOException {

@@ -69,7 +69,7 @@ mkdir -p "$work/restored"
 t0=$(now)
 env PGHA_DATA_DIR="$work/restored" FLY_APP_NAME=restored PGHA_RESTORE_FROM=pgha PG_PROXY_PORT=$rport \
   PG_PORT=$((rport + 1)) PGHA_ZK_PORT=$((rport + 2)) PGHA_HTTP_PORT=$((rport + 3)) PGHA_METRICS_PORT=$((rport + 4)) \
-  "$root/pgha" start >"$work/restored.log" 2>&1 &
+  PGHA_ZK_PEER_PORT=$((rport + 5)) PGHA_ZK_ELECTION_PORT=$((rport + 6)) "$root/pgha" start >"$work/restored.log" 2>&1 &
 restored_pid=$!
 until grep -q 'ready: clients connect' "$work/restored.log" 2>/dev/null; do
   kill -0 "$restored_pid" 2>/dev/null || { echo "the restore failed:"; tail -20 "$work/restored.log"; exit 1; }

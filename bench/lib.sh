@@ -1,10 +1,11 @@
 # Shared by the bench scripts (sourced): ports, a private work directory, and one pgha daemon started and stopped.
 
-# Exports the daemon's ports from PORT_BASE (default $1): proxy +32, postgres +33, http +50, ZooKeeper +81,
-# metrics +87.
+# Exports the daemon's ports from PORT_BASE (default $1): proxy +32, postgres +33, http +50, ZooKeeper +81 (client),
+# +82 (peer), +83 (election), metrics +87.
 bench_ports() {
   local base=${PORT_BASE:-$1}
   export PG_PROXY_PORT=$((base + 32)) PG_PORT=$((base + 33)) PGHA_ZK_PORT=$((base + 81))
+  export PGHA_ZK_PEER_PORT=$((base + 82)) PGHA_ZK_ELECTION_PORT=$((base + 83))
   export PGHA_HTTP_PORT=$((base + 50)) PGHA_METRICS_PORT=$((base + 87))
 }
 

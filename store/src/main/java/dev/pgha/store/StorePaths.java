@@ -73,6 +73,15 @@ record StorePaths(String cluster) {
         return restarts() + "/" + id;
     }
 
+    /** Members an operator removed (`pgha member remove`): one child each, until a fresh node joins as it. */
+    String removed() {
+        return root() + "/removed";
+    }
+
+    String removed(String id) {
+        return removed() + "/" + id;
+    }
+
     /** Re-clone requests: one child per standby whose data should be cloned from the leader again (`pgha reinit`). */
     String reinits() {
         return root() + "/reinits";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import dev.pgha.common.PghaException;
 import dev.pgha.common.backup.BackupJob;
 import dev.pgha.common.config.Durations;
+import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -18,6 +19,7 @@ import dev.pgha.common.store.Election;
 import dev.pgha.common.store.Published;
 import dev.pgha.common.store.SessionEvent;
 import dev.pgha.common.store.SessionLease;
+import dev.pgha.common.store.StoreEnsemble;
 import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
@@ -268,6 +270,44 @@ public final class ZooKeeperStore implements ClusterStore {
     @Override
     public void removeMember(String id) {
         deleteIfExists(paths.member(id));
+    }
+
+    @Override
+    public void markRemoved(String id) {
+        try {
+            client.create()
+                    .orSetData()
+                    .creatingParentContainersIfNeeded()
+                    .forPath(paths.removed(id), Json.write(Instant.now()));
+        } catch (Exception e) {
+            throw new StoreException("cannot record the removal of " + id, e);
+        }
+    }
+
+    @Override
+    public Set<String> removed() {
+        try {
+            return Set.copyOf(client.getChildren().forPath(paths.removed()));
+        } catch (KeeperException.NoNodeException e) {
+            return Set.of();
+        } catch (Exception e) {
+            throw new StoreException("cannot read the removed members", e);
+        }
+    }
+
+    @Override
+    public void clearRemoved(String id) {
+        deleteIfExists(paths.removed(id));
+    }
+
+    @Override
+    public Optional<StoreEnsemble> ensemble() {
+        return EnsembleChanges.read(client);
+    }
+
+    @Override
+    public StoreEnsemble changeEnsemble(List<ZkPeer> joining, List<Integer> leaving, long fromVersion) {
+        return EnsembleChanges.change(client, joining, leaving, fromVersion);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.pgha.common.store;
 
 import dev.pgha.common.backup.BackupJob;
+import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -204,6 +205,35 @@ public final class InMemoryClusterStore implements ClusterStore {
     @Override
     public void removeMember(String id) {
         write(Topic.MEMBERS, c -> c.members.remove(id));
+    }
+
+    @Override
+    public void markRemoved(String id) {
+        write(Topic.MEMBERS, c -> c.removed.add(id));
+    }
+
+    @Override
+    public Set<String> removed() {
+        live();
+        synchronized (cluster.lock) {
+            return Set.copyOf(cluster.removed);
+        }
+    }
+
+    @Override
+    public void clearRemoved(String id) {
+        write(Topic.MEMBERS, c -> c.removed.remove(id));
+    }
+
+    @Override
+    public Optional<StoreEnsemble> ensemble() {
+        return Optional.empty();
+    }
+
+    @Override
+    public StoreEnsemble changeEnsemble(List<ZkPeer> joining, List<Integer> leaving, long fromVersion) {
+        throw new EnsembleChangeException(
+                EnsembleChangeException.Kind.UNSUPPORTED, "the in-memory store has no servers");
     }
 
     @Override

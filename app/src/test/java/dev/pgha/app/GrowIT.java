@@ -1,0 +1,117 @@
+package dev.pgha.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgha.common.config.ZkPeer;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A single node on the embedded default grows online into an HA cluster (PGHA_JOIN: ZooKeeper dynamic
+ * reconfiguration), loses a member by `pgha member remove`, and its quorum is real: the original node's death is a
+ * failover like any other. Separate JVMs, real ZooKeeper and postgres.
+ */
+class GrowIT {
+    private static final Duration JOIN = Duration.ofSeconds(120);
+    private static final Duration FAILOVER = Duration.ofSeconds(30);
+
+    private PghaCluster cluster;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aSingleNodeGrowsOnlineToVotersAndAnObserverShrinksByRemovalAndFailsOverWithEveryWrite() throws Exception {
+        cluster = PghaCluster.growing("pgha-grow");
+        PghaNode one = cluster.node("node-1").start().awaitReady(PghaCluster.READY);
+        execute(one, "CREATE TABLE base(x int); INSERT INTO base SELECT generate_series(1, 10000)");
+        int changesBefore = cluster.history().size();
+
+        AppendWriter writer = new AppendWriter(one, "appends", Duration.ofMillis(10));
+        writer.awaitMore(20, Duration.ofSeconds(30));
+        int mark = writer.mark();
+        long t0 = System.nanoTime();
+        PghaNode two = cluster.join("node-2", one).start();
+        cluster.awaitStandbyWith(two, "base", 10_000, JOIN);
+        long t1 = System.nanoTime();
+        PghaNode three = cluster.join("node-3", two).start(); // through any member
+        cluster.awaitStandbyWith(three, "base", 10_000, JOIN);
+        long t2 = System.nanoTime();
+        cluster.awaitLeader(null, 1, JOIN);
+        writer.awaitMore(50, Duration.ofSeconds(30));
+
+        // ZooKeeper's own configuration: three voters; the leader never changed and the writer never failed
+        assertThat(cluster.ensembleConfig().voters()).extracting(ZkPeer::id).containsExactly(1, 2, 3);
+        assertThat(writer.failures.get()).as("%s", writer.failureReasons).isZero();
+        assertThat(writer.longestGapSince(mark)).isLessThan(Duration.ofSeconds(1));
+        assertThat(cluster.history()).hasSize(changesBefore);
+        assertThat(cluster.view().leader()).isEqualTo("node-1");
+        assertThat(two.log()).contains("is a member of the ensemble now");
+        System.out.printf(
+                "GrowIT: node-2 streamed %d ms after its start, node-3 %d ms; the writer's longest gap %d ms%n",
+                (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000,
+                writer.longestGapSince(mark).toMillis());
+
+        // beyond cluster.voters (3) a member observes
+        PghaNode four = cluster.join("node-4", one).start();
+        cluster.awaitStandbyWith(four, "base", 10_000, JOIN);
+        assertThat(cluster.ensembleConfig().observers()).extracting(ZkPeer::id).containsExactly(4);
+        PghaCli.Result status = PghaCli.run(one, "status");
+        assertThat(status.out()).containsPattern("(?m)^node-1 .*voter 1$").containsPattern("(?m)^node-4 .*observer 4$");
+
+        // removal: the leader is refused; the observer goes for good; then a voter would leave two: refused
+        PghaCli.Result leader = PghaCli.run(two, "member", "remove", "node-1");
+        assertThat(leader.code()).as("%s", leader).isEqualTo(1);
+        assertThat(leader.err()).contains("member node-1 leads the cluster: switch over first");
+        PghaCli.Result removed = PghaCli.run(two, "member", "remove", "node-4");
+        assertThat(removed.code()).as("%s", removed).isZero();
+        assertThat(removed.out()).contains("removed node-4; its ZooKeeper observer 4 leaves");
+        assertThat(cluster.ensembleConfig().servers()).extracting(ZkPeer::id).containsExactly(1, 2, 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !four.alive());
+        assertThat(four.log()).contains("member node-4 was removed from the cluster (`pgha member remove`)");
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(() -> !cluster.view().standbys().contains("node-4")
+                        && NodeSql.query(
+                                        one,
+                                        "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgha_node_4'")
+                                .equals("0"));
+        PghaCli.Result weakening = PghaCli.run(two, "member", "remove", "node-3");
+        assertThat(weakening.code()).as("%s", weakening).isEqualTo(1);
+        assertThat(weakening.err()).contains("removing member node-3 leaves the store with 2 voters");
+        assertThat(four.runToExit(Duration.ofSeconds(60))).isEqualTo(1); // it does not come back
+        assertThat(four.out() + four.log()).contains("was removed from the cluster");
+
+        writer.awaitMore(20, Duration.ofSeconds(30));
+        writer.close();
+        assertThat(writer.failures.get()).as("%s", writer.failureReasons).isZero();
+
+        // the quorum is real: the original node's death is an ordinary failover, losing nothing acknowledged
+        one.killNode();
+        long killed = System.nanoTime();
+        PghaNode next = cluster.awaitLeader("node-1", 0, FAILOVER);
+        System.out.printf(
+                "GrowIT: a new leader %d ms after the original node's death%n",
+                (System.nanoTime() - killed) / 1_000_000);
+        assertThat(PghaCluster.ids(next, "appends")).containsAll(writer.acknowledged);
+        assertThat(List.of("node-2", "node-3"))
+                .contains(next.dataDir.getFileName().toString());
+    }
+
+    private static void execute(PghaNode node, String sql) throws Exception {
+        try (Connection c = node.connect(node.proxyPort(), "postgres", PghaCluster.PASSWORD);
+                Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+}

@@ -30,7 +30,7 @@ class GrowIT {
     }
 
     @Test
-    void aSingleNodeGrowsOnlineToVotersAndAnObserverShrinksByRemovalAndFailsOverWithEveryWrite() throws Exception {
+    void aSingleNodeGrowsOnlineShrinksByRemovalFailsOverWithEveryWriteAndReplacesItsDeadMember() throws Exception {
         cluster = PghaCluster.growing("pgha-grow");
         PghaNode one = cluster.node("node-1").start().awaitReady(PghaCluster.READY);
         execute(one, "CREATE TABLE base(x int); INSERT INTO base SELECT generate_series(1, 10000)");
@@ -106,6 +106,20 @@ class GrowIT {
         assertThat(PghaCluster.ids(next, "appends")).containsAll(writer.acknowledged);
         assertThat(List.of("node-2", "node-3"))
                 .contains(next.dataDir.getFileName().toString());
+
+        // replacing the dead node: a fresh one joins (it observes: three voters are configured), then the dead one
+        // is removed and the newcomer votes in its place
+        PghaNode five = cluster.join("node-5", next).start();
+        cluster.awaitStandbyWith(five, "base", 10_000, JOIN);
+        // server 4 left for good: its id is never given again
+        assertThat(cluster.ensembleConfig().observers()).extracting(ZkPeer::id).containsExactly(5);
+        PghaCli.Result replaced = PghaCli.run(next, "member", "remove", "node-1");
+        assertThat(replaced.code()).as("%s", replaced).isZero();
+        assertThat(replaced.out()).contains("its ZooKeeper voter 1 leaves; observer 5 votes in its place");
+        assertThat(cluster.ensembleConfig().voters()).extracting(ZkPeer::id).containsExactly(2, 3, 5);
+        assertThat(cluster.ensembleConfig().observers()).isEmpty();
+        cluster.awaitLeader("node-1", 2, JOIN); // three healthy members: a leader and two synchronous standbys
+        assertThat(cluster.snapshot().members().keySet()).containsExactlyInAnyOrder("node-2", "node-3", "node-5");
     }
 
     private static void execute(PghaNode node, String sql) throws Exception {

@@ -58,7 +58,7 @@ public final class EnsembleJoin {
                             + " has no ensemble to join (a standalone server: is it an external ZooKeeper, or a "
                             + "node of an older pgha? upgrade it first)"));
             ZkPeer known = ensemble.serverAt(self.host(), self.peerPort()).orElse(null);
-            int id = known != null ? known.id() : ensemble.nextId();
+            int id = known != null ? known.id() : ensemble.nextId(via.retiredStoreServers());
             boolean observer =
                     known != null ? known.observer() : ensemble.voters().size() >= voters;
             ZkPeer me = new ZkPeer(

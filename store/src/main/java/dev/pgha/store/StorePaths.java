@@ -82,6 +82,11 @@ record StorePaths(String cluster) {
         return removed() + "/" + id;
     }
 
+    /** The embedded ensemble's servers that left for good: one child per id, never given to a new server. */
+    String retiredServers() {
+        return root() + "/retired-servers";
+    }
+
     /** Re-clone requests: one child per standby whose data should be cloned from the leader again (`pgha reinit`). */
     String reinits() {
         return root() + "/reinits";

@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -298,6 +299,29 @@ public final class ZooKeeperStore implements ClusterStore {
     @Override
     public void clearRemoved(String id) {
         deleteIfExists(paths.removed(id));
+    }
+
+    @Override
+    public void retireStoreServer(int id) {
+        try {
+            client.create().orSetData().creatingParentContainersIfNeeded().forPath(paths.retiredServers() + "/" + id);
+        } catch (Exception e) {
+            throw new StoreException("cannot record that server " + id + " left the store", e);
+        }
+    }
+
+    @Override
+    public Set<Integer> retiredStoreServers() {
+        try {
+            return client.getChildren().forPath(paths.retiredServers()).stream()
+                    .filter(n -> n.matches("\\d{1,9}"))
+                    .map(Integer::valueOf)
+                    .collect(Collectors.toUnmodifiableSet());
+        } catch (KeeperException.NoNodeException e) {
+            return Set.of();
+        } catch (Exception e) {
+            throw new StoreException("cannot read the servers that left the store", e);
+        }
     }
 
     @Override

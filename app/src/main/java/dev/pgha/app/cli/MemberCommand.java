@@ -61,6 +61,7 @@ public final class MemberCommand extends AdminCommand.Group {
                                     plan.joining(),
                                     List.of(plan.leaving().get()),
                                     ensemble.get().version());
+                    admin.store().retireStoreServer(plan.leaving().get());
                     summary = "; " + plan.summary();
                     break;
                 } catch (EnsembleChangeException e) {

@@ -34,7 +34,7 @@ public record MemberInfo(
         if (pgPort < 1 || pgPort > 65535 || proxyPort < 0 || proxyPort > 65535 || httpPort < 0 || httpPort > 65535) {
             throw new IllegalArgumentException("member " + id + " is registered with an invalid port");
         }
-        if (storeServer < 0 || storeServer > 255) {
+        if (storeServer < 0) {
             throw new IllegalArgumentException("member " + id + " is registered with an invalid store server id");
         }
     }

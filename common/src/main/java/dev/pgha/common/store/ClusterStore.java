@@ -81,6 +81,12 @@ public interface ClusterStore extends AutoCloseable {
 
     void clearRemoved(String id);
 
+    /** Records that the store's server {@code id} left for good: a server joining later never takes its id. */
+    void retireStoreServer(int id);
+
+    /** Ids of the store's servers that left for good. */
+    Set<Integer> retiredStoreServers();
+
     /** The store's own servers, when the store reports them (an embedded or a reconfigurable ensemble). */
     Optional<StoreEnsemble> ensemble();
 

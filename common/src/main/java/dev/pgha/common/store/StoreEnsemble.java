@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,7 +15,7 @@ import java.util.regex.Pattern;
  */
 public record StoreEnsemble(long version, List<ZkPeer> servers) {
     private static final Pattern SERVER =
-            Pattern.compile("server\\.(\\d{1,3})=(\\[[^\\]]+\\]|[^:\\[\\]]+):(\\d{1,5}):(\\d{1,5})"
+            Pattern.compile("server\\.(\\d{1,9})=(\\[[^\\]]+\\]|[^:\\[\\]]+):(\\d{1,5}):(\\d{1,5})"
                     + "(?::(participant|observer))?(?:;(?:(\\[[^\\]]+\\]|[^:;\\[\\]]+):)?(\\d{1,5}))?");
     private static final Pattern VERSION = Pattern.compile("version=([0-9a-fA-F]{1,16})");
 
@@ -82,8 +83,15 @@ public record StoreEnsemble(long version, List<ZkPeer> servers) {
                 .findFirst();
     }
 
-    /** The id a new server gets: one more than the highest in use. */
-    public int nextId() {
-        return servers.stream().mapToInt(ZkPeer::id).max().orElse(0) + 1;
+    /**
+     * The id a new server gets: one more than the highest in use or {@code retired} (a removed server that still
+     * runs somewhere must never meet a new one under its id).
+     */
+    public int nextId(Set<Integer> retired) {
+        int highest = servers.stream().mapToInt(ZkPeer::id).max().orElse(0);
+        return Math.max(
+                        highest,
+                        retired.stream().mapToInt(Integer::intValue).max().orElse(0))
+                + 1;
     }
 }

@@ -226,6 +226,19 @@ public final class InMemoryClusterStore implements ClusterStore {
     }
 
     @Override
+    public void retireStoreServer(int id) {
+        write(Topic.MEMBERS, c -> c.retiredServers.add(id));
+    }
+
+    @Override
+    public Set<Integer> retiredStoreServers() {
+        live();
+        synchronized (cluster.lock) {
+            return Set.copyOf(cluster.retiredServers);
+        }
+    }
+
+    @Override
     public Optional<StoreEnsemble> ensemble() {
         return Optional.empty();
     }

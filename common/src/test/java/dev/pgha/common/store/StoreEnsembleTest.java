@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgha.common.config.ZkPeer;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,7 +35,8 @@ class StoreEnsembleTest {
         assertThat(e.version()).isEqualTo(0x10000001aL);
         assertThat(e.voters()).extracting(ZkPeer::id).containsExactly(1, 2);
         assertThat(e.observers()).extracting(ZkPeer::id).containsExactly(3);
-        assertThat(e.nextId()).isEqualTo(4);
+        assertThat(e.nextId(Set.of())).isEqualTo(4);
+        assertThat(e.nextId(Set.of(7, 2))).isEqualTo(8);
         assertThat(e.serverAt("127.0.0.1", 4)).map(ZkPeer::id).contains(2);
         assertThat(e.serverAt("127.0.0.1", 5)).isEmpty();
     }

@@ -62,6 +62,20 @@ class GrowIT {
                 (t2 - t1) / 1_000_000,
                 writer.longestGapSince(mark).toMillis());
 
+        // tags at runtime (pgha member tag, over PGHA_TAGS): a nosync member leaves the synchronous set, and returns
+        PghaCli.Result tagged = PghaCli.run(one, "member", "tag", "node-3", "nosync=true");
+        assertThat(tagged.code()).as("%s", tagged).isZero();
+        assertThat(tagged.out()).contains("node-3: set by pgha member tag: nosync=true");
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreExceptions()
+                .until(() -> !cluster.view().synchronousNames().contains("node-3")
+                        && !NodeSql.query(one, "SHOW synchronous_standby_names").contains("node-3"));
+        assertThat(PghaCli.run(one, "status").out()).containsPattern("(?m)^node-3 .* nosync +voter 3$");
+        assertThat(PghaCli.run(one, "member", "tag", "node-3", "nosync=").code())
+                .isZero();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> cluster.view().synchronousNames().contains("node-3"));
+
         // beyond cluster.voters (3) a member observes
         PghaNode four = cluster.join("node-4", one).start();
         cluster.awaitStandbyWith(four, "base", 10_000, JOIN);

@@ -61,6 +61,7 @@ public final class Keeper implements AutoCloseable {
     private volatile boolean stopping; // the daemon is stopping: said in the status
     private volatile boolean serving;
     private volatile ClusterSnapshot lastSnapshot = ClusterSnapshot.empty();
+    private final OperatorTags operatorTags = new OperatorTags();
     private volatile KeeperStatus lastStatus; // what was last published (also while the store is unreachable)
     private Subscription changes;
     private StoreContact contact;
@@ -473,7 +474,8 @@ public final class Keeper implements AutoCloseable {
         KeeperStatus next = StatusReport.of(
                 memberId,
                 config.region().orElse(null),
-                config.tags(),
+                operatorTags.over(
+                        config.tags(), lastSnapshot.spec().memberTags().get(memberId)),
                 postgres.data(),
                 state,
                 new StatusReport.Facts(

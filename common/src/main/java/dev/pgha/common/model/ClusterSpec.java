@@ -24,6 +24,8 @@ import java.util.TreeMap;
  * @param holdTimeout       proxy.holdTimeout for every proxy; null: each proxy's own configuration
  * @param settings          the operator's runtime settings (`pgha config set cluster.failTimeout=5s`), key to value as
  *                          given and checked; the fields above already hold their effect
+ * @param memberTags        the operator's tags per member (`pgha member tag`), member id to tags text; each member's
+ *                          keeper applies its own over its configured PGHA_TAGS
  */
 public record ClusterSpec(
         String primaryRegion,
@@ -34,7 +36,8 @@ public record ClusterSpec(
         long maximumLagOnFailover,
         Pause pause,
         Duration holdTimeout,
-        Map<String, String> settings) {
+        Map<String, String> settings,
+        Map<String, String> memberTags) {
 
     /**
      * A maintenance pause.
@@ -64,6 +67,7 @@ public record ClusterSpec(
         failTimeout = Objects.requireNonNullElse(failTimeout, DEFAULT_FAIL_TIMEOUT);
         hbaRules = hbaRules == null ? List.of() : List.copyOf(hbaRules);
         settings = settings == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(settings));
+        memberTags = memberTags == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(memberTags));
         if (maximumLagOnFailover < 0) {
             throw new IllegalArgumentException("maximumLagOnFailover < 0: " + maximumLagOnFailover);
         }
@@ -81,6 +85,7 @@ public record ClusterSpec(
                 DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
                 null,
                 null,
+                Map.of(),
                 Map.of());
     }
 
@@ -94,7 +99,8 @@ public record ClusterSpec(
                 maximumLagOnFailover,
                 pause,
                 holdTimeout,
-                settings);
+                settings,
+                memberTags);
     }
 
     public ClusterSpec withMaximumLagOnFailover(long bytes) {
@@ -112,7 +118,8 @@ public record ClusterSpec(
                 maximumLagOnFailover,
                 pause,
                 holdTimeout,
-                settings);
+                settings,
+                memberTags);
     }
 
     /** The same spec with the operator's runtime settings recorded (their effect is applied separately). */
@@ -126,7 +133,23 @@ public record ClusterSpec(
                 maximumLagOnFailover,
                 pause,
                 holdTimeout,
-                settings);
+                settings,
+                memberTags);
+    }
+
+    /** The same spec with the operator's member tags ({@code pgha member tag}: member id -> tags text). */
+    public ClusterSpec withMemberTags(Map<String, String> memberTags) {
+        return new ClusterSpec(
+                primaryRegion,
+                synchronousMode,
+                synchronousStrict,
+                failTimeout,
+                hbaRules,
+                maximumLagOnFailover,
+                pause,
+                holdTimeout,
+                settings,
+                memberTags);
     }
 
     /** The same spec with other HA settings (the operator's runtime settings applied over a configuration's). */
@@ -145,7 +168,8 @@ public record ClusterSpec(
                 maximumLagOnFailover,
                 pause,
                 holdTimeout,
-                settings);
+                settings,
+                memberTags);
     }
 
     /** Whether `pgha pause` holds: no automatic leader change, no automatic start or stop of postgres. */

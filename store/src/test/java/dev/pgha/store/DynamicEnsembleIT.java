@@ -94,6 +94,21 @@ class DynamicEnsembleIT {
     }
 
     @Test
+    void withFiveVotersWantedEveryOneOfFiveVotes() throws Exception {
+        ZkPeer first = server(1);
+        ZooKeeperPeer one = keep(ZooKeeperPeer.start(dir.resolve("one"), List.of(first), 1, TICK, AUTH));
+        one.awaitServing(Duration.ofSeconds(10));
+        ZooKeeperStore store = connect(one.connectString());
+        for (String name : List.of("two", "three", "four", "five")) {
+            join(store, first.clientAddress(), name, 5);
+        }
+        assertThat(store.ensemble().orElseThrow().voters())
+                .extracting(ZkPeer::id)
+                .containsExactly(1, 2, 3, 4, 5);
+        assertThat(store.ensemble().orElseThrow().observers()).isEmpty();
+    }
+
+    @Test
     void aStandaloneServersDataIsKeptByTheOneVoterEnsembleThatReplacesIt() throws Exception {
         Path data = dir.resolve("zookeeper");
         ZkPeer self = server(1);

@@ -38,7 +38,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.state.ConnectionStateListener;
@@ -66,6 +65,7 @@ public final class ZooKeeperStore implements ClusterStore {
     private final Duration sessionTimeout;
     private final SnapshotReader reader;
     private final TopicWatches watches;
+    private final Removals removals;
     private final List<EphemeralValue<?>> published = new CopyOnWriteArrayList<>();
 
     private ZooKeeperStore(CuratorFramework client, String cluster, Duration sessionTimeout) {
@@ -74,6 +74,7 @@ public final class ZooKeeperStore implements ClusterStore {
         this.sessionTimeout = sessionTimeout;
         this.reader = new SnapshotReader(client, paths);
         this.watches = new TopicWatches(client, paths);
+        this.removals = new Removals(client, paths);
     }
 
     /**
@@ -275,25 +276,12 @@ public final class ZooKeeperStore implements ClusterStore {
 
     @Override
     public void markRemoved(String id) {
-        try {
-            client.create()
-                    .orSetData()
-                    .creatingParentContainersIfNeeded()
-                    .forPath(paths.removed(id), Json.write(Instant.now()));
-        } catch (Exception e) {
-            throw new StoreException("cannot record the removal of " + id, e);
-        }
+        removals.markRemoved(id);
     }
 
     @Override
     public Set<String> removed() {
-        try {
-            return Set.copyOf(client.getChildren().forPath(paths.removed()));
-        } catch (KeeperException.NoNodeException e) {
-            return Set.of();
-        } catch (Exception e) {
-            throw new StoreException("cannot read the removed members", e);
-        }
+        return removals.removed();
     }
 
     @Override
@@ -303,25 +291,12 @@ public final class ZooKeeperStore implements ClusterStore {
 
     @Override
     public void retireStoreServer(int id) {
-        try {
-            client.create().orSetData().creatingParentContainersIfNeeded().forPath(paths.retiredServers() + "/" + id);
-        } catch (Exception e) {
-            throw new StoreException("cannot record that server " + id + " left the store", e);
-        }
+        removals.retire(id);
     }
 
     @Override
     public Set<Integer> retiredStoreServers() {
-        try {
-            return client.getChildren().forPath(paths.retiredServers()).stream()
-                    .filter(n -> n.matches("\\d{1,9}"))
-                    .map(Integer::valueOf)
-                    .collect(Collectors.toUnmodifiableSet());
-        } catch (KeeperException.NoNodeException e) {
-            return Set.of();
-        } catch (Exception e) {
-            throw new StoreException("cannot read the servers that left the store", e);
-        }
+        return removals.retired();
     }
 
     @Override

@@ -46,10 +46,7 @@ public final class MemberCommand extends AdminCommand.Group {
 
         @Override
         void run(Admin admin, PrintWriter out) {
-            ClusterSnapshot snapshot = admin.store().snapshot();
-            MemberInfo info = snapshot.member(member)
-                    .orElseThrow(() -> new PghaException("no member " + member + " is registered; members: "
-                            + String.join(", ", snapshot.members().keySet())));
+            MemberInfo info = registered(admin.store().snapshot(), member);
             String summary = "";
             for (int attempt = 1; ; attempt++) {
                 Optional<StoreEnsemble> ensemble = admin.store().ensemble();
@@ -88,6 +85,12 @@ public final class MemberCommand extends AdminCommand.Group {
                     "removed",
                     member);
         }
+    }
+
+    private static MemberInfo registered(ClusterSnapshot snapshot, String member) {
+        return snapshot.member(member)
+                .orElseThrow(() -> new PghaException("no member " + member + " is registered; members: "
+                        + String.join(", ", snapshot.members().keySet())));
     }
 
     private static Map<String, String> without(Map<String, String> tags, String member) {
@@ -140,10 +143,7 @@ public final class MemberCommand extends AdminCommand.Group {
         @Override
         void run(Admin admin, PrintWriter out) {
             ClusterSnapshot snapshot = admin.store().snapshot();
-            if (snapshot.member(member).isEmpty()) {
-                throw new PghaException("no member " + member + " is registered; members: "
-                        + String.join(", ", snapshot.members().keySet()));
-            }
+            registered(snapshot, member);
             ClusterSpec spec = changes.isEmpty()
                     ? snapshot.spec()
                     : SpecUpdate.apply(admin.store(), s -> s.withMemberTags(changed(s.memberTags())));

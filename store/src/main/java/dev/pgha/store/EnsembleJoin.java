@@ -57,6 +57,7 @@ public final class EnsembleJoin {
                     .orElseThrow(() -> new PghaException("PGHA_JOIN: the ZooKeeper at " + joinAddress
                             + " has no ensemble to join (a standalone server: is it an external ZooKeeper, or a "
                             + "node of an older pgha? upgrade it first)"));
+            reachable(joinAddress, ensemble, self);
             ZkPeer known = ensemble.serverAt(self.host(), self.peerPort()).orElse(null);
             int id = known != null ? known.id() : ensemble.nextId(via.retiredStoreServers());
             boolean observer =
@@ -96,6 +97,32 @@ public final class EnsembleJoin {
         }
         throw new PghaException("PGHA_JOIN: the ensemble at " + joinAddress + " changed " + ATTEMPTS
                 + " times while this node joined; start it again");
+    }
+
+    /**
+     * Servers on loopback addresses reach only their own machine: joining across machines with one is refused with
+     * what to set, instead of a join that waits for a connection that cannot happen.
+     */
+    static void reachable(String joinAddress, StoreEnsemble ensemble, ZkPeer self) {
+        boolean remote =
+                !loopback(joinAddress.replaceAll(":\\d+$", "").replace("[", "").replace("]", ""));
+        if (!remote) {
+            return; // all on this machine (tests, a trial)
+        }
+        if (loopback(self.host())) {
+            throw new PghaException("PGHA_JOIN: this node's ZooKeeper would listen on " + self.host() + ", which the "
+                    + "members at " + joinAddress + " cannot reach: set PGHA_ADVERTISE_HOST (or PGHA_ZK_HOST) to this "
+                    + "node's address");
+        }
+        ensemble.servers().stream().filter(s -> loopback(s.host())).findFirst().ifPresent(s -> {
+            throw new PghaException("PGHA_JOIN: the member at " + joinAddress + " runs its ZooKeeper on " + s.host()
+                    + " only (it was started without PGHA_ADVERTISE_HOST): restart it once with PGHA_ADVERTISE_HOST "
+                    + "set to its address, then join");
+        });
+    }
+
+    private static boolean loopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     private enum Outcome {

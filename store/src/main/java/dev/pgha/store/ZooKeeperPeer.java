@@ -86,6 +86,13 @@ public final class ZooKeeperPeer implements Closeable {
                             dir,
                             kept.servers().size(),
                             initial.size());
+                } else if (initial.size() == 1
+                        && !kept.server(myId).equals(initial.stream().findFirst())) {
+                    log.warn(
+                            "this node's ZooKeeper keeps serving at {} as its ensemble recorded it, not at {} as "
+                                    + "configured now (remove the member and join it again to move it)",
+                            kept.server(myId).map(ZkPeer::serverLine).orElse("?"),
+                            initial.get(0).serverLine());
                 }
             }
             auth.configureServers();

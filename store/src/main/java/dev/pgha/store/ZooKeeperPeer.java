@@ -87,7 +87,9 @@ public final class ZooKeeperPeer implements Closeable {
                             kept.servers().size(),
                             initial.size());
                 } else if (initial.size() == 1
-                        && !kept.server(myId).equals(initial.stream().findFirst())) {
+                        && !kept.server(myId)
+                                .map(k -> k.withObserver(false))
+                                .equals(Optional.of(initial.get(0).withObserver(false)))) {
                     log.warn(
                             "this node's ZooKeeper keeps serving at {} as its ensemble recorded it, not at {} as "
                                     + "configured now (remove the member and join it again to move it)",

@@ -84,7 +84,13 @@ public final class EnsembleJoin {
                     joinAddress,
                     id,
                     observer ? "an observer: it has " + ensemble.voters().size() + " voters" : "a voter");
-            Outcome outcome = admit(via, me, ensemble.version(), within, abandon);
+            Outcome outcome;
+            try {
+                outcome = admit(via, me, ensemble.version(), within, abandon);
+            } catch (RuntimeException e) {
+                peer.close(); // refused: nothing of this node stays in the ensemble's way
+                throw e;
+            }
             if (outcome == Outcome.ADMITTED) {
                 log.info("this node's ZooKeeper server {} is a member of the ensemble now", id);
                 return peer;

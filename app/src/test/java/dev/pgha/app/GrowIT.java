@@ -36,6 +36,14 @@ class GrowIT {
         execute(one, "CREATE TABLE base(x int); INSERT INTO base SELECT generate_series(1, 10000)");
         int changesBefore = cluster.history().size();
 
+        // a node without the cluster's store secret is refused at the door, saying what it needs
+        PghaNode stranger = cluster.join("stranger", one);
+        stranger.env.put("PGHA_STORE_SECRET", "not-the-cluster-secret");
+        assertThat(stranger.runToExit(Duration.ofSeconds(60))).isEqualTo(1);
+        assertThat(stranger.out() + stranger.log())
+                .contains("(PGHA_JOIN) refused pgha's credentials")
+                .contains("PGHA_STORE_SECRET");
+
         AppendWriter writer = new AppendWriter(one, "appends", Duration.ofMillis(10));
         writer.awaitMore(20, Duration.ofSeconds(30));
         int mark = writer.mark();

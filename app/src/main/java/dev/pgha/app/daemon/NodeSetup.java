@@ -91,8 +91,9 @@ final class NodeSetup {
             }
             if (!missing.isEmpty()) {
                 throw new PghaException(String.join(", ", missing) + " not set: every member of a multi-node cluster ("
-                        + EnvOverrides.label("store.ensemble") + " or " + EnvOverrides.label("store.connect")
-                        + ") needs the same " + su + ", " + repl + " and " + operator + ", as members copy each "
+                        + EnvOverrides.label("store.ensemble") + ", " + EnvOverrides.label("store.connect") + " or "
+                        + EnvOverrides.label("store.join") + ") needs the same " + su + ", " + repl + " and " + operator
+                        + ", as members copy each "
                         + "other's data; set them as secrets of every node");
             }
         }

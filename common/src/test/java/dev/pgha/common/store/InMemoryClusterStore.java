@@ -124,13 +124,16 @@ public final class InMemoryClusterStore implements ClusterStore {
 
     @Override
     public boolean compareAndSetView(ClusterView next, Optional<Integer> expectedVersion) {
-        boolean written = cas(Topic.VIEW, next, expectedVersion, (c, v) -> c.view = v, c -> c.view);
-        if (written) {
-            synchronized (cluster.lock) {
-                cluster.viewHistory.add(next);
-            }
-        }
-        return written;
+        // recorded in the same critical section: a reader that sees the view finds it in the history too
+        return cas(
+                Topic.VIEW,
+                next,
+                expectedVersion,
+                (c, v) -> {
+                    c.viewHistory.add(next);
+                    return c.view = v;
+                },
+                c -> c.view);
     }
 
     @Override

@@ -366,7 +366,10 @@ public final class Sentinel implements AutoCloseable {
                     "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}, maximum lag on failover {}{}",
                     desired.primaryRegion() == null ? "any" : desired.primaryRegion(),
                     desired.synchronousMode().name().toLowerCase(Locale.ROOT),
-                    desired.synchronousStrict() ? " (strict)" : "",
+                    (desired.synchronousStrict() ? " (strict)" : "")
+                            + (desired.synchronousStandbys() > 1
+                                    ? ", " + desired.synchronousStandbys() + " synchronous standbys"
+                                    : ""),
                     Durations.format(desired.failTimeout()),
                     desired.maximumLagOnFailover() == 0 ? "none" : Formats.bytes(desired.maximumLagOnFailover()),
                     desired.holdTimeout() == null

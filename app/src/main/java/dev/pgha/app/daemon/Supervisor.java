@@ -150,7 +150,8 @@ final class Supervisor {
                                 config.cluster().synchronousMode().toUpperCase(Locale.ROOT)),
                         config.cluster().synchronousStrict(),
                         config.cluster().failTimeout())
-                .withMaximumLagOnFailover(config.cluster().maximumLagOnFailover());
+                .withMaximumLagOnFailover(config.cluster().maximumLagOnFailover())
+                .withSynchronousStandbys(config.cluster().synchronousStandbys());
         sentinel = new Sentinel(
                 store,
                 memberId,

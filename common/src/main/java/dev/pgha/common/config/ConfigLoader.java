@@ -216,6 +216,7 @@ public final class ConfigLoader {
         var cluster = new PghaConfig.Cluster(
                 syncMode,
                 RuntimeSettings.synchronousStrict(s),
+                RuntimeSettings.synchronousStandbys(s),
                 RuntimeSettings.failTimeout(s),
                 s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)),
                 s.bool("cluster.failsafe"),

@@ -146,6 +146,7 @@ public record PghaConfig(
      *
      * @param synchronousMode   "on", "off" or "auto" (on once the cluster has two or more database members)
      * @param synchronousStrict with no healthy synchronous standby, refuse writes instead of serving alone
+     * @param synchronousStandbys how many synchronous standbys a commit waits for (ANY N)
      * @param failTimeout       how long a leader may report itself unhealthy before the cluster fails over
      * @param deadMemberRemovalInterval a member gone this long loses its registration and its replication slot
      * @param failsafe                  a leader that loses the store keeps serving while every other member
@@ -157,6 +158,7 @@ public record PghaConfig(
     public record Cluster(
             String synchronousMode,
             boolean synchronousStrict,
+            int synchronousStandbys,
             Duration failTimeout,
             Duration deadMemberRemovalInterval,
             boolean failsafe,

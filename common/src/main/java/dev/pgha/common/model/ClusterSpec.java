@@ -24,6 +24,8 @@ import java.util.TreeMap;
  * @param holdTimeout       proxy.holdTimeout for every proxy; null: each proxy's own configuration
  * @param settings          the operator's runtime settings (`pgha config set cluster.failTimeout=5s`), key to value as
  *                          given and checked; the fields above already hold their effect
+ * @param synchronousStandbys how many synchronous standbys a commit waits for (ANY N; fewer while fewer are in sync,
+ *                          unless strict); a failover still promotes only the one with the most WAL of them all
  * @param memberTags        the operator's tags per member (`pgha member tag`), member id to tags text; each member's
  *                          keeper applies its own over its configured PGHA_TAGS
  */
@@ -37,7 +39,8 @@ public record ClusterSpec(
         Pause pause,
         Duration holdTimeout,
         Map<String, String> settings,
-        Map<String, String> memberTags) {
+        Map<String, String> memberTags,
+        int synchronousStandbys) {
 
     /**
      * A maintenance pause.
@@ -68,6 +71,7 @@ public record ClusterSpec(
         hbaRules = hbaRules == null ? List.of() : List.copyOf(hbaRules);
         settings = settings == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(settings));
         memberTags = memberTags == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(memberTags));
+        synchronousStandbys = Math.max(1, synchronousStandbys); // a spec written before it existed: 1
         if (maximumLagOnFailover < 0) {
             throw new IllegalArgumentException("maximumLagOnFailover < 0: " + maximumLagOnFailover);
         }
@@ -86,7 +90,8 @@ public record ClusterSpec(
                 null,
                 null,
                 Map.of(),
-                Map.of());
+                Map.of(),
+                1);
     }
 
     public ClusterSpec withHbaRules(List<String> rules) {
@@ -100,11 +105,17 @@ public record ClusterSpec(
                 pause,
                 holdTimeout,
                 settings,
-                memberTags);
+                memberTags,
+                synchronousStandbys);
     }
 
     public ClusterSpec withMaximumLagOnFailover(long bytes) {
-        return withHaSettings(synchronousMode, synchronousStrict, failTimeout, bytes, holdTimeout);
+        return withHaSettings(synchronousMode, synchronousStrict, failTimeout, bytes, holdTimeout, synchronousStandbys);
+    }
+
+    public ClusterSpec withSynchronousStandbys(int standbys) {
+        return withHaSettings(
+                synchronousMode, synchronousStrict, failTimeout, maximumLagOnFailover, holdTimeout, standbys);
     }
 
     /** The same spec paused ({@code pause} non-null) or resumed (null). */
@@ -119,7 +130,8 @@ public record ClusterSpec(
                 pause,
                 holdTimeout,
                 settings,
-                memberTags);
+                memberTags,
+                synchronousStandbys);
     }
 
     /** The same spec with the operator's runtime settings recorded (their effect is applied separately). */
@@ -134,7 +146,8 @@ public record ClusterSpec(
                 pause,
                 holdTimeout,
                 settings,
-                memberTags);
+                memberTags,
+                synchronousStandbys);
     }
 
     /** The same spec with the operator's member tags ({@code pgha member tag}: member id -> tags text). */
@@ -149,7 +162,8 @@ public record ClusterSpec(
                 pause,
                 holdTimeout,
                 settings,
-                memberTags);
+                memberTags,
+                synchronousStandbys);
     }
 
     /** The same spec with other HA settings (the operator's runtime settings applied over a configuration's). */
@@ -158,7 +172,8 @@ public record ClusterSpec(
             boolean synchronousStrict,
             Duration failTimeout,
             long maximumLagOnFailover,
-            Duration holdTimeout) {
+            Duration holdTimeout,
+            int synchronousStandbys) {
         return new ClusterSpec(
                 primaryRegion,
                 synchronousMode,
@@ -169,7 +184,8 @@ public record ClusterSpec(
                 pause,
                 holdTimeout,
                 settings,
-                memberTags);
+                memberTags,
+                synchronousStandbys);
     }
 
     /** Whether `pgha pause` holds: no automatic leader change, no automatic start or stop of postgres. */

@@ -89,4 +89,16 @@ printf '%-58s %8s\n' "(b) pg_basebackup -X stream of the same database" "$t_base
 echo "ratio join / pg_basebackup: $(awk -v a="$t_join" -v b="$t_base" 'BEGIN { printf "%.2f", a / b }') (goal <= 1.2)"
 echo "writer: $writes writes every 10 ms through the first node's proxy, longest gap during the join ${gap} s" \
   "(goal <= 0.5), errors: $errors"
-grep -h "is a member of the ensemble now\|cloned member\|cloning member" "$work/joiner.log" | cut -c1-160 || true
+# where the join's time goes: seconds after the joiner's start at which each step was logged
+phase() {  # $1 file, $2 pattern, $3 label
+  local at; at=$(grep -m1 "$2" "$1" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$at" ] && printf '  %-52s +%5.1f s\n' "$3" "$(awk -v a="$t0" -v b="$(date -d "$at" +%s.%N)" 'BEGIN { print b - a }')"
+}
+echo "the join, step by step:"
+phase "$work/joiner.log" "starting member" "daemon started (JVM up, configuration read)"
+phase "$work/joiner.log" "is a member of the ensemble now" "its ZooKeeper server is a member of the ensemble"
+phase "$work/joiner.log" "cloning member .* with pg_basebackup" "clone started"
+phase "$work/joiner.log" "cloned member" "clone done"
+phase "$work/joiner.log" "postgres is ready" "postgres up as a standby"
+phase "$work/stdout" "synchronous_standby_names = .*grow-2" "the leader waits for it (synchronous_standby_names)"
+phase "$work/stdout" "synchronous standbys: grow-2" "the view counts it as a synchronous standby"

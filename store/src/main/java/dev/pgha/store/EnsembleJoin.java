@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class EnsembleJoin {
     private static final Logger log = LoggerFactory.getLogger(EnsembleJoin.class);
     private static final int ATTEMPTS = 5;
-    private static final Duration PAUSE = Duration.ofMillis(200);
+    private static final Duration PAUSE = Duration.ofMillis(50); // a join waits on it: ask again soon
 
     private EnsembleJoin() {}
 

@@ -30,9 +30,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-psql_leader() { "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc "$1"; }
 
 "$root/pgha" --version >/dev/null
 bench_start_pgha
@@ -86,7 +83,7 @@ echo "database: $size (pgbench scale $scale)"
 printf '%-58s %8s\n' "what" "seconds"
 printf '%-58s %8s\n' "(a) PGHA_JOIN start -> streaming as a synchronous standby" "$t_join"
 printf '%-58s %8s\n' "(b) pg_basebackup -X stream of the same database" "$t_base"
-echo "ratio join / pg_basebackup: $(awk -v a="$t_join" -v b="$t_base" 'BEGIN { printf "%.2f", a / b }') (goal <= 1.2)"
+echo "ratio join / pg_basebackup: $(ratio "$t_join" "$t_base") (goal <= 1.2)"
 echo "writer: $writes writes every 10 ms through the first node's proxy, longest gap during the join ${gap} s" \
   "(goal <= 0.5), errors: $errors"
 # where the join's time goes: seconds after the joiner's start at which each step was logged

@@ -34,3 +34,10 @@ bench_stop_pgha() {
   fi
   pgha_pid=""
 }
+
+# Timing and SQL helpers: now (epoch seconds), secs A B (B - A, one decimal), ratio A B (A / B, two decimals),
+# psql_leader SQL (one query on the first node's postgres, unaligned; needs $bin, the postgres bin directory).
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+psql_leader() { "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc "$1"; }

@@ -32,9 +32,7 @@ trap cleanup EXIT
 
 "$root/pgha" --version >/dev/null
 bench_start_pgha
-echo "pgbench -i -s $scale ..."
-"$bin/pgbench" -h 127.0.0.1 -p "$PG_PROXY_PORT" -U postgres -i -s "$scale" -q postgres >/dev/null 2>&1
-size=$(psql_leader "SELECT pg_size_pretty(pg_database_size('postgres'))")
+bench_pgbench_init "$scale"
 conf="$PGHA_DATA_DIR/pgbackrest/pgbackrest.conf"
 
 # two rounds, alternating, so that neither side alone gets a cold cache; the faster run of each counts

@@ -33,9 +33,7 @@ trap cleanup EXIT
 
 "$root/pgha" --version >/dev/null
 bench_start_pgha
-echo "pgbench -i -s $scale ..."
-"$bin/pgbench" -h 127.0.0.1 -p "$PG_PROXY_PORT" -U postgres -i -s "$scale" -q postgres >/dev/null 2>&1
-size=$(psql_leader "SELECT pg_size_pretty(pg_database_size('postgres'))")
+bench_pgbench_init "$scale"
 
 # (b) the floor: pg_basebackup of the same database, as the joiner's clone is
 mkdir -p "$work/basebackup" && chown postgres "$work/basebackup"

@@ -41,3 +41,11 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 psql_leader() { "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc "$1"; }
+
+# Fills the running node's database with pgbench's tables at scale $1 (through its proxy) and sets $size to the
+# database's size.
+bench_pgbench_init() {
+  echo "pgbench -i -s $1 ..."
+  "$bin/pgbench" -h 127.0.0.1 -p "$PG_PROXY_PORT" -U postgres -i -s "$1" -q postgres >/dev/null 2>&1
+  size=$(psql_leader "SELECT pg_size_pretty(pg_database_size('postgres'))")
+}

@@ -1,6 +1,7 @@
 package dev.pgha.app.daemon;
 
 import dev.pgha.common.PghaException;
+import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.EnvOverrides;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.store.ClusterStore;
@@ -9,8 +10,6 @@ import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
 import java.nio.file.Files;
 import java.util.EnumSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,20 +24,16 @@ final class RemovalWatch implements AutoCloseable {
     private final ClusterStore store;
     private final String memberId;
     private final Consumer<PghaException> onRemoved;
-    private final ExecutorService checks;
+    private final OwnerLoop checks;
     private final Subscription subscription;
 
     private RemovalWatch(ClusterStore store, String memberId, Consumer<PghaException> onRemoved) {
         this.store = store;
         this.memberId = memberId;
         this.onRemoved = onRemoved;
-        // store events arrive on the store's event thread, which must not wait on a read
-        this.checks = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "removal-watch");
-            t.setDaemon(true);
-            return t;
-        });
-        this.subscription = store.onChange(EnumSet.of(Topic.MEMBERS), () -> checks.execute(this::check));
+        // store events arrive on the store's event thread, which must not wait on a read; a burst is one check
+        this.checks = new OwnerLoop("removal-watch", log, this::check);
+        this.subscription = store.onChange(EnumSet.of(Topic.MEMBERS), checks::trigger);
     }
 
     /**
@@ -82,6 +77,6 @@ final class RemovalWatch implements AutoCloseable {
     @Override
     public void close() {
         subscription.close();
-        checks.shutdownNow();
+        checks.close();
     }
 }

@@ -68,13 +68,6 @@ public final class Chaos implements Callable<Integer> {
                             + "default); the run fails if the acknowledged writes one fault lost span more WAL than this.")
     long maxLag = DEFAULT_MAX_LAG;
 
-    @Option(
-            names = "--synchronous-standbys",
-            paramLabel = "N",
-            description = "cluster.synchronousStandbys for the cluster (default ${DEFAULT-VALUE}): a commit waits "
-                    + "for ANY N standbys.")
-    int synchronousStandbys = 1;
-
     /** pgha's own default cluster.maximumLagOnFailover (1MB). */
     static final long DEFAULT_MAX_LAG = 1_000_000;
 
@@ -121,8 +114,7 @@ public final class Chaos implements Callable<Integer> {
                 null,
                 only,
                 async,
-                maxLag,
-                synchronousStandbys));
+                maxLag));
         if (report != null && outcome.report() != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), outcome.report());
         }
@@ -135,7 +127,6 @@ public final class Chaos implements Callable<Integer> {
      * @param async  asynchronous replication: lost writes are reported, not failed on
      * @param maxLag asynchronous replication: cluster.maximumLagOnFailover, which the WAL lost in one fault must not
      *               exceed
-     * @param synchronousStandbys cluster.synchronousStandbys: how many standbys a commit waits for
      */
     record Settings(
             int faults,
@@ -147,10 +138,9 @@ public final class Chaos implements Callable<Integer> {
             Path output,
             List<String> only,
             boolean async,
-            long maxLag,
-            int synchronousStandbys) {
+            long maxLag) {
         Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs, Path output) {
-            this(faults, seed, appenders, registers, pghaJar, logs, output, List.of(), false, DEFAULT_MAX_LAG, 1);
+            this(faults, seed, appenders, registers, pghaJar, logs, output, List.of(), false, DEFAULT_MAX_LAG);
         }
     }
 
@@ -204,8 +194,7 @@ public final class Chaos implements Callable<Integer> {
                                     reportFile.toString(),
                                     s.only(),
                                     s.async(),
-                                    s.maxLag(),
-                                    s.synchronousStandbys()));
+                                    s.maxLag()));
             ProcessBuilder pb = new ProcessBuilder(
                     "ip",
                     "netns",

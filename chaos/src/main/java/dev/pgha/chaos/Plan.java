@@ -13,5 +13,4 @@ record Plan(
         String report,
         java.util.List<String> only,
         boolean async,
-        long maxLag,
-        int synchronousStandbys) {}
+        long maxLag) {}

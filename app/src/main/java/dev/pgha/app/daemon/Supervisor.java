@@ -51,7 +51,6 @@ final class Supervisor {
     private final Map<String, String> env;
     private final boolean witness;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private RemovalWatch removalWatch;
     private final AtomicInteger signals = new AtomicInteger();
     private final AtomicReference<PghaException> fatal = new AtomicReference<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -129,7 +128,7 @@ final class Supervisor {
             requireFree(config.metricsPort(), "metrics.port");
         }
         requireFree(config.httpPort(), "http.port");
-        StoreConnection.requirePortsFree(config, env);
+        StoreConnection.requirePortsFree(config);
         SecretStore secrets = new SecretStore(config.stateDir());
         Credentials credentials = witness ? null : NodeSetup.resolveCredentials(config, secrets);
         log.info(
@@ -140,7 +139,7 @@ final class Supervisor {
                 config.dataDir());
 
         ZooKeeperAuth storeAuth = NodeSetup.storeAuth(config, secrets, credentials);
-        store = storeConnection.open(config, storeAuth, env, memberId, () -> stopRequested.getCount() == 0);
+        store = storeConnection.open(config, storeAuth, () -> stopRequested.getCount() == 0);
         if (store == null) {
             return; // stopped while waiting for the store
         }
@@ -150,8 +149,7 @@ final class Supervisor {
                                 config.cluster().synchronousMode().toUpperCase(Locale.ROOT)),
                         config.cluster().synchronousStrict(),
                         config.cluster().failTimeout())
-                .withMaximumLagOnFailover(config.cluster().maximumLagOnFailover())
-                .withSynchronousStandbys(config.cluster().synchronousStandbys());
+                .withMaximumLagOnFailover(config.cluster().maximumLagOnFailover());
         sentinel = new Sentinel(
                 store,
                 memberId,
@@ -168,8 +166,7 @@ final class Supervisor {
             log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
             return;
         }
-        removalWatch = RemovalWatch.start(store, config, memberId, this::onFatal);
-        NodeSetup.register(store, config, memberId, env, storeConnection.serverId());
+        NodeSetup.register(store, config, memberId, env);
         startProxies();
         Readiness readiness = new Readiness(memberId, config, credentials, secrets, proxy, () -> keeper);
         proxy.onRouteChange(route -> readiness.check());
@@ -298,7 +295,6 @@ final class Supervisor {
         close(router);
         close(sentinel);
         close(witnessPresence);
-        close(removalWatch);
         storeConnection.close();
         log.info("stopped");
     }

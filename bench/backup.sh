@@ -29,16 +29,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-psql_leader() { "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc "$1"; }
 
 "$root/pgha" --version >/dev/null
 bench_start_pgha
-echo "pgbench -i -s $scale ..."
-"$bin/pgbench" -h 127.0.0.1 -p "$PG_PROXY_PORT" -U postgres -i -s "$scale" -q postgres >/dev/null 2>&1
-size=$(psql_leader "SELECT pg_size_pretty(pg_database_size('postgres'))")
+bench_pgbench_init "$scale"
 conf="$PGHA_DATA_DIR/pgbackrest/pgbackrest.conf"
 
 # two rounds, alternating, so that neither side alone gets a cold cache; the faster run of each counts
@@ -69,7 +63,7 @@ mkdir -p "$work/restored"
 t0=$(now)
 env PGHA_DATA_DIR="$work/restored" FLY_APP_NAME=restored PGHA_RESTORE_FROM=pgha PG_PROXY_PORT=$rport \
   PG_PORT=$((rport + 1)) PGHA_ZK_PORT=$((rport + 2)) PGHA_HTTP_PORT=$((rport + 3)) PGHA_METRICS_PORT=$((rport + 4)) \
-  "$root/pgha" start >"$work/restored.log" 2>&1 &
+  PGHA_ZK_PEER_PORT=$((rport + 5)) PGHA_ZK_ELECTION_PORT=$((rport + 6)) "$root/pgha" start >"$work/restored.log" 2>&1 &
 restored_pid=$!
 until grep -q 'ready: clients connect' "$work/restored.log" 2>/dev/null; do
   kill -0 "$restored_pid" 2>/dev/null || { echo "the restore failed:"; tail -20 "$work/restored.log"; exit 1; }

@@ -4,7 +4,8 @@
 # pauses, partitions and restarts leaders, standbys and ZooKeeper peers. Prints a summary table: faults by kind,
 # operations ok/failed/unknown, acknowledged writes lost, moments with two leaders, longest unavailability, final
 # health. Exit 0 when every check passed, 1 when one failed, 2 when the suite could not run. Needs root.
-#   bench/chaos.sh --faults 50 --seed 42 [--only KIND,...] [--async [--max-lag BYTES]] [--report FILE.json]
+#   bench/chaos.sh --faults 50 --seed 42 [--only KIND,...] [--async [--max-lag BYTES]] [--synchronous-standbys N]
+#                  [--report FILE.json]
 #                  [--logs DIR] [--appenders 4] [--registers 2]
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"

@@ -1,10 +1,11 @@
 # Shared by the bench scripts (sourced): ports, a private work directory, and one pgha daemon started and stopped.
 
-# Exports the daemon's ports from PORT_BASE (default $1): proxy +32, postgres +33, http +50, ZooKeeper +81,
-# metrics +87.
+# Exports the daemon's ports from PORT_BASE (default $1): proxy +32, postgres +33, http +50, ZooKeeper +81 (client),
+# +82 (peer), +83 (election), metrics +87.
 bench_ports() {
   local base=${PORT_BASE:-$1}
   export PG_PROXY_PORT=$((base + 32)) PG_PORT=$((base + 33)) PGHA_ZK_PORT=$((base + 81))
+  export PGHA_ZK_PEER_PORT=$((base + 82)) PGHA_ZK_ELECTION_PORT=$((base + 83))
   export PGHA_HTTP_PORT=$((base + 50)) PGHA_METRICS_PORT=$((base + 87))
 }
 
@@ -32,4 +33,19 @@ bench_stop_pgha() {
     kill -TERM "$pgha_pid"; wait "$pgha_pid" 2>/dev/null || true
   fi
   pgha_pid=""
+}
+
+# Timing and SQL helpers: now (epoch seconds), secs A B (B - A, one decimal), ratio A B (A / B, two decimals),
+# psql_leader SQL (one query on the first node's postgres, unaligned; needs $bin, the postgres bin directory).
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+psql_leader() { "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc "$1"; }
+
+# Fills the running node's database with pgbench's tables at scale $1 (through its proxy) and sets $size to the
+# database's size.
+bench_pgbench_init() {
+  echo "pgbench -i -s $1 ..."
+  "$bin/pgbench" -h 127.0.0.1 -p "$PG_PROXY_PORT" -U postgres -i -s "$1" -q postgres >/dev/null 2>&1
+  size=$(psql_leader "SELECT pg_size_pretty(pg_database_size('postgres'))")
 }

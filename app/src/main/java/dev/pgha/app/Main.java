@@ -13,6 +13,7 @@ import dev.pgha.app.cli.DsnCommand;
 import dev.pgha.app.cli.FailoverCommand;
 import dev.pgha.app.cli.HistoryCommand;
 import dev.pgha.app.cli.ImportCommand;
+import dev.pgha.app.cli.MemberCommand;
 import dev.pgha.app.cli.PauseCommand;
 import dev.pgha.app.cli.ReinitCommand;
 import dev.pgha.app.cli.RestartCommand;
@@ -53,6 +54,7 @@ import picocli.CommandLine.Spec;
             ConfigCommand.class,
             RestartCommand.class,
             ReinitCommand.class,
+            MemberCommand.class,
             BackupCommand.class,
             RestoreCommand.class,
             ConnectCommand.class,

@@ -70,12 +70,12 @@ class AdminClusterIT {
         String table = PghaCli.run(via, "status").out();
         assertThat(table)
                 .startsWith("Cluster pgha: generation ")
-                .containsPattern("(?m)^ID +REGION +ROLE +STATE +TIMELINE +LAG +CHECKS +ADDRESS +UPTIME$")
+                .containsPattern("(?m)^ID +REGION +ROLE +STATE +TIMELINE +LAG +CHECKS +ADDRESS +UPTIME +STORE$")
                 .containsPattern("(?m)^" + id(leader) + " +- +leader +running +\\d+ +- +\\d/3 +127\\.0\\.0\\.1:"
-                        + leader.pgPort() + " +\\S+$")
+                        + leader.pgPort() + " +\\S+ +voter \\d$")
                 .containsPattern(
                         "(?m)^" + id(target) + " +- +replica +streaming +\\d+ +[\\d.]+ k?B +\\d/3 +127\\.0\\.0\\.1:"
-                                + target.pgPort() + " +\\S+$");
+                                + target.pgPort() + " +\\S+ +voter \\d$");
 
         // switchover while a client writes through a proxy: no acknowledged write is lost
         AppendWriter writer = new AppendWriter(via, "appends");

@@ -25,9 +25,19 @@ final class AppendWriter implements AutoCloseable {
     /** When and why the first writes failed, for a test's failure message. */
     final List<String> failureReasons = new CopyOnWriteArrayList<>();
 
+    private final Duration pace;
+    /** When each acknowledgement arrived (System.nanoTime), in order. */
+    private final List<Long> acknowledgedAt = new CopyOnWriteArrayList<>();
+
     AppendWriter(PghaNode via, String table) throws SQLException {
+        this(via, table, Duration.ZERO);
+    }
+
+    /** A writer that waits {@code pace} after each acknowledged write. */
+    AppendWriter(PghaNode via, String table, Duration pace) throws SQLException {
         this.via = via;
         this.table = table;
+        this.pace = pace;
         try (Connection c = connect();
                 Statement st = c.createStatement()) {
             st.execute(
@@ -51,8 +61,15 @@ final class AppendWriter implements AutoCloseable {
                     ps.setLong(1, next);
                     ps.executeUpdate(); // autocommit: returning normally means the commit was acknowledged
                     acknowledged.add(next);
+                    acknowledgedAt.add(System.nanoTime());
                     next++;
+                    if (!pace.isZero()) {
+                        Thread.sleep(pace.toMillis());
+                    }
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (SQLException e) {
                 if (failures.incrementAndGet() <= 20) {
                     failureReasons.add(java.time.Instant.now() + " id " + next + ": " + e.getMessage());
@@ -69,6 +86,20 @@ final class AppendWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** How many acknowledgements so far; a mark for {@link #longestGapSince}. */
+    int mark() {
+        return acknowledgedAt.size();
+    }
+
+    /** The longest time between two acknowledgements after {@code mark}. */
+    Duration longestGapSince(int mark) {
+        long longest = 0;
+        for (int i = Math.max(1, mark); i < acknowledgedAt.size(); i++) {
+            longest = Math.max(longest, acknowledgedAt.get(i) - acknowledgedAt.get(i - 1));
+        }
+        return Duration.ofNanos(longest);
     }
 
     /** Waits until {@code more} further writes were acknowledged. */

@@ -8,6 +8,7 @@ import dev.pgha.common.model.HistoryEntry;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterSnapshot;
+import dev.pgha.common.store.StoreEnsemble;
 import dev.pgha.common.store.Versioned;
 import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
@@ -83,6 +84,37 @@ final class PghaCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * One node on its embedded default (a one-voter ZooKeeper), with the passwords set as an operator who means to
+     * grow it would; further nodes come with {@link #join}.
+     */
+    static PghaCluster growing(String prefix) throws IOException {
+        return new PghaCluster(prefix);
+    }
+
+    private PghaCluster(String prefix) throws IOException {
+        baseDir = TestDirs.create(prefix);
+        PghaNode first = newNode("node-1");
+        ensemble = "";
+        zkConnect = "127.0.0.1:" + first.env.get("PGHA_ZK_PORT");
+    }
+
+    /**
+     * A new node that joins through {@code via}'s ZooKeeper (PGHA_JOIN), given the cluster's store secret as an
+     * operator would copy it from a member's secrets file.
+     */
+    PghaNode join(String id, PghaNode via) throws IOException {
+        PghaNode node = newNode(id);
+        node.env.put("PGHA_JOIN", "127.0.0.1:" + via.env.get("PGHA_ZK_PORT"));
+        node.env.put("PGHA_STORE_SECRET", storeSecret().reveal());
+        return node;
+    }
+
+    /** ZooKeeper's own list of servers, read through the observer. */
+    StoreEnsemble ensembleConfig() {
+        return observer().ensemble().orElseThrow();
+    }
+
     /** A further database node that uses the ensemble as an external store (PGHA_ZK_CONNECT). */
     PghaNode addClientNode(String id) throws IOException {
         PghaNode node = newNode(id);
@@ -152,17 +184,20 @@ final class PghaCluster implements AutoCloseable {
      * secrets file; an observer takes it from there, as an operator would.
      */
     private ZooKeeperAuth storeAuth() {
+        return new ZooKeeperAuth("pgha", storeSecret());
+    }
+
+    private Secret storeSecret() {
         if (externalSecret != null) {
-            return new ZooKeeperAuth("pgha", externalSecret);
+            return externalSecret;
         }
         PghaConfig.Secrets none =
                 new PghaConfig.Secrets(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
-        Secret secret = nodes.stream()
+        return nodes.stream()
                 .map(n -> new SecretStore(n.dataDir.resolve("pgha")).existingStoreSecret(none))
                 .flatMap(Optional::stream)
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no member has stored a store secret yet"));
-        return new ZooKeeperAuth("pgha", secret);
     }
 
     private ZooKeeperStore observer() {

@@ -69,6 +69,8 @@ final class PghaNode implements AutoCloseable {
         env.put("PG_PROXY_PORT", Integer.toString(freePort()));
         env.put("PG_PORT", Integer.toString(freePort()));
         env.put("PGHA_ZK_PORT", Integer.toString(freePort()));
+        env.put("PGHA_ZK_PEER_PORT", Integer.toString(freePort()));
+        env.put("PGHA_ZK_ELECTION_PORT", Integer.toString(freePort()));
         env.put("PGHA_HTTP_PORT", Integer.toString(freePort()));
         env.put("PGHA_METRICS_PORT", Integer.toString(freePort()));
         return this;

@@ -29,7 +29,7 @@ class SingleNodeIT {
         node = PghaNode.inNewDir("pgha-single");
         node.env.remove("PGHA_PG_MEMORY"); // exactly what a container sets: PGHA_DATA_DIR only
         if (!defaultPortsFree()) {
-            // Something on this machine holds 5432/5433/2181: same behaviour, other ports.
+            // Something on this machine holds 5432/5433/2181/2888/3888: same behaviour, other ports.
             System.out.println("default ports busy here; SingleNodeIT uses free ports instead");
             node.withFreePorts();
         }
@@ -168,7 +168,7 @@ class SingleNodeIT {
     }
 
     private static boolean defaultPortsFree() {
-        return Stream.of(5432, 5433, 2181).allMatch(port -> {
+        return Stream.of(5432, 5433, 2181, 2888, 3888).allMatch(port -> {
             try (ServerSocket s = new ServerSocket(port)) {
                 return true;
             } catch (IOException e) {

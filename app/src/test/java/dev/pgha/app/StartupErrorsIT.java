@@ -67,7 +67,7 @@ class StartupErrorsIT {
         assertThat(failingRun())
                 .containsExactly(
                         "pgha: REPL_PASSWORD, OPERATOR_PASSWORD not set: every member of a "
-                                + "multi-node cluster (PGHA_ZK_ENSEMBLE or PGHA_ZK_CONNECT) needs the same SU_PASSWORD, REPL_PASSWORD "
+                                + "multi-node cluster (PGHA_ZK_ENSEMBLE, PGHA_ZK_CONNECT or PGHA_JOIN) needs the same SU_PASSWORD, REPL_PASSWORD "
                                 + "and OPERATOR_PASSWORD, as members copy each other's data; set them as secrets of every node");
         assertThat(node.log()).doesNotContain("only-this-one");
     }

@@ -31,7 +31,8 @@ class StoreTlsIT {
             node.env.put("PGHA_TLS_KEY_FILE", certs.key().toString());
             node.env.put("PGHA_TLS_CA_FILE", certs.ca().toString());
             node.start().awaitReady(Duration.ofSeconds(90));
-            assertThat(node.log()).containsPattern("embedded ZooKeeper listening on 127\\.0\\.0\\.1:\\d+ with TLS");
+            assertThat(node.log())
+                    .containsPattern("embedded ZooKeeper server 1 starting .* clients 127\\.0\\.0\\.1:\\d+ with TLS");
 
             PghaCli.Result status = PghaCli.run(node, "status");
             assertThat(status.code()).as(status.toString()).isZero();

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgha.common.config.PghaConfig;
+import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
-import dev.pgha.store.EmbeddedZooKeeper;
 import dev.pgha.store.ZooKeeperAuth;
+import dev.pgha.store.ZooKeeperPeer;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -74,10 +76,12 @@ class StoreUpgradeIT {
                 .existingStoreSecret(none)
                 .orElseThrow();
         ZooKeeperAuth auth = new ZooKeeperAuth("pgha", secret);
-        int port = PghaNode.freePort();
+        Path zookeeper = node.dataDir.resolve("zookeeper");
+        int id = ZooKeeperPeer.memberOf(zookeeper).orElseThrow();
+        ZkPeer server =
+                new ZkPeer(id, "127.0.0.1", PghaNode.freePort(), PghaNode.freePort(), "127.0.0.1", PghaNode.freePort());
         int opened = 0;
-        try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(
-                        node.dataDir.resolve("zookeeper"), "127.0.0.1", port, Duration.ofMillis(250), auth);
+        try (ZooKeeperPeer zk = ZooKeeperPeer.start(zookeeper, List.of(server), id, Duration.ofMillis(250), auth);
                 CuratorFramework client = CuratorFrameworkFactory.builder()
                         .connectString(zk.connectString())
                         .retryPolicy(new RetryOneTime(100))

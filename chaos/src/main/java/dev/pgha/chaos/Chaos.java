@@ -68,6 +68,13 @@ public final class Chaos implements Callable<Integer> {
                             + "default); the run fails if the acknowledged writes one fault lost span more WAL than this.")
     long maxLag = DEFAULT_MAX_LAG;
 
+    @Option(
+            names = "--synchronous-standbys",
+            paramLabel = "N",
+            description = "cluster.synchronousStandbys for the cluster (default ${DEFAULT-VALUE}): a commit waits "
+                    + "for ANY N standbys.")
+    int synchronousStandbys = 1;
+
     /** pgha's own default cluster.maximumLagOnFailover (1MB). */
     static final long DEFAULT_MAX_LAG = 1_000_000;
 
@@ -114,7 +121,8 @@ public final class Chaos implements Callable<Integer> {
                 null,
                 only,
                 async,
-                maxLag));
+                maxLag,
+                synchronousStandbys));
         if (report != null && outcome.report() != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(report.toFile(), outcome.report());
         }
@@ -127,6 +135,7 @@ public final class Chaos implements Callable<Integer> {
      * @param async  asynchronous replication: lost writes are reported, not failed on
      * @param maxLag asynchronous replication: cluster.maximumLagOnFailover, which the WAL lost in one fault must not
      *               exceed
+     * @param synchronousStandbys cluster.synchronousStandbys: how many standbys a commit waits for
      */
     record Settings(
             int faults,
@@ -138,9 +147,10 @@ public final class Chaos implements Callable<Integer> {
             Path output,
             List<String> only,
             boolean async,
-            long maxLag) {
+            long maxLag,
+            int synchronousStandbys) {
         Settings(int faults, long seed, int appenders, int registers, Path pghaJar, Path logs, Path output) {
-            this(faults, seed, appenders, registers, pghaJar, logs, output, List.of(), false, DEFAULT_MAX_LAG);
+            this(faults, seed, appenders, registers, pghaJar, logs, output, List.of(), false, DEFAULT_MAX_LAG, 1);
         }
     }
 
@@ -194,7 +204,8 @@ public final class Chaos implements Callable<Integer> {
                                     reportFile.toString(),
                                     s.only(),
                                     s.async(),
-                                    s.maxLag()));
+                                    s.maxLag(),
+                                    s.synchronousStandbys()));
             ProcessBuilder pb = new ProcessBuilder(
                     "ip",
                     "netns",

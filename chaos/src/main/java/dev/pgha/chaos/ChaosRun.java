@@ -66,7 +66,13 @@ public final class ChaosRun {
     private Report run() throws Exception {
         Topology topology = new Topology(plan.prefix(), plan.nodes());
         try (ClusterUnderTest cluster = new ClusterUnderTest(
-                topology, Path.of(plan.work()), Path.of(plan.pghaJar()), plan.async(), plan.maxLag(), kinds())) {
+                topology,
+                Path.of(plan.work()),
+                Path.of(plan.pghaJar()),
+                plan.async(),
+                plan.maxLag(),
+                plan.synchronousStandbys(),
+                kinds())) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     cluster.close();

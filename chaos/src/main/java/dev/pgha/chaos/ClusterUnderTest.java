@@ -43,6 +43,7 @@ final class ClusterUnderTest implements AutoCloseable {
     private final Process[] peers;
     private final int[] runs;
     private final boolean async;
+    private final int synchronousStandbys;
     private final long maxLag;
     /** Set when the run may skew a clock: every daemon runs under libfaketime then. */
     final NodeClocks clocks;
@@ -50,9 +51,17 @@ final class ClusterUnderTest implements AutoCloseable {
     final NodeVolumes volumes;
 
     /** {@code kinds}: the faults the run may inject (some need the nodes set up for them). */
-    ClusterUnderTest(Topology topology, Path work, Path jar, boolean async, long maxLag, List<Fault> kinds)
+    ClusterUnderTest(
+            Topology topology,
+            Path work,
+            Path jar,
+            boolean async,
+            long maxLag,
+            int synchronousStandbys,
+            List<Fault> kinds)
             throws IOException {
         this.async = async;
+        this.synchronousStandbys = synchronousStandbys;
         this.maxLag = maxLag;
         this.topology = topology;
         this.size = topology.nodes;
@@ -158,6 +167,7 @@ final class ClusterUnderTest implements AutoCloseable {
         env.put("PGHA_ADVERTISE_HOST", Topology.address(i));
         env.put("PGHA_ZK_CONNECT", connectString());
         env.put("PGHA_SYNCHRONOUS_MODE", async ? "off" : "on");
+        env.put("PGHA_SYNCHRONOUS_STANDBYS", Integer.toString(synchronousStandbys));
         env.put("PGHA_MAXIMUM_LAG_ON_FAILOVER", Long.toString(maxLag));
         env.put("PGHA_PG_MEMORY", "256MB");
         env.put("SU_PASSWORD", "chaos-su-password");

@@ -13,4 +13,5 @@ record Plan(
         String report,
         java.util.List<String> only,
         boolean async,
-        long maxLag) {}
+        long maxLag,
+        int synchronousStandbys) {}

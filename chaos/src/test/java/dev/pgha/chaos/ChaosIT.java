@@ -30,7 +30,7 @@ class ChaosIT {
         // bench/chaos.sh)
         List<String> kinds = List.of("kill-leader", "pause-node", "partition-leader", "kill-zk-peer", "store-outage");
         Chaos.Outcome outcome = Chaos.run(new Chaos.Settings(
-                5, SEED, 4, 2, Path.of(System.getProperty("pgha.jar")), logs, output, kinds, false, 0));
+                5, SEED, 4, 2, Path.of(System.getProperty("pgha.jar")), logs, output, kinds, false, 0, 1));
 
         String progress = Files.exists(output) ? Files.readString(output) : "";
         System.out.println(progress);

@@ -50,6 +50,7 @@ public final class Keeper implements AutoCloseable {
     private final LocalPostgres postgres;
     private final OwnerLoop loop;
     private final ActionRunner actions;
+    private final OperatorRequests requests;
     private final Lifecycle lifecycle = new Lifecycle();
     private final ParameterUpkeep parameters = new ParameterUpkeep();
     private final AccessUpkeep access = new AccessUpkeep();
@@ -61,6 +62,7 @@ public final class Keeper implements AutoCloseable {
     private volatile boolean stopping; // the daemon is stopping: said in the status
     private volatile boolean serving;
     private volatile ClusterSnapshot lastSnapshot = ClusterSnapshot.empty();
+    private final OperatorTags operatorTags = new OperatorTags();
     private volatile KeeperStatus lastStatus; // what was last published (also while the store is unreachable)
     private Subscription changes;
     private StoreContact contact;
@@ -71,7 +73,6 @@ public final class Keeper implements AutoCloseable {
 
     // owned by the keeper thread
     private String lastActionReason;
-    private boolean startAsked; // `pgha restart` asked for a start, which a paused cluster's keeper makes only then
     private String problem;
     private long appliedGeneration;
     private KeeperAction.Kind actionKind; // of the action submitted last, until it is collected
@@ -101,6 +102,7 @@ public final class Keeper implements AutoCloseable {
         this.disk = new DiskGuard(config.pgData(), config.postgres().diskFullPercent());
         this.leading = new LeaderUpkeep(memberId, credentials);
         this.backups = postgres.pgbackrest().map(b -> new BackupUpkeep(memberId, store, b));
+        this.requests = new OperatorRequests(memberId, store, postgres);
         log.info(
                 "member {}: PostgreSQL {} from {}, running as OS user {}, tuned for {} MB ({})",
                 memberId,
@@ -186,7 +188,13 @@ public final class Keeper implements AutoCloseable {
             return;
         }
         ClusterView view = s.view();
-        if (reinitIfRequested(s)) {
+        Optional<OperatorRequests.Work> reinit = requests.reinit(s);
+        if (reinit.isPresent()) {
+            act(
+                    KeeperAction.Kind.CLONE,
+                    reinit.get().description(),
+                    reinit.get().action());
+            publishBusy();
             return;
         }
         String exited = postgres.reapExited();
@@ -207,7 +215,7 @@ public final class Keeper implements AutoCloseable {
         KeeperPlanner.Local local =
                 postgres.facts(PgClient.roleOf(state), standby.stuck(postgres), failsafeMode.promisedTo());
         KeeperAction action =
-                KeeperPlanner.decide(memberId, view, local, s.spec().paused() && !startAsked);
+                KeeperPlanner.decide(memberId, view, local, s.spec().paused() && !requests.startAsked());
         if (!memberId.equals(view.leader())) {
             failsafeMode.notChosen(); // a promise held back: the next heartbeat after it runs out promotes
         }
@@ -290,7 +298,10 @@ public final class Keeper implements AutoCloseable {
             parameters.apply(s.parameters(), postgres.client());
             disk.guard(state, postgres.client(), postgres);
         }
-        if (restartIfRequested(s)) {
+        Optional<OperatorRequests.Work> restart = requests.restart(s);
+        if (restart.isPresent()) {
+            actions.submit(restart.get().description(), restart.get().action());
+            publishBusy();
             return;
         }
         publish(state, action);
@@ -311,7 +322,7 @@ public final class Keeper implements AutoCloseable {
         actions.submit(description, action);
         actionKind = kind;
         if (kind == KeeperAction.Kind.START || kind == KeeperAction.Kind.REWIND || kind == KeeperAction.Kind.CLONE) {
-            startAsked = false;
+            requests.started();
             standby.reset();
         }
     }
@@ -338,51 +349,6 @@ public final class Keeper implements AutoCloseable {
             log.error("unexpected failure of a keeper action", failure);
             problem = failure.toString();
         }
-    }
-
-    /**
-     * `pgha reinit`: a standby's data replaced by a fresh clone of the leader's, once a leader serves (a request to the
-     * leader itself is dropped: the CLI refuses it, this is the second check). The clone deletes the old data only once
-     * it starts, behind the half-done marker, so a clone that fails is simply tried again.
-     */
-    private boolean reinitIfRequested(ClusterSnapshot s) {
-        if (!s.reinits().contains(memberId)) {
-            return false;
-        }
-        ClusterView view = s.view();
-        if (memberId.equals(view.leader())) {
-            store.clearReinit(memberId);
-            log.warn("pgha reinit of this member refused: it leads the cluster (switch over first)");
-            return false;
-        }
-        if (view.phase() != Phase.NORMAL || view.leader() == null) {
-            return false; // once a leader serves
-        }
-        Upstream leader = Upstream.of(s, view.leader());
-        log.info("pgha reinit: replacing this member's data with a fresh clone of member {}", leader.memberId());
-        act(KeeperAction.Kind.CLONE, "re-cloning member " + leader.memberId() + " (pgha reinit)", p -> {
-            store.clearReinit(memberId);
-            postgres.stopForRestart("re-cloning", "pgha reinit");
-            postgres.cloneFrom(leader, p);
-            p.accept("starting postgres as a standby of member " + leader.memberId());
-            postgres.start(leader);
-        });
-        publishBusy();
-        return true;
-    }
-
-    /** Stops postgres when `pgha restart` asks this member to restart; the next tick starts it again. */
-    private boolean restartIfRequested(ClusterSnapshot s) {
-        if (!s.restarts().contains(memberId)) {
-            return false;
-        }
-        startAsked = true; // by the operator: also while the cluster is paused
-        actions.submit("restarting postgres", p -> {
-            postgres.stopForRestart("restarting postgres", "pgha restart or pgha config set --restart");
-            store.clearRestart(memberId);
-        });
-        publishBusy();
-        return true;
     }
 
     private void logDecision(KeeperAction action) {
@@ -473,7 +439,8 @@ public final class Keeper implements AutoCloseable {
         KeeperStatus next = StatusReport.of(
                 memberId,
                 config.region().orElse(null),
-                config.tags(),
+                operatorTags.over(
+                        config.tags(), lastSnapshot.spec().memberTags().get(memberId)),
                 postgres.data(),
                 state,
                 new StatusReport.Facts(

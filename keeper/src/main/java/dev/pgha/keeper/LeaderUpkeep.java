@@ -56,7 +56,7 @@ final class LeaderUpkeep {
             ClusterSpec spec = s.spec();
             boolean strict =
                     spec.synchronousStrict() && spec.synchronous(s.members().size());
-            String wanted = SynchronousNames.render(view.awaitedNames(), strict);
+            String wanted = SynchronousNames.render(view.awaitedNames(), strict, spec.synchronousStandbys());
             if (state != null && !wanted.equals(state.synchronousSetting())) {
                 client.setSynchronousStandbyNames(wanted);
                 log.info("synchronous_standby_names = '{}'", wanted);

@@ -202,7 +202,12 @@ public final class PgClient implements AutoCloseable {
         call(c -> {
             PgConnections.executeFormatted(
                     c, "SELECT format('ALTER SYSTEM SET synchronous_standby_names TO %L', ?::text)", value);
-            return execute(c, "SELECT pg_reload_conf()");
+            execute(c, "SELECT pg_reload_conf()");
+            // Commits already waiting are released only when a standby next reports its position, which an idle
+            // standby does every wal_receiver_status_interval: a little WAL (a logical message outside any
+            // transaction, so it waits for nobody) makes the standbys report at once. Without it, commits that
+            // waited for ANY 2 stayed stuck for seconds after the setting had become ANY 1 (the chaos suite).
+            return execute(c, "SELECT pg_logical_emit_message(false, 'pgha', 'synchronous_standby_names')");
         });
     }
 

@@ -53,6 +53,8 @@ public final class PostgresConf {
         s.put("min_wal_size", mb(minWal));
         s.put("wal_sender_timeout", quote("30s"));
         s.put("wal_receiver_timeout", quote("30s"));
+        // a standby reports its position at least this often: what releases commits waiting for it (10 s by default)
+        s.put("wal_receiver_status_interval", quote("1s"));
         // A standby reconnects this soon after its leader changed or was promoted (postgres's default is 5 s, all of
         // which a failover would spend without a synchronous standby).
         s.put("wal_retrieve_retry_interval", quote("1s"));

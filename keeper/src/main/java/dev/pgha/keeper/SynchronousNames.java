@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
  */
 public final class SynchronousNames {
     /**
-     * Strict mode with nobody in sync: a name no member can have (ids have no '_'), so commits wait until the
-     * sentinel names a caught-up standby.
+     * Strict mode with too few in sync: names no member can have (ids have no '_'), so commits wait until the
+     * sentinel names enough caught-up standbys.
      */
     static final String NOBODY = "pgha_no_sync_standby";
 
@@ -20,13 +20,22 @@ public final class SynchronousNames {
 
     private SynchronousNames() {}
 
-    /** The setting for {@code members}; empty (asynchronous) when there are none and not strict. */
-    public static String render(List<String> members, boolean strict) {
-        if (members.isEmpty()) {
-            return strict ? "ANY 1 (\"" + NOBODY + "\")" : "";
+    /**
+     * The setting for {@code members}, waiting for {@code standbys} of them ({@code cluster.synchronousStandbys}): for
+     * as many as there are when fewer are named, unless strict, when the missing ones are names nobody has, so that
+     * commits wait; empty (asynchronous) when none are named and not strict.
+     */
+    public static String render(List<String> members, boolean strict, int standbys) {
+        if (members.isEmpty() && !strict) {
+            return "";
         }
-        List<String> quoted = members.stream().map(m -> "\"" + m + "\"").toList();
-        return "ANY 1 (" + String.join(",", quoted) + ")";
+        List<String> quoted =
+                new ArrayList<>(members.stream().map(m -> "\"" + m + "\"").toList());
+        for (int i = 1; strict && quoted.size() < standbys; i++) {
+            quoted.add("\"" + (i == 1 ? NOBODY : NOBODY + "_" + i) + "\"");
+        }
+        int wait = strict ? Math.max(1, standbys) : Math.min(Math.max(1, standbys), quoted.size());
+        return "ANY " + wait + " (" + String.join(",", quoted) + ")";
     }
 
     /** The members a setting waits for (the strict placeholder is nobody). */
@@ -37,7 +46,7 @@ public final class SynchronousNames {
         }
         Matcher m = QUOTED.matcher(setting);
         while (m.find()) {
-            if (!m.group(1).equals(NOBODY)) {
+            if (!m.group(1).startsWith(NOBODY)) {
                 names.add(m.group(1));
             }
         }

@@ -210,13 +210,31 @@ class KeeperPlannerTest {
 
     @Test
     void synchronousNamesAreQuotedAndParsedBack() {
-        assertThat(SynchronousNames.render(List.of("a-1", "b"), false)).isEqualTo("ANY 1 (\"a-1\",\"b\")");
-        assertThat(SynchronousNames.render(List.of(), false)).isEmpty();
-        assertThat(SynchronousNames.render(List.of(), true)).isEqualTo("ANY 1 (\"pgha_no_sync_standby\")");
+        assertThat(SynchronousNames.render(List.of("a-1", "b"), false, 1)).isEqualTo("ANY 1 (\"a-1\",\"b\")");
+        assertThat(SynchronousNames.render(List.of(), false, 1)).isEmpty();
+        assertThat(SynchronousNames.render(List.of(), true, 1)).isEqualTo("ANY 1 (\"pgha_no_sync_standby\")");
         assertThat(SynchronousNames.parse("ANY 1 (\"a-1\",\"b\")")).containsExactly("a-1", "b");
-        assertThat(SynchronousNames.parse(SynchronousNames.render(List.of(), true)))
+        assertThat(SynchronousNames.parse(SynchronousNames.render(List.of(), true, 1)))
                 .isEmpty();
         assertThat(SynchronousNames.parse("")).isEmpty();
+    }
+
+    /** Each row: the names, strict, cluster.synchronousStandbys, the setting. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            a,b,c | false | 2 | ANY 2 ("a","b","c")
+            a,b   | false | 2 | ANY 2 ("a","b")
+            a     | false | 2 | ANY 1 ("a")
+            a     | true  | 2 | ANY 2 ("a","pgha_no_sync_standby")
+            -     | true  | 3 | ANY 3 ("pgha_no_sync_standby","pgha_no_sync_standby_2","pgha_no_sync_standby_3")
+            -     | false | 2 | -
+            """)
+    void aCommitWaitsForTheConfiguredNumberOfStandbysOrForThoseThereAreUnlessStrict(
+            String names, boolean strict, int standbys, String setting) {
+        List<String> members = names.equals("-") ? List.of() : List.of(names.split(","));
+        String rendered = SynchronousNames.render(members, strict, standbys);
+        assertThat(rendered).isEqualTo(setting.equals("-") ? "" : setting);
+        assertThat(SynchronousNames.parse(rendered)).isEqualTo(members); // the placeholders are nobody
     }
 
     @Test

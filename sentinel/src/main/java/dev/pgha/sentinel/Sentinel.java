@@ -341,14 +341,15 @@ public final class Sentinel implements AutoCloseable {
      */
     private ClusterSnapshot ensureSpec(ClusterSnapshot s) {
         Optional<Versioned<ClusterSpec>> current = s.storedSpec();
-        // the operator's pg_hba rules (pgha config hba) and pause (pgha pause) are the store's, not this sentinel's
-        // configuration
+        // the operator's pg_hba rules (pgha config hba), pause (pgha pause) and member tags (pgha member tag) are the
+        // store's, not this sentinel's configuration
         ClusterSpec.Pause pause = current.map(v -> v.value().pause()).orElse(null);
         boolean pauseEnds = PauseRules.ended(pause, Instant.now());
         Map<String, String> settings = current.map(v -> v.value().settings()).orElse(Map.of());
         ClusterSpec desired = withRuntimeSettings(settings)
                 .withHbaRules(current.map(v -> v.value().hbaRules()).orElse(List.of()))
-                .withPause(pauseEnds ? null : pause);
+                .withPause(pauseEnds ? null : pause)
+                .withMemberTags(current.map(v -> v.value().memberTags()).orElse(Map.of()));
         if (current.isPresent() && current.get().value().equals(desired)) {
             return s;
         }
@@ -365,7 +366,10 @@ public final class Sentinel implements AutoCloseable {
                     "cluster spec: primary region {}, synchronous mode {}{}, fail timeout {}, maximum lag on failover {}{}",
                     desired.primaryRegion() == null ? "any" : desired.primaryRegion(),
                     desired.synchronousMode().name().toLowerCase(Locale.ROOT),
-                    desired.synchronousStrict() ? " (strict)" : "",
+                    (desired.synchronousStrict() ? " (strict)" : "")
+                            + (desired.synchronousStandbys() > 1
+                                    ? ", " + desired.synchronousStandbys() + " synchronous standbys"
+                                    : ""),
                     Durations.format(desired.failTimeout()),
                     desired.maximumLagOnFailover() == 0 ? "none" : Formats.bytes(desired.maximumLagOnFailover()),
                     desired.holdTimeout() == null

@@ -183,6 +183,18 @@ class SentinelTest {
     }
 
     @Test
+    void theElectedSentinelKeepsTheOperatorsMemberTags() {
+        a.start();
+        await().atMost(WAIT).until(() -> keepers.snapshot().storedSpec().isPresent());
+        var stored = keepers.snapshot().storedSpec().orElseThrow();
+        Map<String, String> tags = Map.of("b", "nosync=true");
+        assertThat(keepers.compareAndSetSpec(stored.value().withMemberTags(tags), Optional.of(stored.version())))
+                .isTrue();
+        await().pollDelay(Duration.ofMillis(500)).atMost(WAIT).until(() -> true); // many rounds
+        assertThat(keepers.snapshot().spec().memberTags()).isEqualTo(tags);
+    }
+
+    @Test
     void theOperatorsRuntimeSettingsApplyOverTheElectedSentinelsConfigurationUntilReset() {
         a.start();
         await().atMost(WAIT).until(() -> keepers.snapshot().storedSpec().isPresent());

@@ -73,6 +73,20 @@ record StorePaths(String cluster) {
         return restarts() + "/" + id;
     }
 
+    /** Members an operator removed (`pgha member remove`): one child each, until a fresh node joins as it. */
+    String removed() {
+        return root() + "/removed";
+    }
+
+    String removed(String id) {
+        return removed() + "/" + id;
+    }
+
+    /** The embedded ensemble's servers that left for good: one child per id, never given to a new server. */
+    String retiredServers() {
+        return root() + "/retired-servers";
+    }
+
     /** Re-clone requests: one child per standby whose data should be cloned from the leader again (`pgha reinit`). */
     String reinits() {
         return root() + "/reinits";

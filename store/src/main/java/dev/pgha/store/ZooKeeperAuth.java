@@ -122,6 +122,8 @@ public final class ZooKeeperAuth {
                 ProviderRegistry.AUTHPROVIDER_PROPERTY_PREFIX + SCHEME, SASLAuthenticationProvider.class.getName());
         ProviderRegistry.addOrUpdateProvider(ProviderRegistry.AUTHPROVIDER_PROPERTY_PREFIX + SCHEME);
         System.setProperty("zookeeper.sessionRequireClientSASLAuth", "true");
+        // the cluster's identity is the only one a server accepts; as its super user it may change the ensemble
+        System.setProperty("zookeeper.superUser", user);
         if (tls != null) {
             tls.configureServers();
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import dev.pgha.common.PghaException;
 import dev.pgha.common.backup.BackupJob;
 import dev.pgha.common.config.Durations;
+import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -18,6 +19,7 @@ import dev.pgha.common.store.Election;
 import dev.pgha.common.store.Published;
 import dev.pgha.common.store.SessionEvent;
 import dev.pgha.common.store.SessionLease;
+import dev.pgha.common.store.StoreEnsemble;
 import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
@@ -63,6 +65,7 @@ public final class ZooKeeperStore implements ClusterStore {
     private final Duration sessionTimeout;
     private final SnapshotReader reader;
     private final TopicWatches watches;
+    private final Removals removals;
     private final List<EphemeralValue<?>> published = new CopyOnWriteArrayList<>();
 
     private ZooKeeperStore(CuratorFramework client, String cluster, Duration sessionTimeout) {
@@ -71,6 +74,7 @@ public final class ZooKeeperStore implements ClusterStore {
         this.sessionTimeout = sessionTimeout;
         this.reader = new SnapshotReader(client, paths);
         this.watches = new TopicWatches(client, paths);
+        this.removals = new Removals(client, paths);
     }
 
     /**
@@ -268,6 +272,41 @@ public final class ZooKeeperStore implements ClusterStore {
     @Override
     public void removeMember(String id) {
         deleteIfExists(paths.member(id));
+    }
+
+    @Override
+    public void markRemoved(String id) {
+        removals.markRemoved(id);
+    }
+
+    @Override
+    public Set<String> removed() {
+        return removals.removed();
+    }
+
+    @Override
+    public void clearRemoved(String id) {
+        deleteIfExists(paths.removed(id));
+    }
+
+    @Override
+    public void retireStoreServer(int id) {
+        removals.retire(id);
+    }
+
+    @Override
+    public Set<Integer> retiredStoreServers() {
+        return removals.retired();
+    }
+
+    @Override
+    public Optional<StoreEnsemble> ensemble() {
+        return EnsembleChanges.read(client);
+    }
+
+    @Override
+    public StoreEnsemble changeEnsemble(List<ZkPeer> joining, List<Integer> leaving, long fromVersion) {
+        return EnsembleChanges.change(client, joining, leaving, fromVersion);
     }
 
     @Override

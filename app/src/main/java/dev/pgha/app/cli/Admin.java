@@ -57,7 +57,7 @@ public final class Admin implements Closeable {
 
     /** Within the daemon (the operations API): its configuration and its open store, which close() leaves open. */
     public static Admin attached(PghaConfig config, ClusterStore store) {
-        Admin a = new Admin(config, connectString(config), null);
+        Admin a = new Admin(config, connectString(config, Map.of()), null);
         a.store = store;
         a.storeOwned = false;
         return a;
@@ -65,7 +65,7 @@ public final class Admin implements Closeable {
 
     public static Admin open(AdminOptions options, Map<String, String> env) {
         PghaConfig config = ConfigLoader.load(Optional.ofNullable(options.config), env);
-        String connect = options.store != null ? options.store : connectString(config);
+        String connect = options.store != null ? options.store : connectString(config, env);
         PgConnections.trustCa(config.tls().map(PghaConfig.Tls::caFile).orElse(null));
         return new Admin(config, connect, options.storeSecretFile);
     }
@@ -118,15 +118,16 @@ public final class Admin implements Closeable {
         }
     }
 
-    /** The store this node uses: external, its ensemble's client ports, or the embedded standalone server. */
-    static String connectString(PghaConfig config) {
+    /** The store this node uses: external, its ensemble's client ports, or its own embedded server. */
+    static String connectString(PghaConfig config, Map<String, String> env) {
         if (config.store().connect().isPresent()) {
             return config.store().connect().get();
         }
         if (config.store().quorum()) {
             return config.store().ensemble().stream().map(ZkPeer::clientAddress).collect(Collectors.joining(","));
         }
-        return config.store().embeddedHost() + ":" + config.store().embeddedPort();
+        return ZkPeer.bracket(config.embeddedStoreHost(env)) + ":"
+                + config.store().embeddedPort();
     }
 
     public PghaConfig config() {

@@ -38,7 +38,23 @@ record ClusterStatus(
             Checks checks,
             String address,
             Duration uptime,
-            String tags) {}
+            String tags,
+            String store) {
+        /** A member whose store role is unknown (an external store, or a witness of an ensemble given up front). */
+        Member(
+                String id,
+                String region,
+                String role,
+                String state,
+                long timeline,
+                Long lagBytes,
+                Checks checks,
+                String address,
+                Duration uptime,
+                String tags) {
+            this(id, region, role, state, timeline, lagBytes, checks, address, uptime, tags, "");
+        }
+    }
 
     /** Health checks of a member: how many of /flycheck/vm, /pg and /role pass, and which fail. */
     record Checks(int passing, int total, List<String> failing) {}

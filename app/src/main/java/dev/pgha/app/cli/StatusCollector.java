@@ -6,6 +6,7 @@ import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.MemberState;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
+import dev.pgha.common.store.StoreEnsemble;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +18,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** Reads the cluster's state from the store and asks every member's health checks, for {@code pgha status}. */
@@ -25,6 +27,17 @@ final class StatusCollector {
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
 
     private StatusCollector() {}
+
+    /** "voter 2", "observer 4"; "-" for a member outside the ensemble; "" when the store does not say. */
+    static String storeRole(Optional<StoreEnsemble> ensemble, int server) {
+        if (ensemble.isEmpty() || server == 0) {
+            return "";
+        }
+        return ensemble.get()
+                .server(server)
+                .map(z -> (z.observer() ? "observer " : "voter ") + server)
+                .orElse("-");
+    }
 
     static ClusterStatus collect(ClusterStore store, String cluster, Instant now) {
         ClusterSnapshot s = store.snapshot();
@@ -36,6 +49,7 @@ final class StatusCollector {
                 checks.put(m.id(), checks(http, m));
             }
         }
+        Optional<StoreEnsemble> ensemble = store.ensemble();
         List<ClusterStatus.Member> rows = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         for (MemberState member : s.memberStates()) {
@@ -53,7 +67,8 @@ final class StatusCollector {
                     c,
                     m.host() + ":" + m.pgPort(),
                     k == null ? null : Duration.between(m.registeredAt(), now),
-                    k == null ? "" : k.tags().describe()));
+                    k == null ? "" : k.tags().describe(),
+                    storeRole(ensemble, m.storeServer())));
             if (k == null) {
                 warnings.add("member " + m.id() + " is down: its keeper does not report (node or daemon stopped)");
             } else if (!k.healthy() && k.problem() != null) {

@@ -35,6 +35,14 @@ final class StatusFormat {
         if (tagged) {
             header.add("TAGS"); // only when a member has some: the usual table stays as narrow as it was
         }
+        boolean grown = s.members().stream().anyMatch(m -> m.store().startsWith("observer"))
+                || s.members().stream()
+                                .filter(m -> m.store().startsWith("voter"))
+                                .count()
+                        > 1;
+        if (grown) {
+            header.add("STORE"); // the member's ZooKeeper server, once the embedded ensemble has more than one
+        }
         Table t = new Table(header.toArray(String[]::new));
         for (ClusterStatus.Member m : s.members()) {
             List<Object> cells = new ArrayList<>(Arrays.asList(
@@ -51,6 +59,9 @@ final class StatusFormat {
                     m.uptime() == null ? null : uptime(m.uptime())));
             if (tagged) {
                 cells.add(m.tags().isEmpty() ? null : m.tags());
+            }
+            if (grown) {
+                cells.add(m.store().isEmpty() ? null : m.store());
             }
             t.row(cells.toArray());
         }
@@ -104,6 +115,7 @@ final class StatusFormat {
             n.put("address", m.address());
             n.put("uptime_seconds", m.uptime() == null ? null : m.uptime().toSeconds());
             n.put("tags", m.tags());
+            n.put("store", m.store().isEmpty() ? null : m.store());
         }
         s.warnings().forEach(root.putArray("warnings")::add);
         return root;

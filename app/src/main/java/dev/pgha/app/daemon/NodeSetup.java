@@ -91,8 +91,9 @@ final class NodeSetup {
             }
             if (!missing.isEmpty()) {
                 throw new PghaException(String.join(", ", missing) + " not set: every member of a multi-node cluster ("
-                        + EnvOverrides.label("store.ensemble") + " or " + EnvOverrides.label("store.connect")
-                        + ") needs the same " + su + ", " + repl + " and " + operator + ", as members copy each "
+                        + EnvOverrides.label("store.ensemble") + ", " + EnvOverrides.label("store.connect") + " or "
+                        + EnvOverrides.label("store.join") + ") needs the same " + su + ", " + repl + " and " + operator
+                        + ", as members copy each "
                         + "other's data; set them as secrets of every node");
             }
         }
@@ -178,7 +179,8 @@ final class NodeSetup {
      * sentinel removed its registration (cluster.deadMemberRemovalInterval; a partition, a paused VM), so the leader
      * keeps a replication slot for it and the sentinel counts it.
      */
-    static void register(ClusterStore store, PghaConfig config, String memberId, Map<String, String> env) {
+    static void register(
+            ClusterStore store, PghaConfig config, String memberId, Map<String, String> env, int storeServer) {
         MemberInfo registration = new MemberInfo(
                 memberId,
                 config.region().orElse(null),
@@ -186,14 +188,16 @@ final class NodeSetup {
                 config.postgres().port(),
                 config.proxy().port(),
                 config.httpPort(),
-                Instant.now());
+                Instant.now(),
+                storeServer);
         store.register(registration);
         store.onSession(event -> {
             if (event != SessionEvent.RECONNECTED) {
                 return;
             }
             try {
-                if (store.snapshot().member(memberId).isEmpty()) {
+                if (store.snapshot().member(memberId).isEmpty()
+                        && !store.removed().contains(memberId)) {
                     store.register(registration);
                     log.info("registered again: this member's registration had been removed while it was gone");
                 }

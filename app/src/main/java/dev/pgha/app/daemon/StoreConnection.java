@@ -1,17 +1,19 @@
 package dev.pgha.app.daemon;
 
-import dev.pgha.common.PghaException;
 import dev.pgha.common.config.EnvOverrides;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.net.Ports;
 import dev.pgha.common.store.ClusterStore;
-import dev.pgha.store.EmbeddedZooKeeper;
+import dev.pgha.store.EnsembleJoin;
 import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperPeer;
 import dev.pgha.store.ZooKeeperStore;
-import java.io.IOException;
-import java.net.BindException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,11 +25,17 @@ import org.slf4j.LoggerFactory;
 final class StoreConnection {
     private static final Logger log = LoggerFactory.getLogger(StoreConnection.class);
 
-    private AutoCloseable server; // the embedded ZooKeeper, if this node runs one
+    /** How long a joining node's server may take to sync before the ensemble takes it in. */
+    private static final Duration JOIN_WITHIN = Duration.ofSeconds(60);
+
+    /** How long start-up waits for this node's server to serve before it connects anyway. */
+    private static final Duration SERVING_WITHIN = Duration.ofSeconds(5);
+
+    private ZooKeeperPeer server; // the embedded ZooKeeper, if this node runs one
     private ClusterStore store;
 
     /** Fails with a message naming the setting when a port the embedded ZooKeeper needs is taken. */
-    static void requirePortsFree(PghaConfig config) {
+    static void requirePortsFree(PghaConfig config, Map<String, String> env) {
         if (config.store().quorum()) {
             ZkPeer self = config.store().self().orElseThrow();
             String label = EnvOverrides.label("store.ensemble") + " entry " + self.id();
@@ -35,10 +43,11 @@ final class StoreConnection {
             Ports.requireFree(null, self.peerPort(), label + " (peer port)");
             Ports.requireFree(null, self.electionPort(), label + " (election port)");
         } else if (config.store().embedded()) {
+            String host = config.embeddedStoreHost(env);
+            Ports.requireFree(host, config.store().embeddedPort(), EnvOverrides.label("store.embedded.port"));
+            Ports.requireFree(host, config.store().embeddedPeerPort(), EnvOverrides.label("store.embedded.peerPort"));
             Ports.requireFree(
-                    config.store().embeddedHost(),
-                    config.store().embeddedPort(),
-                    EnvOverrides.label("store.embedded.port"));
+                    host, config.store().embeddedElectionPort(), EnvOverrides.label("store.embedded.electionPort"));
         }
     }
 
@@ -47,35 +56,39 @@ final class StoreConnection {
      * keeps waiting (and says so) until a majority of peers runs: nodes of a new cluster are often started one after
      * another. Returns null when {@code abandon} said stop meanwhile.
      */
-    ClusterStore open(PghaConfig config, ZooKeeperAuth auth, BooleanSupplier abandon) {
+    ClusterStore open(
+            PghaConfig config, ZooKeeperAuth auth, Map<String, String> env, String memberId, BooleanSupplier abandon) {
         String connect = config.store().connect().orElse(null);
         String storeName = "ZooKeeper at " + connect + " (" + EnvOverrides.label("store.connect") + ")";
         if (config.store().quorum()) {
-            ZooKeeperPeer peer = ZooKeeperPeer.start(
+            server = ZooKeeperPeer.start(
                     config.zookeeperDir(),
                     config.store().ensemble(),
                     config.store().myId(),
                     config.store().embeddedTickTime(),
                     auth);
-            server = peer;
-            connect = peer.connectString();
-            storeName = "the embedded ZooKeeper ensemble " + connect + " (it needs a majority of its peers running)";
+            storeName = "the embedded ZooKeeper ensemble " + server.connectString()
+                    + " (it needs a majority of its peers running)";
         } else if (config.store().embedded()) {
-            EmbeddedZooKeeper standalone = startStandalone(config, auth);
-            server = standalone;
-            connect = standalone.connectString();
-            storeName = "the embedded ZooKeeper at " + connect;
+            server = startEmbedded(config, auth, env, memberId, abandon);
+            if (server == null) {
+                return null;
+            }
+            server.awaitServing(SERVING_WITHIN); // a lone voter serves at once; in an ensemble, the majority decides
+            storeName = "the embedded ZooKeeper at " + server.connectString();
         }
         if (abandon.getAsBoolean()) {
             return null; // stopped during start-up: stop what was started
         }
-        Runnable stillWaiting = !config.store().quorum()
+        if (server != null) {
+            connect = server.connectString();
+        }
+        int peers = server == null ? 0 : server.servers();
+        Runnable stillWaiting = peers <= 1
                 ? null
                 : () -> log.warn(
-                        "waiting for a majority of the ZooKeeper ensemble ({} peers) to run; start the other nodes "
-                                + "with the same {}",
-                        config.store().ensemble().size(),
-                        EnvOverrides.label("store.ensemble"));
+                        "waiting for a majority of the ZooKeeper ensemble ({} servers) to run; start the other nodes",
+                        peers);
         store = ZooKeeperStore.connect(
                 connect,
                 config.clusterName(),
@@ -88,23 +101,60 @@ final class StoreConnection {
         return store;
     }
 
-    private static EmbeddedZooKeeper startStandalone(PghaConfig config, ZooKeeperAuth auth) {
-        try {
-            return EmbeddedZooKeeper.start(
-                    config.zookeeperDir(),
-                    config.store().embeddedHost(),
-                    config.store().embeddedPort(),
-                    config.store().embeddedTickTime(),
-                    auth);
-        } catch (BindException e) {
-            throw Ports.inUse(config.store().embeddedPort(), EnvOverrides.label("store.embedded.port"));
-        } catch (IOException e) {
-            throw new PghaException(
-                    "cannot start the embedded ZooKeeper in " + config.zookeeperDir() + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PghaException("interrupted while starting the embedded ZooKeeper");
+    /**
+     * This node's server of a growing ensemble: the one its data directory belongs to, else a new member through
+     * PGHA_JOIN, else a new one-voter ensemble (which also takes over the data of a standalone server of an older
+     * pgha: the files are the same).
+     */
+    private static ZooKeeperPeer startEmbedded(
+            PghaConfig config, ZooKeeperAuth auth, Map<String, String> env, String memberId, BooleanSupplier abandon) {
+        Path dir = config.zookeeperDir();
+        Duration tick = config.store().embeddedTickTime();
+        OptionalInt member = ZooKeeperPeer.memberOf(dir);
+        if (member.isPresent()) {
+            return ZooKeeperPeer.start(
+                    dir, List.of(config.embeddedStoreServer(member.getAsInt(), env)), member.getAsInt(), tick, auth);
         }
+        if (config.store().join().isEmpty()) {
+            return ZooKeeperPeer.start(dir, List.of(config.embeddedStoreServer(1, env)), 1, tick, auth);
+        }
+        String join = joinAddress(config);
+        try (ZooKeeperStore via = ZooKeeperStore.connect(
+                join,
+                config.clusterName(),
+                auth,
+                config.store().sessionTimeout(),
+                config.store().connectTimeout(),
+                "the member's ZooKeeper at " + join + " (" + EnvOverrides.label("store.join") + ")",
+                abandon,
+                null)) {
+            if (via == null) {
+                return null;
+            }
+            RemovalWatch.refuseIfRemoved(via, config, memberId); // before it takes a place in the ensemble
+            return EnsembleJoin.join(
+                    via,
+                    join,
+                    dir,
+                    config.embeddedStoreServer(0, env),
+                    config.store().voters(),
+                    tick,
+                    auth,
+                    JOIN_WITHIN,
+                    abandon);
+        }
+    }
+
+    /** PGHA_JOIN with the client port it implies (this node's store.embedded.port) when none is given. */
+    static String joinAddress(PghaConfig config) {
+        String join = config.store().join().orElseThrow();
+        boolean hasPort = join.startsWith("[") ? join.contains("]:") : join.contains(":");
+        return hasPort ? join : join + ":" + config.store().embeddedPort();
+    }
+
+    /** This node's server id in its embedded ensemble; 0 without one. */
+    int serverId() {
+        return server == null ? 0 : server.id();
     }
 
     /** Something was started (the daemon has something to stop). */

@@ -51,6 +51,7 @@ final class Supervisor {
     private final Map<String, String> env;
     private final boolean witness;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private RemovalWatch removalWatch;
     private final AtomicInteger signals = new AtomicInteger();
     private final AtomicReference<PghaException> fatal = new AtomicReference<>();
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -128,7 +129,7 @@ final class Supervisor {
             requireFree(config.metricsPort(), "metrics.port");
         }
         requireFree(config.httpPort(), "http.port");
-        StoreConnection.requirePortsFree(config);
+        StoreConnection.requirePortsFree(config, env);
         SecretStore secrets = new SecretStore(config.stateDir());
         Credentials credentials = witness ? null : NodeSetup.resolveCredentials(config, secrets);
         log.info(
@@ -139,7 +140,7 @@ final class Supervisor {
                 config.dataDir());
 
         ZooKeeperAuth storeAuth = NodeSetup.storeAuth(config, secrets, credentials);
-        store = storeConnection.open(config, storeAuth, () -> stopRequested.getCount() == 0);
+        store = storeConnection.open(config, storeAuth, env, memberId, () -> stopRequested.getCount() == 0);
         if (store == null) {
             return; // stopped while waiting for the store
         }
@@ -149,7 +150,8 @@ final class Supervisor {
                                 config.cluster().synchronousMode().toUpperCase(Locale.ROOT)),
                         config.cluster().synchronousStrict(),
                         config.cluster().failTimeout())
-                .withMaximumLagOnFailover(config.cluster().maximumLagOnFailover());
+                .withMaximumLagOnFailover(config.cluster().maximumLagOnFailover())
+                .withSynchronousStandbys(config.cluster().synchronousStandbys());
         sentinel = new Sentinel(
                 store,
                 memberId,
@@ -166,7 +168,8 @@ final class Supervisor {
             log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
             return;
         }
-        NodeSetup.register(store, config, memberId, env);
+        removalWatch = RemovalWatch.start(store, config, memberId, this::onFatal);
+        NodeSetup.register(store, config, memberId, env, storeConnection.serverId());
         startProxies();
         Readiness readiness = new Readiness(memberId, config, credentials, secrets, proxy, () -> keeper);
         proxy.onRouteChange(route -> readiness.check());
@@ -295,6 +298,7 @@ final class Supervisor {
         close(router);
         close(sentinel);
         close(witnessPresence);
+        close(removalWatch);
         storeConnection.close();
         log.info("stopped");
     }

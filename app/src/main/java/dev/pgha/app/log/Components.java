@@ -11,7 +11,7 @@ public final class Components {
         if (logger.equals("postgres") || logger.equals("callback")) {
             return logger;
         }
-        if (logger.startsWith("dev.pgha.store.EmbeddedZooKeeper")
+        if (logger.startsWith("dev.pgha.store.EnsembleJoin")
                 || logger.startsWith("dev.pgha.store.ZooKeeperPeer")
                 || logger.startsWith("org.apache.zookeeper")) {
             return "zookeeper";

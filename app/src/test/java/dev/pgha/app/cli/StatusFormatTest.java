@@ -86,7 +86,8 @@ class StatusFormatTest {
                     },
                     "address" : "10.0.0.2:5433",
                     "uptime_seconds" : 7384,
-                    "tags" : ""
+                    "tags" : "",
+                    "store" : null
                   }, {
                     "id" : "c",
                     "region" : "ams",
@@ -101,7 +102,8 @@ class StatusFormatTest {
                     },
                     "address" : "10.0.0.3:5433",
                     "uptime_seconds" : 95,
-                    "tags" : ""
+                    "tags" : "",
+                    "store" : null
                   }, {
                     "id" : "a",
                     "region" : "lhr",
@@ -112,7 +114,8 @@ class StatusFormatTest {
                     "checks" : null,
                     "address" : "10.0.0.1:5433",
                     "uptime_seconds" : null,
-                    "tags" : ""
+                    "tags" : "",
+                    "store" : null
                   }, {
                     "id" : "w1",
                     "region" : null,
@@ -123,7 +126,8 @@ class StatusFormatTest {
                     "checks" : null,
                     "address" : null,
                     "uptime_seconds" : 259200,
-                    "tags" : ""
+                    "tags" : "",
+                    "store" : null
                   } ],
                   "warnings" : [ "member a is down: its keeper does not report (node or daemon stopped)" ]
                 }
@@ -183,6 +187,43 @@ class StatusFormatTest {
                 .contains("b   -       leader   running    3         -    -       10.0.0.2:5433  -       -\n")
                 .contains(
                         "c   -       replica  streaming  3         0 B  -       10.0.0.3:5433  -       nofailover,nosync\n");
+    }
+
+    @Test
+    void aStoreColumnOnceTheEmbeddedEnsembleHasGrown() {
+        ClusterStatus grown = new ClusterStatus(
+                "pg-prod",
+                12,
+                Phase.NORMAL,
+                "member b leads",
+                "b",
+                null,
+                List.of(
+                        new ClusterStatus.Member(
+                                "b", null, "leader", "running", 3, null, null, "10.0.0.2:5433", null, "", "voter 1"),
+                        new ClusterStatus.Member(
+                                "c",
+                                null,
+                                "replica",
+                                "streaming",
+                                3,
+                                0L,
+                                null,
+                                "10.0.0.3:5433",
+                                null,
+                                "",
+                                "observer 4"),
+                        new ClusterStatus.Member(
+                                "d", null, "replica", "down", 0, null, null, "10.0.0.4:5433", null, "", "-")),
+                List.of());
+        assertThat(StatusFormat.table(grown))
+                .contains("ID  REGION  ROLE     STATE      TIMELINE  LAG  CHECKS  ADDRESS        UPTIME  STORE\n")
+                .contains("b   -       leader   running    3         -    -       10.0.0.2:5433  -       voter 1\n")
+                .contains("c   -       replica  streaming  3         0 B  -       10.0.0.3:5433  -       observer 4\n")
+                .contains("d   -       replica  down       -         -    -       10.0.0.4:5433  -       -\n");
+        assertThat(StatusFormat.json(grown)).contains("\"store\" : \"observer 4\"");
+        // a single node (one voter) keeps the usual table
+        assertThat(StatusFormat.table(STATUS)).doesNotContain("STORE");
     }
 
     @Test

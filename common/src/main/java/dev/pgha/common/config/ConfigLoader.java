@@ -32,6 +32,9 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?");
+    /** A member's ZooKeeper client address: a host, or host:port ([address]:port for IPv6). */
+    private static final Pattern JOIN = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:\\d{1,5})?");
+
     private static final Pattern CONNECT =
             Pattern.compile("[A-Za-z0-9.:\\[\\]-]+:\\d+(,[A-Za-z0-9.:\\[\\]-]+:\\d+)*(/[A-Za-z0-9/_.-]*)?");
     private static final Pattern OS_USER = Pattern.compile("[a-z_][a-z0-9_-]*");
@@ -199,8 +202,13 @@ public final class ConfigLoader {
                 s.duration("store.sessionTimeout", Duration.ofMillis(500), Duration.ofMinutes(1)),
                 s.duration("store.connectTimeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
                 s.port("store.embedded.port"),
-                s.matching("store.embedded.host", HOST, 253, "a host name or IP address to listen on"),
-                s.duration("store.embedded.tickTime", Duration.ofMillis(10), Duration.ofSeconds(5)));
+                s.port("store.embedded.peerPort"),
+                s.port("store.embedded.electionPort"),
+                s.optionalMatching("store.embedded.host", HOST, 253, "a host name or IP address to listen on")
+                        .orElse(""),
+                s.duration("store.embedded.tickTime", Duration.ofMillis(10), Duration.ofSeconds(5)),
+                s.optionalMatching("store.join", JOIN, 300, "a member's ZooKeeper address, host or host:port"),
+                voters(s));
         Duration heartbeat = s.duration("keeper.heartbeat", Duration.ofMillis(50), Duration.ofSeconds(10));
         Duration sentinelInterval = s.duration("sentinel.interval", Duration.ofMillis(50), Duration.ofSeconds(10));
         String syncMode = RuntimeSettings.synchronousMode(s);
@@ -208,6 +216,7 @@ public final class ConfigLoader {
         var cluster = new PghaConfig.Cluster(
                 syncMode,
                 RuntimeSettings.synchronousStrict(s),
+                RuntimeSettings.synchronousStandbys(s),
                 RuntimeSettings.failTimeout(s),
                 s.duration("cluster.deadMemberRemovalInterval", Duration.ofSeconds(5), Duration.ofDays(365)),
                 s.bool("cluster.failsafe"),
@@ -240,6 +249,8 @@ public final class ConfigLoader {
         Ensemble.check(s, store);
         if (store.embedded() && !store.quorum()) {
             distinctPort(s, ports, "store.embedded.port");
+            distinctPort(s, ports, "store.embedded.peerPort");
+            distinctPort(s, ports, "store.embedded.electionPort");
         }
         if (store.embedded()) {
             long tick = store.embeddedTickTime().toMillis();
@@ -327,6 +338,15 @@ public final class ConfigLoader {
     }
 
     /** An executable file, or nothing when the setting is empty. */
+    /** An odd voter count that survives the loss of one (3) or two (5) voters. */
+    private static int voters(Settings s) {
+        int voters = s.integer("cluster.voters", 3, 5, "3 or 5 ZooKeeper voters");
+        if (voters == 4) {
+            throw s.invalid("cluster.voters", "3 or 5 ZooKeeper voters (4 voters survive no more losses than 3)");
+        }
+        return voters;
+    }
+
     private static Optional<Path> executable(Settings s, String key) {
         Optional<Path> file = s.optionalAbsolutePath(key);
         if (file.isPresent() && !(Files.isRegularFile(file.get()) && Files.isExecutable(file.get()))) {

@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and checks PGHA_ZK_ENSEMBLE (store.ensemble) and PGHA_ZK_MYID (store.myId). */
+/** Parses and checks PGHA_ZK_ENSEMBLE (store.ensemble) and PGHA_ZK_MYID (store.myId), and PGHA_JOIN beside them. */
 final class Ensemble {
     private static final String SYNTAX = "ZooKeeper's server syntax joined by commas, e.g. "
             + "1=10.0.0.1:2888:3888;2181,2=10.0.0.2:2888:3888;2181,3=10.0.0.3:2888:3888;2181";
@@ -52,6 +52,16 @@ final class Ensemble {
 
     /** Cross-checks: one store placement only, and this node's id names an entry. */
     static void check(Settings s, PghaConfig.Store store) {
+        if (store.join().isPresent() && store.connect().isPresent()) {
+            throw new InvalidConfigException(s.label("store.join") + " adds this node to the members' embedded "
+                    + "ZooKeeper, but " + s.label("store.connect") + " names an external one: on an external "
+                    + "ZooKeeper a new node joins by connecting to it; unset " + s.label("store.join"));
+        }
+        if (store.join().isPresent() && store.quorum()) {
+            throw new InvalidConfigException(s.label("store.join") + " and " + s.label("store.ensemble")
+                    + " are both set: a node joins a running cluster (PGHA_JOIN) or is listed in the ensemble "
+                    + "from the start (PGHA_ZK_ENSEMBLE), not both");
+        }
         if (!store.quorum()) {
             if (store.myId() != 0) {
                 throw new InvalidConfigException(s.label("store.myId") + " is set but PGHA_ZK_ENSEMBLE (store.ensemble)"

@@ -42,7 +42,13 @@ public final class EnvOverrides {
         m.put("PGHA_ZK_PORT", "store.embedded.port");
         m.put("PGHA_ZK_ENSEMBLE", "store.ensemble");
         m.put("PGHA_ZK_MYID", "store.myId");
+        m.put("PGHA_ZK_PEER_PORT", "store.embedded.peerPort");
+        m.put("PGHA_ZK_ELECTION_PORT", "store.embedded.electionPort");
+        m.put("PGHA_ZK_HOST", "store.embedded.host");
+        m.put("PGHA_JOIN", "store.join");
+        m.put("PGHA_VOTERS", "cluster.voters");
         m.put("PGHA_SYNCHRONOUS_MODE", "cluster.synchronousMode");
+        m.put("PGHA_SYNCHRONOUS_STANDBYS", "cluster.synchronousStandbys");
         m.put("PGHA_MAXIMUM_LAG_ON_FAILOVER", "cluster.maximumLagOnFailover");
         m.put("PGHA_DEAD_MEMBER_REMOVAL", "cluster.deadMemberRemovalInterval");
         m.put("PGHA_FAILSAFE", "cluster.failsafe");

@@ -8,6 +8,7 @@ import dev.pgha.common.secret.Secret;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -94,8 +95,13 @@ public record PghaConfig(
             long readOnlyMaxLagBytes) {}
 
     /**
-     * Where the cluster state lives: an external ZooKeeper ({@code connect}), a peer of an embedded ensemble
-     * ({@code ensemble} non-empty, this node is {@code myId}), or an embedded standalone server.
+     * Where the cluster state lives: an external ZooKeeper ({@code connect}), a peer of an embedded ensemble given
+     * up front ({@code ensemble} non-empty, this node is {@code myId}), or this node's embedded ZooKeeper: a
+     * one-voter ensemble that grows as nodes join it ({@code join}: a member's ZooKeeper client address).
+     *
+     * @param embeddedHost   the address the embedded ZooKeeper listens on; empty: this node's advertised address
+     *                       when one is known, else loopback
+     * @param voters         how many voters a growing embedded ensemble gets; nodes that join beyond it observe
      */
     public record Store(
             Optional<String> connect,
@@ -104,8 +110,12 @@ public record PghaConfig(
             Duration sessionTimeout,
             Duration connectTimeout,
             int embeddedPort,
+            int embeddedPeerPort,
+            int embeddedElectionPort,
             String embeddedHost,
-            Duration embeddedTickTime) {
+            Duration embeddedTickTime,
+            Optional<String> join,
+            int voters) {
 
         public Store {
             ensemble = List.copyOf(ensemble);
@@ -121,9 +131,9 @@ public record PghaConfig(
             return !ensemble.isEmpty();
         }
 
-        /** Several members share the store: the embedded ensemble or an external ZooKeeper. */
+        /** Several members share the store: the embedded ensemble, an external ZooKeeper, or one this node joins. */
         public boolean shared() {
-            return quorum() || connect.isPresent();
+            return quorum() || connect.isPresent() || join.isPresent();
         }
 
         public Optional<ZkPeer> self() {
@@ -136,6 +146,7 @@ public record PghaConfig(
      *
      * @param synchronousMode   "on", "off" or "auto" (on once the cluster has two or more database members)
      * @param synchronousStrict with no healthy synchronous standby, refuse writes instead of serving alone
+     * @param synchronousStandbys how many synchronous standbys a commit waits for (ANY N)
      * @param failTimeout       how long a leader may report itself unhealthy before the cluster fails over
      * @param deadMemberRemovalInterval a member gone this long loses its registration and its replication slot
      * @param failsafe                  a leader that loses the store keeps serving while every other member
@@ -147,6 +158,7 @@ public record PghaConfig(
     public record Cluster(
             String synchronousMode,
             boolean synchronousStrict,
+            int synchronousStandbys,
             Duration failTimeout,
             Duration deadMemberRemovalInterval,
             boolean failsafe,
@@ -236,6 +248,27 @@ public record PghaConfig(
     /** $dataDir/zookeeper: embedded ZooKeeper snapshots and logs. */
     public Path zookeeperDir() {
         return dataDir.resolve("zookeeper");
+    }
+
+    /**
+     * The address this node's embedded ZooKeeper listens on: store.embedded.host, else the address it advertises
+     * (advertiseHost, else FLY_PRIVATE_IP from {@code env}), else loopback.
+     */
+    public String embeddedStoreHost(Map<String, String> env) {
+        if (!store.embeddedHost().isBlank()) {
+            return store.embeddedHost();
+        }
+        if (advertiseHost.isPresent()) {
+            return advertiseHost.get();
+        }
+        String flyIp = env.get(EnvOverrides.FLY_PRIVATE_IP);
+        return flyIp != null && !flyIp.isBlank() ? flyIp.strip() : "127.0.0.1";
+    }
+
+    /** This node's server in its embedded ZooKeeper ensemble when it runs no ensemble given up front. */
+    public ZkPeer embeddedStoreServer(int id, Map<String, String> env) {
+        String host = embeddedStoreHost(env);
+        return new ZkPeer(id, host, store.embeddedPeerPort(), store.embeddedElectionPort(), host, store.embeddedPort());
     }
 
     /** $dataDir/pgha: node id and generated secrets, readable by root only. */

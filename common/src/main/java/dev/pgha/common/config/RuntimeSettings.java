@@ -20,6 +20,7 @@ public final class RuntimeSettings {
             "cluster.failTimeout",
             "cluster.synchronousMode",
             "cluster.synchronousStrict",
+            "cluster.synchronousStandbys",
             "cluster.maximumLagOnFailover",
             "proxy.holdTimeout");
 
@@ -53,7 +54,10 @@ public final class RuntimeSettings {
                 values.containsKey("cluster.maximumLagOnFailover")
                         ? maximumLagOnFailover(s)
                         : spec.maximumLagOnFailover(),
-                values.containsKey("proxy.holdTimeout") ? holdTimeout(s) : spec.holdTimeout());
+                values.containsKey("proxy.holdTimeout") ? holdTimeout(s) : spec.holdTimeout(),
+                values.containsKey("cluster.synchronousStandbys")
+                        ? synchronousStandbys(s)
+                        : spec.synchronousStandbys());
     }
 
     /** Refuses, naming it, a key that is not a runtime setting. */
@@ -72,6 +76,7 @@ public final class RuntimeSettings {
             case "cluster.failTimeout" -> Durations.format(spec.failTimeout());
             case "cluster.synchronousMode" -> spec.synchronousMode().name().toLowerCase(Locale.ROOT);
             case "cluster.synchronousStrict" -> Boolean.toString(spec.synchronousStrict());
+            case "cluster.synchronousStandbys" -> Integer.toString(spec.synchronousStandbys());
             case "cluster.maximumLagOnFailover" -> Long.toString(spec.maximumLagOnFailover());
             case "proxy.holdTimeout" -> spec.holdTimeout() == null ? null : Durations.format(spec.holdTimeout());
             default -> throw new IllegalArgumentException("not a runtime setting: " + key);
@@ -90,6 +95,10 @@ public final class RuntimeSettings {
 
     static boolean synchronousStrict(Settings s) {
         return s.bool("cluster.synchronousStrict");
+    }
+
+    static int synchronousStandbys(Settings s) {
+        return s.integer("cluster.synchronousStandbys", 1, 10, "a number of standbys from 1 to 10");
     }
 
     static long maximumLagOnFailover(Settings s) {

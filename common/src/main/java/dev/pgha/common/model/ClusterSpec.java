@@ -24,6 +24,10 @@ import java.util.TreeMap;
  * @param holdTimeout       proxy.holdTimeout for every proxy; null: each proxy's own configuration
  * @param settings          the operator's runtime settings (`pgha config set cluster.failTimeout=5s`), key to value as
  *                          given and checked; the fields above already hold their effect
+ * @param synchronousStandbys how many synchronous standbys a commit waits for (ANY N; fewer while fewer are in sync,
+ *                          unless strict); a failover still promotes only the one with the most WAL of them all
+ * @param memberTags        the operator's tags per member (`pgha member tag`), member id to tags text; each member's
+ *                          keeper applies its own over its configured PGHA_TAGS
  */
 public record ClusterSpec(
         String primaryRegion,
@@ -34,7 +38,9 @@ public record ClusterSpec(
         long maximumLagOnFailover,
         Pause pause,
         Duration holdTimeout,
-        Map<String, String> settings) {
+        Map<String, String> settings,
+        Map<String, String> memberTags,
+        int synchronousStandbys) {
 
     /**
      * A maintenance pause.
@@ -64,6 +70,8 @@ public record ClusterSpec(
         failTimeout = Objects.requireNonNullElse(failTimeout, DEFAULT_FAIL_TIMEOUT);
         hbaRules = hbaRules == null ? List.of() : List.copyOf(hbaRules);
         settings = settings == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(settings));
+        memberTags = memberTags == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(memberTags));
+        synchronousStandbys = Math.max(1, synchronousStandbys); // a spec written before it existed: 1
         if (maximumLagOnFailover < 0) {
             throw new IllegalArgumentException("maximumLagOnFailover < 0: " + maximumLagOnFailover);
         }
@@ -81,7 +89,9 @@ public record ClusterSpec(
                 DEFAULT_MAXIMUM_LAG_ON_FAILOVER,
                 null,
                 null,
-                Map.of());
+                Map.of(),
+                Map.of(),
+                1);
     }
 
     public ClusterSpec withHbaRules(List<String> rules) {
@@ -94,11 +104,18 @@ public record ClusterSpec(
                 maximumLagOnFailover,
                 pause,
                 holdTimeout,
-                settings);
+                settings,
+                memberTags,
+                synchronousStandbys);
     }
 
     public ClusterSpec withMaximumLagOnFailover(long bytes) {
-        return withHaSettings(synchronousMode, synchronousStrict, failTimeout, bytes, holdTimeout);
+        return withHaSettings(synchronousMode, synchronousStrict, failTimeout, bytes, holdTimeout, synchronousStandbys);
+    }
+
+    public ClusterSpec withSynchronousStandbys(int standbys) {
+        return withHaSettings(
+                synchronousMode, synchronousStrict, failTimeout, maximumLagOnFailover, holdTimeout, standbys);
     }
 
     /** The same spec paused ({@code pause} non-null) or resumed (null). */
@@ -112,7 +129,9 @@ public record ClusterSpec(
                 maximumLagOnFailover,
                 pause,
                 holdTimeout,
-                settings);
+                settings,
+                memberTags,
+                synchronousStandbys);
     }
 
     /** The same spec with the operator's runtime settings recorded (their effect is applied separately). */
@@ -126,16 +145,13 @@ public record ClusterSpec(
                 maximumLagOnFailover,
                 pause,
                 holdTimeout,
-                settings);
+                settings,
+                memberTags,
+                synchronousStandbys);
     }
 
-    /** The same spec with other HA settings (the operator's runtime settings applied over a configuration's). */
-    public ClusterSpec withHaSettings(
-            SyncMode synchronousMode,
-            boolean synchronousStrict,
-            Duration failTimeout,
-            long maximumLagOnFailover,
-            Duration holdTimeout) {
+    /** The same spec with the operator's member tags ({@code pgha member tag}: member id -> tags text). */
+    public ClusterSpec withMemberTags(Map<String, String> memberTags) {
         return new ClusterSpec(
                 primaryRegion,
                 synchronousMode,
@@ -145,7 +161,31 @@ public record ClusterSpec(
                 maximumLagOnFailover,
                 pause,
                 holdTimeout,
-                settings);
+                settings,
+                memberTags,
+                synchronousStandbys);
+    }
+
+    /** The same spec with other HA settings (the operator's runtime settings applied over a configuration's). */
+    public ClusterSpec withHaSettings(
+            SyncMode synchronousMode,
+            boolean synchronousStrict,
+            Duration failTimeout,
+            long maximumLagOnFailover,
+            Duration holdTimeout,
+            int synchronousStandbys) {
+        return new ClusterSpec(
+                primaryRegion,
+                synchronousMode,
+                synchronousStrict,
+                failTimeout,
+                hbaRules,
+                maximumLagOnFailover,
+                pause,
+                holdTimeout,
+                settings,
+                memberTags,
+                synchronousStandbys);
     }
 
     /** Whether `pgha pause` holds: no automatic leader change, no automatic start or stop of postgres. */

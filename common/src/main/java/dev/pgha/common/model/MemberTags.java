@@ -17,6 +17,8 @@ import java.util.Map;
  */
 public record MemberTags(boolean noFailover, boolean noSync, boolean noLoadBalance, int failoverPriority) {
     public static final MemberTags NONE = new MemberTags(false, false, false, 0);
+    /** The tags there are. */
+    public static final List<String> NAMES = List.of("nofailover", "nosync", "noloadbalance", "failoverPriority");
 
     /**
      * Parses "nofailover=true,nosync=true,noloadbalance=true,failoverPriority=2" (any subset, in any order; empty:
@@ -25,6 +27,19 @@ public record MemberTags(boolean noFailover, boolean noSync, boolean noLoadBalan
      * @throws IllegalArgumentException saying which tag and what it takes
      */
     public static MemberTags parse(String text) {
+        return NONE.withOverrides(text);
+    }
+
+    /**
+     * These tags with those in {@code text} ("nosync=true,failoverPriority=2") set over them; tags {@code text} does
+     * not name keep their value.
+     *
+     * @throws IllegalArgumentException saying which tag and what it takes
+     */
+    public MemberTags withOverrides(String text) {
+        if (text == null) {
+            return this;
+        }
         Map<String, String> tags = new LinkedHashMap<>();
         for (String part : text.split(",")) {
             if (part.isBlank()) {
@@ -36,10 +51,10 @@ public record MemberTags(boolean noFailover, boolean noSync, boolean noLoadBalan
             }
             tags.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
         }
-        boolean noFailover = false;
-        boolean noSync = false;
-        boolean noLoadBalance = false;
-        int priority = 0;
+        boolean noFailover = this.noFailover;
+        boolean noSync = this.noSync;
+        boolean noLoadBalance = this.noLoadBalance;
+        int priority = this.failoverPriority;
         for (Map.Entry<String, String> t : tags.entrySet()) {
             String v = t.getValue();
             switch (t.getKey()) {
@@ -57,8 +72,8 @@ public record MemberTags(boolean noFailover, boolean noSync, boolean noLoadBalan
                     }
                 }
                 default ->
-                    throw new IllegalArgumentException("unknown tag " + t.getKey()
-                            + "; tags: nofailover, nosync, noloadbalance, failoverPriority");
+                    throw new IllegalArgumentException(
+                            "unknown tag " + t.getKey() + "; tags: " + String.join(", ", NAMES));
             }
         }
         return new MemberTags(noFailover, noSync, noLoadBalance, priority);

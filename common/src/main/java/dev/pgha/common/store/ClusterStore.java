@@ -1,6 +1,7 @@
 package dev.pgha.common.store;
 
 import dev.pgha.common.backup.BackupJob;
+import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -68,6 +69,34 @@ public interface ClusterStore extends AutoCloseable {
 
     /** Deletes a member's registration (a member gone for cluster.deadMemberRemovalInterval). */
     void removeMember(String id);
+
+    /**
+     * Records that an operator removed member {@code id} (`pgha member remove`): the member stops serving when it
+     * sees this, and does not start again, until a fresh node joins under that id ({@link #clearRemoved}).
+     */
+    void markRemoved(String id);
+
+    /** Members an operator removed. */
+    Set<String> removed();
+
+    void clearRemoved(String id);
+
+    /** Records that the store's server {@code id} left for good: a server joining later never takes its id. */
+    void retireStoreServer(int id);
+
+    /** Ids of the store's servers that left for good. */
+    Set<Integer> retiredStoreServers();
+
+    /** The store's own servers, when the store reports them (an embedded or a reconfigurable ensemble). */
+    Optional<StoreEnsemble> ensemble();
+
+    /**
+     * Changes the store's servers from configuration {@code fromVersion}: adds (or changes the role of)
+     * {@code joining}, removes the servers {@code leaving}. Returns the new ensemble.
+     *
+     * @throws EnsembleChangeException when the store refuses; its kind says whether to read again and retry
+     */
+    StoreEnsemble changeEnsemble(List<ZkPeer> joining, List<Integer> leaving, long fromVersion);
 
     // ---- a member's own state ----------------------------------------------------------------------------------
 

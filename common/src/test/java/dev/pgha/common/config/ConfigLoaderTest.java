@@ -125,6 +125,10 @@ class ConfigLoaderTest {
             PGHA_DATA_DIR    | data      | PGHA_DATA_DIR="data" is not valid for dataDir: expected an absolute path such as /data
             PGHA_TAGS        | nosync=1  | PGHA_TAGS="nosync=1" is not valid for tags: expected tags such as nofailover=true,nosync=true (tag nosync takes true or false)
             PGHA_ZK_CONNECT  | zk1       | PGHA_ZK_CONNECT="zk1" is not valid for store.connect: expected a ZooKeeper connect string host:port[,host:port...][/chroot]
+            PGHA_JOIN        | a b       | PGHA_JOIN="a b" is not valid for store.join: expected a member's ZooKeeper address, host or host:port
+            PGHA_VOTERS      | 4         | PGHA_VOTERS="4" is not valid for cluster.voters: expected 3 or 5 ZooKeeper voters (4 voters survive no more losses than 3)
+            PGHA_VOTERS      | 7         | PGHA_VOTERS="7" is not valid for cluster.voters: expected 3 or 5 ZooKeeper voters
+            PGHA_ZK_PEER_PORT | 0        | PGHA_ZK_PEER_PORT="0" is not valid for store.embedded.peerPort: expected a TCP port number 1-65535
             PGHA_PG_MEMORY   | lots      | PGHA_PG_MEMORY="lots" is not valid for postgres.memory: expected a size of at least 64MB, such as 512MB or 2GB
             PGHA_PG_MEMORY   | 1MB       | PGHA_PG_MEMORY="1MB" is not valid for postgres.memory: expected a size of at least 64MB, such as 512MB or 2GB
             PGHA_PG_BIN_DIR  | bin       | PGHA_PG_BIN_DIR="bin" is not valid for postgres.binDir: expected an absolute path such as /data
@@ -230,7 +234,7 @@ class ConfigLoaderTest {
         assertThat(c.store().self().orElseThrow()).isEqualTo(new ZkPeer(2, "10.0.0.2", 2888, 3888, "0.0.0.0", 2181));
         assertThat(c.store().ensemble().get(2).clientAddress()).isEqualTo("127.0.0.1:2182");
         assertThat(c.store().ensemble().get(0).clientAddress()).isEqualTo("10.0.0.1:2181");
-        assertThat(c.store().ensemble().get(0).serverLine()).isEqualTo("10.0.0.1:2888:3888;0.0.0.0:2181");
+        assertThat(c.store().ensemble().get(0).serverLine()).isEqualTo("10.0.0.1:2888:3888:participant;0.0.0.0:2181");
         assertThat(c.cluster().synchronousMode()).isEqualTo("auto");
         assertThat(c.cluster().failTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.cluster().deadMemberRemovalInterval()).isEqualTo(Duration.ofHours(48));
@@ -259,6 +263,28 @@ class ConfigLoaderTest {
                         + "embedded ensemble, not both");
         assertThatThrownBy(() -> load(Map.of("PGHA_ZK_MYID", "1")))
                 .hasMessageContaining("PGHA_ZK_MYID is set but PGHA_ZK_ENSEMBLE (store.ensemble) is empty");
+    }
+
+    @Test
+    void joiningGoesWithTheEmbeddedStoreOnly() {
+        assertThatThrownBy(() -> load(Map.of("PGHA_JOIN", "10.0.0.1", "PGHA_ZK_CONNECT", "zk:2181")))
+                .hasMessage(
+                        "PGHA_JOIN adds this node to the members' embedded ZooKeeper, but PGHA_ZK_CONNECT names an "
+                                + "external one: on an external ZooKeeper a new node joins by connecting to it; unset PGHA_JOIN");
+        assertThatThrownBy(
+                        () -> load(Map.of("PGHA_JOIN", "10.0.0.1", "PGHA_ZK_ENSEMBLE", ENSEMBLE, "PGHA_ZK_MYID", "1")))
+                .hasMessageContaining("PGHA_JOIN and PGHA_ZK_ENSEMBLE are both set");
+        PghaConfig c = load(Map.of("PGHA_JOIN", "[fdaa::3]:2181", "PGHA_VOTERS", "5"));
+        assertThat(c.store().join()).contains("[fdaa::3]:2181");
+        assertThat(c.store().voters()).isEqualTo(5);
+        assertThat(c.store().shared()).isTrue();
+        PghaConfig single = load(Map.of());
+        assertThat(single.embeddedStoreHost(Map.of())).isEqualTo("127.0.0.1");
+        assertThat(single.embeddedStoreHost(Map.of("FLY_PRIVATE_IP", "fdaa::5")))
+                .isEqualTo("fdaa::5");
+        assertThat(single.embeddedStoreServer(1, Map.of("FLY_PRIVATE_IP", "fdaa::5"))
+                        .serverLine())
+                .isEqualTo("[fdaa::5]:2888:3888:participant;[fdaa::5]:2181");
     }
 
     @Test

@@ -24,12 +24,16 @@ class RuntimeSettingsTest {
                         "cluster.failTimeout", "5s",
                         "cluster.synchronousMode", "off",
                         "cluster.maximumLagOnFailover", "16MB",
+                        "cluster.synchronousStandbys", "2",
                         "proxy.holdTimeout", "30s"));
         assertThat(s.failTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.synchronousMode()).isEqualTo(ClusterSpec.SyncMode.OFF);
         assertThat(s.maximumLagOnFailover()).isEqualTo(16_000_000L);
         assertThat(s.holdTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.synchronousStrict()).isFalse();
+        assertThat(s.synchronousStandbys()).isEqualTo(2);
+        assertThat(CONFIGURED.synchronousStandbys()).isEqualTo(1);
+        assertThat(RuntimeSettings.valueOf(s, "cluster.synchronousStandbys")).isEqualTo("2");
         assertThat(s.hbaRules()).isEqualTo(CONFIGURED.hbaRules());
         assertThat(RuntimeSettings.apply(CONFIGURED, Map.of())).isEqualTo(CONFIGURED);
         assertThat(RuntimeSettings.valueOf(s, "cluster.failTimeout")).isEqualTo("5s");
@@ -44,6 +48,7 @@ class RuntimeSettingsTest {
             cluster.failTimeout          | soon  | cluster.failTimeout = "soon" is not valid: expected a duration between 1s and 1h, such as 500ms, 2s or 5m
             cluster.synchronousMode      | yes   | cluster.synchronousMode = "yes" is not valid: expected on, off or auto
             cluster.synchronousStrict    | maybe | cluster.synchronousStrict = "maybe" is not valid: expected true or false
+            cluster.synchronousStandbys  | 0     | cluster.synchronousStandbys = "0" is not valid: expected a number of standbys from 1 to 10
             cluster.maximumLagOnFailover | lots  | cluster.maximumLagOnFailover = "lots" is not valid: expected a size in bytes, such as 1MB or 16MB (0 for none)
             proxy.holdTimeout            | 1h    | proxy.holdTimeout = "1h" is not valid: expected a duration between 0s and 10m, such as 500ms, 2s or 5m
             """)
@@ -59,7 +64,8 @@ class RuntimeSettingsTest {
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessage("cluster.failsafe cannot change at runtime (set it in each member's configuration and "
                         + "restart them); the cluster settings that can: cluster.failTimeout, cluster.synchronousMode, "
-                        + "cluster.synchronousStrict, cluster.maximumLagOnFailover, proxy.holdTimeout");
+                        + "cluster.synchronousStrict, cluster.synchronousStandbys, cluster.maximumLagOnFailover, "
+                        + "proxy.holdTimeout");
         assertThat(RuntimeSettings.isPghaKey("cluster.failTimeout")).isTrue();
         assertThat(RuntimeSettings.isPghaKey("work_mem")).isFalse();
     }

@@ -18,6 +18,21 @@ class MemberTagsTest {
         assertThat(MemberTags.parse(text).describe()).isEqualTo(described);
     }
 
+    /** Each row: PGHA_TAGS, what `pgha member tag` set over them, the tags in effect. */
+    @ParameterizedTest(name = "[{index}] {0} + {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            ''                          | nosync=true                        | nosync
+            nofailover=true             | nosync=true                        | nofailover,nosync
+            nofailover=true,nosync=true | nofailover=false                   | nosync
+            failoverPriority=3          | failoverPriority=9,noloadbalance=true | noloadbalance,failoverPriority=9
+            nosync=true                 | ''                                 | nosync
+            """)
+    void theOperatorsTagsApplyOverTheConfiguredOnes(String configured, String operator, String effective) {
+        assertThat(MemberTags.parse(configured).withOverrides(operator).describe())
+                .isEqualTo(effective);
+        assertThat(MemberTags.parse(configured).withOverrides(null)).isEqualTo(MemberTags.parse(configured));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             nofailover                  | "nofailover" is not TAG=VALUE

@@ -39,6 +39,8 @@ public final class InMemoryCluster {
     final Map<String, String> parameters = new TreeMap<>();
     final Set<String> restarts = new TreeSet<>();
     final Set<String> reinits = new TreeSet<>();
+    final Set<String> removed = new TreeSet<>();
+    final Set<Integer> retiredServers = new TreeSet<>();
     final List<HistoryEntry> history = new ArrayList<>();
     final List<InMemoryClusterStore> candidates = new ArrayList<>(); // election order
     final List<InMemoryClusterStore> clients = new CopyOnWriteArrayList<>();

@@ -1,6 +1,7 @@
 package dev.pgha.common.store;
 
 import dev.pgha.common.backup.BackupJob;
+import dev.pgha.common.config.ZkPeer;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.HistoryEntry;
@@ -123,13 +124,16 @@ public final class InMemoryClusterStore implements ClusterStore {
 
     @Override
     public boolean compareAndSetView(ClusterView next, Optional<Integer> expectedVersion) {
-        boolean written = cas(Topic.VIEW, next, expectedVersion, (c, v) -> c.view = v, c -> c.view);
-        if (written) {
-            synchronized (cluster.lock) {
-                cluster.viewHistory.add(next);
-            }
-        }
-        return written;
+        // recorded in the same critical section: a reader that sees the view finds it in the history too
+        return cas(
+                Topic.VIEW,
+                next,
+                expectedVersion,
+                (c, v) -> {
+                    c.viewHistory.add(next);
+                    return c.view = v;
+                },
+                c -> c.view);
     }
 
     @Override
@@ -204,6 +208,48 @@ public final class InMemoryClusterStore implements ClusterStore {
     @Override
     public void removeMember(String id) {
         write(Topic.MEMBERS, c -> c.members.remove(id));
+    }
+
+    @Override
+    public void markRemoved(String id) {
+        write(Topic.MEMBERS, c -> c.removed.add(id));
+    }
+
+    @Override
+    public Set<String> removed() {
+        live();
+        synchronized (cluster.lock) {
+            return Set.copyOf(cluster.removed);
+        }
+    }
+
+    @Override
+    public void clearRemoved(String id) {
+        write(Topic.MEMBERS, c -> c.removed.remove(id));
+    }
+
+    @Override
+    public void retireStoreServer(int id) {
+        write(Topic.MEMBERS, c -> c.retiredServers.add(id));
+    }
+
+    @Override
+    public Set<Integer> retiredStoreServers() {
+        live();
+        synchronized (cluster.lock) {
+            return Set.copyOf(cluster.retiredServers);
+        }
+    }
+
+    @Override
+    public Optional<StoreEnsemble> ensemble() {
+        return Optional.empty();
+    }
+
+    @Override
+    public StoreEnsemble changeEnsemble(List<ZkPeer> joining, List<Integer> leaving, long fromVersion) {
+        throw new EnsembleChangeException(
+                EnsembleChangeException.Kind.UNSUPPORTED, "the in-memory store has no servers");
     }
 
     @Override

@@ -13,8 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A standalone ZooKeeper server inside the daemon, for single-node clusters. It runs a short tick because sessions
- * expire only on a tick: the tick bounds how fast a dead member is noticed.
+ * The standalone ZooKeeper server a single node of an older pgha ran (its data is what a one-voter ensemble takes
+ * over); tests use it to make such data.
  */
 public final class EmbeddedZooKeeper implements Closeable {
     private final AtomicBoolean closed = new AtomicBoolean();

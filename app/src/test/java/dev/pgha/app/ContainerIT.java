@@ -206,8 +206,11 @@ class ContainerIT {
             assertThat(healthCheck(leader).getStdout()).isEqualTo("leader\n");
 
             // acknowledged writes through a replica's proxy survive a kill of the leader's container
-            assertThat(psql(replica, 5432, "CREATE TABLE appends(id bigint PRIMARY KEY)")
-                            .getExitCode())
+            Container.ExecResult created = psql(replica, 5432, "CREATE TABLE appends(id bigint PRIMARY KEY)");
+            assertThat(created.getExitCode())
+                    .as(
+                            "psql through %s's proxy: %s\n%s",
+                            replica.getNetworkAliases(), created.getStderr(), logs(nodes))
                     .isZero();
             long acknowledged = 0;
             for (int batch = 0; batch < 4; batch++) {
@@ -263,12 +266,7 @@ class ContainerIT {
             try {
                 third = awaitLeader(nodes.stream().filter(n -> n != next).toList(), null);
             } catch (ConditionTimeoutException e) {
-                StringBuilder logs = new StringBuilder();
-                nodes.forEach(n -> logs.append("\n== ")
-                        .append(n.getNetworkAliases())
-                        .append('\n')
-                        .append(tail(n.getLogs(), 120)));
-                throw new AssertionError("no leader among the connected members:" + logs, e);
+                throw new AssertionError("no leader among the connected members:" + logs(nodes), e);
             }
             assertThat(third).isNotSameAs(next);
 
@@ -307,6 +305,14 @@ class ContainerIT {
                 "postgres",
                 "-c",
                 sql);
+    }
+
+    /** The last lines of every container's log, for a failure's message. */
+    private static String logs(List<GenericContainer<?>> nodes) {
+        StringBuilder logs = new StringBuilder();
+        nodes.forEach(n ->
+                logs.append("\n== ").append(n.getNetworkAliases()).append('\n').append(tail(n.getLogs(), 120)));
+        return logs.toString();
     }
 
     private static String tail(String log, int lines) {

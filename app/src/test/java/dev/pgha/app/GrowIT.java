@@ -84,9 +84,24 @@ class GrowIT {
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> cluster.view().synchronousNames().contains("node-3"));
 
-        // beyond cluster.voters (3) a member observes
+        // beyond cluster.voters (3) a member observes; it copies the standby tagged cloneFrom, not the leader
+        assertThat(PghaCli.run(one, "member", "tag", "node-2", "cloneFrom=true").code())
+                .isZero();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> cluster.snapshot()
+                        .keeper("node-2")
+                        .map(k -> k.tags().cloneFrom())
+                        .orElse(false));
         PghaNode four = cluster.join("node-4", one).start();
         cluster.awaitStandbyWith(four, "base", 10_000, JOIN);
+        assertThat(four.log()).contains("cloning member node-2 (a standby of node-1)");
+        await().atMost(Duration.ofSeconds(30)) // and goes on streaming from the leader, through its slot there
+                .ignoreExceptions()
+                .until(() -> NodeSql.query(
+                                one,
+                                "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'node-4'"
+                                        + " AND state = 'streaming'")
+                        .equals("1"));
         assertThat(cluster.ensembleConfig().observers()).extracting(ZkPeer::id).containsExactly(4);
         PghaCli.Result status = PghaCli.run(one, "status");
         assertThat(status.out()).containsPattern("(?m)^node-1 .*voter 1$").containsPattern("(?m)^node-4 .*observer 4$");

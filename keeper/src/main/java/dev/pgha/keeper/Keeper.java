@@ -230,8 +230,9 @@ public final class Keeper implements AutoCloseable {
                 });
             case CLONE -> {
                 Upstream leader = Upstream.of(s, view.leader());
-                act(action.kind(), "cloning member " + leader.memberId(), p -> {
-                    postgres.cloneFrom(leader, p);
+                Upstream source = Upstream.of(s, CloneSource.choose(memberId, s));
+                act(action.kind(), "cloning member " + source.memberId(), p -> {
+                    postgres.cloneFrom(leader, source, p);
                     p.accept("starting postgres as a standby of member " + leader.memberId());
                     postgres.start(leader);
                 });

@@ -31,6 +31,9 @@ final class LocalPostgres {
     private static final Duration STABLE_UPTIME = Duration.ofSeconds(30);
 
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** How long a new standby waits for the leader to create its slot before it copies another standby. */
+    private static final Duration SLOT_WAIT = Duration.ofSeconds(5);
+
     private static final int PROMOTE_TIMEOUT_SECONDS = 60;
 
     /** An action that cannot be retried: the daemon stops (the supervisor reports it). */
@@ -222,23 +225,89 @@ final class LocalPostgres {
 
     /** Replaces the data directory with a copy of the leader's; {@code progress} hears how far it got. */
     void cloneFrom(Upstream leader, Consumer<String> progress) {
+        cloneFrom(leader, leader, progress);
+    }
+
+    /**
+     * Replaces the data directory with a copy of {@code source}'s: a standby tagged cloneFrom ({@link CloneSource}), or
+     * the leader. A standby's copy is taken only while the leader keeps the WAL that follows it (this member's slot
+     * there reserves WAL from no later than the standby has replayed), and a failed one is followed by the leader's.
+     */
+    void cloneFrom(Upstream leader, Upstream source, Consumer<String> progress) {
+        if (!source.memberId().equals(leader.memberId())) {
+            String refusal = standbyCopyRefusal(leader, source);
+            if (refusal == null) {
+                try {
+                    copy(source, null, leader, progress);
+                    return;
+                } catch (PghaException e) {
+                    refusal = e.getMessage();
+                }
+            }
+            log.warn(
+                    "not copying standby {} ({}); copying the leader {} instead",
+                    source.memberId(),
+                    refusal,
+                    leader.memberId());
+        }
+        copy(leader, Upstream.slotName(memberId), leader, progress);
+    }
+
+    /**
+     * Why a copy of standby {@code source} would not be followed by the leader's WAL; null when it would. A new
+     * member's slot appears on the leader within a heartbeat or two of its registration: this waits that long for it.
+     */
+    private String standbyCopyRefusal(Upstream leader, Upstream source) {
+        long slotFrom;
+        long replayed;
+        try (PgClient l = new PgClient(leader.host(), leader.port(), credentials.suPassword());
+                PgClient s = new PgClient(source.host(), source.port(), credentials.suPassword())) {
+            slotFrom = l.slotRestartLsn(Upstream.slotName(memberId));
+            for (long until = System.nanoTime() + SLOT_WAIT.toNanos();
+                    slotFrom == 0 && System.nanoTime() < until && !closing.getAsBoolean(); ) {
+                Thread.sleep(100);
+                slotFrom = l.slotRestartLsn(Upstream.slotName(memberId));
+            }
+            replayed = s.replayedLsn();
+        } catch (SQLException e) {
+            return "cannot compare WAL positions: " + describe(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+        if (CloneSource.walContinues(replayed, slotFrom)) {
+            return null;
+        }
+        return slotFrom == 0
+                ? "the leader holds no WAL for this member yet (slot " + Upstream.slotName(memberId) + ")"
+                : "it has replayed up to " + Lsn.format(replayed) + ", the leader keeps WAL for this member from "
+                        + Lsn.format(slotFrom);
+    }
+
+    private void copy(Upstream source, String slot, Upstream leader, Consumer<String> progress) {
         Path pgdata = data.path();
         try {
             PrivateFiles.write(data.initMarker(), new byte[0]);
             PostgresEnvironment.deleteContents(pgdata);
             files.prepareDirectory(pgdata);
             files.prepareDirectory(config.runDir());
-            replicas.writePassfile(credentials, leader);
+            replicas.writePassfile(credentials, leader, source);
         } catch (IOException e) {
             throw new PghaException("cannot prepare " + pgdata + " for a clone: " + e.getMessage());
         }
         long t0 = System.nanoTime();
-        log.info("cloning member {} ({}:{}) with pg_basebackup", leader.memberId(), leader.host(), leader.port());
-        String what = "cloning member " + leader.memberId() + ": ";
+        String role = source.equals(leader) ? "" : " (a standby of " + leader.memberId() + ")";
+        log.info(
+                "cloning member {}{} ({}:{}) with pg_basebackup",
+                source.memberId(),
+                role,
+                source.host(),
+                source.port());
+        String what = "cloning member " + source.memberId() + ": ";
         progress.accept(what + "starting pg_basebackup");
-        replicas.cloneFrom(leader, pgdata, memberId, done -> progress.accept(what + done));
+        replicas.cloneFrom(source, slot, pgdata, done -> progress.accept(what + done));
         removeInitMarker();
-        log.info("cloned member {} in {} ms", leader.memberId(), (System.nanoTime() - t0) / 1_000_000);
+        log.info("cloned member {} in {} ms", source.memberId(), (System.nanoTime() - t0) / 1_000_000);
         consecutiveFailures = 0;
         nextStartAt = Instant.MIN;
     }

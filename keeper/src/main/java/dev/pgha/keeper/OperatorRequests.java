@@ -49,11 +49,12 @@ final class OperatorRequests {
             return Optional.empty(); // once a leader serves
         }
         Upstream leader = Upstream.of(s, view.leader());
-        log.info("pgha reinit: replacing this member's data with a fresh clone of member {}", leader.memberId());
-        return Optional.of(new Work("re-cloning member " + leader.memberId() + " (pgha reinit)", p -> {
+        Upstream source = Upstream.of(s, CloneSource.choose(memberId, s));
+        log.info("pgha reinit: replacing this member's data with a fresh clone of member {}", source.memberId());
+        return Optional.of(new Work("re-cloning member " + source.memberId() + " (pgha reinit)", p -> {
             store.clearReinit(memberId);
             postgres.stopForRestart("re-cloning", "pgha reinit");
-            postgres.cloneFrom(leader, p);
+            postgres.cloneFrom(leader, source, p);
             p.accept("starting postgres as a standby of member " + leader.memberId());
             postgres.start(leader);
         }));

@@ -226,6 +226,31 @@ public final class PgClient implements AutoCloseable {
         });
     }
 
+    /** Where replication slot {@code slot} keeps WAL from (restart_lsn); 0 when there is no such slot or it holds none. */
+    public long slotRestartLsn(String slot) throws SQLException {
+        return call(c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    String lsn = rs.next() ? rs.getString(1) : null;
+                    return lsn == null ? 0L : Lsn.parse(lsn);
+                }
+            }
+        });
+    }
+
+    /** A standby's replay position (pg_last_wal_replay_lsn); 0 on a server that is not in recovery. */
+    public long replayedLsn() throws SQLException {
+        return call(c -> {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_last_wal_replay_lsn()::text")) {
+                String lsn = rs.next() ? rs.getString(1) : null;
+                return lsn == null ? 0L : Lsn.parse(lsn);
+            }
+        });
+    }
+
     /** What {@link #reconcileSlots} changed. */
     public record SlotChanges(List<String> created, List<String> dropped) {}
 

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,14 +45,18 @@ final class ReplicaTools {
     }
 
     /**
-     * (Re)writes the passfile with the replication and superuser passwords for {@code leader}'s exact host and port
-     * only: libpq hands a password to whatever server matches a line, so a line for any host would give it to a
-     * server the tools were pointed at by mistake, or by someone who rewrote the store.
+     * (Re)writes the passfile with the replication and superuser passwords for the exact hosts and ports of
+     * {@code servers} (the leader, and a standby copied instead) only: libpq hands a password to whatever server
+     * matches a line, so a line for any host would give it to a server the tools were pointed at by mistake, or by
+     * someone who rewrote the store.
      */
-    void writePassfile(Credentials credentials, Upstream leader) throws IOException {
-        String content = line(leader, Credentials.REPL_ROLE, credentials.replPassword())
-                + line(leader, Credentials.SU_ROLE, credentials.suPassword());
-        PrivateFiles.write(passfile, content.getBytes(StandardCharsets.UTF_8));
+    void writePassfile(Credentials credentials, Upstream... servers) throws IOException {
+        StringBuilder content = new StringBuilder();
+        for (Upstream server : servers) {
+            content.append(line(server, Credentials.REPL_ROLE, credentials.replPassword()))
+                    .append(line(server, Credentials.SU_ROLE, credentials.suPassword()));
+        }
+        PrivateFiles.write(passfile, content.toString().getBytes(StandardCharsets.UTF_8));
         user.own(passfile);
     }
 
@@ -65,29 +70,33 @@ final class ReplicaTools {
     }
 
     /**
-     * Copies the leader's data into the empty {@code pgdata}, streaming WAL through this member's slot, and tells
-     * {@code progress} how far it got about once a second ("1.20 GB of 4.00 GB (30%)").
+     * Copies {@code source}'s data into the empty {@code pgdata} and tells {@code progress} how far it got about once a
+     * second ("1.20 GB of 4.00 GB (30%)"). WAL streams through {@code slot} (this member's slot on the leader), or,
+     * null, through a temporary slot (a standby's copy: this member's slot is on the leader).
      */
-    void cloneFrom(Upstream leader, Path pgdata, String memberId, Consumer<String> progress) {
+    void cloneFrom(Upstream source, String slot, Path pgdata, Consumer<String> progress) {
+        List<String> command = new ArrayList<>(List.of(
+                binaries.tool("pg_basebackup").toString(),
+                "--pgdata=" + pgdata,
+                "--host=" + source.host(),
+                "--port=" + source.port(),
+                "--username=" + Credentials.REPL_ROLE,
+                "--no-password",
+                "--wal-method=stream",
+                "--checkpoint=fast",
+                "--progress"));
+        if (slot != null) {
+            command.add("--slot=" + slot);
+        }
         ProcessRunner.Result r = ProcessRunner.run(
-                user.wrap(List.of(
-                        binaries.tool("pg_basebackup").toString(),
-                        "--pgdata=" + pgdata,
-                        "--host=" + leader.host(),
-                        "--port=" + leader.port(),
-                        "--username=" + Credentials.REPL_ROLE,
-                        "--no-password",
-                        "--wal-method=stream",
-                        "--slot=" + Upstream.slotName(memberId),
-                        "--checkpoint=fast",
-                        "--progress")),
+                user.wrap(command),
                 env(),
                 CLONE_TIMEOUT,
                 line -> cloneProgress(line).ifPresent(progress));
         if (!r.ok()) {
             List<String> said =
                     r.output().stream().filter(l -> cloneProgress(l).isEmpty()).toList();
-            throw new PghaException("cloning member " + leader.memberId() + " (" + leader.host() + ":" + leader.port()
+            throw new PghaException("cloning member " + source.memberId() + " (" + source.host() + ":" + source.port()
                     + ") with pg_basebackup failed: " + new ProcessRunner.Result(r.exitCode(), said).tail(2));
         }
     }

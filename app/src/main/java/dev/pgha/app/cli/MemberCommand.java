@@ -103,8 +103,9 @@ public final class MemberCommand extends AdminCommand.Group {
             name = "tag",
             mixinStandardHelpOptions = true,
             description = {
-                "Set a member's tags at runtime, over its PGHA_TAGS: nofailover, nosync, noloadbalance (true or false), "
-                        + "failoverPriority (0-1000). TAG= removes what this command set, so PGHA_TAGS applies again.",
+                "Set a member's tags at runtime, over its PGHA_TAGS: nofailover, nosync, noloadbalance, cloneFrom (true "
+                        + "or false), failoverPriority (0-1000). TAG= removes what this command set, so PGHA_TAGS "
+                        + "applies again.",
                 "Without TAG=VALUE, shows the member's tags. Its keeper applies a change within a heartbeat; the "
                         + "sentinel and the proxies act on it from there."
             })

@@ -306,6 +306,9 @@ public final class HealthApi {
                 if (k.tags().failoverPriority() != 0) {
                     tags.put("failover_priority", k.tags().failoverPriority());
                 }
+                if (k.tags().cloneFrom()) {
+                    tags.put("clonefrom", true);
+                }
             }
             if (!member.leads()) {
                 if (member.lagBytes().isPresent()) {

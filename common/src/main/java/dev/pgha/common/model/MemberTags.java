@@ -14,14 +14,18 @@ import java.util.Map;
  * @param noSync           never a synchronous standby
  * @param noLoadBalance    not used by the read-only port
  * @param failoverPriority among candidates with equally much WAL, the higher wins (default 0)
+ * @param cloneFrom        a preferred source for new standbys' copies (Patroni's clonefrom): a new member copies a
+ *                         streaming standby so tagged rather than load the leader
  */
-public record MemberTags(boolean noFailover, boolean noSync, boolean noLoadBalance, int failoverPriority) {
-    public static final MemberTags NONE = new MemberTags(false, false, false, 0);
+public record MemberTags(
+        boolean noFailover, boolean noSync, boolean noLoadBalance, int failoverPriority, boolean cloneFrom) {
+    public static final MemberTags NONE = new MemberTags(false, false, false, 0, false);
     /** The tags there are. */
-    public static final List<String> NAMES = List.of("nofailover", "nosync", "noloadbalance", "failoverPriority");
+    public static final List<String> NAMES =
+            List.of("nofailover", "nosync", "noloadbalance", "failoverPriority", "cloneFrom");
 
     /**
-     * Parses "nofailover=true,nosync=true,noloadbalance=true,failoverPriority=2" (any subset, in any order; empty:
+     * Parses "nofailover=true,nosync=true,noloadbalance=true,failoverPriority=2,cloneFrom=true" (any subset, in any order; empty:
      * none).
      *
      * @throws IllegalArgumentException saying which tag and what it takes
@@ -55,12 +59,14 @@ public record MemberTags(boolean noFailover, boolean noSync, boolean noLoadBalan
         boolean noSync = this.noSync;
         boolean noLoadBalance = this.noLoadBalance;
         int priority = this.failoverPriority;
+        boolean cloneFrom = this.cloneFrom;
         for (Map.Entry<String, String> t : tags.entrySet()) {
             String v = t.getValue();
             switch (t.getKey()) {
                 case "nofailover" -> noFailover = bool(t.getKey(), v);
                 case "nosync" -> noSync = bool(t.getKey(), v);
                 case "noloadbalance" -> noLoadBalance = bool(t.getKey(), v);
+                case "cloneFrom" -> cloneFrom = bool(t.getKey(), v);
                 case "failoverPriority" -> {
                     try {
                         priority = Integer.parseInt(v);
@@ -76,7 +82,7 @@ public record MemberTags(boolean noFailover, boolean noSync, boolean noLoadBalan
                             "unknown tag " + t.getKey() + "; tags: " + String.join(", ", NAMES));
             }
         }
-        return new MemberTags(noFailover, noSync, noLoadBalance, priority);
+        return new MemberTags(noFailover, noSync, noLoadBalance, priority, cloneFrom);
     }
 
     private static boolean bool(String tag, String v) {
@@ -101,6 +107,9 @@ public record MemberTags(boolean noFailover, boolean noSync, boolean noLoadBalan
         }
         if (failoverPriority != 0) {
             set.add("failoverPriority=" + failoverPriority);
+        }
+        if (cloneFrom) {
+            set.add("cloneFrom");
         }
         return String.join(",", set);
     }

@@ -13,6 +13,7 @@ class MemberTagsTest {
             nofailover=true                                  | nofailover
             ' nosync = true , noloadbalance=true '           | nosync,noloadbalance
             nofailover=false,failoverPriority=7              | failoverPriority=7
+            cloneFrom=true,nosync=true                       | nosync,cloneFrom
             """)
     void parsesWhatPghaTagsHolds(String text, String described) {
         assertThat(MemberTags.parse(text).describe()).isEqualTo(described);
@@ -26,6 +27,7 @@ class MemberTagsTest {
             nofailover=true,nosync=true | nofailover=false                   | nosync
             failoverPriority=3          | failoverPriority=9,noloadbalance=true | noloadbalance,failoverPriority=9
             nosync=true                 | ''                                 | nosync
+            cloneFrom=true              | cloneFrom=false                    | ''
             """)
     void theOperatorsTagsApplyOverTheConfiguredOnes(String configured, String operator, String effective) {
         assertThat(MemberTags.parse(configured).withOverrides(operator).describe())
@@ -39,7 +41,8 @@ class MemberTagsTest {
             nofailover=yes              | tag nofailover takes true or false
             failoverPriority=high       | tag failoverPriority takes a number 0-1000
             failoverPriority=-1         | tag failoverPriority takes a number 0-1000
-            primary=true                | unknown tag primary; tags: nofailover, nosync, noloadbalance, failoverPriority
+            cloneFrom=1                 | tag cloneFrom takes true or false
+            primary=true                | unknown tag primary; tags: nofailover, nosync, noloadbalance, failoverPriority, cloneFrom
             """)
     void refusesWhatItDoesNotKnowSayingWhy(String text, String message) {
         assertThatThrownBy(() -> MemberTags.parse(text))

@@ -76,6 +76,10 @@ public final class Main implements Runnable {
         // Members' addresses are looked up by name (pg_hba.conf, ZooKeeper peers); a replaced container keeps its name
         // but not its address, so the JVM does not keep an answer for its default 30 s.
         Security.setProperty("networkaddress.cache.ttl", "5");
+        // Nor a failure, which it keeps 10 s: a member's name does not resolve until its container runs, and a node
+        // that looked it up a moment earlier (its ZooKeeper peer, pg_hba.conf) could not reach it as the new leader for
+        // those 10 s; its proxy held clients the whole hold timeout and refused them (ContainerIT, in CI).
+        Security.setProperty("networkaddress.cache.negative.ttl", "0");
         // One log: what libraries log through java.util.logging goes through SLF4J too.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();

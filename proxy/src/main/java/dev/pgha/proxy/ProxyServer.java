@@ -50,6 +50,13 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("pgha.connection");
+    /**
+     * How soon a client held because the leader refused its connection tries again while the routing stays: a refusal
+     * is most often a leader that just died (the next routing connects it), but can be a moment's trouble of a healthy
+     * leader's (a name not resolving yet, a full accept queue), which must not cost the client its whole hold timeout.
+     */
+    static final Duration RECONNECT_DELAY = Duration.ofMillis(250);
+
     static final String UNTRUSTED = "no leader available: this node has not heard from the cluster store for a "
             + "session timeout, so the leader may have changed";
 
@@ -316,6 +323,10 @@ public final class ProxyServer implements Closeable {
         }
 
         private void hold(Channel client) {
+            if (holdTimer != null && holdTimer.isDone()) { // its hold timeout passed while it tried to connect again
+                refuse(client, PgWire.CANNOT_CONNECT_NOW, unreachable != null ? unreachable : "no leader available");
+                return;
+            }
             held.add(client);
             if (holdTimer == null) {
                 holdTimer = client.eventLoop()
@@ -359,6 +370,17 @@ public final class ProxyServer implements Closeable {
             unreachable = "no leader available: cannot reach " + r.leader() + " at " + r.host() + ":" + r.port() + " ("
                     + (cause == null ? "closed" : cause.getMessage()) + ")";
             hold(client);
+            client.eventLoop()
+                    .schedule(
+                            () -> {
+                                if (routing.get() instanceof Routing.To
+                                        && routeTrusted.getAsBoolean()
+                                        && held.remove(client)) {
+                                    dispatch(client);
+                                }
+                            },
+                            RECONNECT_DELAY.toMillis(),
+                            TimeUnit.MILLISECONDS);
         }
 
         void refuse(Channel client, String sqlState, String message) {
@@ -374,7 +396,6 @@ public final class ProxyServer implements Closeable {
         }
 
         private void connect(Channel client, Route r) {
-            cancelHold();
             route = r;
             toClient = new Relay(client) {
                 @Override
@@ -403,6 +424,7 @@ public final class ProxyServer implements Closeable {
             Relay attemptRelay = toClient;
             connect.addListener(f -> {
                 if (f.isSuccess() && client.isActive()) {
+                    cancelHold();
                     client.config().setAutoRead(true);
                     attempt.config().setAutoRead(true);
                 } else {

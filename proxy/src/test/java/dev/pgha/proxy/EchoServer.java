@@ -11,7 +11,11 @@ final class EchoServer extends TestTcpServer {
     private final String name;
 
     EchoServer(String name) throws IOException {
-        super("echo-" + name);
+        this(name, 0);
+    }
+
+    EchoServer(String name, int port) throws IOException {
+        super("echo-" + name, port);
         this.name = name;
         start();
     }

@@ -271,6 +271,20 @@ class ProxyServerIT {
     }
 
     @Test
+    void aClientTheLeaderRefusedTriesAgainWhileTheRoutingStays() throws Exception {
+        int late = freePort();
+        proxy.update(Routing.to(new Route(1, "c", "127.0.0.1", late))); // c's postgres does not listen yet
+        try (Socket s = client()) {
+            Wire.startup(s.getOutputStream());
+            await().atMost(Duration.ofSeconds(1)).until(() -> proxy.heldConnections() == 1);
+            try (EchoServer c = new EchoServer("C", late)) {
+                // no new routing: the proxy connected it on its own, well within the hold timeout
+                assertThat(Wire.greeting(s)).isEqualTo("C");
+            }
+        }
+    }
+
+    @Test
     void unreachableLeaderClosesOnlyTheNewConnection() throws Exception {
         proxy.update(Routing.to(to(a, "a", 1)));
         Socket healthy = client();

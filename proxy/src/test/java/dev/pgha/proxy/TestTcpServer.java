@@ -17,7 +17,12 @@ abstract class TestTcpServer implements AutoCloseable {
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
 
     TestTcpServer(String name) throws IOException {
-        this.socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        this(name, 0);
+    }
+
+    /** Listening on {@code port} of 127.0.0.1 (0: any free one). */
+    TestTcpServer(String name, int port) throws IOException {
+        this.socket = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1"));
         this.name = name;
     }
 

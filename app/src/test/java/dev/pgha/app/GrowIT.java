@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 class GrowIT {
     private static final Duration JOIN = Duration.ofSeconds(120);
     private static final Duration FAILOVER = Duration.ofSeconds(30);
+    private static final Pattern WITNESS_ROW = Pattern.compile("(?m)^witness-1 .* witness +running .*voter 3$");
 
     private PghaCluster cluster;
 
@@ -157,6 +159,57 @@ class GrowIT {
         assertThat(cluster.ensembleConfig().observers()).isEmpty();
         cluster.awaitLeader("node-1", 2, JOIN); // three healthy members: a leader and two synchronous standbys
         assertThat(cluster.snapshot().members().keySet()).containsExactlyInAnyOrder("node-2", "node-3", "node-5");
+    }
+
+    /**
+     * Two database nodes and a witness that joined with PGHA_JOIN: three voters, so the death of either database node
+     * is a failover (the other and the witness are the store's majority); a witness beyond cluster.voters is refused;
+     * the witness is removed like a member (`pgha member remove`) and its node stops.
+     */
+    @Test
+    void aWitnessJoinsAsTheThirdVoterCarriesAFailoverAndIsRemovedLikeAMember() throws Exception {
+        cluster = PghaCluster.growing("pgha-witness");
+        PghaNode one = cluster.node("node-1").start().awaitReady(PghaCluster.READY);
+        execute(one, "CREATE TABLE base(x int); INSERT INTO base SELECT generate_series(1, 1000)");
+        PghaNode two = cluster.join("node-2", one).start();
+        cluster.awaitStandbyWith(two, "base", 1000, JOIN);
+        PghaNode witness = cluster.join("witness-1", two).arg("--witness").start();
+        await().atMost(JOIN).until(() -> witness.log().contains("ready: witness witness-1 votes"));
+        assertThat(cluster.ensembleConfig().voters()).extracting(ZkPeer::id).containsExactly(1, 2, 3);
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> PghaCli.run(one, "status").out(),
+                        out -> WITNESS_ROW.matcher(out).find());
+
+        // a witness only adds a vote: with three voters already, a second one is refused, saying why
+        PghaNode second = cluster.join("witness-2", one).arg("--witness");
+        assertThat(second.runToExit(Duration.ofSeconds(60))).isEqualTo(1);
+        assertThat(second.out() + second.log())
+                .contains("a witness only adds a vote")
+                .contains("has 3 voters already");
+
+        // the witness's vote is real: node-1's death is a failover to node-2, with every row
+        PghaNode next = cluster.awaitLeader(null, 1, JOIN);
+        assertThat(next).isSameAs(one);
+        one.killNode();
+        assertThat(cluster.awaitLeader("node-1", 0, FAILOVER)).isSameAs(two);
+        assertThat(NodeSql.query(two, "SELECT count(*) FROM base")).isEqualTo("1000");
+
+        // node-1 returns as a standby; then the witness is removed like a member: refused while it would leave two
+        // voters, done with --force; its node stops and does not start again with its old data
+        one.start();
+        cluster.awaitStandbyWith(one, "base", 1000, JOIN);
+        PghaCli.Result refused = PghaCli.run(two, "member", "remove", "witness-1");
+        assertThat(refused.code()).as("%s", refused).isEqualTo(1);
+        assertThat(refused.err()).contains("removing member witness-1 leaves the store with 2 voters");
+        PghaCli.Result removed = PghaCli.run(two, "member", "remove", "witness-1", "--force");
+        assertThat(removed.code()).as("%s", removed).isZero();
+        assertThat(removed.out()).contains("removed witness witness-1; its ZooKeeper voter 3 leaves");
+        assertThat(cluster.ensembleConfig().voters()).extracting(ZkPeer::id).containsExactly(1, 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !witness.alive());
+        assertThat(witness.log()).contains("member witness-1 was removed from the cluster (`pgha member remove`)");
+        assertThat(PghaCli.run(two, "status").out()).doesNotContain("witness-1");
+        assertThat(witness.runToExit(Duration.ofSeconds(60))).isEqualTo(1);
     }
 
     private static void execute(PghaNode node, String sql) throws Exception {

@@ -77,8 +77,9 @@ class StartupErrorsIT {
         node.arg("--witness");
         assertThat(failingRun())
                 .containsExactly(
-                        "pgha: --witness runs one peer of an embedded ZooKeeper ensemble: set "
-                                + "PGHA_ZK_ENSEMBLE and PGHA_ZK_MYID (a witness has no postgres, so it is pointless on its own)");
+                        "pgha: --witness runs one voter of the cluster's embedded ZooKeeper ensemble: set PGHA_JOIN "
+                                + "to a member's address (or PGHA_ZK_ENSEMBLE and PGHA_ZK_MYID for a fixed ensemble); "
+                                + "a witness has no postgres, so it is pointless on its own");
     }
 
     @Test

@@ -33,6 +33,7 @@ public final class EnsembleJoin {
      * @param via    a store client connected through the member named by PGHA_JOIN
      * @param self   this node's server (its id is chosen here)
      * @param voters how many voters the ensemble should have
+     * @param mustVote a witness: it joins as a voter or not at all (an observer would add nothing)
      * @param within how long the ensemble may take to accept this server once it runs
      * @return this node's running server, a member of the ensemble; null when {@code abandon} said stop
      */
@@ -42,6 +43,7 @@ public final class EnsembleJoin {
             Path dir,
             ZkPeer self,
             int voters,
+            boolean mustVote,
             Duration tickTime,
             ZooKeeperAuth auth,
             Duration within,
@@ -62,6 +64,12 @@ public final class EnsembleJoin {
             int id = known != null ? known.id() : ensemble.nextId(via.retiredStoreServers());
             boolean observer =
                     known != null ? known.observer() : ensemble.voters().size() >= voters;
+            if (observer && mustVote) {
+                throw new PghaException("PGHA_JOIN: a witness only adds a vote, and the ensemble at " + joinAddress
+                        + " has " + ensemble.voters().size() + " voters already (cluster.voters = " + voters
+                        + ", PGHA_VOTERS): remove a member first, or start this witness with PGHA_VOTERS=5 when the "
+                        + "ensemble has fewer than 5");
+            }
             ZkPeer me = new ZkPeer(
                     id,
                     self.host(),

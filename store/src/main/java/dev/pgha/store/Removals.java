@@ -2,15 +2,19 @@ package dev.pgha.store;
 
 import dev.pgha.common.model.Json;
 import dev.pgha.common.store.StoreException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 
 /**
- * What `pgha member remove` leaves in the store: the members removed for good ({@code removed/<id>}) and the embedded
- * ensemble's server ids that left ({@code retired-servers/<n>}), never given to a new server.
+ * What `pgha member remove` reads and leaves in the store: the witnesses' servers ({@code witness-servers/<id>}, a
+ * witness has no member registration to hold it), the members removed for good ({@code removed/<id>}) and the
+ * embedded ensemble's server ids that left ({@code retired-servers/<n>}), never given to a new server.
  */
 final class Removals {
     private final CuratorFramework client;
@@ -39,6 +43,40 @@ final class Removals {
             return Set.of();
         } catch (Exception e) {
             throw new StoreException("cannot read the removed members", e);
+        }
+    }
+
+    void registerWitness(String id, int server) {
+        try {
+            client.create()
+                    .orSetData()
+                    .creatingParentContainersIfNeeded()
+                    .forPath(paths.witnessServer(id), Json.write(server));
+        } catch (Exception e) {
+            throw new StoreException("cannot register witness " + id, e);
+        }
+    }
+
+    /** Witness id to its server id; a child that does not hold a server id is left out. */
+    Map<String, Integer> witnesses() {
+        Map<String, Integer> out = new TreeMap<>();
+        try {
+            for (String id : client.getChildren().forPath(paths.witnessServers())) {
+                try {
+                    String text = new String(client.getData().forPath(paths.witnessServer(id)), StandardCharsets.UTF_8)
+                            .strip();
+                    if (text.matches("\\d{1,9}")) {
+                        out.put(id, Integer.valueOf(text));
+                    }
+                } catch (KeeperException.NoNodeException gone) {
+                    // removed meanwhile
+                }
+            }
+            return out;
+        } catch (KeeperException.NoNodeException e) {
+            return Map.of();
+        } catch (Exception e) {
+            throw new StoreException("cannot read the witnesses", e);
         }
     }
 

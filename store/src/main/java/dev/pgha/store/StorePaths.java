@@ -73,6 +73,15 @@ record StorePaths(String cluster) {
         return restarts() + "/" + id;
     }
 
+    /** Witnesses' embedded ZooKeeper servers (persistent, one child per witness holding its server id). */
+    String witnessServers() {
+        return root() + "/witness-servers";
+    }
+
+    String witnessServer(String id) {
+        return witnessServers() + "/" + id;
+    }
+
     /** Members an operator removed (`pgha member remove`): one child each, until a fresh node joins as it. */
     String removed() {
         return root() + "/removed";

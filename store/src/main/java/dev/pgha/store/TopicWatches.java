@@ -71,6 +71,7 @@ final class TopicWatches implements AutoCloseable {
             case VIEW -> paths.view();
             case SPEC -> paths.spec();
             case MEMBERS -> paths.members();
+            case REMOVALS -> paths.removed();
             case KEEPERS -> paths.keepers();
             case PROXIES -> paths.proxies();
             case REQUEST -> paths.request();

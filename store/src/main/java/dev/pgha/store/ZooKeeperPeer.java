@@ -155,6 +155,18 @@ public final class ZooKeeperPeer implements Closeable {
     }
 
     /**
+     * A server of this node ran in {@code dir} (its id is recorded there), whether or not an ensemble still lists it: a
+     * removed server's own copy of the configuration no longer does.
+     */
+    public static boolean ranIn(Path dir) {
+        try {
+            return new PeerFiles(dir).myId().isPresent();
+        } catch (IOException e) {
+            throw new PghaException("cannot read the embedded ZooKeeper's files in " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /**
      * The server id whose data {@code dir} holds, when ZooKeeper recorded an ensemble there that lists it: this node
      * is a member of that ensemble and starts as that server.
      */

@@ -300,6 +300,21 @@ public final class ZooKeeperStore implements ClusterStore {
     }
 
     @Override
+    public void registerWitness(String id, int storeServer) {
+        removals.registerWitness(id, storeServer);
+    }
+
+    @Override
+    public Map<String, Integer> registeredWitnesses() {
+        return removals.witnesses();
+    }
+
+    @Override
+    public void removeWitness(String id) {
+        deleteIfExists(paths.witnessServer(id));
+    }
+
+    @Override
     public Optional<StoreEnsemble> ensemble() {
         return EnsembleChanges.read(client);
     }

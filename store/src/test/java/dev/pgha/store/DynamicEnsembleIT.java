@@ -59,7 +59,16 @@ class DynamicEnsembleIT {
 
     private ZooKeeperPeer join(ZooKeeperStore via, String address, String name, int voters) throws Exception {
         ZooKeeperPeer peer = EnsembleJoin.join(
-                via, address, dir.resolve(name), server(0), voters, TICK, AUTH, Duration.ofSeconds(30), () -> false);
+                via,
+                address,
+                dir.resolve(name),
+                server(0),
+                voters,
+                false,
+                TICK,
+                AUTH,
+                Duration.ofSeconds(30),
+                () -> false);
         return keep(peer);
     }
 

@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,13 +48,31 @@ public final class MemberCommand extends AdminCommand.Group {
 
         @Override
         void run(Admin admin, PrintWriter out) {
-            MemberInfo info = registered(admin.store().snapshot(), member);
+            ClusterSnapshot snapshot = admin.store().snapshot();
+            Integer witnessServer = snapshot.member(member).isEmpty()
+                    ? admin.store().registeredWitnesses().get(member)
+                    : null;
+            int storeServer = witnessServer != null
+                    ? witnessServer
+                    : registered(snapshot, admin.store().registeredWitnesses().keySet(), member)
+                            .storeServer();
             String summary = "";
+            MemberRemoval first = null;
             for (int attempt = 1; ; attempt++) {
                 Optional<StoreEnsemble> ensemble = admin.store().ensemble();
+                if (first != null
+                        && first.leaving().isPresent()
+                        && gone(ensemble, first.leaving().get())) {
+                    // the earlier attempt's change went through, but its answer was lost (the removed node stops at
+                    // the same time, and a client that lost its server sends the change again: CONFLICT)
+                    admin.store().retireStoreServer(first.leaving().get());
+                    summary = "; " + first.summary();
+                    break;
+                }
                 MemberRemoval plan = MemberRemoval.plan(
-                        member, admin.store().snapshot().view().leader(), info.storeServer(), ensemble, force);
+                        member, admin.store().snapshot().view().leader(), storeServer, ensemble, force);
                 if (attempt == 1) {
+                    first = plan;
                     admin.store().markRemoved(member); // from now on the node stops, and does not start again
                 }
                 if (plan.leaving().isEmpty()) {
@@ -74,6 +94,11 @@ public final class MemberCommand extends AdminCommand.Group {
                     }
                 }
             }
+            if (witnessServer != null) {
+                admin.store().removeWitness(member);
+                report(out, "removed witness " + member + summary + "; its node stops", "removed", member);
+                return;
+            }
             admin.store().removeMember(member);
             if (admin.store().snapshot().spec().memberTags().containsKey(member)) {
                 SpecUpdate.apply(admin.store(), spec -> spec.withMemberTags(without(spec.memberTags(), member)));
@@ -87,10 +112,19 @@ public final class MemberCommand extends AdminCommand.Group {
         }
     }
 
+    private static boolean gone(Optional<StoreEnsemble> ensemble, int server) {
+        return ensemble.isPresent() && ensemble.get().server(server).isEmpty();
+    }
+
     private static MemberInfo registered(ClusterSnapshot snapshot, String member) {
+        return registered(snapshot, Set.of(), member);
+    }
+
+    private static MemberInfo registered(ClusterSnapshot snapshot, Set<String> witnesses, String member) {
         return snapshot.member(member)
                 .orElseThrow(() -> new PghaException("no member " + member + " is registered; members: "
-                        + String.join(", ", snapshot.members().keySet())));
+                        + String.join(", ", snapshot.members().keySet())
+                        + (witnesses.isEmpty() ? "" : "; witnesses: " + String.join(", ", new TreeSet<>(witnesses)))));
     }
 
     private static Map<String, String> without(Map<String, String> tags, String member) {

@@ -19,6 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /** Reads the cluster's state from the store and asks every member's health checks, for {@code pgha status}. */
@@ -81,19 +83,28 @@ final class StatusCollector {
             }
         }
         Map<String, Instant> witnesses = s.witnesses();
-        witnesses.keySet().stream()
-                .sorted()
-                .forEach(w -> rows.add(new ClusterStatus.Member(
-                        w,
-                        null,
-                        "witness",
-                        "running",
-                        0,
-                        null,
-                        null,
-                        null,
-                        Duration.between(witnesses.get(w), now),
-                        "")));
+        Map<String, Integer> witnessServers = store.registeredWitnesses();
+        Set<String> witnessIds = new TreeSet<>(witnesses.keySet());
+        witnessIds.addAll(witnessServers.keySet());
+        for (String w : witnessIds) {
+            boolean running = witnesses.containsKey(w);
+            rows.add(new ClusterStatus.Member(
+                    w,
+                    null,
+                    "witness",
+                    running ? "running" : "down",
+                    0,
+                    null,
+                    null,
+                    null,
+                    running ? Duration.between(witnesses.get(w), now) : null,
+                    "",
+                    storeRole(ensemble, witnessServers.getOrDefault(w, 0))));
+            if (!running) {
+                warnings.add("witness " + w + " is down: its vote is missing from the store (`pgha member remove " + w
+                        + "` if it is gone for good)");
+            }
+        }
         rows.sort(Comparator.comparing((ClusterStatus.Member r) -> !r.role().equals("leader"))
                 .thenComparing(r -> r.role().equals("witness"))
                 .thenComparing(ClusterStatus.Member::id));

@@ -8,6 +8,7 @@ import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
+import dev.pgha.store.ZooKeeperPeer;
 import java.nio.file.Files;
 import java.util.EnumSet;
 import java.util.function.Consumer;
@@ -33,7 +34,7 @@ final class RemovalWatch implements AutoCloseable {
         this.onRemoved = onRemoved;
         // store events arrive on the store's event thread, which must not wait on a read; a burst is one check
         this.checks = new OwnerLoop("removal-watch", log, this::check);
-        this.subscription = store.onChange(EnumSet.of(Topic.MEMBERS), checks::trigger);
+        this.subscription = store.onChange(EnumSet.of(Topic.REMOVALS), checks::trigger);
     }
 
     /**
@@ -41,8 +42,8 @@ final class RemovalWatch implements AutoCloseable {
      * cleared); then watches for a removal while the member runs.
      */
     static RemovalWatch start(
-            ClusterStore store, PghaConfig config, String memberId, Consumer<PghaException> onRemoved) {
-        refuseIfRemoved(store, config, memberId);
+            ClusterStore store, String memberId, boolean freshNode, Consumer<PghaException> onRemoved) {
+        refuseIfRemoved(store, memberId, freshNode);
         if (store.removed().contains(memberId)) {
             store.clearRemoved(memberId);
             log.info("a fresh node takes the place of removed member {}", memberId);
@@ -50,9 +51,17 @@ final class RemovalWatch implements AutoCloseable {
         return new RemovalWatch(store, memberId, onRemoved);
     }
 
-    /** Fails when {@code memberId} was removed and this node is not a fresh one (it has postgres data). */
-    static void refuseIfRemoved(ClusterStore store, PghaConfig config, String memberId) {
-        if (store.removed().contains(memberId) && Files.exists(config.pgData().resolve("PG_VERSION"))) {
+    /**
+     * A node with nothing of a previous run: no postgres data and no ZooKeeper server that ran here (a witness has only
+     * the latter). Read before this start joins anything.
+     */
+    static boolean freshNode(PghaConfig config) {
+        return !Files.exists(config.pgData().resolve("PG_VERSION")) && !ZooKeeperPeer.ranIn(config.zookeeperDir());
+    }
+
+    /** Fails when {@code memberId} was removed and this node is not a fresh one. */
+    static void refuseIfRemoved(ClusterStore store, String memberId, boolean freshNode) {
+        if (store.removed().contains(memberId) && !freshNode) {
             throw removed(memberId);
         }
     }

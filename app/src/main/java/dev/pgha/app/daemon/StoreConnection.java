@@ -57,7 +57,13 @@ final class StoreConnection {
      * another. Returns null when {@code abandon} said stop meanwhile.
      */
     ClusterStore open(
-            PghaConfig config, ZooKeeperAuth auth, Map<String, String> env, String memberId, BooleanSupplier abandon) {
+            PghaConfig config,
+            ZooKeeperAuth auth,
+            Map<String, String> env,
+            String memberId,
+            boolean witness,
+            boolean freshNode,
+            BooleanSupplier abandon) {
         String connect = config.store().connect().orElse(null);
         String storeName = "ZooKeeper at " + connect + " (" + EnvOverrides.label("store.connect") + ")";
         if (config.store().quorum()) {
@@ -70,7 +76,7 @@ final class StoreConnection {
             storeName = "the embedded ZooKeeper ensemble " + server.connectString()
                     + " (it needs a majority of its peers running)";
         } else if (config.store().embedded()) {
-            server = startEmbedded(config, auth, env, memberId, abandon);
+            server = startEmbedded(config, auth, env, memberId, witness, freshNode, abandon);
             if (server == null) {
                 return null;
             }
@@ -107,7 +113,13 @@ final class StoreConnection {
      * pgha: the files are the same).
      */
     private static ZooKeeperPeer startEmbedded(
-            PghaConfig config, ZooKeeperAuth auth, Map<String, String> env, String memberId, BooleanSupplier abandon) {
+            PghaConfig config,
+            ZooKeeperAuth auth,
+            Map<String, String> env,
+            String memberId,
+            boolean witness,
+            boolean freshNode,
+            BooleanSupplier abandon) {
         Path dir = config.zookeeperDir();
         Duration tick = config.store().embeddedTickTime();
         OptionalInt member = ZooKeeperPeer.memberOf(dir);
@@ -131,13 +143,14 @@ final class StoreConnection {
             if (via == null) {
                 return null;
             }
-            RemovalWatch.refuseIfRemoved(via, config, memberId); // before it takes a place in the ensemble
+            RemovalWatch.refuseIfRemoved(via, memberId, freshNode); // before it takes a place in the ensemble
             return EnsembleJoin.join(
                     via,
                     join,
                     dir,
                     config.embeddedStoreServer(0, env),
                     config.store().voters(),
+                    witness,
                     tick,
                     auth,
                     JOIN_WITHIN,

@@ -22,6 +22,7 @@ import dev.pgha.proxy.ProxySettings;
 import dev.pgha.proxy.RefusalTls;
 import dev.pgha.sentinel.Sentinel;
 import dev.pgha.store.ZooKeeperAuth;
+import dev.pgha.store.ZooKeeperPeer;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,10 +113,15 @@ final class Supervisor {
 
     private void startAll() {
         config = ConfigLoader.load(configFile, env);
-        if (witness && !config.store().quorum()) {
-            throw new PghaException("--witness runs one peer of an embedded ZooKeeper ensemble: set "
+        if (witness
+                && !config.store().quorum()
+                && !(config.store().embedded()
+                        && (config.store().join().isPresent()
+                                || ZooKeeperPeer.memberOf(config.zookeeperDir()).isPresent()))) {
+            throw new PghaException("--witness runs one voter of the cluster's embedded ZooKeeper ensemble: set "
+                    + EnvOverrides.label("store.join") + " to a member's address (or "
                     + EnvOverrides.label("store.ensemble") + " and " + EnvOverrides.label("store.myId")
-                    + " (a witness has no postgres, so it is pointless on its own)");
+                    + " for a fixed ensemble); a witness has no postgres, so it is pointless on its own");
         }
         NodeSetup.prepareDataDir(config);
         memberId = NodeIdentity.resolve(config.stateDir(), config.nodeId(), NodeSetup.hostname(env));
@@ -140,7 +146,9 @@ final class Supervisor {
                 config.dataDir());
 
         ZooKeeperAuth storeAuth = NodeSetup.storeAuth(config, secrets, credentials);
-        store = storeConnection.open(config, storeAuth, env, memberId, () -> stopRequested.getCount() == 0);
+        boolean freshNode = RemovalWatch.freshNode(config);
+        store = storeConnection.open(
+                config, storeAuth, env, memberId, witness, freshNode, () -> stopRequested.getCount() == 0);
         if (store == null) {
             return; // stopped while waiting for the store
         }
@@ -160,7 +168,11 @@ final class Supervisor {
                 config.cluster().deadMemberRemovalInterval(),
                 config.backup().schedule(),
                 config.store().sessionTimeout());
+        removalWatch = RemovalWatch.start(store, memberId, freshNode, this::onFatal);
         if (witness) {
+            if (storeConnection.serverId() > 0) {
+                store.registerWitness(memberId, storeConnection.serverId()); // so `pgha member remove` finds it
+            }
             sentinel.start();
             witnessPresence = store.witness(memberId);
             witnessPresence.publish(Instant.now());
@@ -168,7 +180,6 @@ final class Supervisor {
             log.info("ready: witness {} votes in the ZooKeeper ensemble and runs a sentinel", memberId);
             return;
         }
-        removalWatch = RemovalWatch.start(store, config, memberId, this::onFatal);
         NodeSetup.register(store, config, memberId, env, storeConnection.serverId());
         startProxies();
         Readiness readiness = new Readiness(memberId, config, credentials, secrets, proxy, () -> keeper);

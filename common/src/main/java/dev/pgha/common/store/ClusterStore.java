@@ -112,6 +112,15 @@ public interface ClusterStore extends AutoCloseable {
     /** The view generation this member's proxy routes by, kept while its session lives (leftovers removed first). */
     Published<ProxyStatus> proxyStatus(String memberId);
 
+    /** Records which embedded ZooKeeper server witness {@code id} runs (persistent: `pgha member remove` reads it). */
+    void registerWitness(String id, int storeServer);
+
+    /** The witnesses that registered their server: witness id to server id. */
+    Map<String, Integer> registeredWitnesses();
+
+    /** Forgets witness {@code id}'s registration (`pgha member remove`). */
+    void removeWitness(String id);
+
     /** A witness's presence (for `pgha status`), kept while its session lives (leftovers removed first). */
     Published<Instant> witness(String memberId);
 

@@ -8,6 +8,8 @@ public enum Topic {
     SPEC,
     /** Member registrations. */
     MEMBERS,
+    /** Members and witnesses an operator removed (`pgha member remove`). */
+    REMOVALS,
     /** Keepers' statuses (one per live member). */
     KEEPERS,
     /** Proxies' acknowledgements. */

@@ -41,6 +41,7 @@ public final class InMemoryCluster {
     final Set<String> reinits = new TreeSet<>();
     final Set<String> removed = new TreeSet<>();
     final Set<Integer> retiredServers = new TreeSet<>();
+    final Map<String, Integer> witnessServers = new TreeMap<>();
     final List<HistoryEntry> history = new ArrayList<>();
     final List<InMemoryClusterStore> candidates = new ArrayList<>(); // election order
     final List<InMemoryClusterStore> clients = new CopyOnWriteArrayList<>();

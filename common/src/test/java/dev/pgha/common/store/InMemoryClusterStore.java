@@ -212,7 +212,7 @@ public final class InMemoryClusterStore implements ClusterStore {
 
     @Override
     public void markRemoved(String id) {
-        write(Topic.MEMBERS, c -> c.removed.add(id));
+        write(Topic.REMOVALS, c -> c.removed.add(id));
     }
 
     @Override
@@ -225,12 +225,30 @@ public final class InMemoryClusterStore implements ClusterStore {
 
     @Override
     public void clearRemoved(String id) {
-        write(Topic.MEMBERS, c -> c.removed.remove(id));
+        write(Topic.REMOVALS, c -> c.removed.remove(id));
     }
 
     @Override
     public void retireStoreServer(int id) {
         write(Topic.MEMBERS, c -> c.retiredServers.add(id));
+    }
+
+    @Override
+    public void registerWitness(String id, int storeServer) {
+        write(Topic.MEMBERS, c -> c.witnessServers.put(id, storeServer));
+    }
+
+    @Override
+    public Map<String, Integer> registeredWitnesses() {
+        live();
+        synchronized (cluster.lock) {
+            return Map.copyOf(cluster.witnessServers);
+        }
+    }
+
+    @Override
+    public void removeWitness(String id) {
+        write(Topic.MEMBERS, c -> c.witnessServers.remove(id));
     }
 
     @Override

@@ -113,12 +113,16 @@ public final class ProxyRouter implements AutoCloseable {
                             routedLeader);
                     return;
                 }
-                log.warn("store session lost: the leader may have changed, refusing clients until the store is back");
-                Routing refuse = new Routing.Refuse(
+                // The leader may have changed: nothing is relayed until a new session reads the view. New clients
+                // wait for that (a new session usually follows at once, e.g. when this node's ZooKeeper server died
+                // with the leader's node), told this reason when the hold timeout passes first.
+                log.warn(
+                        "store session lost: the leader may have changed, holding new clients until the store is back");
+                Routing hold = new Routing.Hold(
                         "no leader available: this node lost its connection to the cluster store (ZooKeeper)");
-                server.update(refuse);
+                server.update(hold);
                 if (readOnly != null) {
-                    readOnly.update(refuse);
+                    readOnly.update(hold);
                 }
             });
         } else if (event == SessionEvent.RECONNECTED) {

@@ -104,7 +104,8 @@ class ProxyRouterIT {
         zk.stop();
         // Within the session the last known leader is still served.
         assertThat(reach()).isEqualTo("A");
-        // Once the session is lost the leader may have changed: refuse with 57P03, but keep the port open.
+        // Once the session is lost the leader may have changed: hold new clients, refuse them with 57P03 past the hold
+        // timeout (no new session came), but keep the port open.
         await().atMost(WAIT).until(() -> proxy.currentRoute().isEmpty());
         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < until) {

@@ -111,11 +111,12 @@ class ProxyRouterTest {
     }
 
     @Test
-    void aLostSessionRefusesClientsUntilANewOneRoutesThemAgain() {
+    void aLostSessionHoldsClientsUntilANewOneRoutesThemAgain() {
         publish(2, "a", Phase.NORMAL, Cause.BOOTSTRAP, "member a leads");
         await().atMost(WAIT).until(() -> Wire.reach(proxy.port()).equals("A"));
         store.expire();
         await().atMost(WAIT).until(() -> proxy.currentRoute().isEmpty());
+        // held for the hold timeout (no new session came), then told why
         assertThat(Wire.reach(proxy.port()))
                 .isEqualTo("refused 57P03: no leader available: this node lost its connection to the cluster store "
                         + "(ZooKeeper)");

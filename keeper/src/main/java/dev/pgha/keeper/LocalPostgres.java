@@ -31,8 +31,6 @@ final class LocalPostgres {
     private static final Duration STABLE_UPTIME = Duration.ofSeconds(30);
 
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-    /** How long a new standby waits for the leader to create its slot before it copies another standby. */
-    private static final Duration SLOT_WAIT = Duration.ofSeconds(5);
 
     private static final int PROMOTE_TIMEOUT_SECONDS = 60;
 
@@ -235,7 +233,8 @@ final class LocalPostgres {
      */
     void cloneFrom(Upstream leader, Upstream source, Consumer<String> progress) {
         if (!source.memberId().equals(leader.memberId())) {
-            String refusal = standbyCopyRefusal(leader, source);
+            String refusal = StandbyCopy.refusal(
+                    leader, source, Upstream.slotName(memberId), credentials.suPassword(), closing, this::describe);
             if (refusal == null) {
                 try {
                     copy(source, null, leader, progress);
@@ -251,37 +250,6 @@ final class LocalPostgres {
                     leader.memberId());
         }
         copy(leader, Upstream.slotName(memberId), leader, progress);
-    }
-
-    /**
-     * Why a copy of standby {@code source} would not be followed by the leader's WAL; null when it would. A new
-     * member's slot appears on the leader within a heartbeat or two of its registration: this waits that long for it.
-     */
-    private String standbyCopyRefusal(Upstream leader, Upstream source) {
-        long slotFrom;
-        long replayed;
-        try (PgClient l = new PgClient(leader.host(), leader.port(), credentials.suPassword());
-                PgClient s = new PgClient(source.host(), source.port(), credentials.suPassword())) {
-            slotFrom = l.slotRestartLsn(Upstream.slotName(memberId));
-            for (long until = System.nanoTime() + SLOT_WAIT.toNanos();
-                    slotFrom == 0 && System.nanoTime() < until && !closing.getAsBoolean(); ) {
-                Thread.sleep(100);
-                slotFrom = l.slotRestartLsn(Upstream.slotName(memberId));
-            }
-            replayed = s.replayedLsn();
-        } catch (SQLException e) {
-            return "cannot compare WAL positions: " + describe(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
-        }
-        if (CloneSource.walContinues(replayed, slotFrom)) {
-            return null;
-        }
-        return slotFrom == 0
-                ? "the leader holds no WAL for this member yet (slot " + Upstream.slotName(memberId) + ")"
-                : "it has replayed up to " + Lsn.format(replayed) + ", the leader keeps WAL for this member from "
-                        + Lsn.format(slotFrom);
     }
 
     private void copy(Upstream source, String slot, Upstream leader, Consumer<String> progress) {

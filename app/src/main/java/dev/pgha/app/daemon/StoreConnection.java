@@ -31,6 +31,12 @@ final class StoreConnection {
     /** How long start-up waits for this node's server to serve before it connects anyway. */
     private static final Duration SERVING_WITHIN = Duration.ofSeconds(5);
 
+    /**
+     * Who opens the store: its member (or witness) id, whether it is a witness (it joins an ensemble as a voter or not
+     * at all), and whether it is a fresh node (nothing of a previous run: see {@link RemovalWatch#freshNode}).
+     */
+    record Node(String id, boolean witness, boolean fresh) {}
+
     private ZooKeeperPeer server; // the embedded ZooKeeper, if this node runs one
     private ClusterStore store;
 
@@ -57,13 +63,7 @@ final class StoreConnection {
      * another. Returns null when {@code abandon} said stop meanwhile.
      */
     ClusterStore open(
-            PghaConfig config,
-            ZooKeeperAuth auth,
-            Map<String, String> env,
-            String memberId,
-            boolean witness,
-            boolean freshNode,
-            BooleanSupplier abandon) {
+            PghaConfig config, ZooKeeperAuth auth, Map<String, String> env, Node node, BooleanSupplier abandon) {
         String connect = config.store().connect().orElse(null);
         String storeName = "ZooKeeper at " + connect + " (" + EnvOverrides.label("store.connect") + ")";
         if (config.store().quorum()) {
@@ -76,7 +76,7 @@ final class StoreConnection {
             storeName = "the embedded ZooKeeper ensemble " + server.connectString()
                     + " (it needs a majority of its peers running)";
         } else if (config.store().embedded()) {
-            server = startEmbedded(config, auth, env, memberId, witness, freshNode, abandon);
+            server = startEmbedded(config, auth, env, node, abandon);
             if (server == null) {
                 return null;
             }
@@ -113,13 +113,7 @@ final class StoreConnection {
      * pgha: the files are the same).
      */
     private static ZooKeeperPeer startEmbedded(
-            PghaConfig config,
-            ZooKeeperAuth auth,
-            Map<String, String> env,
-            String memberId,
-            boolean witness,
-            boolean freshNode,
-            BooleanSupplier abandon) {
+            PghaConfig config, ZooKeeperAuth auth, Map<String, String> env, Node node, BooleanSupplier abandon) {
         Path dir = config.zookeeperDir();
         Duration tick = config.store().embeddedTickTime();
         OptionalInt member = ZooKeeperPeer.memberOf(dir);
@@ -143,14 +137,14 @@ final class StoreConnection {
             if (via == null) {
                 return null;
             }
-            RemovalWatch.refuseIfRemoved(via, memberId, freshNode); // before it takes a place in the ensemble
+            RemovalWatch.refuseIfRemoved(via, node.id(), node.fresh()); // before it takes a place in the ensemble
             return EnsembleJoin.join(
                     via,
                     join,
                     dir,
                     config.embeddedStoreServer(0, env),
                     config.store().voters(),
-                    witness,
+                    node.witness(),
                     tick,
                     auth,
                     JOIN_WITHIN,

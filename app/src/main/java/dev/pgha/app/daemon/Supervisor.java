@@ -148,7 +148,11 @@ final class Supervisor {
         ZooKeeperAuth storeAuth = NodeSetup.storeAuth(config, secrets, credentials);
         boolean freshNode = RemovalWatch.freshNode(config);
         store = storeConnection.open(
-                config, storeAuth, env, memberId, witness, freshNode, () -> stopRequested.getCount() == 0);
+                config,
+                storeAuth,
+                env,
+                new StoreConnection.Node(memberId, witness, freshNode),
+                () -> stopRequested.getCount() == 0);
         if (store == null) {
             return; // stopped while waiting for the store
         }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Wall time of short CLI commands against a running single node: `pgha --version` (JVM start alone), `pgha check role`
+# (one HTTP call to the local daemon) and `pgha status` (the store, every member's health checks). RUNS (default 7)
+# runs each, median printed, for the launcher's previous flags (the JIT's two compilers, no class-data archive: "before")
+# and for ./pgha as it is (the quick compiler and a class-data archive of the jar written by the first command: "after").
+# Prints the figures and after/before ratios; asserts nothing.
+#   PORT_BASE (default 25600) chooses the ports, as bench/startup.sh.
+set -euo pipefail
+root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+. "$root/bench/lib.sh"
+bench_ports 25600
+bench_workdir cli
+runs=${RUNS:-7}
+trap 'bench_stop_pgha; rm -rf "$work"' EXIT
+
+"$root/pgha" --version >/dev/null # builds the jar first if needed
+bench_start_pgha
+jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
+rm -f "${jar%.jar}.jsa"
+"$root/pgha" status >/dev/null # the first command after a build writes the class-data archive
+[ -f "${jar%.jar}.jsa" ] || { echo "no class-data archive was written next to $jar"; exit 1; }
+
+# median_of CMD...: runs CMD $runs times (output discarded; a failure stops the bench) and prints the median seconds
+median_of() {
+  local times=() t0 t1 i
+  for ((i = 0; i < runs; i++)); do
+    t0=$(now)
+    "$@" >/dev/null 2>"$work/cli-err" || { echo "failed: $*"; cat "$work/cli-err"; exit 1; }
+    t1=$(now)
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+before() { java -XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryError -jar "$jar" "$@"; }
+after() { "$root/pgha" "$@"; }
+
+printf '%-16s %10s %10s %8s\n' command "before s" "after s" ratio
+for cmd in "--version" "check role" "status"; do
+  # shellcheck disable=SC2086 # the command's words
+  b=$(median_of before $cmd)
+  # shellcheck disable=SC2086
+  a=$(median_of after $cmd)
+  printf '%-16s %10s %10s %8s\n' "$cmd" "$b" "$a" "$(ratio "$a" "$b")"
+done
+echo "(median of $runs runs each; one node on this machine, $(nproc) cores)"

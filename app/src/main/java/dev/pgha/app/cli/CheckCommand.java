@@ -5,13 +5,12 @@ import dev.pgha.common.config.ConfigLoader;
 import dev.pgha.common.config.Durations;
 import dev.pgha.common.config.EnvOverrides;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -108,24 +107,28 @@ public final class CheckCommand implements Callable<Integer> {
             err.println("pgha check: --url " + base + " is not an http://host:port address (" + e.getMessage() + ")");
             return CANNOT_CHECK;
         }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(limit).build();
-        HttpRequest request =
-                HttpRequest.newBuilder(target).timeout(limit).GET().build();
+        // HttpURLConnection, not java.net.http: the latter sets up TLS even for http:// (some 600 classes), and a
+        // container engine runs this command every few seconds.
+        HttpURLConnection connection = null;
         try {
-            HttpResponse<String> response =
-                    client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            out.print(response.body());
+            connection = (HttpURLConnection) target.toURL().openConnection();
+            int millis = (int) Math.min(Integer.MAX_VALUE, limit.toMillis());
+            connection.setConnectTimeout(millis);
+            connection.setReadTimeout(millis);
+            int status = connection.getResponseCode();
+            InputStream body = status < 400 ? connection.getInputStream() : connection.getErrorStream();
+            out.print(body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8));
             out.flush();
-            return switch (response.statusCode()) {
+            return switch (status) {
                 case 200 -> PASSING;
                 case 500, 503 -> FAILING;
                 default -> {
-                    err.println("pgha check: " + target + " answered HTTP " + response.statusCode()
+                    err.println("pgha check: " + target + " answered HTTP " + status
                             + "; is --url the address of a pgha node?");
                     yield CANNOT_CHECK;
                 }
             };
-        } catch (HttpTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             err.println("pgha check: no answer from " + target + " within " + timeout);
             return CANNOT_CHECK;
         } catch (ConnectException e) {
@@ -135,9 +138,10 @@ public final class CheckCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("pgha check: cannot check " + target + ": " + e);
             return CANNOT_CHECK;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CANNOT_CHECK;
+        } finally {
+            if (connection != null) {
+                connection.disconnect();
+            }
         }
     }
 }

@@ -5,13 +5,10 @@ import dev.pgha.common.config.ConfigLoader;
 import dev.pgha.common.config.Durations;
 import dev.pgha.common.config.EnvOverrides;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -107,17 +104,10 @@ public final class CheckCommand implements Callable<Integer> {
             err.println("pgha check: --url " + base + " is not an http://host:port address (" + e.getMessage() + ")");
             return CANNOT_CHECK;
         }
-        // HttpURLConnection, not java.net.http: the latter sets up TLS even for http:// (some 600 classes), and a
-        // container engine runs this command every few seconds.
-        HttpURLConnection connection = null;
         try {
-            connection = (HttpURLConnection) target.toURL().openConnection();
-            int millis = (int) Math.min(Integer.MAX_VALUE, limit.toMillis());
-            connection.setConnectTimeout(millis);
-            connection.setReadTimeout(millis);
-            int status = connection.getResponseCode();
-            InputStream body = status < 400 ? connection.getInputStream() : connection.getErrorStream();
-            out.print(body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8));
+            PlainHttp.Reply reply = PlainHttp.get(target, limit);
+            int status = reply.status();
+            out.print(reply.body());
             out.flush();
             return switch (status) {
                 case 200 -> PASSING;
@@ -138,10 +128,6 @@ public final class CheckCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("pgha check: cannot check " + target + ": " + e);
             return CANNOT_CHECK;
-        } finally {
-            if (connection != null) {
-                connection.disconnect();
-            }
         }
     }
 }

@@ -8,9 +8,6 @@ import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.StoreEnsemble;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,10 +42,9 @@ final class StatusCollector {
         ClusterSnapshot s = store.snapshot();
         ClusterView view = s.view();
         Map<String, CompletableFuture<ClusterStatus.Checks>> checks = new HashMap<>();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(CHECK_TIMEOUT).build();
         for (MemberInfo m : s.members().values()) {
             if (s.keepers().containsKey(m.id())) {
-                checks.put(m.id(), checks(http, m));
+                checks.put(m.id(), checks(m));
             }
         }
         Optional<StoreEnsemble> ensemble = store.ensemble();
@@ -128,17 +124,13 @@ final class StatusCollector {
                 warnings);
     }
 
-    private static CompletableFuture<ClusterStatus.Checks> checks(HttpClient http, MemberInfo m) {
+    private static CompletableFuture<ClusterStatus.Checks> checks(MemberInfo m) {
         List<CompletableFuture<String>> answers = new ArrayList<>(); // null: passing; else what fails
         for (String check : CHECKS) {
-            HttpRequest r = HttpRequest.newBuilder(
-                            URI.create("http://" + (m.host().contains(":") ? "[" + m.host() + "]" : m.host()) + ":"
-                                    + m.httpPort() + "/flycheck/" + check))
-                    .timeout(CHECK_TIMEOUT)
-                    .GET()
-                    .build();
-            answers.add(http.sendAsync(r, HttpResponse.BodyHandlers.ofString())
-                    .thenApply(resp -> resp.statusCode() == 200 ? null : failingLines(check, resp.body()))
+            URI target = URI.create("http://" + (m.host().contains(":") ? "[" + m.host() + "]" : m.host()) + ":"
+                    + m.httpPort() + "/flycheck/" + check);
+            answers.add(PlainHttp.getAsync(target, CHECK_TIMEOUT)
+                    .thenApply(reply -> reply.status() == 200 ? null : failingLines(check, reply.body()))
                     .exceptionally(e -> check));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))

@@ -21,7 +21,7 @@ mkdir -p "$context"
 # Modules found by jdeps (--print-module-deps) on the fat jar, plus what ZooKeeper's JMX and pgjdbc load reflectively.
 jlink --add-modules java.base,java.compiler,java.desktop,java.logging,java.management,java.naming,java.net.http,\
 java.security.jgss,java.security.sasl,java.sql,jdk.jfr,jdk.management,jdk.net,jdk.unsupported,jdk.crypto.ec \
-  --strip-debug --no-header-files --no-man-pages --compress=2 --output "$context/runtime"
+  --strip-debug --no-header-files --no-man-pages --compress=2 --generate-cds-archive --output "$context/runtime"
 cp "$jar" "$context/pgha.jar"
 "$context/runtime/bin/java" -jar "$jar" completion bash >"$context/pgha.bash"
 cp "$here/Dockerfile" "$here/pgha-container" "$here/jvm-daemon.args" "$context/"

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -52,6 +53,9 @@ final class LocalPostgres {
     private final PgBackRest pgbackrest; // null: backups are off
     private final BooleanSupplier closing;
     private volatile PostgresServer server;
+    /** Told when postgres stops (false) or is ready (true, in its role): whoever runs callbacks on it. */
+    private volatile BiConsumer<Boolean, Role> runState = (up, role) -> {};
+
     private volatile String upstream; // the member the standby configuration points at
     private volatile long epoch; // counts starts and promotions: a new primary sets up its roles again
     private Instant startedAt;
@@ -178,6 +182,7 @@ final class LocalPostgres {
             return null;
         }
         server = null;
+        runState.accept(false, Role.NONE);
         if (startedAt != null && Duration.between(startedAt, Instant.now()).compareTo(STABLE_UPTIME) > 0) {
             consecutiveFailures = 0;
         }
@@ -429,6 +434,12 @@ final class LocalPostgres {
         epoch++;
         client.close();
         log.info("postgres is ready (pid {})", started.pid());
+        runState.accept(true, standbyConfigured() ? Role.STANDBY : Role.PRIMARY);
+    }
+
+    /** Tells {@code listener} each time this keeper stops postgres, sees it gone, or has started it. */
+    void tellRunState(BiConsumer<Boolean, Role> listener) {
+        this.runState = listener;
     }
 
     /** What the planner needs to know of this postgres, with what the keeper knows about it. */
@@ -491,6 +502,7 @@ final class LocalPostgres {
     private void stop(PostgresServer s) {
         client.close();
         s.stop(config.postgres().stopTimeout());
+        runState.accept(false, Role.NONE);
     }
 
     /** Second stop signal: immediate shutdown, from any thread. */

@@ -1,9 +1,7 @@
 package dev.pgha.keeper;
 
 import dev.pgha.common.PghaException;
-import dev.pgha.common.concurrent.OwnerLoop;
 import dev.pgha.common.config.PghaConfig;
-import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Role;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,13 +13,13 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * cluster.callbacks: watches what the keeper reports of its postgres (at the keeper's heartbeat, on a thread of its
- * own) and runs the operator's executables for on_start, on_stop and on_role_change, one at a time and in order, on
+ * cluster.callbacks: is told what every look of the keeper at its postgres found, in order (a sample of the keeper's
+ * published status missed a postgres that stopped and started again in between, e.g. a switchover's demote and restart
+ * as a replica), and runs the operator's executables for on_start, on_stop and on_role_change, one at a time and in order, on
  * the "callback" thread, so no failover, promotion or fencing waits for one. Each runs as postgres's OS user (or
  * cluster.callbacks.user) with a clean environment, its output relayed to the log under [callback], and is killed
  * with what it started once cluster.callbacks.timeout has passed.
@@ -38,20 +36,14 @@ public final class RoleCallbacks implements AutoCloseable {
     private final PghaConfig.Callbacks settings;
     private final String cluster;
     private final String memberId;
-    private final Supplier<Optional<KeeperStatus>> status;
     private final PostgresOsUser user;
-    private final OwnerLoop watch;
     private final ThreadPoolExecutor runner;
-    private volatile RoleEvents.Seen seen = RoleEvents.Seen.NOTHING; // written by the watch thread only
+    private RoleEvents.Seen seen = RoleEvents.Seen.NOTHING; // guarded by this
 
-    /**
-     * @param status what the keeper last reported of this member's postgres
-     */
-    public RoleCallbacks(PghaConfig config, String memberId, Supplier<Optional<KeeperStatus>> status, Duration every) {
+    public RoleCallbacks(PghaConfig config, String memberId) {
         this.settings = config.cluster().callbacks();
         this.cluster = config.clusterName();
         this.memberId = memberId;
-        this.status = status;
         this.user =
                 PostgresOsUser.detect(settings.user().orElse(config.postgres().osUser()));
         this.runner = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -61,14 +53,13 @@ public final class RoleCallbacks implements AutoCloseable {
         });
         this.runner.setRejectedExecutionHandler(
                 (r, e) -> log.warn("a callback is still running and {} more wait: this event is dropped", QUEUE));
-        this.watch = new OwnerLoop("callback-watch", log, this::look);
-        watch.runEvery(every);
     }
 
-    private void look() {
-        Optional<KeeperStatus> s = status.get();
-        boolean up = s.map(KeeperStatus::pgUp).orElse(false);
-        Role role = s.map(KeeperStatus::role).orElse(Role.NONE);
+    /**
+     * What the keeper's latest look at postgres found: running in {@code role}, or not running (called on the keeper's
+     * thread: this only queues what is to run).
+     */
+    public synchronized void observe(boolean up, Role role) {
         RoleEvents.Step step = RoleEvents.step(seen, up, role);
         seen = step.seen();
         step.fired().forEach(this::submit);
@@ -123,9 +114,10 @@ public final class RoleCallbacks implements AutoCloseable {
      */
     @Override
     public void close() {
-        watch.close();
-        if (seen.up()) {
-            submit(new RoleEvents.Fired(RoleEvents.Event.ON_STOP, seen.lastRole()));
+        synchronized (this) {
+            if (seen.up()) {
+                submit(new RoleEvents.Fired(RoleEvents.Event.ON_STOP, seen.lastRole()));
+            }
         }
         runner.shutdown();
         try {

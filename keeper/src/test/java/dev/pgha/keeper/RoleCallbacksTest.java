@@ -5,21 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pgha.common.config.ConfigLoader;
 import dev.pgha.common.config.PghaConfig;
-import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Role;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,10 +28,8 @@ import org.junit.jupiter.api.Test;
  * it started while the next one still runs, and an on_stop at shutdown for a postgres last seen running.
  */
 class RoleCallbacksTest {
-    private static final Duration EVERY = Duration.ofMillis(20);
 
     private Path dir;
-    private final AtomicReference<KeeperStatus> status = new AtomicReference<>();
     private RoleCallbacks callbacks;
 
     @BeforeEach
@@ -65,13 +60,13 @@ class RoleCallbacksTest {
                 "PGHA_CALLBACK_ON_START", script.toString(),
                 "PGHA_CALLBACK_ON_STOP", script.toString(),
                 "PGHA_CALLBACK_ON_ROLE_CHANGE", script.toString()));
-        status.set(keeper(true, Role.STANDBY));
+        callbacks.observe(true, Role.STANDBY);
         awaitLines(1);
-        status.set(keeper(true, Role.PRIMARY)); // promoted
+        callbacks.observe(true, Role.PRIMARY); // promoted
         awaitLines(2);
-        status.set(keeper(false, Role.NONE)); // fenced
+        callbacks.observe(false, Role.NONE); // fenced
         awaitLines(3);
-        status.set(keeper(true, Role.STANDBY)); // back as a replica
+        callbacks.observe(true, Role.STANDBY); // back as a replica
         awaitLines(5);
         assertThat(Files.readAllLines(dir.resolve("events")))
                 .containsExactly(
@@ -109,9 +104,9 @@ class RoleCallbacksTest {
                 "PGHA_CALLBACK_ON_START", hang.toString(),
                 "PGHA_CALLBACK_ON_ROLE_CHANGE", record.toString(),
                 "PGHA_CALLBACK_TIMEOUT", "1s"));
-        status.set(keeper(true, Role.STANDBY));
+        callbacks.observe(true, Role.STANDBY);
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("child")));
-        status.set(keeper(true, Role.PRIMARY)); // its callback waits behind the hanging one
+        callbacks.observe(true, Role.PRIMARY); // its callback waits behind the hanging one
         long pid = Long.parseLong(Files.readString(dir.resolve("pid")).strip());
         long child = Long.parseLong(Files.readString(dir.resolve("child")).strip());
         awaitLines(1);
@@ -126,9 +121,9 @@ class RoleCallbacksTest {
         Path record = script("record", "echo \"$@\" >> " + dir.resolve("events") + "\n");
         callbacks =
                 start(Map.of("PGHA_CALLBACK_ON_START", record.toString(), "PGHA_CALLBACK_ON_STOP", record.toString()));
-        status.set(keeper(true, Role.PRIMARY));
+        callbacks.observe(true, Role.PRIMARY);
         awaitLines(1);
-        callbacks.close(); // the keeper, closed first, has stopped postgres; its last status still says it ran
+        callbacks.close(); // the keeper, closed first, has stopped postgres; its last look still saw it run
         callbacks = null;
         assertThat(Files.readAllLines(dir.resolve("events")))
                 .containsExactly("on_start primary shop node-1", "on_stop primary shop node-1");
@@ -145,7 +140,7 @@ class RoleCallbacksTest {
 
     private RoleCallbacks start(Map<String, String> settings) {
         PghaConfig config = ConfigLoader.load(Optional.empty(), env(settings));
-        return new RoleCallbacks(config, "node-1", () -> Optional.ofNullable(status.get()), EVERY);
+        return new RoleCallbacks(config, "node-1");
     }
 
     private static Map<String, String> env(Map<String, String> settings) {
@@ -166,32 +161,5 @@ class RoleCallbacksTest {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> Files.exists(dir.resolve("events"))
                         && Files.readAllLines(dir.resolve("events")).size() >= n);
-    }
-
-    private static KeeperStatus keeper(boolean up, Role role) {
-        return new KeeperStatus(
-                "node-1",
-                null,
-                true,
-                1,
-                up,
-                role,
-                1,
-                0,
-                0,
-                0,
-                true,
-                null,
-                0,
-                Instant.now(),
-                null,
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0,
-                null,
-                false);
     }
 }

@@ -195,10 +195,11 @@ final class Supervisor {
         sentinel.start();
         keeper =
                 new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness::check, failsafe);
-        keeper.start();
         if (config.cluster().callbacks().any()) {
-            callbacks = new RoleCallbacks(config, memberId, keeper::status, config.keeperHeartbeat());
+            callbacks = new RoleCallbacks(config, memberId);
+            keeper.tellRoleChanges(callbacks);
         }
+        keeper.start();
         endpoints = Endpoints.member(config, memberId, credentials, keeper, proxy, store);
         idleWatch = Lifetime.watchForIdleness(config.lifecycle().scaleToZero(), proxy, stopRequested::countDown);
     }

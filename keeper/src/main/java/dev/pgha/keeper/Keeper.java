@@ -9,7 +9,6 @@ import dev.pgha.common.failsafe.Failsafe;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
-import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
@@ -65,7 +64,6 @@ public final class Keeper implements AutoCloseable {
     private volatile ClusterSnapshot lastSnapshot = ClusterSnapshot.empty();
     private final OperatorTags operatorTags = new OperatorTags();
     private volatile KeeperStatus lastStatus; // what was last published (also while the store is unreachable)
-    private volatile RoleCallbacks roleCallbacks; // cluster.callbacks, when set
     private Subscription changes;
     private StoreContact contact;
     private FailsafeMode failsafeMode;
@@ -99,7 +97,6 @@ public final class Keeper implements AutoCloseable {
         this.onServing = onServing;
         this.memory = MemoryProbe.detect(config.postgres().memoryBytes(), processEnv);
         this.postgres = new LocalPostgres(config, memberId, credentials, env, memory, () -> closing);
-        postgres.tellRunState(this::tellCallbacks); // what the keeper does to postgres, besides what it sees
         this.loop = new OwnerLoop("keeper", log, this::tickSafely);
         this.actions = new ActionRunner(loop::trigger);
         this.disk = new DiskGuard(config.pgData(), config.postgres().diskFullPercent());
@@ -369,9 +366,7 @@ public final class Keeper implements AutoCloseable {
 
     private PgClient.PgState query() {
         try {
-            PgClient.PgState state = postgres.query();
-            tellCallbacks(state != null, PgClient.roleOf(state)); // null: it does not run
-            return state;
+            return postgres.query();
         } catch (SQLException e) {
             // a connection lost or ended by a shutdown (class 08, 57P01, 57P02): postgres may be going down, and if it
             // is, its exit is the problem to report (not 57P03, "not accepting connections yet": it is starting)
@@ -383,28 +378,13 @@ public final class Keeper implements AutoCloseable {
             } else {
                 reportProblem("cannot query postgres: " + postgres.describe(e));
             }
-            if (!postgres.alive()) {
-                tellCallbacks(false, Role.NONE); // gone; a postgres that runs but did not answer tells nothing
-            }
             return null;
-        }
-    }
-
-    /**
-     * Tells cluster.callbacks what this look at postgres found, or what the keeper just did to it (stopped it, had it
-     * ready). Every one counts, not a sample of the published status: a switchover's demote and restart as a replica
-     * can both happen between two heartbeats, a re-clone stops and starts postgres within one action.
-     */
-    private void tellCallbacks(boolean up, Role role) {
-        RoleCallbacks callbacks = roleCallbacks;
-        if (callbacks != null) {
-            callbacks.observe(up, role);
         }
     }
 
     /** Runs cluster.callbacks on what the keeper sees of postgres from now on; call before {@link #start}. */
     public void tellRoleChanges(RoleCallbacks callbacks) {
-        this.roleCallbacks = callbacks;
+        postgres.tellRunState(callbacks::observe);
     }
 
     /** Records a problem for the status; logs it when it differs from the last one (no line every heartbeat). */

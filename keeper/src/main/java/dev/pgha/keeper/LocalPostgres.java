@@ -154,9 +154,18 @@ final class LocalPostgres {
         return !Instant.now().isBefore(nextStartAt);
     }
 
-    /** What postgres reports about itself; null when it does not run. */
+    /**
+     * What postgres reports about itself; null when it does not run. Each look is also told to the run-state listener
+     * (a postgres that runs but does not answer tells it nothing).
+     */
     PgClient.PgState query() throws SQLException {
-        return alive() ? client.state() : null;
+        if (!alive()) {
+            runState.accept(false, Role.NONE);
+            return null;
+        }
+        PgClient.PgState state = client.state();
+        runState.accept(true, PgClient.roleOf(state));
+        return state;
     }
 
     /**
@@ -437,7 +446,11 @@ final class LocalPostgres {
         runState.accept(true, standbyConfigured() ? Role.STANDBY : Role.PRIMARY);
     }
 
-    /** Tells {@code listener} each time this keeper stops postgres, sees it gone, or has started it. */
+    /**
+     * Tells {@code listener} what each look at postgres finds and each time this keeper stops it, finds it gone or has
+     * it ready: every one, not a sample (a switchover's demote and restart, or a re-clone within one action, fall
+     * between two heartbeats).
+     */
     void tellRunState(BiConsumer<Boolean, Role> listener) {
         this.runState = listener;
     }

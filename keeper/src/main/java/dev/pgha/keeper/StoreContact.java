@@ -96,6 +96,9 @@ final class StoreContact implements AutoCloseable {
 
     /** The keeper acts on {@code snapshot}: true if its session surely still lives (it may act), false if not. */
     boolean adopt(ClusterSnapshot snapshot) {
+        if (snapshot.session() == 0) {
+            return false; // its requests ran on two sessions (the first expired meanwhile): read again
+        }
         lease.adopt(snapshot);
         adopted = true;
         return lease.valid();

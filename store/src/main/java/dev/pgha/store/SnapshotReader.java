@@ -54,7 +54,14 @@ final class SnapshotReader {
         return Json.mapper().constructType(c);
     }
 
-    ClusterSnapshot read(long sessionBefore) {
+    /**
+     * @param session the client's session before the read (0: none), and a supplier of it after: a snapshot is
+     *                attributed to a session only when both are the same, i.e. every request of it ran on that session.
+     *                Curator repeats a request on a new session when the old one expires meanwhile, and a snapshot
+     *                tagged with the old one would renew that session's lease after it ended.
+     */
+    ClusterSnapshot read(java.util.function.LongSupplier session) {
+        long sessionBefore = session.getAsLong();
         long sent = System.nanoTime();
         List<OpResult> first = run(List.of(
                 Op.getData(paths.view()),
@@ -97,7 +104,7 @@ final class SnapshotReader {
                 parameters.map(Versioned::value).orElse(Map.of()),
                 new TreeSet<>(children(first.get(8))),
                 new TreeSet<>(children(first.get(9))),
-                sessionBefore,
+                session.getAsLong() == sessionBefore ? sessionBefore : 0,
                 sent);
     }
 

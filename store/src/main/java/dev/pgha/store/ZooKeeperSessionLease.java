@@ -27,6 +27,8 @@ final class ZooKeeperSessionLease implements SessionLease {
     private final ScheduledExecutorService heartbeat;
     private volatile long adopted; // session id the owner acts for; 0 = none yet
     private volatile long current; // session id of the last successful heartbeat
+    private long currentSince; // System.nanoTime() when the first request found the latest session (0 aside) was sent
+    private boolean currentKnown; // currentSince is set
     private volatile long expiresAt; // System.nanoTime() at which the lease ends
     private volatile boolean lastValid;
 
@@ -80,7 +82,7 @@ final class ZooKeeperSessionLease implements SessionLease {
             if (before != 0 && before == after) {
                 renew(before, sent); // the request ran on this session: it was alive when the request arrived
             } else {
-                current = after;
+                switchTo(after, sent); // the request may have run on either: renews nothing
             }
         } catch (Exception e) {
             log.debug("lease heartbeat failed: {}", e.toString());
@@ -99,12 +101,34 @@ final class ZooKeeperSessionLease implements SessionLease {
             // keep the configured timeout
         }
         if (sessionId != current) {
-            current = sessionId;
+            if (!switchTo(sessionId, sentNanos)) {
+                return;
+            }
             expiresAt = sentNanos + granted;
         } else if (sentNanos + granted - expiresAt > 0) {
             expiresAt = sentNanos + granted;
         }
         report();
+    }
+
+    /**
+     * The client's session is {@code sessionId}, as a request sent at {@code sentNanos} found: false if that request
+     * is older than the one that found the current session. The client replaces a session only once the old one has
+     * expired, so a late answer from the old one (a snapshot read just before) must not take the lease back to it.
+     */
+    private synchronized boolean switchTo(long sessionId, long sentNanos) {
+        if (sessionId == current) {
+            return true;
+        }
+        if (sessionId != 0 && currentKnown && sentNanos - currentSince < 0) {
+            return false;
+        }
+        current = sessionId;
+        if (sessionId != 0) {
+            currentSince = sentNanos;
+            currentKnown = true;
+        }
+        return true;
     }
 
     private synchronized void report() {

@@ -190,7 +190,7 @@ public final class ZooKeeperStore implements ClusterStore {
 
     @Override
     public ClusterSnapshot snapshot() {
-        return reader.read(session(client));
+        return reader.read(() -> session(client));
     }
 
     @Override
@@ -212,6 +212,11 @@ public final class ZooKeeperStore implements ClusterStore {
     @Override
     public boolean compareAndSetBackupJob(BackupJob next, Optional<Integer> expectedVersion) {
         return compareAndSet(paths.backup(), Json.write(next), expectedVersion);
+    }
+
+    /** The Curator client, for this module's tests (a session's expiry, a read of one's own). */
+    CuratorFramework client() {
+        return client;
     }
 
     /** The session the client has now (0 when it has none). */

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -319,6 +320,36 @@ class ZooKeeperStoreIT {
             ClusterSnapshot s = await().atMost(WAIT).ignoreExceptions().until(store::snapshot, x -> x.session() != 0);
             lease.adopt(s);
             await().atMost(WAIT).untilTrue(valid);
+        }
+    }
+
+    @Test
+    void aSnapshotReadAcrossTwoSessionsBelongsToNeither() {
+        store.compareAndSetView(view(1, "a"), Optional.empty());
+        SnapshotReader reader = new SnapshotReader(store.client(), new StorePaths(cluster));
+        AtomicLong sessions = new AtomicLong(41); // 42 before the read, 43 after it: Curator retried on a new one
+        ClusterSnapshot across = reader.read(sessions::incrementAndGet);
+        assertThat(across.view().leader()).isEqualTo("a");
+        assertThat(across.session()).as("no session vouches for it").isZero();
+        assertThat(reader.read(() -> 7).session()).isEqualTo(7);
+    }
+
+    @Test
+    void aLateSnapshotOfAReplacedSessionDoesNotTakeTheLeaseBackToIt() throws Exception {
+        AtomicBoolean valid = new AtomicBoolean();
+        try (SessionLease lease = store.lease(valid::set)) {
+            ClusterSnapshot old = store.snapshot();
+            lease.adopt(old);
+            await().atMost(WAIT).untilTrue(valid);
+            store.client().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+            ClusterSnapshot fresh = await().atMost(WAIT)
+                    .ignoreExceptions()
+                    .until(store::snapshot, x -> x.session() != 0 && x.session() != old.session());
+            await().atMost(WAIT).untilFalse(valid); // the heartbeat found the new session
+            lease.adopt(old); // read on the old session, acted on late (within its session timeout)
+            assertThat(lease.valid()).as("the client replaced that session").isFalse();
+            lease.adopt(fresh);
+            assertThat(lease.valid()).isTrue();
         }
     }
 

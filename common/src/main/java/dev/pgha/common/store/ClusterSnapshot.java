@@ -37,7 +37,8 @@ import java.util.TreeSet;
  * @param parameters  postgres parameters set by `pgha config set`
  * @param restarts    members asked to restart their postgres
  * @param reinits     standbys asked to re-clone their data from the leader (`pgha reinit`)
- * @param session     the store session the read started on (0: none); see {@link SessionLease#adopt}
+ * @param session     the store session every request of the read ran on (0: none, or the session was replaced
+ *                    during the read); see {@link SessionLease#adopt}
  * @param readStartNanos {@link System#nanoTime()} when the read was sent
  */
 public record ClusterSnapshot(

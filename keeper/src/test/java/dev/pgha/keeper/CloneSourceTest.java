@@ -8,6 +8,7 @@ import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.MemberTags;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
+import dev.pgha.common.model.Statuses;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.Versioned;
 import java.time.Instant;
@@ -113,29 +114,15 @@ class CloneSourceTest {
             boolean up,
             boolean healthy,
             boolean stopping) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                up,
-                role,
-                timeline,
-                role == Role.PRIMARY ? replayed : 0,
-                role == Role.STANDBY ? replayed : 0,
-                role == Role.STANDBY ? replayed : 0,
-                healthy,
-                healthy ? null : "sick",
-                2,
-                Instant.EPOCH,
-                null,
-                following,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0,
-                tags,
-                stopping);
+        Statuses.Builder b =
+                role == Role.PRIMARY ? Statuses.primary(id, replayed) : Statuses.standby(id, replayed, following);
+        b.following(following).timeline(timeline).tags(tags).pgUp(up).applied(2).at(Instant.EPOCH);
+        if (!healthy) {
+            b.unhealthy("sick").unhealthySince(null);
+        }
+        if (stopping) {
+            b.stopping();
+        }
+        return b.build();
     }
 }

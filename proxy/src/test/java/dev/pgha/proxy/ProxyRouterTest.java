@@ -10,6 +10,7 @@ import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.model.Role;
+import dev.pgha.common.model.Statuses;
 import dev.pgha.common.store.InMemoryCluster;
 import dev.pgha.common.store.InMemoryClusterStore;
 import dev.pgha.common.store.Published;
@@ -152,29 +153,12 @@ class ProxyRouterTest {
     }
 
     private static KeeperStatus status(String id, Role role, long written, long replayed, String following) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                true,
-                role,
-                1,
-                written,
-                replayed,
-                replayed,
-                true,
-                null,
-                2,
-                Instant.now(),
-                null,
-                following,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0,
-                null,
-                false);
+        return Statuses.of(id, role)
+                .written(written)
+                .replayed(replayed)
+                .following(following)
+                .applied(2)
+                .at(Instant.now())
+                .build();
     }
 }

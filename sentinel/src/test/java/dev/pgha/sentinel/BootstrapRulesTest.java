@@ -8,6 +8,7 @@ import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
+import dev.pgha.common.model.Statuses;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,30 +34,19 @@ class BootstrapRulesTest {
         boolean running = state.startsWith("primary") || state.startsWith("standby");
         Role role = state.startsWith("primary") ? Role.PRIMARY : state.startsWith("standby") ? Role.STANDBY : Role.NONE;
         long lsn = state.contains(":") ? Long.parseLong(state.substring(state.indexOf(':') + 1)) : 100;
-        return new KeeperStatus(
-                f[0],
-                f[1].equals("-") ? null : f[1],
-                !state.equals("empty"),
-                state.equals("empty") ? 0 : (1_700_000_000L << 32),
-                running,
-                role,
-                running ? 1 : 0,
-                role == Role.PRIMARY ? lsn : 0,
-                role == Role.STANDBY ? lsn : 0,
-                role == Role.STANDBY ? lsn : 0,
-                running,
-                running ? null : "down",
-                1000,
-                NOW,
-                running ? null : NOW,
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0,
-                null,
-                false);
+        Statuses.Builder b = (running ? Statuses.of(f[0], role) : Statuses.down(f[0], "down"))
+                .region(f[1].equals("-") ? null : f[1])
+                .systemId(1_700_000_000L << 32)
+                .applied(1000);
+        if (state.equals("empty")) {
+            b.empty();
+        }
+        if (role == Role.PRIMARY) {
+            b.written(lsn);
+        } else if (role == Role.STANDBY) {
+            b.replayed(lsn);
+        }
+        return b.build();
     }
 
     private static Map<String, KeeperStatus> keepers(String cells) {

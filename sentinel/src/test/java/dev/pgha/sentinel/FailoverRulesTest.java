@@ -8,6 +8,7 @@ import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.model.Statuses;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;

@@ -6,6 +6,7 @@ import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
+import dev.pgha.common.model.Statuses;
 import dev.pgha.common.store.ClusterSnapshot;
 import java.time.Duration;
 import java.time.Instant;

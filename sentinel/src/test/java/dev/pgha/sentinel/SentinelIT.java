@@ -7,7 +7,7 @@ import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.Phase;
-import dev.pgha.common.model.Role;
+import dev.pgha.common.model.Statuses;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.common.store.Published;
 import dev.pgha.common.store.Versioned;
@@ -15,7 +15,6 @@ import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,31 +51,12 @@ class SentinelIT {
                 zk.getConnectString(), "it", AUTH, Duration.ofSeconds(2), Duration.ofSeconds(10), "zk");
     }
 
-    private static KeeperStatus status(String id, boolean initialized, boolean primary) {
-        return new KeeperStatus(
-                id,
-                null,
-                initialized,
-                initialized ? 42L << 32 : 0,
-                primary,
-                primary ? Role.PRIMARY : Role.NONE,
-                primary ? 1 : 0,
-                primary ? 1000 : 0,
-                0,
-                0,
-                primary,
-                null,
-                1000,
-                Instant.now(),
-                null,
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0,
-                null,
-                false);
+    /** A member with no data whose postgres does not run, or one running as the primary with WAL up to 1000. */
+    private static KeeperStatus status(String id, boolean primary) {
+        Statuses.Builder b = primary
+                ? Statuses.primary(id, 1000).systemId(42L << 32)
+                : Statuses.down(id, "no data yet").empty();
+        return b.applied(1000).at(Instant.now()).build();
     }
 
     private ClusterView view() {
@@ -96,13 +76,13 @@ class SentinelIT {
 
             // Keeper k1 appears, empty: it is designated to create the cluster.
             Published<KeeperStatus> k1 = observer.keeperStatus("k1");
-            k1.publish(status("k1", false, false));
+            k1.publish(status("k1", false));
             await().atMost(WAIT).until(() -> "k1".equals(view().leader()));
             assertThat(view().phase()).isEqualTo(Phase.INITIALIZING);
             long designated = view().generation();
 
             // It reports a running primary: the cluster turns NORMAL and the change is in the history.
-            k1.publish(status("k1", true, true));
+            k1.publish(status("k1", true));
             await().atMost(WAIT).until(() -> view().phase() == Phase.NORMAL);
             assertThat(view().generation()).isEqualTo(designated + 1);
             assertThat(observer.history()).singleElement().satisfies(h -> {
@@ -129,30 +109,12 @@ class SentinelIT {
         Sentinel a = new Sentinel(storeA, "a", ClusterSpec.of("ams"), Duration.ofMillis(100), Duration.ofHours(48));
         a.start();
         try (Published<KeeperStatus> k = observer.keeperStatus("lhr-node")) {
-            k.publish(new KeeperStatus(
-                    "lhr-node",
-                    "lhr",
-                    false,
-                    0,
-                    false,
-                    Role.NONE,
-                    0,
-                    0,
-                    0,
-                    0,
-                    false,
-                    "x",
-                    0,
-                    Instant.now(),
-                    Instant.now(),
-                    null,
-                    List.of(),
-                    List.of(),
-                    0,
-                    false,
-                    0,
-                    null,
-                    false));
+            k.publish(Statuses.down("lhr-node", "x")
+                    .empty()
+                    .region("lhr")
+                    .applied(0)
+                    .at(Instant.now())
+                    .build());
             await().atMost(WAIT)
                     .until(() -> view().explanation().startsWith("no leader: no keeper runs in primary region ams"));
             assertThat(view().leader()).isNull();

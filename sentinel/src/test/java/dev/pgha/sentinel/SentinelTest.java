@@ -10,6 +10,7 @@ import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.model.Statuses;
 import dev.pgha.common.store.InMemoryCluster;
 import dev.pgha.common.store.InMemoryClusterStore;
 import dev.pgha.common.store.Published;

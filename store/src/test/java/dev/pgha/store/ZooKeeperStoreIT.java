@@ -15,7 +15,7 @@ import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.ProxyStatus;
-import dev.pgha.common.model.Role;
+import dev.pgha.common.model.Statuses;
 import dev.pgha.common.secret.Secret;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.Published;
@@ -123,30 +123,11 @@ class ZooKeeperStoreIT {
     }
 
     private static KeeperStatus status(String id, long lsn) {
-        return new KeeperStatus(
-                id,
-                "ams",
-                true,
-                1,
-                true,
-                Role.PRIMARY,
-                1,
-                lsn,
-                0,
-                0,
-                true,
-                null,
-                3,
-                Instant.now(),
-                null,
-                null,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0,
-                null,
-                false);
+        return Statuses.primary(id, lsn)
+                .region("ams")
+                .applied(3)
+                .at(Instant.now())
+                .build();
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.MemberState;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
+import dev.pgha.common.model.Statuses;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -20,30 +21,14 @@ import org.junit.jupiter.api.Test;
 class ClusterSnapshotTest {
     private static KeeperStatus keeper(
             String id, boolean up, Role role, boolean healthy, long written, long replayed, String following) {
-        return new KeeperStatus(
-                id,
-                null,
-                true,
-                1,
-                up,
-                role,
-                1,
-                written,
-                replayed,
-                replayed,
-                healthy,
-                healthy ? null : "why",
-                3,
-                Instant.now(),
-                null,
-                following,
-                List.of(),
-                List.of(),
-                0,
-                false,
-                0,
-                null,
-                false);
+        Statuses.Builder b = Statuses.of(id, role)
+                .pgUp(up)
+                .written(written)
+                .replayed(replayed)
+                .following(following)
+                .applied(3)
+                .at(Instant.now());
+        return (healthy ? b : b.unhealthy("why").unhealthySince(null)).build();
     }
 
     private static MemberInfo member(String id) {

@@ -1,29 +1,27 @@
-package dev.pgha.sentinel;
+package dev.pgha.common.model;
 
-import dev.pgha.common.model.KeeperStatus;
-import dev.pgha.common.model.MemberTags;
-import dev.pgha.common.model.Role;
 import java.time.Instant;
 import java.util.List;
 
 /**
- * Keeper statuses for the planners' tables: an initialized member of system 1 on timeline 1 that converged to view
- * generation 10, healthy, reporting at {@link #NOW}; each table changes only what its rows are about.
+ * Keeper statuses for tests in every module (the planners' tables first): an initialized member of system 1 on
+ * timeline 1 that converged to view generation 10, healthy, reporting at {@link #NOW}; each test changes only what it
+ * is about, so a new status field is added here once.
  */
-final class Statuses {
-    static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+public final class Statuses {
+    public static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
 
     private Statuses() {}
 
     /** A primary whose WAL is written up to {@code lsn}. */
-    static Builder primary(String id, long lsn) {
+    public static Builder primary(String id, long lsn) {
         Builder b = new Builder(id, Role.PRIMARY);
         b.writtenLsn = lsn;
         return b;
     }
 
     /** A standby holding WAL up to {@code lsn}, streaming from {@code following} (null: from nobody). */
-    static Builder standby(String id, long lsn, String following) {
+    public static Builder standby(String id, long lsn, String following) {
         Builder b = new Builder(id, Role.STANDBY);
         b.receivedLsn = lsn;
         b.replayedLsn = lsn;
@@ -31,15 +29,20 @@ final class Statuses {
         return b;
     }
 
+    /** A running member in {@code role} with no WAL yet; the other factories are the usual shapes. */
+    public static Builder of(String id, Role role) {
+        return new Builder(id, role);
+    }
+
     /** A member whose postgres is not running, saying why. */
-    static Builder down(String id, String problem) {
+    public static Builder down(String id, String problem) {
         Builder b = new Builder(id, Role.NONE);
         b.pgUp = false;
         b.timeline = 0;
         return b.unhealthy(problem);
     }
 
-    static final class Builder {
+    public static final class Builder {
         private final String id;
         private final Role role;
         private String region;
@@ -69,97 +72,129 @@ final class Statuses {
             this.role = role;
         }
 
-        Builder region(String r) {
+        public Builder region(String r) {
             region = r;
             return this;
         }
 
         /** No data yet: the member to create the cluster. */
-        Builder empty() {
+        public Builder empty() {
             initialized = false;
             systemId = 0;
             return this;
         }
 
-        Builder timeline(long t) {
+        public Builder timeline(long t) {
             timeline = t;
             return this;
         }
 
-        Builder systemId(long s) {
+        public Builder systemId(long s) {
             systemId = s;
             return this;
         }
 
         /** A former primary stopped cleanly: its WAL ends at {@code lsn}. */
-        Builder walEndsAt(long lsn) {
+        public Builder walEndsAt(long lsn) {
+            return written(lsn);
+        }
+
+        /** Its postgres does not run (or runs: {@code true}), nothing else changed. */
+        public Builder pgUp(boolean up) {
+            pgUp = up;
+            return this;
+        }
+
+        public Builder written(long lsn) {
             writtenLsn = lsn;
             return this;
         }
 
-        Builder unhealthy(String why) {
+        /** Received and replayed up to {@code lsn}. */
+        public Builder replayed(long lsn) {
+            receivedLsn = lsn;
+            replayedLsn = lsn;
+            return this;
+        }
+
+        public Builder following(String member) {
+            following = member;
+            return this;
+        }
+
+        public Builder initialized(boolean i) {
+            initialized = i;
+            return this;
+        }
+
+        public Builder unhealthy(String why) {
             healthy = false;
             problem = why;
             unhealthySince = at;
             return this;
         }
 
-        Builder applied(long generation) {
+        public Builder applied(long generation) {
             applied = generation;
             return this;
         }
 
         /** Written at {@code stamp} (and unhealthy since then, if it is). */
-        Builder at(Instant stamp) {
+        public Builder at(Instant stamp) {
             at = stamp;
             unhealthySince = healthy ? null : stamp;
             return this;
         }
 
-        Builder unhealthySince(Instant since) {
+        public Builder unhealthySince(Instant since) {
             unhealthySince = since;
             return this;
         }
 
-        Builder streaming(List<String> members) {
+        public Builder streaming(List<String> members) {
             streaming = members;
             return this;
         }
 
-        Builder synchronousNames(List<String> members) {
+        public Builder synchronousNames(List<String> members) {
             synchronousNames = members;
             return this;
         }
 
         /** Its WAL positions are final since view generation {@code generation}. */
-        Builder walFinal(long generation) {
+        public Builder walFinal(long generation) {
             walFinal = generation;
             return this;
         }
 
         /** A member it waits for has flushed past what it may have acknowledged alone. */
-        Builder confirmed(boolean c) {
+        public Builder confirmed(boolean c) {
             confirmed = c;
             return this;
         }
 
         /** Its daemon is stopping (SIGTERM). */
-        Builder stopping() {
+        public Builder stopping() {
             stopping = true;
             return this;
         }
 
-        Builder tags(String text) {
+        public Builder tags(String text) {
             tags = MemberTags.parse(text);
             return this;
         }
 
-        Builder leaderWalEnd(long lsn) {
+        public Builder tags(MemberTags t) {
+            tags = t;
+            return this;
+        }
+
+        public Builder leaderWalEnd(long lsn) {
             leaderWalEnd = lsn;
             return this;
         }
 
-        KeeperStatus build() {
+        public KeeperStatus build() {
             return new KeeperStatus(
                     id,
                     region,

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.LongSupplier;
 import org.apache.curator.RetryLoop;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -60,7 +61,7 @@ final class SnapshotReader {
      *                Curator repeats a request on a new session when the old one expires meanwhile, and a snapshot
      *                tagged with the old one would renew that session's lease after it ended.
      */
-    ClusterSnapshot read(java.util.function.LongSupplier session) {
+    ClusterSnapshot read(LongSupplier session) {
         long sessionBefore = session.getAsLong();
         long sent = System.nanoTime();
         List<OpResult> first = run(List.of(

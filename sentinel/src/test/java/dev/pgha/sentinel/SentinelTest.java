@@ -102,6 +102,7 @@ class SentinelTest {
             assertThat(view().cause()).isEqualTo(Cause.BOOTSTRAP);
             ka.publish(primary("a", view().generation(), List.of(), true, null));
             await().atMost(WAIT).until(() -> view().phase() == Phase.NORMAL);
+            await().atMost(WAIT).until(() -> !keepers.history().isEmpty()); // appended once the view is written
             assertThat(keepers.history())
                     .singleElement()
                     .satisfies(h -> assertThat(h.newLeader()).isEqualTo("a"));

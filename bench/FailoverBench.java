@@ -98,6 +98,7 @@ public class FailoverBench {
                 Duration.ofSeconds(60), "the bench cluster");
         List<Double> toFirstWrite = new ArrayList<>();
         List<Double> gaps = new ArrayList<>();
+        List<Phases> phases = new ArrayList<>();
         if (switchover) {
             switchovers(store, cycles);
             store.close();
@@ -115,6 +116,7 @@ public class FailoverBench {
             Node leader = node(leaderId);
             Node via = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
             Writer w = Writer.startedVia(via);
+            long killWall = System.currentTimeMillis();
             long kill = System.nanoTime();
             killNode(leader);
             long first = w.awaitAckAfter(kill, leader.port("PG_PORT"));
@@ -125,12 +127,16 @@ public class FailoverBench {
             gaps.add(gap);
             System.out.printf("  cycle %2d: killed %s, new leader %s: first write after %.2f s, write gap %.2f s%n",
                     c, leaderId, store.view().map(Versioned::value).map(ClusterView::leader).orElse("?"), a, gap);
+            Phases p = Phases.fromLogs(FAILOVER, killWall, Math.round((first - kill) / 1e6), leader, via, true);
+            phases.add(p);
+            System.out.println("            " + p);
             start(leader); // rejoins as a standby before the next cycle
         }
         System.out.printf("kill -> first acknowledged write on the new leader: median %.2f s, p95 %.2f s%n",
                 pct(toFirstWrite, 50), pct(toFirstWrite, 95));
         System.out.printf("client-visible write gap:                           median %.2f s, p95 %.2f s%n",
                 pct(gaps, 50), pct(gaps, 95));
+        Phases.printTable("failover phases, after the kill", phases);
         store.close();
     }
 
@@ -144,11 +150,13 @@ public class FailoverBench {
                 cycles, Runtime.getRuntime().availableProcessors());
         List<Double> gaps = new ArrayList<>();
         List<Double> commands = new ArrayList<>();
+        List<Phases> phases = new ArrayList<>();
         for (int c = 1; c <= cycles; c++) {
             String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
             Node leader = node(leaderId);
             Node via = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
             Writer w = Writer.startedVia(via);
+            long startWall = System.currentTimeMillis();
             long start = System.nanoTime();
             ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar, "switchover").redirectErrorStream(true);
@@ -167,10 +175,14 @@ public class FailoverBench {
             gaps.add(gap);
             commands.add(command);
             System.out.printf("  cycle %2d: %s; write gap %.3f s, command %.2f s%n", c, output, gap, command);
+            Phases steps = Phases.fromLogs(SWITCHOVER, startWall, Math.round((first - start) / 1e6), leader, via, false);
+            phases.add(steps);
+            System.out.println("            " + steps);
         }
         System.out.printf("client-visible write gap:                median %.3f s, p95 %.3f s%n", pct(gaps, 50), pct(gaps, 95));
         System.out.printf("pgha switchover command (JVM start incl.): median %.2f s, p95 %.2f s%n",
                 pct(commands, 50), pct(commands, 95));
+        Phases.printTable("switchover phases, after the command's start", phases);
     }
 
     /**
@@ -214,6 +226,131 @@ public class FailoverBench {
                     count(log, "no word from the cluster store for a session timeout"),
                     count(log, "fencing: stopping the local primary"),
                     count(log, "promised not to promote, so this leader keeps serving"));
+        }
+    }
+
+    /** A step of a failover or switchover, found in the nodes' logs: the first matching line after {@code after}. */
+    record Marker(String name, String component, String text, Who who, int after) {
+        enum Who { ANY, VIA, OLD_LEADER }
+
+        /** A line of {@code component} that starts with, or (text in brackets) contains, {@code text}. */
+        boolean matches(String c, String line) {
+            return c.equals(component)
+                    && (text.startsWith("[") ? line.contains(text.substring(1, text.length() - 1)) : line.startsWith(text));
+        }
+    }
+
+    static final List<Marker> FAILOVER = List.of(
+            new Marker("failover begun (detection)", "sentinel", "[phase FAILOVER_FENCING]", Marker.Who.ANY, -1),
+            new Marker("fenced, candidate chosen", "sentinel", "[phase FAILOVER_PROMOTING]", Marker.Who.ANY, 0),
+            new Marker("promoted", "keeper", "promoted: this member leads", Marker.Who.ANY, 1),
+            new Marker("NORMAL view written", "sentinel", "[phase NORMAL]", Marker.Who.ANY, 2),
+            new Marker("writer's proxy routes", "proxy", "proxy: routing clients to", Marker.Who.VIA, 2));
+
+    static final List<Marker> SWITCHOVER = List.of(
+            new Marker("hold begins (SWITCHOVER view)", "sentinel", "[phase SWITCHOVER]", Marker.Who.ANY, -1),
+            new Marker("old leader shuts down", "keeper", "switchover: shutting postgres down", Marker.Who.OLD_LEADER, 0),
+            new Marker("old leader stopped", "keeper", "postgres stopped", Marker.Who.OLD_LEADER, 1),
+            new Marker("candidate chosen (PROMOTING)", "sentinel", "[phase FAILOVER_PROMOTING]", Marker.Who.ANY, 0),
+            new Marker("promoted", "keeper", "promoted: this member leads", Marker.Who.ANY, 3),
+            new Marker("NORMAL view written", "sentinel", "[phase NORMAL]", Marker.Who.ANY, 4),
+            new Marker("writer's proxy routes", "proxy", "proxy: routing clients to", Marker.Who.VIA, 4));
+
+    /**
+     * Where a failover's (or switchover's) time goes, in ms after the kill (or the command's start), from the nodes'
+     * logs: the bench and the nodes share one clock. The last step is the writer's first write acknowledged by the new
+     * leader. -1: not found in the logs.
+     */
+    record Phases(List<Marker> markers, long[] at, long firstWrite, boolean sentinelElected) {
+        private static final java.util.regex.Pattern LINE =
+                java.util.regex.Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z) \\w+\\s+\\[(\\w+)\\] (.*)$");
+
+        long[] values() {
+            long[] v = java.util.Arrays.copyOf(at, at.length + 1);
+            v[at.length] = firstWrite;
+            return v;
+        }
+
+        List<String> names() {
+            List<String> n = new ArrayList<>(markers.stream().map(Marker::name).toList());
+            n.add("first write acknowledged");
+            return n;
+        }
+
+        static Phases fromLogs(List<Marker> markers, long startWall, long firstWriteMs, Node oldLeader, Node via,
+                boolean oldLeaderDead) throws IOException {
+            record Event(long t, Node node, String component, String text) {}
+            List<Event> events = new ArrayList<>();
+            for (Node n : nodes) {
+                if (n == oldLeader && oldLeaderDead) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(Path.of(n.dir + ".log"))) {
+                    java.util.regex.Matcher m = LINE.matcher(line);
+                    if (m.matches()) {
+                        long t = java.time.Instant.parse(m.group(1)).toEpochMilli() - startWall;
+                        if (t >= 0 && t <= 60_000) {
+                            events.add(new Event(t, n, m.group(2), m.group(3)));
+                        }
+                    }
+                }
+            }
+            events.sort(java.util.Comparator.comparingLong(Event::t));
+            long[] at = new long[markers.size()];
+            java.util.Arrays.fill(at, -1);
+            boolean elected = false;
+            for (Event e : events) {
+                if (e.component().equals("sentinel") && e.text().startsWith("elected:")) {
+                    elected = true;
+                }
+                for (int i = 0; i < markers.size(); i++) {
+                    Marker mk = markers.get(i);
+                    boolean whoMatches = switch (mk.who()) {
+                        case ANY -> true;
+                        case VIA -> e.node() == via;
+                        case OLD_LEADER -> e.node() == oldLeader;
+                    };
+                    if (at[i] < 0 && whoMatches && (mk.after() < 0 || at[mk.after()] >= 0)
+                            && mk.matches(e.component(), e.text())) {
+                        at[i] = e.t();
+                    }
+                }
+            }
+            return new Phases(markers, at, firstWriteMs, elected);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder("ms:");
+            long[] v = values();
+            List<String> names = names();
+            for (int i = 0; i < v.length; i++) {
+                b.append(i == 0 ? " " : ", ").append(names.get(i)).append(' ').append(v[i]);
+            }
+            return b.append(sentinelElected ? " (a sentinel was elected meanwhile)" : "").toString();
+        }
+
+        /** Median and p95 of when each phase ends, and the median of its own length (from the phase before). */
+        static void printTable(String title, List<Phases> all) {
+            if (all.isEmpty()) {
+                return;
+            }
+            List<String> names = all.get(0).names();
+            System.out.println(title + " (ms; step = from the phase before):");
+            System.out.printf("  %-32s %8s %8s %10s%n", "phase ends", "median", "p95", "step med");
+            for (int i = 0; i < names.size(); i++) {
+                int k = i;
+                List<Double> at = all.stream().map(p -> (double) p.values()[k]).filter(x -> x >= 0).toList();
+                List<Double> step = all.stream()
+                        .filter(p -> p.values()[k] >= 0 && (k == 0 || p.values()[k - 1] >= 0))
+                        .map(p -> (double) (p.values()[k] - (k == 0 ? 0 : p.values()[k - 1])))
+                        .toList();
+                System.out.printf("  %-32s %8s %8s %10s%n", names.get(i), at.isEmpty() ? "-" : "%.0f".formatted(pct(at, 50)),
+                        at.isEmpty() ? "-" : "%.0f".formatted(pct(at, 95)),
+                        step.isEmpty() ? "-" : "%.0f".formatted(pct(step, 50)));
+            }
+            System.out.printf("  cycles in which a sentinel was elected meanwhile: %d of %d%n",
+                    all.stream().filter(Phases::sentinelElected).count(), all.size());
         }
     }
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Failover time on a 3-node cluster (separate pgha JVMs on 127.0.0.1, embedded ZooKeeper ensemble, default
 # settings): CYCLES (default 10) kills -9 of the leader node while a client writes through a surviving proxy.
-# Prints median and p95 of kill -> first acknowledged write, and of the client-visible write gap. Asserts nothing.
-# MODE=switchover (bench/switchover.sh) runs `pgha switchover` instead of the kill. CALLBACK=hang gives every node
-# callbacks (cluster.callbacks) that never end, to compare: a failover must not wait for them.
+# Prints median and p95 of kill -> first acknowledged write, and of the client-visible write gap, and where the time
+# goes: each phase of the failover from the surviving nodes' logs (detection, fencing and candidate, promotion, NORMAL
+# view, the proxy's new route, first write). Asserts nothing.
+# MODE=switchover (bench/switchover.sh) runs `pgha switchover` instead of the kill (its phases: hold, clean shutdown,
+# promotion, NORMAL view, route, first write). CALLBACK=hang gives every node callbacks (cluster.callbacks) that never
+# end, to compare: a failover must not wait for them.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cycles=${CYCLES:-10}

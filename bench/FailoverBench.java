@@ -104,6 +104,11 @@ public class FailoverBench {
             store.close();
             return;
         }
+        if (args.length > 3 && args[3].equals("zk-restart")) {
+            zkRestarts(store, cycles, clients);
+            store.close();
+            return;
+        }
         if (args.length > 3 && args[3].equals("soak")) {
             soak(store, cycles, base);
             store.close();
@@ -183,6 +188,96 @@ public class FailoverBench {
         System.out.printf("pgha switchover command (JVM start incl.): median %.2f s, p95 %.2f s%n",
                 pct(commands, 50), pct(commands, 95));
         Phases.printTable("switchover phases, after the command's start", phases);
+    }
+
+    /**
+     * bench/zk-restart.sh: the step of a rolling restart that costs the most: SIGTERM of the node whose embedded
+     * ZooKeeper server leads the ensemble (the others elect a new leader and every client reconnects), then its start,
+     * while a client writes through another node's proxy. Counts, per cycle, the surviving nodes' lost store sessions
+     * (their proxies log each), their sentinel elections and the leader changes beyond the stopped node's own
+     * handover. Measures only.
+     */
+    static void zkRestarts(ClusterStore store, int cycles, List<String> clients) throws Exception {
+        System.out.printf("ZooKeeper-leader restart bench: %d cycles of SIGTERM + start of the node whose ZooKeeper"
+                + " server leads, 3 nodes, default settings, %d cores%n", cycles, Runtime.getRuntime().availableProcessors());
+        int lostTotal = 0;
+        int extraChanges = 0;
+        List<Double> gaps = new ArrayList<>();
+        for (int c = 1; c <= cycles; c++) {
+            String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
+            int zkLeader = -1;
+            for (int i = 0; i < clients.size() && zkLeader < 0; i++) {
+                if (zooKeeperMode(clients.get(i)).equals("leader")) {
+                    zkLeader = i;
+                }
+            }
+            if (zkLeader < 0) {
+                throw new IllegalStateException("no embedded ZooKeeper server says it leads");
+            }
+            Node stopped = nodes.get(zkLeader);
+            Node via = nodes.stream().filter(n -> n != stopped && !n.id.equals(leaderId)).findFirst()
+                    .orElseGet(() -> nodes.stream().filter(n -> n != stopped).findFirst().orElseThrow());
+            Map<String, Long> logSizes = new HashMap<>();
+            for (Node n : nodes) {
+                logSizes.put(n.id, Files.size(Path.of(n.dir + ".log")));
+            }
+            int historyBefore = store.history().size();
+            Writer w = Writer.startedVia(via);
+            long start = System.nanoTime();
+            Process p = processes.get(stopped.id);
+            p.destroy(); // SIGTERM: a clean stop, as a rolling restart does
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(stopped.id + " did not stop within 300 s");
+            }
+            start(stopped);
+            awaitHealthy(store, Duration.ofSeconds(180));
+            Thread.sleep(3000); // sessions that were to expire have by now
+            long end = System.nanoTime();
+            w.stop();
+            double gap = w.longestPause(start, end) / 1e9;
+            gaps.add(gap);
+            int lost = 0;
+            int elections = 0;
+            for (Node n : nodes) {
+                if (n == stopped) {
+                    continue;
+                }
+                byte[] log = Files.readAllBytes(Path.of(n.dir + ".log"));
+                int from = (int) Math.min(log.length, logSizes.get(n.id));
+                String added = new String(log, from, log.length - from);
+                lost += count(added, "store session lost");
+                elections += count(added, "elected: this member's sentinel now decides");
+            }
+            int changes = store.history().size() - historyBefore;
+            int planned = stopped.id.equals(leaderId) ? 1 : 0; // a stopping leader hands over first
+            lostTotal += lost;
+            extraChanges += Math.max(0, changes - planned);
+            System.out.printf("  cycle %2d: stopped %s (ZooKeeper leader, %s): sessions lost on the others %d,"
+                    + " sentinel elections %d, leader changes %d (planned %d), longest write gap %.2f s%n",
+                    c, stopped.id, stopped.id.equals(leaderId) ? "postgres leader" : "standby", lost, elections,
+                    changes, planned, gap);
+        }
+        System.out.printf("sessions lost on surviving nodes: %d in %d restarts; unplanned leader changes: %d;"
+                + " write gap median %.2f s, max %.2f s%n", lostTotal, cycles, extraChanges, pct(gaps, 50),
+                pct(gaps, 100));
+    }
+
+    /** A ZooKeeper server's mode ("leader", "follower", ...) from its srvr command; "" when it does not answer. */
+    static String zooKeeperMode(String hostPort) {
+        String[] hp = hostPort.split(":");
+        try (java.net.Socket socket = new java.net.Socket(hp[0], Integer.parseInt(hp[1]))) {
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write("srvr".getBytes());
+            String text = new String(socket.getInputStream().readAllBytes());
+            for (String line : text.split("\n")) {
+                if (line.startsWith("Mode: ")) {
+                    return line.substring(6).strip();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not serving
+        }
+        return "";
     }
 
     /**

@@ -39,7 +39,7 @@ public final class Keeper implements AutoCloseable {
     /** How long stopping waits for an action in progress (an initdb, a clone) before stopping postgres anyway. */
     private static final Duration ACTION_STOP_TIMEOUT = Duration.ofSeconds(30);
     /** How soon a detached standby looks again whether postgres has settled (stopped receiving, replayed all). */
-    private static final Duration SETTLE_POLL = Duration.ofMillis(50);
+    private static final Duration SETTLE_POLL = Duration.ofMillis(20);
 
     private final PghaConfig config;
     private final String memberId;

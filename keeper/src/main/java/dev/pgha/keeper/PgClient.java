@@ -51,6 +51,9 @@ public final class PgClient implements AutoCloseable {
                    COALESCE((SELECT pg_wal_lsn_diff(latest_end_lsn, '0/0')::bigint FROM pg_stat_wal_receiver), 0)
             """;
 
+    /** How often {@link #promote} looks whether postgres has left recovery. */
+    private static final Duration PROMOTE_POLL = Duration.ofMillis(5);
+
     private final String host;
     private final int port;
     private final Secret password;
@@ -125,14 +128,39 @@ public final class PgClient implements AutoCloseable {
         });
     }
 
-    /** pg_promote(wait => true): returns once the standby accepts writes (or the timeout passed). */
+    /**
+     * Promotes the standby and returns once it accepts writes (false: not within {@code timeoutSeconds}).
+     * pg_promote's own wait looks every 100 ms, longer than the promotion itself takes (about 30 ms here), and a
+     * failover waits on it: this signals without waiting and looks every {@link #PROMOTE_POLL} instead.
+     */
     public boolean promote(int timeoutSeconds) throws SQLException {
         return call(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_promote(true, ?)")) {
-                ps.setInt(1, timeoutSeconds);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getBoolean(1);
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_promote(false)");
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return false; // postgres logged why (e.g. could not signal the postmaster)
+                }
+            }
+            long deadline =
+                    System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_is_in_recovery()")) {
+                while (true) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (!rs.getBoolean(1)) {
+                            return true;
+                        }
+                    }
+                    if (System.nanoTime() - deadline >= 0) {
+                        return false;
+                    }
+                    try {
+                        Thread.sleep(PROMOTE_POLL.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new SQLException("interrupted while waiting for the promotion", e);
+                    }
                 }
             }
         });

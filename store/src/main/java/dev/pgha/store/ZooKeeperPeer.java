@@ -34,6 +34,11 @@ public final class ZooKeeperPeer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ZooKeeperPeer.class);
     private static final Duration INIT_LIMIT = Duration.ofSeconds(10);
     private static final Duration SYNC_LIMIT = Duration.ofSeconds(2);
+    /**
+     * The longest session granted (store.sessionTimeout's upper bound): ZooKeeper's default, 20 ticks, would tie
+     * a fine tick to short sessions.
+     */
+    private static final Duration MAX_SESSION = Duration.ofMinutes(1);
 
     private final Peer main;
     private final Thread thread;
@@ -208,6 +213,7 @@ public final class ZooKeeperPeer implements Closeable {
         p.setProperty("tickTime", Long.toString(tick));
         p.setProperty("initLimit", Long.toString(Math.max(5, INIT_LIMIT.toMillis() / tick)));
         p.setProperty("syncLimit", Long.toString(Math.max(2, SYNC_LIMIT.toMillis() / tick)));
+        p.setProperty("maxSessionTimeout", Long.toString(MAX_SESSION.toMillis()));
         p.setProperty("dataDir", dir.toString());
         p.setProperty("maxClientCnxns", "200");
         p.setProperty("admin.enableServer", "false");

@@ -255,11 +255,11 @@ public final class ConfigLoader {
         if (store.embedded()) {
             long tick = store.embeddedTickTime().toMillis();
             long session = store.sessionTimeout().toMillis();
-            if (session < 2 * tick || session > 20 * tick) {
+            if (session < 2 * tick) {
                 throw new InvalidConfigException("store.sessionTimeout (" + Durations.format(store.sessionTimeout())
-                        + ") must be between 2 and 20 ticks of store.embedded.tickTime ("
+                        + ") must be at least 2 ticks of store.embedded.tickTime ("
                         + Durations.format(store.embeddedTickTime())
-                        + "), as ZooKeeper only grants sessions in that range");
+                        + "), as ZooKeeper grants no shorter session");
             }
         }
         if (!lifecycle.scaleToZero().isZero()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Wall time of short CLI commands against a running single node: `pgha --version` (JVM start alone), `pgha check role`
-# (one HTTP call to the local daemon) and `pgha status` (the store, every member's health checks). RUNS (default 7)
+# (one HTTP call to the local daemon), `pgha status` (answered by the local daemon: the store, every member's health
+# checks) and `pgha status --store` (the command reads the store and asks the members itself, its fallback). RUNS (default 7)
 # runs each, median printed, for the launcher's previous flags (the JIT's two compilers, no class-data archive: "before"),
 # with the quick compiler only (PGHA_CDS=0) and for ./pgha as it is (the quick compiler and a class-data archive of the
 # jar written by the first command: "after").
@@ -37,14 +38,15 @@ before() { java -XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryE
 after() { "$root/pgha" "$@"; }
 c1_only() { PGHA_CDS=0 "$root/pgha" "$@"; }
 
-printf '%-16s %10s %12s %10s %8s\n' command "before s" "C1 only s" "after s" ratio
-for cmd in "--version" "check role" "status"; do
+printf '%-40s %10s %12s %10s %8s\n' command "before s" "C1 only s" "after s" ratio
+# status: answered by the local daemon; status --store: read from the store by the command itself (its fallback)
+for cmd in "--version" "check role" "status" "status --store 127.0.0.1:$PGHA_ZK_PORT"; do
   # shellcheck disable=SC2086 # the command's words
   b=$(median_of before $cmd)
   # shellcheck disable=SC2086
   c=$(median_of c1_only $cmd)
   # shellcheck disable=SC2086
   a=$(median_of after $cmd)
-  printf '%-16s %10s %12s %10s %8s\n' "$cmd" "$b" "$c" "$a" "$(ratio "$a" "$b")"
+  printf '%-40s %10s %12s %10s %8s\n' "$cmd" "$b" "$c" "$a" "$(ratio "$a" "$b")"
 done
 echo "(median of $runs runs each; one node on this machine, $(nproc) cores)"

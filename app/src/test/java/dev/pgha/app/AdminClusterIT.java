@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -42,6 +43,15 @@ class AdminClusterIT {
         return JSON.readTree(r.out());
     }
 
+    /** A status without what changes from one second to the next (uptimes, lag). */
+    private static JsonNode withoutTimes(JsonNode status) {
+        JsonNode copy = status.deepCopy();
+        for (JsonNode m : copy.get("members")) {
+            ((ObjectNode) m).remove(List.of("uptime_seconds", "lag_bytes"));
+        }
+        return copy;
+    }
+
     @Test
     void statusSwitchoverRefusalsRollingRestartAndFailoverAsAnOperatorSeesThem() throws Exception {
         cluster = new PghaCluster("pgha-admin-cluster", 3, 0).start();
@@ -76,6 +86,14 @@ class AdminClusterIT {
                 .containsPattern(
                         "(?m)^" + id(target) + " +- +replica +streaming +\\d+ +[\\d.]+ k?B +\\d/3 +127\\.0\\.0\\.1:"
                                 + target.pgPort() + " +\\S+ +voter \\d$");
+
+        // via's daemon answered that (signed for the command: StatusWireTest); the command reading the store itself
+        // (--store) shows the same cluster
+        assertThat(HttpProbe.get(via.httpPort(), "/status").body()).contains("needs ?nonce=");
+        JsonNode answered = withoutTimes(status(via));
+        PghaCli.Result direct = PghaCli.run(via, "status", "--json", "--store", cluster.zkConnect);
+        assertThat(direct.code()).as(direct.toString()).isZero();
+        assertThat(withoutTimes(JSON.readTree(direct.out()))).isEqualTo(answered);
 
         // switchover while a client writes through a proxy: no acknowledged write is lost
         AppendWriter writer = new AppendWriter(via, "appends");

@@ -45,19 +45,21 @@ public final class Admin implements Closeable {
     private final PghaConfig config;
     private final String connect;
     private final Path storeSecretFile;
+    private final boolean local; // this node's own store, as its configuration names it (no --store, no secret file)
     private ClusterStore store;
     private boolean storeOwned = true; // false: the daemon's own store, which outlives this
     private Path tlsDir; // the TLS key store of this command, deleted when it ends
 
-    private Admin(PghaConfig config, String connect, Path storeSecretFile) {
+    private Admin(PghaConfig config, String connect, Path storeSecretFile, boolean local) {
         this.config = config;
         this.connect = connect;
         this.storeSecretFile = storeSecretFile;
+        this.local = local;
     }
 
     /** Within the daemon (the operations API): its configuration and its open store, which close() leaves open. */
     public static Admin attached(PghaConfig config, ClusterStore store) {
-        Admin a = new Admin(config, connectString(config, Map.of()), null);
+        Admin a = new Admin(config, connectString(config, Map.of()), null, false);
         a.store = store;
         a.storeOwned = false;
         return a;
@@ -67,7 +69,8 @@ public final class Admin implements Closeable {
         PghaConfig config = ConfigLoader.load(Optional.ofNullable(options.config), env);
         String connect = options.store != null ? options.store : connectString(config, env);
         PgConnections.trustCa(config.tls().map(PghaConfig.Tls::caFile).orElse(null));
-        return new Admin(config, connect, options.storeSecretFile);
+        return new Admin(
+                config, connect, options.storeSecretFile, options.store == null && options.storeSecretFile == null);
     }
 
     /** The cluster's identity, over TLS when the node's configuration has certificates. */
@@ -128,6 +131,21 @@ public final class Admin implements Closeable {
         }
         return ZkPeer.bracket(config.embeddedStoreHost(env)) + ":"
                 + config.store().embeddedPort();
+    }
+
+    /**
+     * The key that signs the local daemon's status ({@link StatusWire}); empty when this command targets another
+     * store (--store, --store-secret-file) or does not know the store secret (then the store path says why).
+     */
+    Optional<byte[]> localStatusKey() {
+        if (!local) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(StatusWire.key(storeSecret(), config.clusterName()));
+        } catch (PghaException e) {
+            return Optional.empty();
+        }
     }
 
     public PghaConfig config() {

@@ -16,6 +16,9 @@ final class PlainHttp {
     /** What the node answered: the HTTP status and the body. */
     record Reply(int status, String body) {}
 
+    /** A health check's answer is a few lines: a node answering more is not one. */
+    private static final int MAX_BODY_BYTES = 1024 * 1024;
+
     private PlainHttp() {}
 
     /**
@@ -25,6 +28,11 @@ final class PlainHttp {
      * @throws java.net.SocketTimeoutException no connection or no answer in time
      */
     static Reply get(URI target, Duration timeout) throws IOException {
+        return get(target, timeout, MAX_BODY_BYTES);
+    }
+
+    /** {@link #get} of a body of at most {@code maxBytes} (more is an IOException). */
+    static Reply get(URI target, Duration timeout, int maxBytes) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) target.toURL().openConnection();
         try {
             int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
@@ -32,7 +40,14 @@ final class PlainHttp {
             connection.setReadTimeout(millis);
             int status = connection.getResponseCode();
             InputStream body = status < 400 ? connection.getInputStream() : connection.getErrorStream();
-            return new Reply(status, body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8));
+            if (body == null) {
+                return new Reply(status, "");
+            }
+            byte[] bytes = body.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw new IOException(target + " answered more than " + maxBytes + " bytes");
+            }
+            return new Reply(status, new String(bytes, StandardCharsets.UTF_8));
         } finally {
             connection.disconnect();
         }

@@ -22,6 +22,12 @@ import picocli.CommandLine.Option;
         description = "Show the cluster: every member's role, state, timeline, lag, health checks, address and uptime "
                 + "(the leader first), the view's generation and phase, the last backups, and what needs attention.")
 public final class StatusCommand extends AdminCommand {
+    /**
+     * How long the local daemon may take to answer (its member checks give up after 3 s) before the command reads
+     * the store itself.
+     */
+    private static final Duration LOCAL_TIMEOUT = Duration.ofSeconds(5);
+
     /** Clears a terminal and puts the cursor home, as watch(1) does between refreshes. */
     private static final String CLEAR = "\033[H\033[2J";
 
@@ -92,11 +98,18 @@ public final class StatusCommand extends AdminCommand {
 
     private void show(Admin admin, PrintWriter out) {
         Instant now = Instant.now();
-        ClusterStatus status =
-                StatusCollector.collect(admin.store(), admin.config().clusterName(), now);
-        BackupJob job = admin.config().backup().enabled()
-                ? admin.store().backupJob().map(Versioned::value).orElse(null)
-                : null;
+        StatusWire.Answer answer = admin.localStatusKey()
+                .flatMap(key -> StatusWire.fetch(admin.config().httpPort(), key, LOCAL_TIMEOUT))
+                .orElseGet(() -> new StatusWire.Answer(
+                        StatusCollector.collect(admin.store(), admin.config().clusterName(), now),
+                        admin.config().backup().enabled()
+                                ? admin.store()
+                                        .backupJob()
+                                        .map(Versioned::value)
+                                        .orElse(null)
+                                : null));
+        ClusterStatus status = answer.status();
+        BackupJob job = answer.job();
         if (!json()) {
             String table = StatusFormat.table(status);
             if (Colors.enabled()) {

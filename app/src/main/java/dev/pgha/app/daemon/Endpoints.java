@@ -1,6 +1,7 @@
 package dev.pgha.app.daemon;
 
 import dev.pgha.app.api.OperationsApi;
+import dev.pgha.app.cli.StatusWire;
 import dev.pgha.app.health.HealthApi;
 import dev.pgha.app.metrics.BackupMetrics;
 import dev.pgha.app.metrics.ClusterMetrics;
@@ -42,7 +43,8 @@ final class Endpoints implements AutoCloseable {
             Credentials credentials,
             Keeper keeper,
             ProxyServer proxy,
-            ClusterStore store) {
+            ClusterStore store,
+            byte[] statusKey) {
         Endpoints e = new Endpoints();
         try {
             PghaConfig.Health limits = config.health();
@@ -82,6 +84,10 @@ final class Endpoints implements AutoCloseable {
             OperationsApi operations = new OperationsApi(config, memberId, store, credentials.operatorPassword());
             Map<String, Function<HttpRequestInfo, HttpReply>> reads = new HashMap<>(api.routes());
             reads.putAll(operations.routes());
+            reads.put(
+                    StatusWire.PATH,
+                    r -> StatusWire.answer(
+                            r, store, config.clusterName(), config.backup().enabled(), statusKey));
             e.health = listen(
                     "health-check", config.httpPort(), "http.port", reads, failsafe, operations.actions(), config, tls);
             e.metricsHttp = listen(

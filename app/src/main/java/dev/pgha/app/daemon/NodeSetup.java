@@ -6,6 +6,7 @@ import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.fs.PrivateFiles;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.SessionEvent;
@@ -101,11 +102,10 @@ final class NodeSetup {
     }
 
     /**
-     * How this node authenticates at the store, and what its embedded ZooKeeper accepts. A witness has no passwords
-     * of its own: it derives the secret from the members' passwords when it is given them, else it needs
-     * PGHA_STORE_SECRET.
+     * The cluster's store secret. A witness has no passwords of its own: it derives the secret from the members'
+     * passwords when it is given them, else it needs PGHA_STORE_SECRET.
      */
-    static ZooKeeperAuth storeAuth(PghaConfig config, SecretStore secrets, Credentials credentials) {
+    static Secret storeSecret(PghaConfig config, SecretStore secrets, Credentials credentials) {
         Credentials shared = null;
         if (config.store().shared()) {
             shared = credentials != null ? credentials : configuredCredentials(config.secrets());
@@ -117,9 +117,13 @@ final class NodeSetup {
                         + EnvOverrides.label("secrets.operatorPassword") + " as on the members");
             }
         }
+        return secrets.storeSecret(config.secrets(), config.clusterName(), shared);
+    }
+
+    /** How this node authenticates at the store with {@code storeSecret}, and what its embedded ZooKeeper accepts. */
+    static ZooKeeperAuth storeAuth(PghaConfig config, Secret storeSecret) {
         PgConnections.trustCa(config.tls().map(PghaConfig.Tls::caFile).orElse(null));
-        ZooKeeperAuth auth = new ZooKeeperAuth(
-                config.clusterName(), secrets.storeSecret(config.secrets(), config.clusterName(), shared));
+        ZooKeeperAuth auth = new ZooKeeperAuth(config.clusterName(), storeSecret);
         return config.tls()
                 .map(t -> auth.withTls(ZooKeeperTls.prepare(t.certFile(), t.keyFile(), t.caFile(), config.stateDir())))
                 .orElse(auth);

@@ -1,5 +1,6 @@
 package dev.pgha.app.daemon;
 
+import dev.pgha.app.cli.StatusWire;
 import dev.pgha.common.PghaException;
 import dev.pgha.common.config.ConfigLoader;
 import dev.pgha.common.config.Durations;
@@ -10,6 +11,7 @@ import dev.pgha.common.failsafe.Failsafe;
 import dev.pgha.common.model.ClusterSpec;
 import dev.pgha.common.net.Ports;
 import dev.pgha.common.secret.Credentials;
+import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Published;
@@ -145,7 +147,8 @@ final class Supervisor {
                 config.clusterName(),
                 config.dataDir());
 
-        ZooKeeperAuth storeAuth = NodeSetup.storeAuth(config, secrets, credentials);
+        Secret storeSecret = NodeSetup.storeSecret(config, secrets, credentials);
+        ZooKeeperAuth storeAuth = NodeSetup.storeAuth(config, storeSecret);
         boolean freshNode = RemovalWatch.freshNode(config);
         store = storeConnection.open(
                 config,
@@ -200,7 +203,8 @@ final class Supervisor {
             keeper.tellRoleChanges(callbacks);
         }
         keeper.start();
-        endpoints = Endpoints.member(config, memberId, credentials, keeper, proxy, store);
+        endpoints = Endpoints.member(
+                config, memberId, credentials, keeper, proxy, store, StatusWire.key(storeSecret, config.clusterName()));
         idleWatch = Lifetime.watchForIdleness(config.lifecycle().scaleToZero(), proxy, stopRequested::countDown);
     }
 

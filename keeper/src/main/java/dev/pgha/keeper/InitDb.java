@@ -30,24 +30,41 @@ final class InitDb {
             ConfigFiles files,
             Credentials credentials) {
         Path pgdata = data.path();
-        Path pwfile = config.runDir().resolve("initdb.pw");
         try {
             PrivateFiles.write(data.initMarker(), new byte[0]);
             files.prepareDirectory(pgdata);
             files.prepareDirectory(config.runDir());
-            PrivateFiles.write(pwfile, (credentials.suPassword().reveal() + "\n").getBytes(StandardCharsets.UTF_8));
-            env.osUser().own(pwfile);
         } catch (IOException e) {
             throw new LocalPostgres.Fatal("cannot prepare " + pgdata + " for initdb: " + e.getMessage());
         }
         long t0 = System.nanoTime();
+        into(config, env, pgdata, credentials);
+        log.info(
+                "created a new cluster in {} in {} ms (PostgreSQL {}, data checksums, scram-sha-256)",
+                pgdata,
+                (System.nanoTime() - t0) / 1_000_000,
+                env.binaries().majorVersion());
+    }
+
+    /**
+     * initdb into {@code target}: an empty directory of postgres's OS user (mode 0700), beside an existing run
+     * directory. Throws {@link LocalPostgres.Fatal} when initdb fails; interrupted, it stops initdb.
+     */
+    static void into(PghaConfig config, PostgresEnvironment env, Path target, Credentials credentials) {
+        Path pwfile = config.runDir().resolve("initdb-" + target.getFileName() + ".pw");
+        try {
+            PrivateFiles.write(pwfile, (credentials.suPassword().reveal() + "\n").getBytes(StandardCharsets.UTF_8));
+            env.osUser().own(pwfile);
+        } catch (IOException e) {
+            throw new LocalPostgres.Fatal("cannot write initdb's password file " + pwfile + ": " + e.getMessage());
+        }
         ProcessRunner.Result r;
         try {
             r = ProcessRunner.run(
                     env.osUser()
                             .wrap(List.of(
                                     env.binaries().tool("initdb").toString(),
-                                    "--pgdata=" + pgdata,
+                                    "--pgdata=" + target,
                                     "--username=" + Credentials.SU_ROLE,
                                     "--pwfile=" + pwfile,
                                     "--auth-host=scram-sha-256",
@@ -66,10 +83,5 @@ final class InitDb {
         if (!r.ok()) {
             throw new LocalPostgres.Fatal("initdb failed with code " + r.exitCode() + ": " + r.tail(3));
         }
-        log.info(
-                "created a new cluster in {} in {} ms (PostgreSQL {}, data checksums, scram-sha-256)",
-                pgdata,
-                (System.nanoTime() - t0) / 1_000_000,
-                env.binaries().majorVersion());
     }
 }

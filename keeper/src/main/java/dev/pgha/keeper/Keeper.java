@@ -113,6 +113,14 @@ public final class Keeper implements AutoCloseable {
                 memory.source());
     }
 
+    /**
+     * An initdb begun as the daemon started, on a node that will surely create the cluster: the keeper's INITIALIZE
+     * takes it instead of running initdb. Before {@link #start}; the caller closes it (a no-op once taken).
+     */
+    public void initDbAhead(InitDbAhead staged) {
+        postgres.initDbAhead(staged);
+    }
+
     public void start() {
         if (!lifecycle.start()) {
             return;

@@ -61,6 +61,7 @@ final class LocalPostgres {
     private Instant startedAt;
     private int consecutiveFailures;
     private Instant nextStartAt = Instant.MIN;
+    private volatile InitDbAhead ahead; // set before the keeper starts, taken by the action thread
     private volatile String lastStartProblem; // why the last start failed
 
     LocalPostgres(
@@ -231,8 +232,23 @@ final class LocalPostgres {
                     .run(config.backup().restore().get(), progress);
             return;
         }
+        InitDbAhead staged = ahead;
+        ahead = null;
+        if (staged != null && staged.adoptInto(data.path())) {
+            try {
+                Files.deleteIfExists(data.initMarker()); // one left by an older start must not condemn this PGDATA
+            } catch (IOException e) {
+                throw new Fatal("cannot remove " + data.initMarker() + ": " + e.getMessage());
+            }
+            return;
+        }
         InitDb.run(config, env, data, files, credentials);
         removeInitMarker();
+    }
+
+    /** An initdb begun as the daemon started, for {@link #initialize} to adopt (see {@link InitDbAhead}). */
+    void initDbAhead(InitDbAhead staged) {
+        ahead = staged;
     }
 
     /** Replaces the data directory with a copy of the leader's; {@code progress} hears how far it got. */

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -100,7 +102,7 @@ public final class ProcessRunner {
             }
             reader.join(2000);
         } catch (InterruptedException e) {
-            kill(process);
+            awaitExit(kill(process)); // the caller may delete what they write: they are gone when this returns
             Thread.currentThread().interrupt();
             throw new PghaException(command.get(0) + " was interrupted");
         }
@@ -110,9 +112,27 @@ public final class ProcessRunner {
     }
 
     /** Kills a process and every process it started that is still its descendant (a shell script's sleep, say). */
-    static void kill(Process process) {
+    static List<ProcessHandle> kill(Process process) {
         // the descendants first: once the parent is gone they are reparented and can no longer be found this way
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> killed = new ArrayList<>(process.descendants().toList());
+        killed.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        killed.add(process.toHandle());
+        return killed;
+    }
+
+    /** Waits (up to 5 s in all) for killed processes to be gone. */
+    private static void awaitExit(List<ProcessHandle> killed) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (ProcessHandle h : killed) {
+            try {
+                h.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                return; // SIGKILL is not refused: gone soon; nothing more to wait for here
+            }
+        }
     }
 }

@@ -46,6 +46,7 @@ class KeeperLoopIT {
     private PghaConfig config;
     private Keeper keeper;
     private PostgresEnvironment pg;
+    private Credentials credentials;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -59,7 +60,7 @@ class KeeperLoopIT {
         config = ConfigLoader.load(Optional.empty(), env);
         Files.createDirectories(config.stateDir());
         pg = PostgresEnvironment.preflight(config, env);
-        Credentials credentials = new Credentials(
+        credentials = new Credentials(
                 Secret.of("su-secret"), Secret.of("repl-secret"), Secret.of("operator-secret"), Set.of());
         keeper = new Keeper(
                 config,
@@ -145,6 +146,47 @@ class KeeperLoopIT {
                     assertThat(s.problem()).isEqualTo("running initdb");
                 });
         assertThat(history.get(history.size() - 1).initialized()).isTrue();
+    }
+
+    @Test
+    void anInitdbBegunAheadIsTakenWhenTheKeeperIsToldToCreateTheCluster() throws Exception {
+        InitDbAhead ahead = InitDbAhead.start(config, pg, credentials);
+        try {
+            Path staging = InitDbAhead.stagingFor(config.pgData());
+            await().atMost(WAIT).until(ahead::finished);
+            Files.writeString(staging.resolve("made-ahead"), "x"); // tells its cluster from one the keeper makes
+            keeper.initDbAhead(ahead);
+            keeper.start();
+            publish(1, Phase.INITIALIZING);
+            awaitServingPrimary(1);
+            assertThat(config.pgData().resolve("made-ahead")).exists();
+            assertThat(staging).doesNotExist();
+        } finally {
+            ahead.close(); // taken: changes nothing
+        }
+        assertThat(config.pgData().resolve("PG_VERSION")).exists();
+    }
+
+    @Test
+    void anInitdbBegunAheadThatIsNotTakenIsStoppedAndLeavesNothingBehind() throws Exception {
+        Path staging = InitDbAhead.stagingFor(config.pgData());
+        InitDbAhead ahead = InitDbAhead.start(config, pg, credentials);
+        await().atMost(WAIT).until(() -> Files.exists(staging.resolve("PG_VERSION"))); // initdb is at work
+        ahead.close();
+        assertThat(staging).doesNotExist();
+        assertThat(ProcessHandle.current()
+                        .descendants()
+                        .filter(ProcessHandle::isAlive)
+                        .map(p -> p.info().command().orElse(""))
+                        .filter(c -> c.endsWith("initdb") || c.endsWith("postgres")))
+                .as("initdb and the postgres it runs are gone once close() returns")
+                .isEmpty();
+
+        // a staging directory a crashed start left is deleted by the next one
+        Files.createDirectories(staging.resolve("base"));
+        Files.writeString(staging.resolve("base/file"), "x");
+        InitDbAhead.discardLeftover(config);
+        assertThat(staging).doesNotExist();
     }
 
     @Test

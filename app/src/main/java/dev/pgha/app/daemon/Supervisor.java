@@ -15,6 +15,7 @@ import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Published;
+import dev.pgha.keeper.InitDbAhead;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.keeper.PostgresEnvironment;
 import dev.pgha.keeper.RoleCallbacks;
@@ -26,6 +27,7 @@ import dev.pgha.sentinel.Sentinel;
 import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperPeer;
 import java.net.BindException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +71,7 @@ final class Supervisor {
     private Sentinel sentinel;
     private Published<Instant> witnessPresence; // announces a witness to pgha status
     private volatile Keeper keeper;
+    private volatile InitDbAhead initDbAhead; // a fresh single node's initdb, begun before the store is up
     private RoleCallbacks callbacks;
     private Endpoints endpoints;
     private ScheduledExecutorService idleWatch;
@@ -149,6 +152,13 @@ final class Supervisor {
 
         Secret storeSecret = NodeSetup.storeSecret(config, secrets, credentials);
         ZooKeeperAuth storeAuth = NodeSetup.storeAuth(config, storeSecret);
+        if (!witness) {
+            if (createsTheClusterSurely(config)) {
+                initDbAhead = InitDbAhead.start(config, pgEnv, credentials); // while ZooKeeper starts
+            } else {
+                InitDbAhead.discardLeftover(config);
+            }
+        }
         boolean freshNode = RemovalWatch.freshNode(config);
         store = storeConnection.open(
                 config,
@@ -202,10 +212,26 @@ final class Supervisor {
             callbacks = new RoleCallbacks(config, memberId);
             keeper.tellRoleChanges(callbacks);
         }
+        if (initDbAhead != null) {
+            keeper.initDbAhead(initDbAhead);
+        }
         keeper.start();
         endpoints = Endpoints.member(
                 config, memberId, credentials, keeper, proxy, store, StatusWire.key(storeSecret, config.clusterName()));
         idleWatch = Lifetime.watchForIdleness(config.lifecycle().scaleToZero(), proxy, stopRequested::countDown);
+    }
+
+    /**
+     * A fresh single node on its own embedded store (no ensemble, no join, no restore, no ZooKeeper data, no
+     * PGDATA): the store it is about to create is empty, so its sentinel will surely tell it to create the cluster.
+     */
+    private static boolean createsTheClusterSurely(PghaConfig config) {
+        return config.store().embedded()
+                && !config.store().quorum()
+                && config.store().join().isEmpty()
+                && config.backup().restore().isEmpty()
+                && ZooKeeperPeer.memberOf(config.zookeeperDir()).isEmpty()
+                && !Files.exists(config.pgData());
     }
 
     private void startProxies() {
@@ -298,8 +324,12 @@ final class Supervisor {
 
     /** Takes everything down in reverse order; safe to call more than once, from any thread. */
     private void stopAll() {
-        if (!stopped.compareAndSet(false, true) || !storeConnection.started()) {
-            return; // nothing was started (a preflight check failed): the error says it all
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        if (!storeConnection.started()) {
+            close(initDbAhead);
+            return; // nothing else was started (a preflight check failed): the error says it all
         }
         if (idleWatch != null) {
             idleWatch.shutdownNow();
@@ -314,6 +344,7 @@ final class Supervisor {
         close(proxy);
         close(readOnlyProxy);
         close(keeper); // postgres stops before anything that may wait on an unreachable store
+        close(initDbAhead); // unless the keeper took it: initdb stopped, its directory deleted
         close(callbacks); // after the keeper: its on_stop runs once postgres has stopped
         close(router);
         close(sentinel);

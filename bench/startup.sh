@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Seconds from `./pgha start` to the first successful query through the proxy, for a fresh data directory
 # (initdb included) and for an existing one, with the daemon's class-data archive in place (the runs that write and
-# adopt it come first and are printed apart). One run each; prints the figures, asserts nothing.
+# adopt it come first and are printed apart). RUNS (default 5) of each, the median printed; asserts nothing.
 #   PORT_BASE (default 25400) chooses the ports: proxy +32, postgres +33, ZooKeeper +81, http +50, metrics +87.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -49,12 +49,18 @@ find "$root/app/target/run" -maxdepth 1 -name 'pgha-*.start.jsa*' -delete 2>/dev
 first=$(run first)
 rm -rf "$PGHA_DATA_DIR" "$work/password"
 adopting=$(run adopting)
-rm -rf "$PGHA_DATA_DIR" "$work/password"
-fresh=$(run fresh)
-existing=$(run existing)
+fresh_runs=() existing_runs=()
+for ((i = 1; i <= ${RUNS:-5}; i++)); do
+  rm -rf "$PGHA_DATA_DIR" "$work/password"
+  fresh_runs+=("$(run "fresh-$i")")
+  existing_runs+=("$(run "existing-$i")")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+fresh=$(median "${fresh_runs[@]}")
+existing=$(median "${existing_runs[@]}")
 printf 'pgha startup: `./pgha start` -> first query through the proxy (PostgreSQL %s, %s cores)\n' \
   "$("$psql_bin" --version | awk '{print $3}')" "$(nproc)"
-printf '  fresh data dir (initdb included): %5.2f s\n' "$fresh"
-printf '  existing data dir:                %5.2f s\n' "$existing"
+printf '  fresh data dir (initdb included): %5.2f s  (median of %s: %s)\n' "$fresh" "${#fresh_runs[@]}" "${fresh_runs[*]}"
+printf '  existing data dir:                %5.2f s  (median of %s: %s)\n' "$existing" "${#existing_runs[@]}" "${existing_runs[*]}"
 printf '  (fresh, the first start after a build, which writes the class-data archive: %.2f s; the next, which\n' "$first"
 printf '   checks and adopts it: %.2f s)\n' "$adopting"

@@ -43,6 +43,16 @@ class AdminClusterIT {
         return JSON.readTree(r.out());
     }
 
+    private static final String IMMEDIATE_CHECKPOINT = "checkpoint starting: immediate force wait";
+
+    private static int countOf(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     /** A status without what changes from one second to the next (uptimes, lag). */
     private static JsonNode withoutTimes(JsonNode status) {
         JsonNode copy = status.deepCopy();
@@ -98,6 +108,7 @@ class AdminClusterIT {
         // switchover while a client writes through a proxy: no acknowledged write is lost
         AppendWriter writer = new AppendWriter(via, "appends");
         writer.awaitMore(30, Duration.ofSeconds(30));
+        int checkpoints = countOf(leader.out(), IMMEDIATE_CHECKPOINT);
         PghaCli.Result switched = PghaCli.run(via, "switchover", "--to", id(target));
         assertThat(switched.code()).as(switched.toString()).isZero();
         assertThat(switched.out())
@@ -122,6 +133,9 @@ class AdminClusterIT {
         assertThat(PghaCli.run(via, "history").out())
                 .containsPattern("(?m) " + id(leader) + " +" + id(target) + " +\\S+ +member " + id(target)
                         + " leads \\(switchover from " + id(leader) + "\\)$");
+        // the command had the leader checkpoint before the hold, so its clean shutdown had little left to write
+        String before = leader.out().substring(0, leader.out().indexOf("switchover: shutting down cleanly"));
+        assertThat(countOf(before, IMMEDIATE_CHECKPOINT)).isGreaterThan(checkpoints);
         // it demoted cleanly, and the target had all of its WAL: it follows without pg_rewind
         assertThat(leader.out())
                 .contains("switchover: shutting down cleanly, so that the standby taking over receives all of "

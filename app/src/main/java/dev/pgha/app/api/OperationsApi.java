@@ -3,6 +3,7 @@ package dev.pgha.app.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pgha.app.cli.Admin;
+import dev.pgha.app.cli.CheckpointFirst;
 import dev.pgha.app.cli.ClusterPause;
 import dev.pgha.app.cli.ClusterSettings;
 import dev.pgha.app.cli.LeaderChangeCommands;
@@ -145,6 +146,11 @@ public final class OperationsApi {
     }
 
     private ObjectNode leaderChange(OperatorRequest.Kind kind, String target) {
+        if (kind == OperatorRequest.Kind.SWITCHOVER) {
+            try (Admin admin = Admin.attached(config, store)) {
+                CheckpointFirst.onLeader(admin).ifPresent(w -> log.warn("{}", w));
+            }
+        }
         LeaderRequest.Outcome o = LeaderRequest.run(store, kind, target, LEADER_CHANGE);
         ObjectNode n = Json.mapper().createObjectNode();
         n.put("message", LeaderChangeCommands.done(kind, o));

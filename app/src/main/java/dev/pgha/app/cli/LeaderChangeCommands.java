@@ -22,6 +22,9 @@ public final class LeaderChangeCommands {
         } catch (IllegalArgumentException e) {
             throw new PghaException("--timeout " + timeout + " is not a duration such as 60s or 2m");
         }
+        if (kind == OperatorRequest.Kind.SWITCHOVER) {
+            CheckpointFirst.onLeader(admin).ifPresent(w -> System.err.println("pgha: " + w));
+        }
         LeaderRequest.Outcome o = LeaderRequest.run(admin.store(), kind, target, limit);
         if (json) {
             ObjectNode n = Json.mapper().createObjectNode();

@@ -48,6 +48,7 @@ final class RollingRestart {
             restarted.add(leader);
             return new Result(restarted, null);
         }
+        CheckpointFirst.onLeader(admin).ifPresent(out::println);
         LeaderRequest.Outcome o =
                 LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, RequestTimeouts.ROLLING_SWITCHOVER);
         out.println("switched over from " + leader + " to " + o.to());

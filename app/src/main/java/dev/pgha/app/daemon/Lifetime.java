@@ -1,5 +1,7 @@
 package dev.pgha.app.daemon;
 
+import dev.pgha.app.cli.Admin;
+import dev.pgha.app.cli.CheckpointFirst;
 import dev.pgha.common.PghaException;
 import dev.pgha.common.config.Durations;
 import dev.pgha.common.config.PghaConfig;
@@ -82,6 +84,9 @@ final class Lifetime {
         Duration limit = budget.compareTo(RequestTimeouts.COMMAND) > 0 ? RequestTimeouts.COMMAND : budget;
         log.info("handing leadership over before stopping (within {})", Durations.format(limit));
         long start = System.nanoTime();
+        try (Admin admin = Admin.attached(config, store)) {
+            CheckpointFirst.onLeader(admin).ifPresent(w -> log.warn("{}", w));
+        }
         try {
             LeaderRequest.Outcome o = LeaderRequest.run(store, OperatorRequest.Kind.SWITCHOVER, null, limit);
             log.info(

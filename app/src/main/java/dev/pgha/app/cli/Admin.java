@@ -165,6 +165,27 @@ public final class Admin implements Closeable {
         return store;
     }
 
+    /**
+     * Connects to the store and reads the view once, if this command has not: only for the class-data archive's
+     * sake ({@link AdminCommand#CDS_TRAINING}), bounded by 2 s, and silent when it fails.
+     */
+    void loadStoreClasses() {
+        if (store != null) {
+            return;
+        }
+        try (ClusterStore s = ZooKeeperStore.connect(
+                connect,
+                config.clusterName(),
+                storeAuth(),
+                config.store().sessionTimeout(),
+                Duration.ofSeconds(2),
+                "the cluster store at " + connect)) {
+            s.view();
+        } catch (RuntimeException e) {
+            // unreachable, or the secret unknown here: the archive lacks those classes, nothing else changes
+        }
+    }
+
     public ClusterView view() {
         return store().view()
                 .map(Versioned::value)

@@ -21,6 +21,13 @@ abstract class AdminCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * Set by the launcher on the run that writes the short commands' class-data archive: a command that did not need
+     * the store (`status` answered by the daemon) still loads its classes then, so the archive serves the commands that
+     * do need it.
+     */
+    static final String CDS_TRAINING = "pgha.cds.training";
+
     /** The command's exit code when it does not fail (a tool it ran may set its own). */
     int exitCode;
 
@@ -30,6 +37,9 @@ abstract class AdminCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Admin admin = Admin.open(options, System.getenv())) {
             run(admin, out);
+            if (Boolean.getBoolean(CDS_TRAINING)) {
+                admin.loadStoreClasses();
+            }
         } finally {
             out.flush();
         }

@@ -4,21 +4,18 @@ import dev.pgha.common.PghaException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
  * The first step of a planned switchover: a CHECKPOINT on the leader before the hold begins. The leader's clean
  * shutdown inside the hold must write every dirty buffer (finishing at full speed the checkpoint postgres is
  * usually spreading out at that moment): done beforehand, that work no longer lengthens the clients' wait, and the
- * shutdown checkpoint has only what was written since. Best effort: a leader that cannot checkpoint within
- * {@link #LIMIT} (or at all) still switches over, its shutdown doing the work as before.
+ * shutdown checkpoint has only what was written since. Best effort: a leader that cannot checkpoint within 60 s (or at
+ * all) still switches over, its shutdown doing the work as before.
  */
 public final class CheckpointFirst {
     /** As long as a CHECKPOINT may take before the switchover goes on without it. */
-    static final Duration LIMIT = Duration.ofSeconds(60);
-
-    private static final String BOUND = "SET statement_timeout = '60s'"; // LIMIT
+    private static final String BOUND = "SET statement_timeout = '60s'";
 
     private CheckpointFirst() {}
 

@@ -6,7 +6,6 @@ import dev.pgha.common.backup.BackupJob;
 import dev.pgha.common.backup.BackupType;
 import dev.pgha.common.config.Durations;
 import dev.pgha.common.health.Formats;
-import dev.pgha.common.store.Versioned;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,14 +99,11 @@ public final class StatusCommand extends AdminCommand {
         Instant now = Instant.now();
         StatusWire.Answer answer = admin.localStatusKey()
                 .flatMap(key -> StatusWire.fetch(admin.config().httpPort(), key, LOCAL_TIMEOUT))
-                .orElseGet(() -> new StatusWire.Answer(
-                        StatusCollector.collect(admin.store(), admin.config().clusterName(), now),
-                        admin.config().backup().enabled()
-                                ? admin.store()
-                                        .backupJob()
-                                        .map(Versioned::value)
-                                        .orElse(null)
-                                : null));
+                .orElseGet(() -> StatusWire.collect(
+                        admin.store(),
+                        admin.config().clusterName(),
+                        admin.config().backup().enabled(),
+                        now));
         ClusterStatus status = answer.status();
         BackupJob job = answer.job();
         if (!json()) {

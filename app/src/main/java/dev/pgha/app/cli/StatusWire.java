@@ -54,6 +54,13 @@ public final class StatusWire {
                 ("pgha status v1\0" + cluster).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The status read from the store (and the members' checks); with {@code backups}, the backup job too. */
+    static Answer collect(ClusterStore store, String cluster, boolean backups, Instant now) {
+        return new Answer(
+                StatusCollector.collect(store, cluster, now),
+                backups ? store.backupJob().map(Versioned::value).orElse(null) : null);
+    }
+
     /** The daemon's side: the status for {@code ?nonce=}, signed; with {@code backups}, the backup job too. */
     public static HttpReply answer(
             HttpRequestInfo request, ClusterStore store, String cluster, boolean backups, byte[] key) {
@@ -63,11 +70,10 @@ public final class StatusWire {
         }
         String payload;
         try {
-            ClusterStatus status = StatusCollector.collect(store, cluster, Instant.now());
-            BackupJob job = backups ? store.backupJob().map(Versioned::value).orElse(null) : null;
+            Answer a = collect(store, cluster, backups, Instant.now());
             ObjectNode p = Json.mapper().createObjectNode();
-            p.set("status", Json.mapper().valueToTree(status));
-            p.set("backupJob", Json.mapper().valueToTree(job));
+            p.set("status", Json.mapper().valueToTree(a.status()));
+            p.set("backupJob", Json.mapper().valueToTree(a.job()));
             payload = p.toString();
         } catch (StoreException e) {
             return HttpReply.text(503, "cannot read the cluster state: " + e.getMessage() + "\n");

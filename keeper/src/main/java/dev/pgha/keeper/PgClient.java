@@ -130,7 +130,7 @@ public final class PgClient implements AutoCloseable {
 
     /**
      * Promotes the standby and returns once it accepts writes (false: not within {@code timeoutSeconds}).
-     * pg_promote's own wait looks every 100 ms, longer than the promotion itself takes (about 30 ms here), and a
+     * pg_promote's own wait looks every 100 ms, longer than the promotion itself takes (about 45 ms here), and a
      * failover waits on it: this signals without waiting and looks every {@link #PROMOTE_POLL} instead.
      */
     public boolean promote(int timeoutSeconds) throws SQLException {

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Memory of an idle 3-node cluster (separate pgha JVMs on 127.0.0.1, embedded ZooKeeper ensemble) with the
-# container image's JVM flags (image/jvm-daemon.args): each daemon's RSS (goal: <= 128 MB for an idle member, all
-# roles) next to its postgres's memory (PSS summed over the postmaster and its children, so shared buffers count
-# once). Waits SETTLE seconds (default 30) after the cluster is healthy. Asserts nothing.
-#   PGHA_JAVA_OPTS adds flags (e.g. to compare); PGHA_PG_MEMORY (default 256MB) is what postgres is tuned for.
+# Memory of an idle 3-node cluster (separate pgha JVMs on 127.0.0.1, embedded ZooKeeper ensemble), each started by
+# `./pgha start`: the daemon's one JVM profile (ops/jvm-daemon.args, the container image's too) with its class-data
+# archive (written first by a single-node run when this build has none, as the image's is trained at build time).
+# Prints each daemon's RSS (goal: <= 128 MB for an idle member, all roles) next to its postgres's memory (PSS summed
+# over the postmaster and its children, so shared buffers count once). Waits SETTLE seconds (default 30) after the
+# cluster is healthy. Asserts nothing.
+#   PGHA_JAVA_OPTS adds flags (e.g. to compare); PGHA_CDS=0 measures without the archive; PGHA_PG_MEMORY (default
+#   256MB) is what postgres is tuned for; NMT=1 adds each daemon's memory by JVM area (Native Memory Tracking, MB
+#   committed) and what its RSS holds outside them (the JVM's code, the C library's free lists).
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+. "$root/bench/lib.sh"
 settle=${SETTLE:-30}
 "$root/pgha" --version >/dev/null   # builds the jar first if needed
 jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
@@ -15,18 +20,35 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  bench_stop_pgha
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+archive="${jar%.jar}.start.jsa"
+if [ "${PGHA_CDS:-1}" != 0 ] && [ ! -f "$archive" ]; then
+  # The launcher's first start after a build writes the archive as it stops; `start --help` adopts it.
+  echo "rss: a single-node run writes the daemon's class-data archive first ..."
+  bench_ports 24400
+  export PGHA_DATA_DIR="$work/train"
+  bench_start_pgha
+  bench_stop_pgha
+  unset PGHA_DATA_DIR
+  "$root/pgha" start --help >/dev/null
+  [ -f "$archive" ] || { echo "rss: no class-data archive was written ($archive)"; exit 1; }
+fi
+nmt=()
+[ -n "${NMT:-}" ] && nmt=(-XX:NativeMemoryTracking=summary)
 
 base=$((20000 + RANDOM % 8000))
 ensemble="1=127.0.0.1:$((base + 1)):$((base + 2));127.0.0.1:$((base + 3)),2=127.0.0.1:$((base + 11)):$((base + 12));127.0.0.1:$((base + 13)),3=127.0.0.1:$((base + 21)):$((base + 22));127.0.0.1:$((base + 23))"
 for i in 1 2 3; do
   o=$((base + 10 * i + 100))
-  env -i PATH="$PATH" LANG=C.UTF-8 PGHA_NODE_ID="node-$i" PGHA_DATA_DIR="$work/node-$i" PGHA_ZK_ENSEMBLE="$ensemble" \
+  env -i PATH="$PATH" LANG=C.UTF-8 PGHA_JAVA_OPTS="${nmt[*]} ${PGHA_JAVA_OPTS:-}" PGHA_CDS="${PGHA_CDS:-1}" \
+    PGHA_NODE_ID="node-$i" PGHA_DATA_DIR="$work/node-$i" PGHA_ZK_ENSEMBLE="$ensemble" \
     PGHA_ZK_MYID=$i PG_PORT=$o PG_PROXY_PORT=$((o + 1)) PGHA_HTTP_PORT=$((o + 2)) PGHA_METRICS_PORT=$((o + 3)) \
     PGHA_PG_MEMORY="${PGHA_PG_MEMORY:-256MB}" SU_PASSWORD=bench-su REPL_PASSWORD=bench-repl OPERATOR_PASSWORD=bench-op \
-    java @"$root/image/jvm-daemon.args" ${PGHA_JAVA_OPTS:-} -jar "$jar" start >"$work/node-$i.log" 2>&1 &
+    "$root/pgha" start >"$work/node-$i.log" 2>&1 &
   pids+=($!)
 done
 # healthy: the leader's sync standbys are both in the view
@@ -47,11 +69,29 @@ pg_pss_mb() { # PSS of every process whose working directory is the node's PGDAT
   done
   echo $((total / 1024))
 }
-printf 'pgha memory, idle 3-node cluster after %ss (jvm-daemon.args%s, postgres tuned for %s, %s cores)\n' \
-  "$settle" "${PGHA_JAVA_OPTS:+ + $PGHA_JAVA_OPTS}" "${PGHA_PG_MEMORY:-256MB}" "$(nproc)"
+cds="with"
+[ "${PGHA_CDS:-1}" = 0 ] && cds="without"
+printf 'pgha memory, idle 3-node cluster after %ss (ops/jvm-daemon.args%s, %s class-data archive, postgres tuned for %s, %s cores)\n' \
+  "$settle" "${PGHA_JAVA_OPTS:+ + $PGHA_JAVA_OPTS}" "$cds" "${PGHA_PG_MEMORY:-256MB}" "$(nproc)"
 printf '  %-8s %-8s %14s %18s\n' member role "daemon RSS MB" "postgres PSS MB"
 for i in 1 2 3; do
   role=replica
   grep -q "serving as the cluster's leader" "$work/node-$i.log" && role=leader
   printf '  %-8s %-8s %14s %18s\n' "node-$i" "$role" "$(rss_mb "${pids[$((i - 1))]}")" "$(pg_pss_mb "$work/node-$i/postgres")"
 done
+if [ -n "${NMT:-}" ]; then # where each daemon's memory goes (MB committed, from Native Memory Tracking)
+  printf '  %-8s' member
+  cats=("Java Heap" "Shared class space" "Metaspace" "Class" "Symbol" "Code" "Thread" "Arena Chunk")
+  for c in "${cats[@]}"; do printf ' %9s' "${c%% *}"; done
+  printf ' %9s %9s\n' "NMT total" "outside"
+  for i in 1 2 3; do
+    p=${pids[$((i - 1))]}
+    summary=$(jcmd "$p" VM.native_memory summary)
+    printf '  %-8s' "node-$i"
+    for c in "${cats[@]}"; do
+      printf ' %9s' "$(awk -v c="$c" 'index($0, "- ") && index($0, c " (") { sub(/.*committed=/, ""); print int($0 / 1024); exit }' <<<"$summary")"
+    done
+    total=$(awk '/^Total:/ { sub(/.*committed=/, ""); print int($0 / 1024) }' <<<"$summary")
+    printf ' %9s %9s\n' "$total" "$(($(rss_mb "$p") - total))"
+  done
+fi

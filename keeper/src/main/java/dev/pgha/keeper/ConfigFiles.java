@@ -139,6 +139,11 @@ final class ConfigFiles {
 
     /** Creates {@code dir}, owned by postgres's OS user and private to it. */
     void prepareDirectory(Path dir) throws IOException {
+        prepareDirectory(dir, user);
+    }
+
+    /** Creates {@code dir}, owned by {@code user} and private to it. */
+    static void prepareDirectory(Path dir, PostgresOsUser user) throws IOException {
         Files.createDirectories(dir);
         user.own(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,9 +32,22 @@ public final class InitDbAhead implements AutoCloseable {
     private final Thread thread;
     private final AtomicBoolean settled = new AtomicBoolean(); // adopted, or closed: never both
 
-    private InitDbAhead(Path staging, Thread thread) {
-        this.staging = staging;
-        this.thread = thread;
+    private InitDbAhead(PghaConfig config, PostgresEnvironment env, Credentials credentials) {
+        this.staging = stagingFor(config.pgData());
+        this.thread = new Thread(() -> run(config, env, credentials), "initdb-ahead");
+        thread.setDaemon(true);
+    }
+
+    private void run(PghaConfig config, PostgresEnvironment env, Credentials credentials) {
+        long t0 = System.nanoTime();
+        try {
+            ConfigFiles.prepareDirectory(staging, env.osUser());
+            ConfigFiles.prepareDirectory(config.runDir(), env.osUser());
+            InitDb.into(config, env, staging, credentials);
+            done.complete((System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            done.completeExceptionally(e);
+        }
     }
 
     /** Deletes a staging directory an earlier start left (it crashed before adopting or deleting it). */
@@ -50,28 +62,9 @@ public final class InitDbAhead implements AutoCloseable {
     /** Starts initdb into the staging directory, on a thread of its own. */
     public static InitDbAhead start(PghaConfig config, PostgresEnvironment env, Credentials credentials) {
         discardLeftover(config);
-        Path staging = stagingFor(config.pgData());
-        InitDbAhead[] self = new InitDbAhead[1];
-        Thread t = new Thread(
-                () -> {
-                    long t0 = System.nanoTime();
-                    try {
-                        for (Path dir : new Path[] {staging, config.runDir()}) {
-                            Files.createDirectories(dir);
-                            env.osUser().own(dir);
-                            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-                        }
-                        InitDb.into(config, env, staging, credentials);
-                        self[0].done.complete((System.nanoTime() - t0) / 1_000_000);
-                    } catch (IOException | RuntimeException e) {
-                        self[0].done.completeExceptionally(e);
-                    }
-                },
-                "initdb-ahead");
-        t.setDaemon(true);
-        self[0] = new InitDbAhead(staging, t);
-        t.start();
-        return self[0];
+        InitDbAhead ahead = new InitDbAhead(config, env, credentials);
+        ahead.thread.start();
+        return ahead;
     }
 
     /**

@@ -2,14 +2,11 @@ package dev.pgha.keeper;
 
 import dev.pgha.common.PghaException;
 import dev.pgha.common.config.PghaConfig;
-import dev.pgha.common.fs.PrivateFiles;
 import dev.pgha.common.model.Lsn;
 import dev.pgha.common.model.Role;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.secret.SecretStore;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +49,7 @@ final class LocalPostgres {
     private final ConfigFiles files;
     private final PgBackRest pgbackrest; // null: backups are off
     private final BooleanSupplier closing;
+    private final DataProvisioner provisioner;
     private volatile PostgresServer server;
     /** Told when postgres stops (false) or is ready (true, in its role): whoever runs callbacks on it. */
     private volatile BiConsumer<Boolean, Role> runState = (up, role) -> {};
@@ -61,7 +59,6 @@ final class LocalPostgres {
     private Instant startedAt;
     private int consecutiveFailures;
     private Instant nextStartAt = Instant.MIN;
-    private volatile InitDbAhead ahead; // set before the keeper starts, taken by the action thread
     private volatile String lastStartProblem; // why the last start failed
 
     LocalPostgres(
@@ -89,6 +86,8 @@ final class LocalPostgres {
         if (pgbackrest != null) {
             files.archiveCommand(pgbackrest.archiveCommand());
         }
+        this.provisioner = new DataProvisioner(
+                config, memberId, credentials, env, data, files, replicas, pgbackrest, closing, this::describe);
     }
 
     /** pgBackRest with this node's configuration, when backups are configured. */
@@ -227,95 +226,21 @@ final class LocalPostgres {
 
     /** A new cluster: initdb, or a restore of another cluster's backup when restore.from is set. */
     void initialize(Consumer<String> progress) {
-        if (config.backup().restore().isPresent()) {
-            new BackupRestore(config, pgbackrest, env, data, files, credentials, closing)
-                    .run(config.backup().restore().get(), progress);
-            return;
-        }
-        InitDbAhead staged = ahead;
-        ahead = null;
-        if (staged != null && staged.adoptInto(data.path())) {
-            try {
-                Files.deleteIfExists(data.initMarker()); // one left by an older start must not condemn this PGDATA
-            } catch (IOException e) {
-                throw new Fatal("cannot remove " + data.initMarker() + ": " + e.getMessage());
-            }
-            return;
-        }
-        InitDb.run(config, env, data, files, credentials);
-        removeInitMarker();
+        provisioner.initialize(progress);
     }
 
     /** An initdb begun as the daemon started, for {@link #initialize} to adopt (see {@link InitDbAhead}). */
     void initDbAhead(InitDbAhead staged) {
-        ahead = staged;
-    }
-
-    /** Replaces the data directory with a copy of the leader's; {@code progress} hears how far it got. */
-    void cloneFrom(Upstream leader, Consumer<String> progress) {
-        cloneFrom(leader, leader, progress);
+        provisioner.initDbAhead(staged);
     }
 
     /**
-     * Replaces the data directory with a copy of {@code source}'s: a standby tagged cloneFrom ({@link CloneSource}), or
-     * the leader. A standby's copy is taken only while the leader keeps the WAL that follows it (this member's slot
-     * there reserves WAL from no later than the standby has replayed), and a failed one is followed by the leader's.
+     * Replaces the data directory with a copy of {@code source}'s (a standby tagged cloneFrom, or the leader; see
+     * {@link DataProvisioner#cloneFrom}); the next start may run at once.
      */
     void cloneFrom(Upstream leader, Upstream source, Consumer<String> progress) {
-        if (!source.memberId().equals(leader.memberId())) {
-            String refusal = StandbyCopy.refusal(
-                    leader, source, Upstream.slotName(memberId), credentials.suPassword(), closing, this::describe);
-            if (refusal == null) {
-                try {
-                    copy(source, null, leader, progress);
-                    return;
-                } catch (PghaException e) {
-                    refusal = e.getMessage();
-                }
-            }
-            log.warn(
-                    "not copying standby {} ({}); copying the leader {} instead",
-                    source.memberId(),
-                    refusal,
-                    leader.memberId());
-        }
-        copy(leader, Upstream.slotName(memberId), leader, progress);
-    }
-
-    private void copy(Upstream source, String slot, Upstream leader, Consumer<String> progress) {
-        Path pgdata = data.path();
-        try {
-            PrivateFiles.write(data.initMarker(), new byte[0]);
-            PostgresEnvironment.deleteContents(pgdata);
-            files.prepareDirectory(pgdata);
-            files.prepareDirectory(config.runDir());
-            replicas.writePassfile(credentials, leader, source);
-        } catch (IOException e) {
-            throw new PghaException("cannot prepare " + pgdata + " for a clone: " + e.getMessage());
-        }
-        long t0 = System.nanoTime();
-        String role = source.equals(leader) ? "" : " (a standby of " + leader.memberId() + ")";
-        log.info(
-                "cloning member {}{} ({}:{}) with pg_basebackup",
-                source.memberId(),
-                role,
-                source.host(),
-                source.port());
-        String what = "cloning member " + source.memberId() + ": ";
-        progress.accept(what + "starting pg_basebackup");
-        replicas.cloneFrom(source, slot, pgdata, done -> progress.accept(what + done));
-        removeInitMarker();
-        log.info("cloned member {} in {} ms", source.memberId(), (System.nanoTime() - t0) / 1_000_000);
-        consecutiveFailures = 0;
-        nextStartAt = Instant.MIN;
-    }
-
-    private void removeInitMarker() {
-        try {
-            Files.delete(data.initMarker());
-        } catch (IOException e) {
-            throw new Fatal("cannot remove " + data.initMarker() + ": " + e.getMessage());
-        }
+        provisioner.cloneFrom(leader, source, progress);
+        startsAfresh();
     }
 
     /**
@@ -326,53 +251,20 @@ final class LocalPostgres {
         // The leader must answer before anything here is stopped: a standby that stopped streaming because its leader
         // became unreachable (a partition, a store outage with a stale view) keeps running and reporting its position,
         // which the sentinel needs to choose the next leader; pg_rewind could do nothing for it anyway.
-        try (PgClient source = new PgClient(leader.host(), leader.port(), credentials.suPassword())) {
-            source.checkpoint(); // a freshly promoted leader's control file still names the old timeline
-        } catch (SQLException e) {
-            throw new PghaException("not rewinding: member " + leader.memberId() + " does not answer (" + describe(e)
-                    + "); this member's postgres keeps running");
-        }
+        provisioner.requireAnswer(leader);
         PostgresServer current = server;
         if (current != null) {
             stop(current);
             server = null;
         }
-        try {
-            files.prepareDirectory(config.runDir());
-            replicas.writePassfile(credentials, leader);
-            // pg_rewind recovers a crashed target in single-user mode first, which refuses a standby.signal
-            Files.deleteIfExists(files.standbySignal());
-            files.write(null);
-        } catch (IOException e) {
-            throw new PghaException("cannot prepare " + data.path() + " for pg_rewind: " + e.getMessage());
-        }
-        long t0 = System.nanoTime();
-        progress.accept("rewinding onto member " + leader.memberId() + "'s timeline with pg_rewind");
-        ProcessRunner.Result r = replicas.rewind(leader, data.path());
-        String said = r.output().stream()
-                .filter(l -> l.contains("diverged") || l.contains("no rewind required") || l.contains("rewinding from"))
-                .map(l -> l.replaceFirst("^pg_rewind: ", ""))
-                .reduce((a, b) -> a + "; " + b)
-                .orElse(r.tail(1));
-        if (r.ok() && stuck && said.contains("no rewind required")) {
-            log.warn(
-                    "this standby could not follow member {} and pg_rewind finds nothing to rewind; cloning it afresh",
-                    leader.memberId());
-            cloneFrom(leader, progress);
-            return;
-        }
-        if (r.ok()) {
-            consecutiveFailures = 0;
-            nextStartAt = Instant.MIN;
-            log.info(
-                    "rewound the data onto member {}'s timeline in {} ms ({})",
-                    leader.memberId(),
-                    (System.nanoTime() - t0) / 1_000_000,
-                    said);
-            return;
-        }
-        log.warn("pg_rewind from member {} failed ({}); cloning it afresh instead", leader.memberId(), r.tail(2));
-        cloneFrom(leader, progress);
+        provisioner.rewind(leader, stuck, progress);
+        startsAfresh();
+    }
+
+    /** New data (a clone, a rewind): earlier failed starts say nothing about the next. */
+    private void startsAfresh() {
+        consecutiveFailures = 0;
+        nextStartAt = Instant.MIN;
     }
 
     /**
@@ -513,7 +405,6 @@ final class LocalPostgres {
                         .orElse("an unknown position (the shutdown was not clean)"));
     }
 
-    /** Stops postgres so that the next start applies new settings (`pgha restart`); the keeper starts it again. */
     /** Stops postgres for an operator's request: {@code doing} ("restarting", "re-cloning") and who asked. */
     void stopForRestart(String doing, String requestedBy) {
         PostgresServer current = server;

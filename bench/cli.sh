@@ -6,17 +6,29 @@
 # with the quick compiler only (PGHA_CDS=0) and for ./pgha as it is (the quick compiler and a class-data archive of the
 # jar written by the first command: "after").
 # Prints the figures and after/before ratios; asserts nothing.
-#   PORT_BASE (default 25600) chooses the ports, as bench/startup.sh.
+#   NODES=3 runs them on the first node of an idle 3-node cluster (bench_start_cluster3) instead of a single node.
+#   PORT_BASE (default 25600) chooses the single node's ports, as bench/startup.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 . "$root/bench/lib.sh"
 bench_ports 25600
 bench_workdir cli
 runs=${RUNS:-7}
-trap 'bench_stop_pgha; rm -rf "$work"' EXIT
+cluster_pids=()
+trap 'bench_stop_pgha; bench_stop_cluster3; rm -rf "$work"' EXIT
 
 "$root/pgha" --version >/dev/null # builds the jar first if needed
-bench_start_pgha
+where="one node"
+if [ "${NODES:-1}" = 3 ]; then
+  bench_start_cluster3
+  # the commands run "on" node-1: its settings, as an operator's shell there has them
+  # shellcheck disable=SC2046
+  export $(bench_node_env 1)
+  export PGHA_ZK_PORT=$((cluster_base + 3))
+  where="node-1 of an idle 3-node cluster"
+else
+  bench_start_pgha
+fi
 jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
 rm -f "${jar%.jar}.jsa"
 "$root/pgha" status >/dev/null # the first command after a build writes the class-data archive
@@ -49,4 +61,4 @@ for cmd in "--version" "check role" "status" "status --store 127.0.0.1:$PGHA_ZK_
   a=$(median_of after $cmd)
   printf '%-40s %10s %12s %10s %8s\n' "$cmd" "$b" "$c" "$a" "$(ratio "$a" "$b")"
 done
-echo "(median of $runs runs each; one node on this machine, $(nproc) cores)"
+echo "(median of $runs runs each; $where on this machine, $(nproc) cores)"

@@ -49,3 +49,40 @@ bench_pgbench_init() {
   "$bin/pgbench" -h 127.0.0.1 -p "$PG_PROXY_PORT" -U postgres -i -s "$1" -q postgres >/dev/null 2>&1
   size=$(psql_leader "SELECT pg_size_pretty(pg_database_size('postgres'))")
 }
+
+# 3-node clusters (separate `./pgha start` daemons on 127.0.0.1, embedded ZooKeeper ensemble, data under $work/node-N).
+# bench_node_env N prints node N's settings (NAME=value words for env); bench_start_cluster3 starts the three nodes
+# with them (plus PGHA_JAVA_OPTS and PGHA_CDS as set here), their pids in cluster_pids, and waits until the leader
+# has both synchronous standbys. The caller's EXIT trap stops them (bench_stop_cluster3).
+bench_node_env() {
+  local i=$1 o=$((cluster_base + 10 * $1 + 100)) b=$cluster_base
+  echo "PGHA_NODE_ID=node-$i PGHA_DATA_DIR=$work/node-$i PGHA_ZK_MYID=$i PG_PORT=$o PG_PROXY_PORT=$((o + 1))" \
+    "PGHA_HTTP_PORT=$((o + 2)) PGHA_METRICS_PORT=$((o + 3)) PGHA_PG_MEMORY=${PGHA_PG_MEMORY:-256MB}" \
+    "SU_PASSWORD=bench-su REPL_PASSWORD=bench-repl OPERATOR_PASSWORD=bench-op" \
+    "PGHA_ZK_ENSEMBLE=1=127.0.0.1:$((b + 1)):$((b + 2));127.0.0.1:$((b + 3)),2=127.0.0.1:$((b + 11)):$((b + 12));127.0.0.1:$((b + 13)),3=127.0.0.1:$((b + 21)):$((b + 22));127.0.0.1:$((b + 23))"
+}
+
+bench_start_cluster3() {
+  cluster_base=$((20000 + RANDOM % 8000))
+  cluster_pids=()
+  local i n=0
+  for i in 1 2 3; do
+    # shellcheck disable=SC2046 # the settings are words without spaces
+    env -i PATH="$PATH" LANG=C.UTF-8 PGHA_JAVA_OPTS="${PGHA_JAVA_OPTS:-}" PGHA_CDS="${PGHA_CDS:-1}" \
+      $(bench_node_env "$i") "$root/pgha" start >"$work/node-$i.log" 2>&1 &
+    cluster_pids+=($!)
+  done
+  for _ in $(seq 1 300); do
+    n=$(grep -h "synchronous standbys: node-[0-9], node-[0-9]" "$work"/node-*.log 2>/dev/null | wc -l || true)
+    [ "$n" -gt 0 ] && break
+    sleep 0.5
+  done
+  [ "$n" -gt 0 ] || { echo "the cluster did not become healthy:"; tail -n 20 "$work"/node-*.log; exit 1; }
+}
+
+bench_stop_cluster3() {
+  local p
+  for p in "${cluster_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${cluster_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  cluster_pids=()
+}

@@ -16,10 +16,9 @@ settle=${SETTLE:-30}
 jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
 work=$(mktemp -d /tmp/pgha-bench-rss.XXXXXX)
 chmod 711 "$work"
-pids=()
+cluster_pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  bench_stop_cluster3
   bench_stop_pgha
   rm -rf "$work"
 }
@@ -40,24 +39,8 @@ fi
 nmt=()
 [ -n "${NMT:-}" ] && nmt=(-XX:NativeMemoryTracking=summary)
 
-base=$((20000 + RANDOM % 8000))
-ensemble="1=127.0.0.1:$((base + 1)):$((base + 2));127.0.0.1:$((base + 3)),2=127.0.0.1:$((base + 11)):$((base + 12));127.0.0.1:$((base + 13)),3=127.0.0.1:$((base + 21)):$((base + 22));127.0.0.1:$((base + 23))"
-for i in 1 2 3; do
-  o=$((base + 10 * i + 100))
-  env -i PATH="$PATH" LANG=C.UTF-8 PGHA_JAVA_OPTS="${nmt[*]} ${PGHA_JAVA_OPTS:-}" PGHA_CDS="${PGHA_CDS:-1}" \
-    PGHA_NODE_ID="node-$i" PGHA_DATA_DIR="$work/node-$i" PGHA_ZK_ENSEMBLE="$ensemble" \
-    PGHA_ZK_MYID=$i PG_PORT=$o PG_PROXY_PORT=$((o + 1)) PGHA_HTTP_PORT=$((o + 2)) PGHA_METRICS_PORT=$((o + 3)) \
-    PGHA_PG_MEMORY="${PGHA_PG_MEMORY:-256MB}" SU_PASSWORD=bench-su REPL_PASSWORD=bench-repl OPERATOR_PASSWORD=bench-op \
-    "$root/pgha" start >"$work/node-$i.log" 2>&1 &
-  pids+=($!)
-done
-# healthy: the leader's sync standbys are both in the view
-for _ in $(seq 1 300); do
-  n=$(grep -h "synchronous standbys: node-[0-9], node-[0-9]" "$work"/node-*.log 2>/dev/null | wc -l || true)
-  [ "$n" -gt 0 ] && break
-  sleep 0.5
-done
-[ "${n:-0}" -gt 0 ] || { echo "the cluster did not become healthy:"; tail -n 20 "$work"/node-*.log; exit 1; }
+PGHA_JAVA_OPTS="${nmt[*]} ${PGHA_JAVA_OPTS:-}" bench_start_cluster3
+pids=("${cluster_pids[@]}")
 sleep "$settle"
 
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }

@@ -40,7 +40,6 @@ final class LocalPostgres {
     }
 
     private final PghaConfig config;
-    private final String memberId;
     private final Credentials credentials;
     private final PostgresEnvironment env;
     private final DataDirectory data;
@@ -69,7 +68,6 @@ final class LocalPostgres {
             MemoryProbe.Budget memory,
             BooleanSupplier closing) {
         this.config = config;
-        this.memberId = memberId;
         this.credentials = credentials;
         this.env = env;
         this.closing = closing;

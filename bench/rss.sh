@@ -40,7 +40,6 @@ nmt=()
 [ -n "${NMT:-}" ] && nmt=(-XX:NativeMemoryTracking=summary)
 
 PGHA_JAVA_OPTS="${nmt[*]} ${PGHA_JAVA_OPTS:-}" bench_start_cluster3
-pids=("${cluster_pids[@]}")
 sleep "$settle"
 
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
@@ -60,7 +59,7 @@ printf '  %-8s %-8s %14s %18s\n' member role "daemon RSS MB" "postgres PSS MB"
 for i in 1 2 3; do
   role=replica
   grep -q "serving as the cluster's leader" "$work/node-$i.log" && role=leader
-  printf '  %-8s %-8s %14s %18s\n' "node-$i" "$role" "$(rss_mb "${pids[$((i - 1))]}")" "$(pg_pss_mb "$work/node-$i/postgres")"
+  printf '  %-8s %-8s %14s %18s\n' "node-$i" "$role" "$(rss_mb "${cluster_pids[$((i - 1))]}")" "$(pg_pss_mb "$work/node-$i/postgres")"
 done
 if [ -n "${NMT:-}" ]; then # where each daemon's memory goes (MB committed, from Native Memory Tracking)
   printf '  %-8s' member
@@ -68,7 +67,7 @@ if [ -n "${NMT:-}" ]; then # where each daemon's memory goes (MB committed, from
   for c in "${cats[@]}"; do printf ' %9s' "${c%% *}"; done
   printf ' %9s %9s\n' "NMT total" "outside"
   for i in 1 2 3; do
-    p=${pids[$((i - 1))]}
+    p=${cluster_pids[$((i - 1))]}
     summary=$(jcmd "$p" VM.native_memory summary)
     printf '  %-8s' "node-$i"
     for c in "${cats[@]}"; do

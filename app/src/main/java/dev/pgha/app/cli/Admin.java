@@ -154,15 +154,16 @@ public final class Admin implements Closeable {
 
     public ClusterStore store() {
         if (store == null) {
-            store = ZooKeeperStore.connect(
-                    connect,
-                    config.clusterName(),
-                    storeAuth(),
-                    config.store().sessionTimeout(),
+            store = connectStore(
                     STORE_TIMEOUT,
                     "the cluster store at " + connect + " (is pgha running there? --store names another)");
         }
         return store;
+    }
+
+    private ClusterStore connectStore(Duration timeout, String description) {
+        return ZooKeeperStore.connect(
+                connect, config.clusterName(), storeAuth(), config.store().sessionTimeout(), timeout, description);
     }
 
     /**
@@ -173,13 +174,7 @@ public final class Admin implements Closeable {
         if (store != null) {
             return;
         }
-        try (ClusterStore s = ZooKeeperStore.connect(
-                connect,
-                config.clusterName(),
-                storeAuth(),
-                config.store().sessionTimeout(),
-                Duration.ofSeconds(2),
-                "the cluster store at " + connect)) {
+        try (ClusterStore s = connectStore(Duration.ofSeconds(2), "the cluster store at " + connect)) {
             s.view();
         } catch (RuntimeException e) {
             // unreachable, or the secret unknown here: the archive lacks those classes, nothing else changes

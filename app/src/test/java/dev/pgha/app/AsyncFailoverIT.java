@@ -42,9 +42,14 @@ class AsyncFailoverIT {
         NodeSql.execute(leader, "CREATE TABLE t (i int, pad text)", "INSERT INTO t VALUES (0, '')");
         cluster.awaitStandbyWith(standby, "t", 1, PghaCluster.READY);
 
-        // The standby stops receiving (its WAL receiver is stopped) while the leader acknowledges ~5 MB alone.
-        long receiver = Long.parseLong(NodeSql.query(standby, "SELECT pid::text FROM pg_stat_wal_receiver"));
-        PghaNode.signal(receiver, "STOP");
+        // The leader's WAL sender stops while the leader acknowledges ~5 MB alone, so that WAL never enters a socket.
+        // (Stopping the standby's WAL receiver instead is not enough: the kernel keeps delivering what the sender had
+        // queued, up to ~4 MB here, from the killed leader's orphaned socket once the receiver resumes, and the
+        // standby then really has it.)
+        String senders = NodeSql.query(leader, "SELECT string_agg(pid::text, ',') FROM pg_stat_replication");
+        assertThat(senders).as("the leader's WAL senders").matches("\\d+");
+        long sender = Long.parseLong(senders);
+        PghaNode.signal(sender, "STOP");
         try {
             NodeSql.execute(leader, "INSERT INTO t SELECT g, repeat('x', 1000) FROM generate_series(1, 5000) g");
             // its keeper reads how far the leader's WAL went from the leader's status
@@ -52,13 +57,16 @@ class AsyncFailoverIT {
                 KeeperStatus k = cluster.snapshot().keepers().get(standby.memberId());
                 return k.leaderWalEnd() - k.lsn() > 2_000_000;
             });
+            // Every postgres process of the leader's node gone, as when a node dies (a stopped one does not notice
+            // its postmaster's death).
             leader.killNode();
-            // Every postgres process of the leader's node gone, as when a node dies: an orphaned WAL sender would
-            // otherwise stream the rest to the standby once it resumes (it did, under load in CI).
+            PghaNode.signal(sender, "KILL");
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> leader.postgresProcesses().isEmpty());
         } finally {
-            PghaNode.signal(receiver, "CONT");
+            if (ProcessHandle.of(sender).filter(ProcessHandle::isAlive).isPresent()) {
+                PghaNode.signal(sender, "CONT"); // the test failed before the kill: let the cluster stop
+            }
         }
 
         // (first it waits a moment for the standby to stop receiving and report final positions)

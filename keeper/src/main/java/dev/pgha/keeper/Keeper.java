@@ -12,12 +12,10 @@ import dev.pgha.common.model.Phase;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
-import dev.pgha.common.store.Published;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
@@ -60,23 +58,18 @@ public final class Keeper implements AutoCloseable {
     private final Optional<BackupUpkeep> backups;
     private volatile boolean closing;
     private volatile boolean stopping; // the daemon is stopping: said in the status
-    private volatile boolean serving;
     private volatile ClusterSnapshot lastSnapshot = ClusterSnapshot.empty();
-    private final OperatorTags operatorTags = new OperatorTags();
-    private volatile KeeperStatus lastStatus; // what was last published (also while the store is unreachable)
     private Subscription changes;
     private StoreContact contact;
     private FailsafeMode failsafeMode;
     private final Failsafe failsafe;
     private final Credentials credentials;
-    private Published<KeeperStatus> status;
+    private volatile StatusReport report; // from start on
 
     // owned by the keeper thread
-    private String lastActionReason;
-    private String problem;
+    private final KeeperAccount account = new KeeperAccount();
     private long appliedGeneration;
     private KeeperAction.Kind actionKind; // of the action submitted last, until it is collected
-    private Instant unhealthySince = Instant.now();
 
     public Keeper(
             PghaConfig config,
@@ -125,7 +118,7 @@ public final class Keeper implements AutoCloseable {
         if (!lifecycle.start()) {
             return;
         }
-        status = store.keeperStatus(memberId);
+        report = new StatusReport(memberId, config, store.keeperStatus(memberId), onServing);
         contact = new StoreContact(store, config.store().sessionTimeout(), loop::trigger);
         failsafeMode = new FailsafeMode(
                 memberId,
@@ -135,7 +128,7 @@ public final class Keeper implements AutoCloseable {
                 failsafe,
                 contact,
                 () -> lastSnapshot,
-                () -> serving && postgres.alive(),
+                () -> report.serving() && postgres.alive(),
                 postgres::stopNow,
                 loop::trigger,
                 config.tls());
@@ -154,7 +147,7 @@ public final class Keeper implements AutoCloseable {
         try {
             tick();
         } catch (PghaException e) {
-            reportProblem(e.getMessage());
+            account.problem(e.getMessage());
         }
     }
 
@@ -207,7 +200,7 @@ public final class Keeper implements AutoCloseable {
         }
         String exited = postgres.reapExited();
         if (exited != null) {
-            problem = exited;
+            account.problemSaid(exited);
         }
         access.apply(s, memberId, postgres);
         PgClient.PgState state = query();
@@ -227,7 +220,7 @@ public final class Keeper implements AutoCloseable {
         if (!memberId.equals(view.leader())) {
             failsafeMode.notChosen(); // a promise held back: the next heartbeat after it runs out promotes
         }
-        logDecision(action);
+        account.decided(action);
         boolean waiting = false; // a START held back by the restart backoff
         switch (action.kind()) {
             case INITIALIZE ->
@@ -260,7 +253,7 @@ public final class Keeper implements AutoCloseable {
                     postgres.follow(action.kind() == KeeperAction.Kind.FOLLOW ? Upstream.of(s, view.leader()) : null);
                     standby.reset();
                 } catch (PghaException e) {
-                    reportProblem(e.getMessage());
+                    account.problem(e.getMessage());
                 }
             }
             case REWIND -> {
@@ -281,10 +274,10 @@ public final class Keeper implements AutoCloseable {
             }
             case FENCE -> act(action.kind(), "stopping postgres", p -> postgres.fence(action.reason()));
             case DEMOTE -> act(action.kind(), "shutting down cleanly for a switchover", p -> postgres.demote());
-            case REFUSE -> problem = action.reason();
+            case REFUSE -> account.problemSaid(action.reason());
             case NONE -> {
                 if (memberId.equals(view.leader())) {
-                    if (leading.lead(s, state, postgres, this::reportProblem)) {
+                    if (leading.lead(s, state, postgres, account::problem)) {
                         appliedGeneration = view.generation();
                         backups.ifPresent(b -> b.lead(s, postgres.epoch()));
                     }
@@ -353,22 +346,10 @@ public final class Keeper implements AutoCloseable {
                 onFatal.accept(fatal);
             }
         } else if (failure instanceof PghaException e) {
-            reportProblem(e.getMessage());
+            account.problem(e.getMessage());
         } else if (failure != null) {
             log.error("unexpected failure of a keeper action", failure);
-            problem = failure.toString();
-        }
-    }
-
-    private void logDecision(KeeperAction action) {
-        if (action.reason().equals(lastActionReason)) {
-            return;
-        }
-        lastActionReason = action.reason();
-        if (action.kind() == KeeperAction.Kind.REFUSE) {
-            log.error("{}", action.reason());
-        } else {
-            log.info("{}", action.reason());
+            account.problemSaid(failure.toString());
         }
     }
 
@@ -382,9 +363,9 @@ public final class Keeper implements AutoCloseable {
             boolean ended = state.startsWith("08") || state.equals("57P01") || state.equals("57P02");
             String exited = ended ? postgres.reapExited(EXIT_GRACE) : null;
             if (exited != null) {
-                problem = exited;
+                account.problemSaid(exited);
             } else {
-                reportProblem("cannot query postgres: " + postgres.describe(e));
+                account.problem("cannot query postgres: " + postgres.describe(e));
             }
             return null;
         }
@@ -393,14 +374,6 @@ public final class Keeper implements AutoCloseable {
     /** Runs cluster.callbacks on what the keeper sees of postgres from now on; call before {@link #start}. */
     public void tellRoleChanges(RoleCallbacks callbacks) {
         postgres.tellRunState(callbacks::observe);
-    }
-
-    /** Records a problem for the status; logs it when it differs from the last one (no line every heartbeat). */
-    private void reportProblem(String text) {
-        if (!text.equals(problem)) {
-            log.warn("{}", text);
-        }
-        problem = text;
     }
 
     // ---- status ---------------------------------------------------------------------------------------------
@@ -415,16 +388,12 @@ public final class Keeper implements AutoCloseable {
                         && state.inRecovery();
         boolean healthy = pgUp && converged && (state.inRecovery() || leading.rolesEnsured(postgres));
         if (healthy) {
-            problem = null;
+            account.healthy();
         }
         publish(
                 state,
                 healthy,
-                healthy
-                        ? (parameters.notice() != null ? parameters.notice() : access.notice())
-                        : problem == null
-                                ? action.reason()
-                                : action.kind() == KeeperAction.Kind.HOLD ? problem + "; " + action.reason() : problem,
+                healthy ? (parameters.notice() != null ? parameters.notice() : access.notice()) : account.why(action),
                 postgres.stoppedPrimaryLsn());
     }
 
@@ -433,8 +402,7 @@ public final class Keeper implements AutoCloseable {
      * to it, if any) and claims nothing about postgres, not even a WAL position that may still move.
      */
     private void publishBusy() {
-        String doing = actions.progress();
-        publish(null, false, problem == null ? doing : problem + "; " + doing, 0);
+        publish(null, false, account.busy(actions.progress()), 0);
     }
 
     /**
@@ -443,46 +411,25 @@ public final class Keeper implements AutoCloseable {
      * @param stoppedLsn where the WAL of a postgres that is not up ends, when that is known (0 otherwise)
      */
     private void publish(PgClient.PgState state, boolean healthy, String why, long stoppedLsn) {
-        if (healthy) {
-            unhealthySince = null;
-        } else if (unhealthySince == null) {
-            unhealthySince = Instant.now();
-        }
-        boolean primary = state != null && !state.inRecovery();
-        setServing(healthy && primary);
-        KeeperStatus next = StatusReport.of(
-                memberId,
-                config.region().orElse(null),
-                operatorTags.over(
-                        config.tags(), lastSnapshot.spec().memberTags().get(memberId)),
+        report.publish(
+                lastSnapshot,
                 postgres.data(),
                 state,
                 new StatusReport.Facts(
                         healthy,
                         why,
                         appliedGeneration,
-                        unhealthySince,
                         postgres.upstream(),
                         stoppedLsn,
-                        lastSnapshot.view().generation(),
                         leading.synchronousConfirmed(),
                         standby.leaderWalEnd(),
                         stopping));
-        lastStatus = next;
-        status.publish(next);
-    }
-
-    private void setServing(boolean now) {
-        boolean was = serving;
-        serving = now;
-        if (now && !was) {
-            onServing.run();
-        }
     }
 
     /** The status this keeper last reported (empty before its first heartbeat); readable from any thread. */
     public Optional<KeeperStatus> status() {
-        return Optional.ofNullable(lastStatus);
+        StatusReport r = report;
+        return r == null ? Optional.empty() : r.last();
     }
 
     /** The cluster as this keeper last read it; readable from any thread. */
@@ -497,7 +444,8 @@ public final class Keeper implements AutoCloseable {
 
     /** True while the local postgres is up, converged and the primary: clients can be sent here. */
     public boolean serving() {
-        return serving;
+        StatusReport r = report;
+        return r != null && r.serving();
     }
 
     /** Answers the other members' failsafe requests (POST /failsafe). */
@@ -539,6 +487,6 @@ public final class Keeper implements AutoCloseable {
         }
         backups.ifPresent(BackupUpkeep::close);
         postgres.close();
-        Closeables.closeQuietly(status, access);
+        Closeables.closeQuietly(report, access);
     }
 }

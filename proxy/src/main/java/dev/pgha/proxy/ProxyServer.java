@@ -153,10 +153,6 @@ public final class ProxyServer implements Closeable {
     }
 
     /**
-     * Sets what happens to new connections. Connections to a destination that is no longer routed to are closed;
-     * held connections are connected to the new destination, or refused when the new routing refuses.
-     */
-    /**
      * How long new clients are held from now on: the cluster's runtime setting, or (null) this node's configured
      * proxy.holdTimeout again. Clients already held keep the timer they were given.
      */
@@ -164,6 +160,10 @@ public final class ProxyServer implements Closeable {
         holdTimeout = clusterSetting == null ? settings.holdTimeout() : clusterSetting;
     }
 
+    /**
+     * Sets what happens to new connections. Connections to a destination that is no longer routed to are closed;
+     * held connections are connected to the new destination, or refused when the new routing refuses.
+     */
     public void update(Routing next) {
         Routing previous = routing.getAndSet(next);
         if (next.equals(previous)) {

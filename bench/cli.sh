@@ -5,7 +5,8 @@
 # runs each, median printed, for the launcher's previous flags (the JIT's two compilers, no class-data archive: "before"),
 # with the quick compiler only (PGHA_CDS=0) and for ./pgha as it is (the quick compiler and a class-data archive of the
 # jar written by the first command: "after").
-# Prints the figures and after/before ratios; asserts nothing.
+# Prints the figures and after/before ratios, and what building the command line's model for one command instead of
+# all of them saves (`pgha status --help` against `pgha help status`); asserts nothing.
 #   NODES=3 runs them on the first node of an idle 3-node cluster (bench_start_cluster3) instead of a single node.
 #   PORT_BASE (default 25600) chooses the single node's ports, as bench/startup.sh.
 set -euo pipefail
@@ -62,3 +63,9 @@ for cmd in "--version" "check role" "status" "status --store 127.0.0.1:$PGHA_ZK_
   printf '%-40s %10s %12s %10s %8s\n' "$cmd" "$b" "$c" "$a" "$(ratio "$a" "$b")"
 done
 echo "(median of $runs runs each; $where on this machine, $(nproc) cores)"
+# A command's model alone against every command's: the same usage text, built from the root with that command only
+# (pgha status --help) or from the whole tree (pgha help status).
+one=$(median_of after status --help)
+whole=$(median_of after help status)
+printf 'command line model: %s s for one command, %s s for the whole tree (ratio %s)\n' "$one" "$whole" \
+  "$(ratio "$one" "$whole")"

@@ -29,6 +29,8 @@ public final class PostgresServer {
     private static final Logger pgLog = LoggerFactory.getLogger("postgres");
     private static final int RECENT_LINES = 20;
     private static final Duration IMMEDIATE_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a start is watched closely (every 10 ms): most take a few hundred ms. */
+    private static final long QUICK_START_NANOS = Duration.ofSeconds(2).toNanos();
 
     private final Process process;
     private final Thread relay;
@@ -101,7 +103,8 @@ public final class PostgresServer {
      * @param abandon polled while waiting; true stops waiting (the daemon is shutting down)
      */
     public void awaitReady(DataDirectory data, Duration timeout, BooleanSupplier abandon) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
         while (true) {
             if (!process.isAlive()) {
                 waitForRelay();
@@ -119,7 +122,8 @@ public final class PostgresServer {
                 throw new PghaException("postgres did not accept connections within " + timeout.toSeconds()
                         + " s (postgres.startTimeout): " + lastProblem());
             }
-            sleep(50);
+            // a long recovery is looked at less often
+            sleep(System.nanoTime() - started < QUICK_START_NANOS ? 10 : 50);
         }
     }
 

@@ -103,7 +103,7 @@ public final class ZooKeeperAuth {
     public ZKClientConfig clientConfig() {
         String section = "pgha-client-" + user + "-" + fingerprint();
         Jaas.INSTANCE.put(section, entry(Map.of("username", user, "password", secret.reveal())));
-        ZKClientConfig config = new ZKClientConfig();
+        ZKClientConfig config = new ExplicitClientConfig();
         config.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, "true");
         config.setProperty(ZKClientConfig.LOGIN_CONTEXT_NAME_KEY, section);
         if (tls != null) {
@@ -208,6 +208,21 @@ public final class ZooKeeperAuth {
             if (previous != null) {
                 previous.refresh();
             }
+        }
+    }
+
+    /**
+     * ZooKeeper's client configuration without its X509Util: ZooKeeper's own takes the names of the SSL settings it
+     * copies from system properties from an X509Util, whose class initialisation builds the JDK's default TLS context,
+     * trust store included (~100 ms of every command that reads the store; the client uses TLS only as
+     * {@link ZooKeeperTls} sets it). The same system properties are copied, by their prefix.
+     */
+    private static final class ExplicitClientConfig extends ZKClientConfig {
+        @Override
+        protected void handleBackwardCompatibility() {
+            System.getProperties().stringPropertyNames().stream()
+                    .filter(n -> n.startsWith("zookeeper.") || n.equals(JUTE_MAXBUFFER) || n.equals(JGSS_NATIVE))
+                    .forEach(n -> setProperty(n, System.getProperty(n)));
         }
     }
 }

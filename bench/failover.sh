@@ -16,5 +16,5 @@ mode=${MODE:-kill}
 work=$(mktemp -d "/tmp/pgha-bench-$mode.XXXXXX")
 chmod 711 "$work"
 [ -n "${KEEP:-}" ] && echo "keeping $work" >&2 || trap 'rm -rf "$work"' EXIT
-java -XX:+UseSerialGC -cp "$jar" "$root/bench/FailoverBench.java" "$jar" "$cycles" "$work" "$mode" \
+java -XX:+UseSerialGC -Dpgha.root="$root" -cp "$jar" "$root/bench/FailoverBench.java" "$jar" "$cycles" "$work" "$mode" \
   || { echo "$mode bench failed; node logs:"; tail -n 30 "$work"/*.log; exit 1; }

@@ -19,5 +19,5 @@ jar=$(ls -t "$root"/app/target/run/pgha-*.jar | head -1)
 work=$(mktemp -d /tmp/pgha-bench-soak.XXXXXX)
 chmod 711 "$work"
 [ -n "${KEEP:-}" ] && echo "keeping $work" >&2 || trap 'rm -rf "$work"' EXIT
-java -XX:+UseSerialGC -cp "$jar" "$root/bench/FailoverBench.java" "$jar" "$seconds" "$work" soak \
+java -XX:+UseSerialGC -Dpgha.root="$root" -cp "$jar" "$root/bench/FailoverBench.java" "$jar" "$seconds" "$work" soak \
   || { echo "soak bench failed; node logs:"; tail -n 30 "$work"/*.log; exit 1; }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -119,6 +120,10 @@ class AdminClusterIT {
         Set<Long> present = PghaCluster.ids(target, "appends");
         assertThat(present).containsAll(writer.acknowledged);
         assertThat(PghaCluster.servedBy(via)).isEqualTo(target.pgPort() + " primary");
+        // the new leader's configuration no longer names the member it followed (a plain restart finds a primary)
+        await().atMost(FAILOVER)
+                .untilAsserted(() -> assertThat(Files.readString(target.pgData().resolve("postgresql.conf")))
+                        .doesNotContain("primary_conninfo"));
         // the old leader rejoins as a streaming replica
         await().atMost(FAILOVER).untilAsserted(() -> {
             JsonNode s = status(via);

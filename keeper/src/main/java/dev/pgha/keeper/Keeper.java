@@ -307,6 +307,9 @@ public final class Keeper implements AutoCloseable {
             return;
         }
         publish(state, action);
+        if (action.kind() == KeeperAction.Kind.NONE && report.serving()) {
+            postgres.dropStandbySettings(); // after the status that lets the sentinel end the failover
+        }
         if (!waiting && action.kind() == KeeperAction.Kind.FOLLOW) {
             loop.trigger(); // something changed: converge further at once instead of a heartbeat later
         } else if (view.phase() == Phase.FAILOVER_FENCING

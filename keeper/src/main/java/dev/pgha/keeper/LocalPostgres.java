@@ -55,6 +55,7 @@ final class LocalPostgres {
 
     private volatile String upstream; // the member the standby configuration points at
     private volatile long epoch; // counts starts and promotions: a new primary sets up its roles again
+    private volatile boolean standbySettingsLeft; // promoted: the configuration still names the former upstream
     private Instant startedAt;
     private int consecutiveFailures;
     private Instant nextStartAt = Instant.MIN;
@@ -276,6 +277,7 @@ final class LocalPostgres {
                 replicas.writePassfile(credentials, leader);
             }
             files.write(leader);
+            standbySettingsLeft = false;
             client.reload();
         } catch (IOException | SQLException e) {
             throw new PghaException((leader == null
@@ -304,15 +306,28 @@ final class LocalPostgres {
         }
         upstream = null;
         epoch++;
-        try {
-            files.write(null); // drop the standby settings for the next start
-        } catch (IOException e) {
-            log.warn("cannot rewrite postgresql.conf after the promotion: {}", e.getMessage());
-        }
+        standbySettingsLeft = true; // a primary ignores them: dropped once it serves (dropStandbySettings)
         log.info(
                 "promoted: this member leads the cluster (generation {}) after {} ms",
                 generation,
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Drops the standby settings a promotion left in the configuration, for the next start's sake (every start
+     * writes it again too). Not part of the promotion: its ~20-40 ms (TLS files checked, files written and synced) would
+     * delay the new leader's first write.
+     */
+    void dropStandbySettings() {
+        if (!standbySettingsLeft) {
+            return;
+        }
+        standbySettingsLeft = false;
+        try {
+            files.write(null);
+        } catch (IOException e) {
+            log.warn("cannot rewrite postgresql.conf after the promotion: {}", e.getMessage());
+        }
     }
 
     /** Starts postgres as the leader ({@code leader} null) or as a standby of {@code leader}. */
@@ -325,6 +340,7 @@ final class LocalPostgres {
                 replicas.writePassfile(credentials, leader);
             }
             files.write(leader);
+            standbySettingsLeft = false;
         } catch (IOException e) {
             throw new PghaException("cannot write postgres configuration into " + data.path() + ": " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.pgha.keeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgha.common.config.ConfigLoader;
@@ -21,6 +22,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -47,6 +52,7 @@ class KeeperLoopIT {
     private Keeper keeper;
     private PostgresEnvironment pg;
     private Credentials credentials;
+    private Map<String, String> env;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -60,18 +66,10 @@ class KeeperLoopIT {
         config = ConfigLoader.load(Optional.empty(), env);
         Files.createDirectories(config.stateDir());
         pg = PostgresEnvironment.preflight(config, env);
+        this.env = env;
         credentials = new Credentials(
                 Secret.of("su-secret"), Secret.of("repl-secret"), Secret.of("operator-secret"), Set.of());
-        keeper = new Keeper(
-                config,
-                "k1",
-                credentials,
-                cluster.connect(),
-                pg,
-                env,
-                e -> {},
-                () -> {},
-                new Failsafe("k1", Duration.ofSeconds(2)));
+        keeper = newKeeper(credentials);
         sentinel.register(
                 new MemberInfo("k1", null, "127.0.0.1", config.postgres().port(), 0, 0, Instant.now()));
     }
@@ -90,6 +88,19 @@ class KeeperLoopIT {
                 }
             }
         }
+    }
+
+    private Keeper newKeeper(Credentials with) {
+        return new Keeper(
+                config,
+                "k1",
+                with,
+                cluster.connect(),
+                pg,
+                env,
+                e -> {},
+                () -> {},
+                new Failsafe("k1", Duration.ofSeconds(2)));
     }
 
     private Optional<Long> postmasterPid() {
@@ -215,6 +226,62 @@ class KeeperLoopIT {
             KeeperStatus s = status();
             return s != null && s.healthy() && postmasterPid().orElse(pid) != pid;
         });
+    }
+
+    /**
+     * A leader sets pgha's roles' passwords as configured once per start or promotion; when the roles already have
+     * them (a restart, a promoted standby) nothing is written.
+     */
+    @Test
+    void aLeaderSetsChangedPasswordsAndLeavesTheRolesAloneWhenTheyMatch() throws Exception {
+        keeper.start();
+        publish(1, Phase.INITIALIZING);
+        awaitServingPrimary(1);
+        publish(2, Phase.NORMAL);
+        awaitServingPrimary(2);
+        long written = rolesWrittenBy("su-secret");
+
+        keeper.close(); // stops postgres
+        keeper = newKeeper(credentials);
+        keeper.start();
+        await().atMost(WAIT).until(() -> postmasterPid().isPresent());
+        awaitServingPrimary(2);
+        assertThat(rolesWrittenBy("su-secret"))
+                .as("the same passwords: the roles were not written")
+                .isEqualTo(written);
+
+        keeper.close();
+        keeper = newKeeper(new Credentials(
+                Secret.of("su-secret"), Secret.of("repl-secret"), Secret.of("new-operator-secret"), Set.of()));
+        keeper.start();
+        await().atMost(WAIT).ignoreExceptions().until(() -> logsIn(Credentials.OPERATOR_ROLE, "new-operator-secret"));
+        assertThat(rolesWrittenBy("su-secret"))
+                .as("a changed password: written")
+                .isNotEqualTo(written);
+        assertThatThrownBy(() -> logsIn(Credentials.OPERATOR_ROLE, "operator-secret"))
+                .as("the old password no longer logs in")
+                .isInstanceOf(SQLException.class);
+    }
+
+    private boolean logsIn(String role, String password) throws SQLException {
+        try (Connection c = DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + config.postgres().port() + "/postgres", role, password)) {
+            return c.isValid(5);
+        }
+    }
+
+    /** The transaction that last wrote pgha's roles (pg_authid's xmin), logging in as the superuser with password. */
+    private long rolesWrittenBy(String password) throws SQLException {
+        try (Connection c = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + config.postgres().port() + "/postgres",
+                        Credentials.SU_ROLE,
+                        password);
+                ResultSet rs = c.createStatement()
+                        .executeQuery("SELECT max(xmin::text::bigint) FROM pg_authid WHERE rolname IN "
+                                + "('flypgadmin', 'repluser', 'postgres')")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /**

@@ -136,6 +136,15 @@ class KeeperLoopIT {
         return sentinel.snapshot().keeper("k1").orElse(null);
     }
 
+    /** Starts the keeper, has it create the cluster and lead it in generation 2 (NORMAL). */
+    private void startServingLeader() {
+        keeper.start();
+        publish(1, Phase.INITIALIZING);
+        awaitServingPrimary(1);
+        publish(2, Phase.NORMAL);
+        awaitServingPrimary(2);
+    }
+
     private void awaitServingPrimary(long generation) {
         await().atMost(WAIT).until(() -> {
             KeeperStatus s = status();
@@ -202,11 +211,7 @@ class KeeperLoopIT {
 
     @Test
     void whenTheLeadersPostgresDiesItsNextStatusNamesTheExitAndItIsStartedAgain() throws Exception {
-        keeper.start();
-        publish(1, Phase.INITIALIZING);
-        awaitServingPrimary(1);
-        publish(2, Phase.NORMAL);
-        awaitServingPrimary(2);
+        startServingLeader();
         long pid = postmasterPid().orElseThrow();
         int before = cluster.statusHistory("k1").size();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // kill -9 of the postmaster
@@ -234,11 +239,7 @@ class KeeperLoopIT {
      */
     @Test
     void aLeaderSetsChangedPasswordsAndLeavesTheRolesAloneWhenTheyMatch() throws Exception {
-        keeper.start();
-        publish(1, Phase.INITIALIZING);
-        awaitServingPrimary(1);
-        publish(2, Phase.NORMAL);
-        awaitServingPrimary(2);
+        startServingLeader();
         long written = rolesWrittenBy("su-secret");
 
         keeper.close(); // stops postgres
@@ -264,24 +265,25 @@ class KeeperLoopIT {
     }
 
     private boolean logsIn(String role, String password) throws SQLException {
-        try (Connection c = DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:" + config.postgres().port() + "/postgres", role, password)) {
+        try (Connection c = connect(role, password)) {
             return c.isValid(5);
         }
     }
 
     /** The transaction that last wrote pgha's roles (pg_authid's xmin), logging in as the superuser with password. */
     private long rolesWrittenBy(String password) throws SQLException {
-        try (Connection c = DriverManager.getConnection(
-                        "jdbc:postgresql://127.0.0.1:" + config.postgres().port() + "/postgres",
-                        Credentials.SU_ROLE,
-                        password);
+        try (Connection c = connect(Credentials.SU_ROLE, password);
                 ResultSet rs = c.createStatement()
                         .executeQuery("SELECT max(xmin::text::bigint) FROM pg_authid WHERE rolname IN "
                                 + "('flypgadmin', 'repluser', 'postgres')")) {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    private Connection connect(String role, String password) throws SQLException {
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + config.postgres().port() + "/postgres", role, password);
     }
 
     /**

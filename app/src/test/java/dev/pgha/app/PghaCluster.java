@@ -263,12 +263,13 @@ final class PghaCluster implements AutoCloseable {
         }
     }
 
-    /** The last {@code lines} pgha lines (not postgres's) of every node, for failure messages. */
+    /** The last {@code lines} lines of every node but postgres's routine ones, for failure messages. */
     String logTails(int lines) {
         StringBuilder b = new StringBuilder();
         for (PghaNode n : nodes) {
-            List<String> own =
-                    n.logLines().stream().filter(l -> !l.contains("[postgres]")).toList();
+            List<String> own = n.logLines().stream()
+                    .filter(l -> !l.contains("INFO  [postgres]"))
+                    .toList();
             b.append("==== ").append(n.dataDir.getFileName()).append('\n');
             own.subList(Math.max(0, own.size() - lines), own.size())
                     .forEach(l -> b.append(l).append('\n'));

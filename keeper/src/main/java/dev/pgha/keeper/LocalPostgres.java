@@ -345,6 +345,7 @@ final class LocalPostgres {
             throw new PghaException("cannot write postgres configuration into " + data.path() + ": " + e.getMessage());
         }
         upstream = leader == null ? null : leader.memberId();
+        ScramWarmUp.begin(); // while postgres starts: the login that follows needs it
         PostgresServer started = PostgresServer.start(env.binaries(), env.osUser(), data.path());
         log.info(
                 "starting postgres (pid {}, port {})",

@@ -54,6 +54,7 @@ public final class PostgresServer {
         command.addAll(user.wrap(List.of(binaries.tool("postgres").toString(), "-D", pgdata.toString())));
         try {
             Process p = ProcessRunner.builder(command).start();
+            SignalShell.of(user).prepare(); // ready for the signal that stops this postgres
             return new PostgresServer(p, binaries, user);
         } catch (IOException e) {
             throw new PghaException("cannot start postgres: " + e.getMessage());
@@ -152,11 +153,10 @@ public final class PostgresServer {
             ProcessHandle handle, PgBinaries binaries, PostgresOsUser user, Duration fastTimeout) {
         Stopping stopping = new Stopping(handle, binaries, user, Thread.interrupted());
         try {
-            List<ProcessHandle> children = handle.children().toList();
             stopping.signalUntilExit(fastTimeout);
             // A postmaster waits for its children before it exits, unless it had to be killed: then they notice its
             // death on their own, and what does not is killed.
-            for (ProcessHandle child : children) {
+            for (ProcessHandle child : stopping.children) {
                 if (!stopping.awaitExit(child, IMMEDIATE_TIMEOUT)) {
                     child.destroyForcibly();
                     stopping.awaitExit(child, IMMEDIATE_TIMEOUT);
@@ -175,6 +175,12 @@ public final class PostgresServer {
         private final PgBinaries binaries;
         private final PostgresOsUser user;
         private boolean interrupted;
+        /**
+         * The postmaster's children, listed once it has the first signal: listing them takes 1-30 ms (every process
+         * is looked at), which would delay the signal. The list is complete: a postmaster that stops waits for its
+         * children, and one that must be killed has not stopped.
+         */
+        private List<ProcessHandle> children = List.of();
 
         Stopping(ProcessHandle handle, PgBinaries binaries, PostgresOsUser user, boolean interrupted) {
             this.handle = handle;
@@ -189,6 +195,7 @@ public final class PostgresServer {
             }
             if (!fastTimeout.isZero()) {
                 signal("INT");
+                children = handle.children().toList();
                 if (awaitExit(handle, fastTimeout)) {
                     return;
                 }
@@ -198,6 +205,9 @@ public final class PostgresServer {
                         fastTimeout.toSeconds());
             }
             signal("QUIT");
+            if (fastTimeout.isZero()) {
+                children = handle.children().toList();
+            }
             if (awaitExit(handle, IMMEDIATE_TIMEOUT)) {
                 return;
             }
@@ -209,8 +219,18 @@ public final class PostgresServer {
             awaitExit(handle, IMMEDIATE_TIMEOUT);
         }
 
-        /** Sends a signal with {@code pg_ctl kill}, which every postgres installation has, as postgres's own user. */
+        /**
+         * Sends a signal as postgres's own user: through the {@link SignalShell}, else with {@code pg_ctl kill}, which
+         * every postgres installation has.
+         */
         private void signal(String signal) {
+            SignalShell.Outcome sent = SignalShell.of(user).send(signal, handle.pid());
+            if (sent == SignalShell.Outcome.SENT) {
+                return;
+            }
+            if (sent == SignalShell.Outcome.REFUSED && !handle.isAlive()) {
+                return; // it exited meanwhile
+            }
             try {
                 ProcessRunner.Result r = ProcessRunner.run(
                         user.wrap(List.of(

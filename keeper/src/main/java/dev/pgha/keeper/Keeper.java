@@ -283,6 +283,9 @@ public final class Keeper implements AutoCloseable {
                     }
                 } else {
                     appliedGeneration = view.generation();
+                    if (state != null && state.inRecovery()) {
+                        leading.prepareOnStandby(postgres);
+                    }
                 }
             }
             case WAIT, HOLD -> {

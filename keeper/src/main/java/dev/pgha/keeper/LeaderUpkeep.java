@@ -20,6 +20,7 @@ final class LeaderUpkeep {
     private final String memberId;
     private final Credentials credentials;
     private long rolesEnsuredAt = -1; // the LocalPostgres epoch whose roles are in place
+    private long rolesCheckedAt = -1; // the LocalPostgres epoch whose roles a standby checked
     // Confirmation of synchronous_standby_names: where the WAL was once postgres surely waited for the setting (a
     // heartbeat after this session saw it: the checkpointer and walsenders reload on the same signal), and whether a
     // member has flushed past that since.
@@ -118,6 +119,23 @@ final class LeaderUpkeep {
     }
 
     /** The roles were set up since postgres last started or was promoted. */
+    /**
+     * On a standby, once per start: checks pgha's roles' passwords against the replicated catalog (read-only), so
+     * that a promotion finds their verifiers already checked (ScramVerifier remembers them) and the new leader's check
+     * of its roles, on the way to its first client, is one query.
+     */
+    void prepareOnStandby(LocalPostgres postgres) {
+        if (rolesCheckedAt == postgres.epoch()) {
+            return;
+        }
+        rolesCheckedAt = postgres.epoch();
+        try {
+            postgres.client().rolesVerified(credentials);
+        } catch (SQLException e) {
+            // only an early check: the leader's own runs in any case
+        }
+    }
+
     boolean rolesEnsured(LocalPostgres postgres) {
         return rolesEnsuredAt == postgres.epoch();
     }

@@ -374,6 +374,11 @@ public final class PgClient implements AutoCloseable {
         });
     }
 
+    /** Whether pgha's roles have the configured passwords; read-only, so on a standby too. */
+    public boolean rolesVerified(Credentials credentials) throws SQLException {
+        return call(c -> rolesInPlace(c, credentials));
+    }
+
     /** Work on the connection; a failure drops the connection, so the next call starts from a fresh one. */
     private interface Work<T> {
         T run(Connection c) throws SQLException;

@@ -35,4 +35,13 @@ class ScramVerifierTest {
         assertThat(ScramVerifier.matches(stored.replace("$4096:", "$4097:"), PASSWORD))
                 .isFalse();
     }
+
+    @Test
+    void aVerifierFoundBeforeStillNeedsItsPassword() {
+        String stored = PasswordUtil.encodeScramSha256(PASSWORD.revealChars());
+        assertThat(ScramVerifier.matches(stored, PASSWORD)).isTrue();
+        assertThat(ScramVerifier.matches(stored, Secret.of("other"))).isFalse();
+        assertThat(ScramVerifier.matches(stored, Secret.of(PASSWORD.reveal()))).isTrue();
+        assertThat(ScramVerifier.matches(stored, PASSWORD)).isTrue();
+    }
 }

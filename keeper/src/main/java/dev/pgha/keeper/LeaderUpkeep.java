@@ -118,7 +118,6 @@ final class LeaderUpkeep {
         return confirmed;
     }
 
-    /** The roles were set up since postgres last started or was promoted. */
     /**
      * On a standby, once per start: checks pgha's roles' passwords against the replicated catalog (read-only), so
      * that a promotion finds their verifiers already checked (ScramVerifier remembers them) and the new leader's check
@@ -136,6 +135,7 @@ final class LeaderUpkeep {
         }
     }
 
+    /** The roles were set up since postgres last started or was promoted. */
     boolean rolesEnsured(LocalPostgres postgres) {
         return rolesEnsuredAt == postgres.epoch();
     }

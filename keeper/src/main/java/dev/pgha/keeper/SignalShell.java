@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * Signalled as that user, a pid that was reused by another user's process is refused, as with pg_ctl.
  *
  * <p>Started with postgres. The shell reads its commands from a pipe of this JVM's: when the JVM exits, however it
- * exits, the pipe closes and the shell ends. When it is not there or does not answer within a second, {@link #send} says so and the caller
- * falls back to pg_ctl; the next signal starts a new shell.
+ * exits, the pipe closes and the shell ends. When it is not there or does not answer within a second, {@link #send}
+ * says so and the caller falls back to pg_ctl; the next signal starts a new shell. Like the stop it serves, a signal
+ * runs to its end on an interrupted thread, and the interrupt is kept for the caller.
  */
 final class SignalShell {
     private static final String SCRIPT =
@@ -83,7 +84,7 @@ final class SignalShell {
             answers.clear();
             commands.write((signal + " " + pid + "\n").getBytes(StandardCharsets.US_ASCII));
             commands.flush();
-            String answer = answers.poll(1, TimeUnit.SECONDS);
+            String answer = awaitAnswer();
             if (answer == null) {
                 stop();
                 return Outcome.UNAVAILABLE;
@@ -92,10 +93,25 @@ final class SignalShell {
         } catch (IOException e) {
             stop();
             return Outcome.UNAVAILABLE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stop();
-            return Outcome.UNAVAILABLE;
+        }
+    }
+
+    /** The shell's answer within a second (null: none), waited for through interrupts, which are kept. */
+    private String awaitAnswer() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return answers.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

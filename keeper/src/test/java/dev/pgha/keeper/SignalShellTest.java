@@ -55,4 +55,19 @@ class SignalShellTest {
             assertThat(root.waitFor(300, TimeUnit.MILLISECONDS)).isFalse();
         }
     }
+
+    @Test
+    void anInterruptedThreadStillSignalsAndKeepsItsInterrupt() throws Exception {
+        Process sleeping = sleeper(user.wrap(List.of("sleep", "60")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> sleeping.info().command().orElse("").endsWith("sleep"));
+        Thread.currentThread().interrupt(); // as the daemon's shutdown interrupts a keeper action that stops postgres
+        try {
+            assertThat(SignalShell.of(user).send("TERM", sleeping.pid())).isEqualTo(SignalShell.Outcome.SENT);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(sleeping.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
 }

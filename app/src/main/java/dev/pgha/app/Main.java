@@ -116,9 +116,10 @@ public final class Main implements Runnable {
 
     /**
      * The command line for a run whose first argument is {@code first}. picocli's model of every command takes about
-     * 140 ms to build without a class-data archive, 80-90 ms with the one ./pgha uses (bench/cli.sh), which the daemon's start and each short command would pay for the one they run: a command named
-     * first gets a root holding that command alone, named as the whole tree names it. Anything else (no command, an
-     * option, a typo, {@code help}, {@code completion}, which read the whole tree) gets the whole tree.
+     * 140 ms to build without a class-data archive, 80-90 ms with the one ./pgha uses (bench/cli.sh), which the
+     * daemon's start and each short command would pay for the one they run: a command named first gets a root holding
+     * that command alone, named as the whole tree names it. Anything else (no command, an option, a typo,
+     * {@code help}, {@code completion}, which read the whole tree) gets the whole tree.
      */
     static CommandLine commandLine(String first) {
         Command root = Main.class.getAnnotation(Command.class);

@@ -26,7 +26,10 @@ public final class PghaLayout extends LayoutBase<ILoggingEvent> {
 
     private boolean json;
 
-    /** Set from PGHA_LOG_FORMAT (PghaLogConfigurator): "json" or anything else for text (the config validation names bad values). */
+    /**
+     * Set from PGHA_LOG_FORMAT (PghaLogConfigurator): "json" or anything else for text (the config validation names
+     * bad values).
+     */
     public void setFormat(String format) {
         this.json = "json".equalsIgnoreCase(format == null ? "" : format.strip());
     }

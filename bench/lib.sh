@@ -35,6 +35,20 @@ bench_stop_pgha() {
   pgha_pid=""
 }
 
+# Makes sure the daemon's class-data archive for jar $1 exists, written as the container image's is: by a plain
+# single-node run (data under $work/train, the ports exported already), not by what the bench then measures. The
+# launcher's first start after a build writes the archive as it stops; `start --help` adopts it. PGHA_CDS=0: none.
+bench_daemon_archive() {
+  local archive="${1%.jar}.start.jsa"
+  if [ "${PGHA_CDS:-1}" != 0 ] && [ ! -f "$archive" ]; then
+    echo "a single-node run writes the daemon's class-data archive first ..."
+    PGHA_DATA_DIR="$work/train" bench_start_pgha
+    bench_stop_pgha
+    "$root/pgha" start --help >/dev/null
+    [ -f "$archive" ] || { echo "no class-data archive was written ($archive)"; exit 1; }
+  fi
+}
+
 # Timing and SQL helpers: now (epoch seconds), secs A B (B - A, one decimal), ratio A B (A / B, two decimals),
 # psql_leader SQL (one query on the first node's postgres, unaligned; needs $bin, the postgres bin directory).
 now() { date +%s.%N; }

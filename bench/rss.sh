@@ -24,18 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-archive="${jar%.jar}.start.jsa"
-if [ "${PGHA_CDS:-1}" != 0 ] && [ ! -f "$archive" ]; then
-  # The launcher's first start after a build writes the archive as it stops; `start --help` adopts it.
-  echo "rss: a single-node run writes the daemon's class-data archive first ..."
-  bench_ports 24400
-  export PGHA_DATA_DIR="$work/train"
-  bench_start_pgha
-  bench_stop_pgha
-  unset PGHA_DATA_DIR
-  "$root/pgha" start --help >/dev/null
-  [ -f "$archive" ] || { echo "rss: no class-data archive was written ($archive)"; exit 1; }
-fi
+bench_ports 24400
+bench_daemon_archive "$jar"
 nmt=()
 [ -n "${NMT:-}" ] && nmt=(-XX:NativeMemoryTracking=summary)
 

@@ -2,9 +2,9 @@ package dev.pgha.net;
 
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import javax.net.ssl.SSLException;
 
 /**
  * The TLS server side of a member's HTTP port when the operator gave certificates (PGHA_TLS_CERT_FILE, _KEY_FILE,
@@ -24,14 +24,12 @@ public final class MemberTls {
 
     public static MemberTls server(Path cert, Path key, Path ca) {
         try {
-            return new MemberTls(SslContextBuilder.forServer(cert.toFile(), key.toFile())
-                    .trustManager(ca.toFile())
-                    .clientAuth(ClientAuth.OPTIONAL)
-                    .build());
-        } catch (SSLException | IllegalArgumentException e) {
+            return new MemberTls(ServerKeyFiles.serverContext(cert, key, ca, ClientAuth.OPTIONAL));
+        } catch (IOException | IllegalArgumentException e) {
+            String why = e instanceof NoSuchFileException ? "no such file " + e.getMessage() : e.getMessage();
             throw new IllegalArgumentException(
                     "cannot use certificate " + cert + " with key " + key + " and CA " + ca + " for the HTTP port: "
-                            + e.getMessage(),
+                            + why,
                     e);
         }
     }

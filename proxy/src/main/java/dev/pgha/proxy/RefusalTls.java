@@ -1,7 +1,8 @@
 package dev.pgha.proxy;
 
+import dev.pgha.net.ServerKeyFiles;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +41,7 @@ public final class RefusalTls {
                 modified = keyModified;
             }
             if (context == null || !modified.equals(loadedFrom)) {
-                context = SslContextBuilder.forServer(certFile.toFile(), keyFile.toFile())
-                        .build();
+                context = ServerKeyFiles.serverContext(certFile, keyFile, null, ClientAuth.NONE);
                 loadedFrom = modified;
                 lastFailure = null;
             }

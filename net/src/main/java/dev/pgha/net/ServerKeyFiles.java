@@ -30,8 +30,8 @@ import javax.net.ssl.TrustManagerFactory;
  * A TLS server context from PEM files: a certificate chain, its key, and optionally the CAs whose client certificates
  * it accepts. Netty's own reader tries BouncyCastle first whenever it is on the class path (it is: the keeper writes
  * certificates with it), and Netty's JDK server context probes it once in its static initialiser: either sets up
- * BouncyCastle's whole security provider, ~2000 algorithm entries and hundreds of classes, 12-16 MB of a daemon's
- * RSS on its first TLS context. For an unencrypted PKCS#8 key ("BEGIN PRIVATE KEY", what the keeper and {@code
+ * BouncyCastle's whole security provider, ~2000 algorithm entries and hundreds of classes, on the daemon's first TLS
+ * context: 100-200 ms and ~10 MB of its memory (bench/tls-refusal.sh), against 20-30 ms and ~2 MB without it. For an unencrypted PKCS#8 key ("BEGIN PRIVATE KEY", what the keeper and {@code
  * openssl genpkey} write) the context is built with the JDK's own classes instead, and wrapped for Netty; any other
  * form (PKCS#1, SEC1, encrypted) still goes to Netty's reader, which reads them all.
  */

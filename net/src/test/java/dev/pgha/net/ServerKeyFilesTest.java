@@ -19,6 +19,7 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,27 +128,24 @@ class ServerKeyFilesTest {
         SSLEngine server = context.newEngine(ByteBufAllocator.DEFAULT);
         ByteBuffer toServer = ByteBuffer.allocate(1 << 17);
         ByteBuffer toClient = ByteBuffer.allocate(1 << 17);
-        ByteBuffer app = ByteBuffer.allocate(1 << 17);
-        ByteBuffer none = ByteBuffer.allocate(0);
         client.beginHandshake();
         server.beginHandshake();
         for (int i = 0; i < 50 && !(done(client) && done(server)); i++) {
-            client.wrap(none, toServer);
-            runTasks(client);
-            toServer.flip();
-            server.unwrap(toServer, app);
-            toServer.compact();
-            runTasks(server);
-            server.wrap(none, toClient);
-            runTasks(server);
-            toClient.flip();
-            client.unwrap(toClient, app);
-            toClient.compact();
-            runTasks(client);
-            app.clear();
+            send(client, toServer, server);
+            send(server, toClient, client);
         }
         assertThat(done(client) && done(server)).as("the handshake finished").isTrue();
         return (X509Certificate) client.getSession().getPeerCertificates()[0];
+    }
+
+    /** What {@code from} has to send, through {@code wire}, read by {@code to}. */
+    private static void send(SSLEngine from, ByteBuffer wire, SSLEngine to) throws SSLException {
+        from.wrap(ByteBuffer.allocate(0), wire);
+        runTasks(from);
+        wire.flip();
+        to.unwrap(wire, ByteBuffer.allocate(1 << 17));
+        wire.compact();
+        runTasks(to);
     }
 
     private static boolean done(SSLEngine engine) {

@@ -3,6 +3,7 @@ package dev.pgha.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pgha.common.tls.PemFiles;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -82,7 +83,7 @@ class ServerKeyFilesTest {
     void aContextFromEachKeyFormServesAHandshake(String form, String header, boolean readByTheJdk) throws Exception {
         Path[] files = keyAndCertificate(form);
         assertThat(Files.readString(files[0])).startsWith("-----" + header + "-----");
-        assertThat(ServerKeyFiles.pkcs8Key(files[0]) != null)
+        assertThat(PemFiles.pkcs8Key(files[0]).isPresent())
                 .as("read by the JDK")
                 .isEqualTo(readByTheJdk);
 
@@ -95,7 +96,7 @@ class ServerKeyFilesTest {
     void filesThatAreNoKeyOrNoCertificateAreRefusedNamingTheCause() throws Exception {
         Path[] files = keyAndCertificate("pkcs8-ec");
         Path garbage = Files.writeString(dir.resolve("garbage.key"), "not a key\n");
-        assertThat(ServerKeyFiles.pkcs8Key(garbage)).isNull();
+        assertThat(PemFiles.pkcs8Key(garbage)).isEmpty();
         assertThatThrownBy(() -> ServerKeyFiles.serverContext(files[1], garbage, null, ClientAuth.NONE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("private key");

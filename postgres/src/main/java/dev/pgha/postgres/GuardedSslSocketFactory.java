@@ -1,5 +1,6 @@
 package dev.pgha.postgres;
 
+import dev.pgha.common.tls.PemFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -7,13 +8,9 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Properties;
 import javax.net.ssl.HandshakeCompletedListener;
@@ -23,7 +20,6 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -41,24 +37,9 @@ public final class GuardedSslSocketFactory extends SSLSocketFactory {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(
                 null,
-                ca == null ? new TrustManager[] {new UnverifiedTrust()} : caTrust(Path.of(ca)),
+                ca == null ? new TrustManager[] {new UnverifiedTrust()} : PemFiles.caTrust(Path.of(ca)),
                 new SecureRandom());
         this.tls = context.getSocketFactory();
-    }
-
-    /** Trust in the certificates of a PEM file of CAs (and nothing else). */
-    public static TrustManager[] caTrust(Path caFile) throws GeneralSecurityException, IOException {
-        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-        store.load(null, null);
-        try (InputStream in = Files.newInputStream(caFile)) {
-            int i = 0;
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                store.setCertificateEntry("ca" + i++, c);
-            }
-        }
-        TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        f.init(store);
-        return f.getTrustManagers();
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -289,8 +290,35 @@ class BackupIT {
             NodeSql.execute(
                     a, "INSERT INTO acked VALUES (" + i + ")"); // acknowledged on A's timeline (synchronous standby)
         }
-        a.kill9();
-        PghaNode b = cluster.awaitLeader(a.memberId(), 0, Duration.ofSeconds(60));
+        // a new leader's postgres archives its first files (the timeline's history, the old timeline's last segment)
+        // while its keeper checks the stanza: pgBackRest's archive-push holds the stanza's archive lock meanwhile,
+        // held here on every member that may be chosen until the check is done
+        Map<PghaNode, Long> ready = new HashMap<>();
+        List<Process> locks = new ArrayList<>();
+        PghaNode b;
+        try {
+            for (PghaNode n : cluster.nodes) {
+                ready.put(n, count(n, STANZA_READY));
+                if (n != a) {
+                    locks.add(holdArchiveLock(n));
+                }
+            }
+            a.kill9();
+            b = cluster.awaitLeader(a.memberId(), 0, Duration.ofSeconds(60));
+            PghaNode leader = b;
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertThat(count(leader, STANZA_READY))
+                            .as(
+                                    "the stanza check of the new leader %s, while postgres's archive-push holds its lock:%n%s",
+                                    leader.memberId(), cluster.logTails(20))
+                            .isGreaterThan(ready.get(leader)));
+            assertThat(b.logLines()).noneMatch(l -> l.contains("cannot create stanza"));
+        } finally {
+            for (Process lock : locks) {
+                release(lock);
+            }
+        }
         for (int i = 101; i <= 200; i++) {
             NodeSql.execute(b, "INSERT INTO acked VALUES (" + i + ")");
         }
@@ -334,6 +362,44 @@ class BackupIT {
                 .contains("failed: [HostConnectError] unable to connect to");
         assertThat(unreachable.banner() + unreachable.out()).doesNotContain("s3-secret-never-shown");
         assertThat(postgresFiles(unreachable)).isEmpty();
+    }
+
+    private static final String STANZA_READY = "backups: stanza pgha is ready in the repository";
+
+    private static long count(PghaNode n, String text) {
+        return n.logLines().stream().filter(l -> l.contains(text)).count();
+    }
+
+    /**
+     * Takes {@code node}'s archive lock of stanza pgha as pgBackRest's archive-push does (flock, as postgres's OS
+     * user) and holds it until {@link #release}.
+     */
+    private static Process holdArchiveLock(PghaNode node) throws IOException {
+        Path lock = node.dataDir.resolve("pgbackrest/lock/pgha-archive.lock");
+        Process p = new ProcessBuilder(
+                        "setpriv",
+                        "--reuid=postgres",
+                        "--regid=postgres",
+                        "--init-groups",
+                        "flock",
+                        "-o",
+                        lock.toString(),
+                        "sleep",
+                        "300")
+                .redirectErrorStream(true)
+                .start();
+        // flock runs sleep once it holds the lock
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> p.descendants().findAny().isPresent() || !p.isAlive());
+        assertThat(p.isAlive()).as("flock on %s", lock).isTrue();
+        return p;
+    }
+
+    private static void release(Process lock) throws InterruptedException {
+        lock.descendants().forEach(ProcessHandle::destroy);
+        lock.destroy();
+        lock.waitFor(10, TimeUnit.SECONDS);
     }
 
     private static long sizeOf(Path dir) throws IOException {

@@ -72,6 +72,7 @@ public final class PgBackRest {
                     config.backupDir(),
                     config.backupDir().resolve("spool"),
                     config.backupDir().resolve("lock"),
+                    stanzaLocks(),
                     config.backupDir().resolve("log"))) {
                 Files.createDirectories(dir);
                 user.own(dir);
@@ -123,9 +124,22 @@ public final class PgBackRest {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-    /** Creates this cluster's stanza (nothing to do when it exists and matches this database). */
+    /**
+     * Creates this cluster's stanza (nothing to do when it exists and matches this database). Its locks go into a
+     * directory of their own: stanza-create takes every lock of the stanza, the archive lock included, and a new
+     * leader runs it while postgres archives its first files. pgBackRest's asynchronous archive-push then either
+     * failed stanza-create ("is another pgBackRest process running?", retried 30 s later) or, when stanza-create took
+     * the lock between archive-push releasing it and its forked worker taking it, lost the worker, which exits
+     * without a status file: postgres's archive_command waited archive-timeout (60 s) for it. pgha runs its own
+     * pgBackRest commands one at a time (the "backup" thread, or the restore before postgres serves), and
+     * stanza-create only reads what exists or writes the info files whole (renamed into place).
+     */
     public ProcessRunner.Result stanzaCreate() {
-        return run(stanza(), List.of("stanza-create"), SHORT, line -> {});
+        return run(stanza(), List.of("stanza-create", "--lock-path=" + stanzaLocks()), SHORT, line -> {});
+    }
+
+    private Path stanzaLocks() {
+        return config.backupDir().resolve("lock").resolve("stanza-create");
     }
 
     /** Checks that the archive receives WAL ({@code pgbackrest check}: switches a segment and waits for it). */

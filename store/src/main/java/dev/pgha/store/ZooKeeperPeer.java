@@ -15,7 +15,9 @@ import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import javax.security.sasl.SaslException;
 import org.apache.zookeeper.server.ZooKeeperServer;
+import org.apache.zookeeper.server.quorum.Election;
 import org.apache.zookeeper.server.quorum.QuorumPeer;
 import org.apache.zookeeper.server.quorum.QuorumPeerConfig;
 import org.apache.zookeeper.server.quorum.QuorumPeerMain;
@@ -46,8 +48,19 @@ public final class ZooKeeperPeer implements Closeable {
     private final int servers;
     private final String connectString;
 
-    /** QuorumPeerMain with a way to stop it from another thread. */
+    /** QuorumPeerMain with a way to stop it from another thread, whose peer leads at once when it votes alone. */
     private static final class Peer extends QuorumPeerMain {
+        @Override
+        protected QuorumPeer getQuorumPeer() throws SaslException {
+            return new QuorumPeer() {
+                @Override
+                protected Election createElectionAlgorithm(int algorithm) {
+                    Election zookeepers = super.createElectionAlgorithm(algorithm);
+                    return zookeepers == null ? null : new SoleVoterElection(this, zookeepers);
+                }
+            };
+        }
+
         void shutdown() {
             if (quorumPeer != null) {
                 quorumPeer.shutdown();

@@ -305,15 +305,7 @@ class BackupIT {
             }
             a.kill9();
             b = cluster.awaitLeader(a.memberId(), 0, Duration.ofSeconds(60));
-            PghaNode leader = b;
-            await().atMost(Duration.ofSeconds(20))
-                    .pollInterval(Duration.ofMillis(200))
-                    .untilAsserted(() -> assertThat(count(leader, STANZA_READY))
-                            .as(
-                                    "the stanza check of the new leader %s, while postgres's archive-push holds its lock:%n%s",
-                                    leader.memberId(), cluster.logTails(20))
-                            .isGreaterThan(ready.get(leader)));
-            assertThat(b.logLines()).noneMatch(l -> l.contains("cannot create stanza"));
+            awaitStanzaCheck(b, ready.get(b));
         } finally {
             for (Process lock : locks) {
                 release(lock);
@@ -368,6 +360,18 @@ class BackupIT {
 
     private static long count(PghaNode n, String text) {
         return n.logLines().stream().filter(l -> l.contains(text)).count();
+    }
+
+    /** Waits for {@code leader}'s stanza check of its leadership (the log had {@code before} of them), which passes. */
+    private void awaitStanzaCheck(PghaNode leader, long before) {
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(count(leader, STANZA_READY))
+                        .as(
+                                "the stanza check of the new leader %s, while postgres's archive-push holds its lock:%n%s",
+                                leader.memberId(), cluster.logTails(20))
+                        .isGreaterThan(before));
+        assertThat(leader.logLines()).noneMatch(l -> l.contains("cannot create stanza"));
     }
 
     /**

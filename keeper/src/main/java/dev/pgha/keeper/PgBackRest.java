@@ -142,11 +142,6 @@ public final class PgBackRest {
         return config.backupDir().resolve("lock").resolve("stanza-create");
     }
 
-    /** Checks that the archive receives WAL ({@code pgbackrest check}: switches a segment and waits for it). */
-    public ProcessRunner.Result check() {
-        return run(stanza(), List.of("check"), SHORT, line -> {});
-    }
-
     /** Takes a base backup of the local primary, annotated with the member that took it; expires old ones after. */
     public ProcessRunner.Result backup(BackupType type, String memberId, Consumer<String> onLine) {
         return run(

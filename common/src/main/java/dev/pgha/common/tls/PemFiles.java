@@ -28,8 +28,8 @@ import javax.net.ssl.TrustManagerFactory;
  * connections and servers (failsafe requests, the HTTP port, refused proxy clients, its postgres connections).
  */
 public final class PemFiles {
-    private static final String BEGIN = "-----BEGIN PRIVATE KEY-----";
-    private static final String END = "-----END PRIVATE KEY-----";
+    private static final byte[] BEGIN = "-----BEGIN PRIVATE KEY-----".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "-----END PRIVATE KEY-----".getBytes(StandardCharsets.US_ASCII);
     private static final List<String> ALGORITHMS = List.of("EC", "RSA", "Ed25519", "Ed448", "RSASSA-PSS", "DSA");
 
     private PemFiles() {}
@@ -40,15 +40,17 @@ public final class PemFiles {
      */
     public static Optional<PrivateKey> pkcs8Key(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
+        byte[] base64 = null;
         byte[] der = null;
         try {
-            String pem = new String(bytes, StandardCharsets.US_ASCII);
-            int begin = pem.indexOf(BEGIN);
-            int end = pem.indexOf(END);
-            if (begin < 0 || end < begin || pem.indexOf(BEGIN, begin + 1) >= 0) {
+            // searched as bytes, never made a String: a String of the key could not be cleared
+            int begin = indexOf(bytes, BEGIN, 0);
+            int end = indexOf(bytes, END, 0);
+            if (begin < 0 || end < begin || indexOf(bytes, BEGIN, begin + 1) >= 0) {
                 return Optional.empty();
             }
-            der = Base64.getMimeDecoder().decode(pem.substring(begin + BEGIN.length(), end));
+            base64 = Arrays.copyOfRange(bytes, begin + BEGIN.length, end);
+            der = Base64.getMimeDecoder().decode(base64);
             for (String algorithm : ALGORITHMS) {
                 try {
                     return Optional.of(KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der)));
@@ -60,11 +62,26 @@ public final class PemFiles {
         } catch (IllegalArgumentException e) {
             return Optional.empty(); // not base64
         } finally {
-            Arrays.fill(bytes, (byte) 0);
-            if (der != null) {
-                Arrays.fill(der, (byte) 0);
+            for (byte[] b : new byte[][] {bytes, base64, der}) {
+                if (b != null) {
+                    Arrays.fill(b, (byte) 0);
+                }
             }
         }
+    }
+
+    /** Where {@code marker} (ASCII) first occurs in {@code bytes} at or after {@code from}; -1 when nowhere. */
+    private static int indexOf(byte[] bytes, byte[] marker, int from) {
+        outer:
+        for (int i = Math.max(0, from); i <= bytes.length - marker.length; i++) {
+            for (int j = 0; j < marker.length; j++) {
+                if (bytes[i + j] != marker[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** Every certificate in the file, at least one (the JDK reads PEM, and skips text before each block). */

@@ -23,6 +23,7 @@ import dev.pgha.app.cli.StatusCommand;
 import dev.pgha.app.cli.SwitchoverCommand;
 import dev.pgha.app.cli.UsersCommand;
 import dev.pgha.app.daemon.StartCommand;
+import dev.pgha.app.daemon.StartWarmUp;
 import dev.pgha.common.PghaException;
 import java.io.PrintWriter;
 import java.security.Security;
@@ -73,6 +74,8 @@ public final class Main implements Runnable {
         // The daemon logs to stdout, its one stream; other commands keep stdout for their own output.
         if (args.length == 0 || !args[0].equals("start")) {
             System.setProperty("pgha.log.target", "System.err");
+        } else {
+            StartWarmUp.begin(); // while picocli builds the command and the configuration is read
         }
         // Members' addresses are looked up by name (pg_hba.conf, ZooKeeper peers); a replaced container keeps its name
         // but not its address, so the JVM does not keep an answer for its default 30 s.

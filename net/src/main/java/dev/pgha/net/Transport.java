@@ -43,6 +43,14 @@ public record Transport(
         return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
     }
 
+    /**
+     * Loads what {@link #best} needs, ahead of it on another thread: Netty's native epoll library and its platform
+     * probes take 30-130 ms of the first listener's set-up here, once per JVM.
+     */
+    public static void warmUp() {
+        Epoll.isAvailable();
+    }
+
     public EventLoopGroup newGroup(int threads, String name) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), ioHandlerFactory);
     }

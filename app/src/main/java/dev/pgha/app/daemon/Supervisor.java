@@ -118,6 +118,9 @@ final class Supervisor {
 
     private void startAll() {
         config = ConfigLoader.load(configFile, env);
+        if (config.store().embedded()) {
+            StartWarmUp.embeddedStore(); // while the node is checked and its secrets are read
+        }
         if (witness
                 && !config.store().quorum()
                 && !(config.store().embedded()

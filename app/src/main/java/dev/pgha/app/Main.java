@@ -72,10 +72,9 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         // The daemon logs to stdout, its one stream; other commands keep stdout for their own output.
-        if (args.length == 0 || !args[0].equals("start")) {
+        boolean daemon = args.length > 0 && args[0].equals("start");
+        if (!daemon) {
             System.setProperty("pgha.log.target", "System.err");
-        } else {
-            StartWarmUp.begin(); // while picocli builds the command and the configuration is read
         }
         // Members' addresses are looked up by name (pg_hba.conf, ZooKeeper peers); a replaced container keeps its name
         // but not its address, so the JVM does not keep an answer for its default 30 s.
@@ -87,6 +86,11 @@ public final class Main implements Runnable {
         // One log: what libraries log through java.util.logging goes through SLF4J too.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
+        if (daemon) {
+            // while picocli builds the command and the configuration is read; after the settings above, which a
+            // library reads once
+            StartWarmUp.begin();
+        }
         int code;
         try {
             code = run(args);

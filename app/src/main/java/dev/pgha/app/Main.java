@@ -25,6 +25,7 @@ import dev.pgha.app.cli.UsersCommand;
 import dev.pgha.app.daemon.StartCommand;
 import dev.pgha.app.daemon.StartWarmUp;
 import dev.pgha.common.PghaException;
+import dev.pgha.net.NettyDefaults;
 import java.io.PrintWriter;
 import java.security.Security;
 import java.util.Arrays;
@@ -83,6 +84,7 @@ public final class Main implements Runnable {
         // that looked it up a moment earlier (its ZooKeeper peer, pg_hba.conf) could not reach it as the new leader for
         // those 10 s; its proxy held clients the whole hold timeout and refused them (ContainerIT, in CI).
         Security.setProperty("networkaddress.cache.negative.ttl", "0");
+        NettyDefaults.apply();
         // One log: what libraries log through java.util.logging goes through SLF4J too.
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();

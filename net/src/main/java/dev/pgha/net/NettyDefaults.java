@@ -1,0 +1,24 @@
+package dev.pgha.net;
+
+/**
+ * Netty's JVM-wide switches that pgha sets otherwise than Netty does. Netty reads them once, as its classes initialise:
+ * {@link #apply} runs before any of them loads (Main calls it before the command runs). A switch the operator set (a
+ * {@code -D} in PGHA_JAVA_OPTS) is left as it is.
+ */
+public final class NettyDefaults {
+    /**
+     * Netty 4.2 emits JFR events for its buffer allocator when the JVM has JFR. Registering their types the first
+     * time it allocates sets up JFR's metadata (about 100 classes, their annotations parsed): 100-160 ms here, spent on
+     * the first client connection through the proxy after each start (bench/startup.sh, its last phase), and about
+     * 0.7 MB of the daemon's memory. Nothing in pgha records them; who profiles Netty with JFR sets it to true.
+     */
+    static final String JFR_EVENTS = "io.netty.jfr.enabled";
+
+    private NettyDefaults() {}
+
+    public static void apply() {
+        if (System.getProperty(JFR_EVENTS) == null) {
+            System.setProperty(JFR_EVENTS, "false");
+        }
+    }
+}

@@ -8,9 +8,10 @@ package dev.pgha.net;
 public final class NettyDefaults {
     /**
      * Netty 4.2 emits JFR events for its buffer allocator when the JVM has JFR. Registering their types the first
-     * time it allocates sets up JFR's metadata (about 100 classes, their annotations parsed): 100-160 ms here, spent on
-     * the first client connection through the proxy after each start (bench/startup.sh, its last phase), and about
-     * 0.7 MB of the daemon's memory. Nothing in pgha records them; who profiles Netty with JFR sets it to true.
+     * time it allocates sets up JFR's metadata (about 100 classes, their annotations parsed): 120-226 ms here (median
+     * about 150), spent on the first client connection through the proxy after each start (bench/startup.sh, its
+     * last phase), and about 0.7 MB of the daemon's memory. Nothing in pgha records them; who profiles Netty with JFR
+     * sets it to true.
      */
     static final String JFR_EVENTS = "io.netty.jfr.enabled";
 

@@ -5,14 +5,11 @@ import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.health.Formats;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.keeper.PgBinaries;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,10 +18,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -48,9 +43,10 @@ import picocli.CommandLine.Parameters;
                     + "a command line."
         })
 public final class ImportCommand extends AdminCommand {
-    /** What the two tools keep of the caller's environment. */
+    /** The exit code of a tool killed by SIGPIPE. */
     private static final int SIGPIPE = 128 + 13;
 
+    /** What the two tools keep of the caller's environment. */
     private static final List<String> KEPT_ENV = List.of("PATH", "LANG", "LC_ALL", "PGSSLROOTCERT", "HOME");
 
     @Parameters(index = "0", paramLabel = "SOURCE_URL", description = "postgres://USER:PASSWORD@HOST:PORT/DATABASE")
@@ -162,8 +158,8 @@ public final class ImportCommand extends AdminCommand {
         try {
             dump = start(dumpCommand(tools, "--format=custom"), passfile);
             restore = start(restoreCommand(tools, leader, config), passfile);
-            Deque<String> dumpErrors = tail(dump.getErrorStream(), null);
-            Deque<String> restoreErrors = tail(restore.getErrorStream(), progress);
+            ToolStderr dumpErrors = tail(dump.getErrorStream(), null);
+            ToolStderr restoreErrors = tail(restore.getErrorStream(), progress);
             ProgressLine line = json() ? null : ProgressLine.of(out);
             long last = System.nanoTime();
             byte[] buffer = new byte[1 << 16];
@@ -188,13 +184,14 @@ public final class ImportCommand extends AdminCommand {
             int restored = restore.waitFor();
             // pg_dump killed by SIGPIPE (141) only says that pg_restore stopped reading: pg_restore says why
             if (dumped != 0 && dumped != SIGPIPE) {
-                throw new PghaException("pg_dump failed (exit " + dumped + "): " + String.join(" | ", dumpErrors)
+                throw new PghaException("pg_dump failed (exit " + dumped + "): " + dumpErrors.lastLines()
                         + "; database " + database + " was dropped again");
             }
             if (restored != 0 || dumped != 0) {
-                throw new PghaException("pg_restore failed (exit " + restored + "): "
-                        + String.join(" | ", restoreErrors) + "; database " + database + " was dropped again");
+                throw new PghaException("pg_restore failed (exit " + restored + "): " + restoreErrors.lastLines()
+                        + "; database " + database + " was dropped again");
             }
+            restoreErrors.drain(); // the objects counted from its last lines
             return progress;
         } catch (IOException e) {
             throw new PghaException("cannot run pg_dump and pg_restore: " + e.getMessage());
@@ -223,7 +220,7 @@ public final class ImportCommand extends AdminCommand {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path dir = work.resolve("dump");
             p = start(dumpCommand(tools, "--format=directory", "--jobs=" + jobs, "--file=" + dir), passfile);
-            Deque<String> dumpErrors = tail(p.getErrorStream(), null);
+            ToolStderr dumpErrors = tail(p.getErrorStream(), null);
             while (!p.waitFor(1, TimeUnit.SECONDS)) {
                 progress.bytes.set(sizeOf(dir));
                 if (line != null) {
@@ -233,11 +230,11 @@ public final class ImportCommand extends AdminCommand {
             }
             progress.bytes.set(sizeOf(dir));
             if (p.exitValue() != 0) {
-                throw new PghaException("pg_dump failed (exit " + p.exitValue() + "): " + String.join(" | ", dumpErrors)
+                throw new PghaException("pg_dump failed (exit " + p.exitValue() + "): " + dumpErrors.lastLines()
                         + "; database " + database + " was dropped again");
             }
             p = start(restoreCommand(tools, leader, config, "--jobs=" + jobs, dir.toString()), passfile);
-            Deque<String> restoreErrors = tail(p.getErrorStream(), progress);
+            ToolStderr restoreErrors = tail(p.getErrorStream(), progress);
             while (!p.waitFor(1, TimeUnit.SECONDS)) {
                 if (line != null) {
                     line.show("importing: restoring with " + jobs + " connections, " + progress.objects.get()
@@ -245,9 +242,10 @@ public final class ImportCommand extends AdminCommand {
                 }
             }
             if (p.exitValue() != 0) {
-                throw new PghaException("pg_restore failed (exit " + p.exitValue() + "): "
-                        + String.join(" | ", restoreErrors) + "; database " + database + " was dropped again");
+                throw new PghaException("pg_restore failed (exit " + p.exitValue() + "): " + restoreErrors.lastLines()
+                        + "; database " + database + " was dropped again");
             }
+            restoreErrors.drain(); // the objects counted from its last lines
             return progress;
         } catch (IOException e) {
             throw new PghaException("cannot run pg_dump and pg_restore: " + e.getMessage());
@@ -316,36 +314,15 @@ public final class ImportCommand extends AdminCommand {
         return pb.start();
     }
 
-    /** Keeps the last lines of a tool's stderr for the error message; with {@code progress}, counts objects. */
-    private static Deque<String> tail(InputStream stderr, Progress progress) {
-        Deque<String> last = new ArrayDeque<>();
-        Thread t = new Thread(
-                () -> {
-                    try (BufferedReader r = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
-                        String line;
-                        while ((line = r.readLine()) != null) {
-                            if (progress != null && line.startsWith("pg_restore: creating ")) {
-                                progress.objects.incrementAndGet();
-                                continue;
-                            }
-                            if (progress != null && line.startsWith("pg_restore: processing ")) {
-                                continue;
-                            }
-                            synchronized (last) {
-                                if (last.size() == 5) {
-                                    last.removeFirst();
-                                }
-                                last.addLast(line.strip());
-                            }
-                        }
-                    } catch (IOException ignored) {
-                        // the tool ended
-                    }
-                },
-                "import-stderr");
-        t.setDaemon(true);
-        t.start();
-        return last;
+    /** Follows a tool's stderr; with {@code progress}, pg_restore's verbose lines count objects and are not kept. */
+    private static ToolStderr tail(InputStream stderr, Progress progress) {
+        return ToolStderr.follow(stderr, line -> {
+            if (progress != null && line.startsWith("pg_restore: creating ")) {
+                progress.objects.incrementAndGet();
+                return true;
+            }
+            return progress != null && line.startsWith("pg_restore: processing ");
+        });
     }
 
     private static final class Progress {

@@ -135,6 +135,8 @@ class AdminClusterIT {
                 }
             }
         });
+        // its postgres took every configuration change since (the promotion's, the synchronous standbys') as written
+        assertThat(target.out()).doesNotContain("contains errors").doesNotContain("cannot be changed");
         assertThat(PghaCli.run(via, "history").out())
                 .containsPattern("(?m) " + id(leader) + " +" + id(target) + " +\\S+ +member " + id(target)
                         + " leads \\(switchover from " + id(leader) + "\\)$");

@@ -108,8 +108,9 @@ public final class PostgresConf {
         String conninfo = String.join(" ", parts);
         return "# Standby of member " + upstream.memberId() + "\n"
                 + "primary_conninfo = " + quote(conninfo) + "\n"
-                + "primary_slot_name = " + quote(Upstream.slotName(memberId)) + "\n"
-                + "recovery_target_timeline = 'latest'\n";
+                + "primary_slot_name = " + quote(Upstream.slotName(memberId)) + "\n";
+        // recovery_target_timeline is not written: its default, 'latest', is what a standby needs, and a setting that
+        // needs a restart, once dropped from the file by a promotion, makes every later reload log "contains errors".
     }
 
     /** A libpq connection-string value: single-quoted, with ' and \\ escaped. */
@@ -150,7 +151,6 @@ public final class PostgresConf {
                 .append("restore_command = ")
                 .append(quote(restoreCommand))
                 .append('\n')
-                .append("recovery_target_timeline = 'latest'\n")
                 .append("recovery_target_action = 'promote'\n")
                 // WAL piles up unarchived (nothing fails) until the new cluster's stanza exists
                 .append("archive_command = ''\n");

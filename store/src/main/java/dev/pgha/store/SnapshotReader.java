@@ -14,12 +14,15 @@ import dev.pgha.common.store.Versioned;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 import org.apache.curator.RetryLoop;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
@@ -30,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a {@link ClusterSnapshot} in two round trips whatever the cluster's size: the values and the child lists
- * in one multi-read, then every child's value in a second. A multi-read is answered by one server in one go, so the
- * first half is a consistent cut. ZooKeeper before 3.6 has no multi-read: then each node is read on its own.
+ * Reads a {@link ClusterSnapshot} in one round trip while the membership stays as it was: the values, the child
+ * lists and the value of every child the last read found, in one multi-read; a second round trip reads only the
+ * children that are new since. A multi-read is answered by one server in one go, so the first is a consistent cut.
+ * ZooKeeper before 3.6 has no multi-read: then each node is read on its own.
  */
 final class SnapshotReader {
     private static final Logger log = LoggerFactory.getLogger(SnapshotReader.class);
@@ -45,6 +49,8 @@ final class SnapshotReader {
     private final CuratorFramework client;
     private final StorePaths paths;
     private volatile boolean oneByOne; // the server has no multi-read
+    /** What the last read found (a guess for the next: it is checked against the lists read with it). */
+    private volatile Children known = Children.NONE;
 
     SnapshotReader(CuratorFramework client, StorePaths paths) {
         this.client = client;
@@ -64,7 +70,7 @@ final class SnapshotReader {
     ClusterSnapshot read(LongSupplier session) {
         long sessionBefore = session.getAsLong();
         long sent = System.nanoTime();
-        List<OpResult> first = run(List.of(
+        List<Op> ops = new ArrayList<>(List.of(
                 Op.getData(paths.view()),
                 Op.getData(paths.spec()),
                 Op.getData(paths.request()),
@@ -75,38 +81,55 @@ final class SnapshotReader {
                 Op.getChildren(paths.witnesses()),
                 Op.getChildren(paths.restarts()),
                 Op.getChildren(paths.reinits())));
-        List<String> members = children(first.get(4));
-        List<String> keepers = children(first.get(5));
-        List<String> proxies = children(first.get(6));
-        List<String> witnesses = children(first.get(7));
-        List<Op> values = new ArrayList<>();
-        members.forEach(id -> values.add(Op.getData(paths.member(id))));
-        keepers.forEach(id -> values.add(Op.getData(paths.keeper(id))));
-        proxies.forEach(id -> values.add(Op.getData(paths.proxy(id))));
-        witnesses.forEach(id -> values.add(Op.getData(paths.witness(id))));
-        List<OpResult> second = values.isEmpty() ? List.of() : run(values);
-        int at = 0;
-        Map<String, MemberInfo> memberMap = parseChildren(paths.members(), members, second, at, MemberInfo.class);
-        at += members.size();
-        Map<String, KeeperStatus> keeperMap = parseChildren(paths.keepers(), keepers, second, at, KeeperStatus.class);
-        at += keepers.size();
-        Map<String, ProxyStatus> proxyMap = parseChildren(paths.proxies(), proxies, second, at, ProxyStatus.class);
-        at += proxies.size();
-        Map<String, Instant> witnessMap = parseChildren(paths.witnesses(), witnesses, second, at, Instant.class);
+        int fixed = ops.size();
+        // The children the last read found, read in the same request: the second round trip is only for newcomers.
+        known.paths(paths).forEach(path -> ops.add(Op.getData(path)));
+        List<OpResult> first = run(ops);
+        Children found = new Children(
+                children(first.get(4)), children(first.get(5)), children(first.get(6)), children(first.get(7)));
+        Map<String, OpResult> values = new HashMap<>();
+        for (int i = fixed; i < ops.size(); i++) {
+            values.put(ops.get(i).getPath(), first.get(i));
+        }
+        List<Op> newcomers = found.paths(paths)
+                .filter(path -> !values.containsKey(path))
+                .map(Op::getData)
+                .toList();
+        if (!newcomers.isEmpty()) {
+            List<OpResult> second = run(newcomers);
+            for (int i = 0; i < newcomers.size(); i++) {
+                values.put(newcomers.get(i).getPath(), second.get(i));
+            }
+        }
+        known = found;
         Optional<Versioned<Map<String, String>>> parameters = value(paths.parameters(), first.get(3), PARAMETERS);
         return new ClusterSnapshot(
                 value(paths.view(), first.get(0), VIEW),
                 value(paths.spec(), first.get(1), SPEC),
-                memberMap,
-                keeperMap,
-                proxyMap,
-                witnessMap,
+                parseChildren(paths.members(), found.members(), id -> values.get(paths.member(id)), MemberInfo.class),
+                parseChildren(paths.keepers(), found.keepers(), id -> values.get(paths.keeper(id)), KeeperStatus.class),
+                parseChildren(paths.proxies(), found.proxies(), id -> values.get(paths.proxy(id)), ProxyStatus.class),
+                parseChildren(paths.witnesses(), found.witnesses(), id -> values.get(paths.witness(id)), Instant.class),
                 value(paths.request(), first.get(2), REQUEST),
                 parameters.map(Versioned::value).orElse(Map.of()),
                 new TreeSet<>(children(first.get(8))),
                 new TreeSet<>(children(first.get(9))),
                 session.getAsLong() == sessionBefore ? sessionBefore : 0,
                 sent);
+    }
+
+    /** The registered members, keepers, proxies and witnesses one read found. */
+    private record Children(List<String> members, List<String> keepers, List<String> proxies, List<String> witnesses) {
+        static final Children NONE = new Children(List.of(), List.of(), List.of(), List.of());
+
+        Stream<String> paths(StorePaths paths) {
+            return Stream.of(
+                            members.stream().map(paths::member),
+                            keepers.stream().map(paths::keeper),
+                            proxies.stream().map(paths::proxy),
+                            witnesses.stream().map(paths::witness))
+                    .flatMap(s -> s);
+        }
     }
 
     /** One value with its version, for a compare-and-set; empty when there is none. */
@@ -176,17 +199,17 @@ final class SnapshotReader {
 
     /** Children that vanished between the two reads are left out; an unreadable one is skipped with a warning. */
     private static <T> Map<String, T> parseChildren(
-            String parent, List<String> names, List<OpResult> results, int from, Class<T> type) {
+            String parent, List<String> names, Function<String, OpResult> resultOf, Class<T> type) {
         Map<String, T> map = new TreeMap<>();
-        for (int i = 0; i < names.size(); i++) {
-            if (results.get(from + i) instanceof OpResult.GetDataResult d) {
+        for (String name : names) {
+            if (resultOf.apply(name) instanceof OpResult.GetDataResult d) {
                 try {
-                    map.put(names.get(i), Json.read(d.getData(), type));
+                    map.put(name, Json.read(d.getData(), type));
                 } catch (UncheckedIOException e) {
                     log.warn(
                             "ignoring unreadable {}/{}: {}",
                             parent,
-                            names.get(i),
+                            name,
                             e.getCause().getMessage());
                 }
             }

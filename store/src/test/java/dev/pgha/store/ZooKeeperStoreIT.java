@@ -183,6 +183,24 @@ class ZooKeeperStoreIT {
         }
     }
 
+    /** Each read takes the last one's members as a guess (their values in the same request): it must never stick. */
+    @Test
+    void successiveSnapshotsFollowMembersThatComeChangeAndGo() {
+        store.register(new MemberInfo("a", null, "10.0.0.1", 5433, 5432, 5500, Instant.now()));
+        assertThat(store.snapshot().members()).containsOnlyKeys("a");
+        store.register(new MemberInfo("b", null, "10.0.0.2", 5433, 5432, 5500, Instant.now()));
+        assertThat(store.snapshot().members()).containsOnlyKeys("a", "b");
+        store.register(new MemberInfo("a", null, "10.0.0.3", 5433, 5432, 5500, Instant.now()));
+        assertThat(store.snapshot().members().get("a").host()).isEqualTo("10.0.0.3");
+        store.removeMember("a");
+        assertThat(store.snapshot().members()).containsOnlyKeys("b");
+        store.register(new MemberInfo("a", null, "10.0.0.4", 5433, 5432, 5500, Instant.now()));
+        ClusterSnapshot s = store.snapshot();
+        assertThat(s.members()).containsOnlyKeys("a", "b");
+        assertThat(s.members().get("a").host()).isEqualTo("10.0.0.4");
+        assertThat(s.members().get("b").host()).isEqualTo("10.0.0.2");
+    }
+
     @Test
     void aPublishedStatusVanishesWithItsSession() {
         ZooKeeperStore other = connect(cluster);

@@ -14,6 +14,7 @@ import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
+import dev.pgha.common.store.Versioned;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -137,6 +138,7 @@ public final class Keeper implements AutoCloseable {
                     backups.ifPresent(BackupUpkeep::jobChanged);
                     loop.trigger();
                 });
+
         loop.runEvery(config.keeperHeartbeat());
     }
 
@@ -321,6 +323,18 @@ public final class Keeper implements AutoCloseable {
                 && postgres.upstream() == null
                 && !state.walSettled()) {
             // The sentinel waits for this standby's final WAL position: report it as soon as postgres settles.
+            loop.triggerAfter(SETTLE_POLL);
+        } else if (state != null
+                && state.inRecovery()
+                && KeeperPlanner.reportsAgainSoon(
+                        memberId,
+                        view,
+                        s.request().map(Versioned::value).orElse(null),
+                        view.formerLeader() == null
+                                ? null
+                                : s.keeper(view.formerLeader()).orElse(null),
+                        state.receivedLsn())) {
+            // The sentinel waits for this switchover target's report that it received all of the former leader's WAL.
             loop.triggerAfter(SETTLE_POLL);
         }
     }

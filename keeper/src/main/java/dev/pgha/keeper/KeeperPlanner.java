@@ -2,6 +2,8 @@ package dev.pgha.keeper;
 
 import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
 import java.util.Objects;
@@ -69,6 +71,26 @@ public final class KeeperPlanner {
                 KeeperAction.Kind.HOLD,
                 "the cluster is paused: pgha neither starts nor stops postgres on its own (otherwise: "
                         + action.reason() + "); `pgha resume`, or `pgha restart " + me + "` starts it");
+    }
+
+    /**
+     * Whether this member reports again within a few milliseconds instead of a heartbeat later: in a switchover's
+     * hand-over (phase SWITCHOVER), the target of the accepted request, until the sentinel can see that it received
+     * all of the former leader's WAL (the former leader reported where its WAL ends, and this member received past
+     * it). That report is the last thing the promotion waits for, and nothing else wakes this member for it.
+     *
+     * @param former      the former leader's status as last read (null when it has none)
+     * @param receivedLsn where this standby's received WAL ends now
+     */
+    public static boolean reportsAgainSoon(
+            String me, ClusterView view, OperatorRequest request, KeeperStatus former, long receivedLsn) {
+        boolean target = view.phase() == Phase.SWITCHOVER
+                && request != null
+                && request.kind() == OperatorRequest.Kind.SWITCHOVER
+                && request.state() == OperatorRequest.State.ACCEPTED
+                && me.equals(request.target());
+        boolean formerEnded = former != null && !former.pgUp() && former.writtenLsn() > 0;
+        return target && !(formerEnded && receivedLsn > former.writtenLsn());
     }
 
     public static KeeperAction decide(String me, ClusterView view, Local local) {

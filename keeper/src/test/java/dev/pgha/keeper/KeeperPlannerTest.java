@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgha.common.model.Cause;
 import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
+import dev.pgha.common.model.Statuses;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +32,48 @@ class KeeperPlannerTest {
                 "",
                 former,
                 null);
+    }
+
+    /**
+     * Each row: the view's phase; the request's kind, state and target ("-": no request); the former leader "old"
+     * (up: still running; an LSN: stopped cleanly with its WAL ending there; "-": no status); where this member's
+     * received WAL ends; whether "me" reports again within milliseconds.
+     */
+    @ParameterizedTest(name = "phase {0}, request {1} {2} to {3}, old {4}, received {5} -> {6}")
+    @CsvSource({
+        "SWITCHOVER, SWITCHOVER, ACCEPTED, me, up, 900, true",
+        "SWITCHOVER, SWITCHOVER, ACCEPTED, me, -, 900, true",
+        "SWITCHOVER, SWITCHOVER, ACCEPTED, me, 1000, 900, true",
+        "SWITCHOVER, SWITCHOVER, ACCEPTED, me, 1000, 1000, true",
+        "SWITCHOVER, SWITCHOVER, ACCEPTED, me, 1000, 1001, false",
+        "SWITCHOVER, SWITCHOVER, ACCEPTED, other, up, 900, false",
+        "SWITCHOVER, SWITCHOVER, PENDING, me, up, 900, false",
+        "SWITCHOVER, -, -, -, up, 900, false",
+        "NORMAL, SWITCHOVER, ACCEPTED, me, up, 900, false",
+        "FAILOVER_PROMOTING, SWITCHOVER, ACCEPTED, me, 1000, 900, false",
+        "FAILOVER_FENCING, FAILOVER, ACCEPTED, me, up, 900, false",
+    })
+    void theSwitchoverTargetReportsOftenUntilItHasReportedAllOfTheFormerLeadersWal(
+            Phase phase, String kind, String state, String target, String old, long received, boolean soon) {
+        OperatorRequest request = kind.equals("-")
+                ? null
+                : new OperatorRequest(
+                        "r1",
+                        OperatorRequest.Kind.valueOf(kind),
+                        target,
+                        OperatorRequest.State.valueOf(state),
+                        "",
+                        0,
+                        Instant.EPOCH);
+        KeeperStatus former = switch (old) {
+            case "-" -> null;
+            case "up" -> Statuses.primary("old", 800).build();
+            default ->
+                Statuses.down("old", "stopped").walEndsAt(Long.parseLong(old)).build();
+        };
+        assertThat(KeeperPlanner.reportsAgainSoon(
+                        "me", view(9, "-", phase, Cause.SWITCHOVER, "old"), request, former, received))
+                .isEqualTo(soon);
     }
 
     /**

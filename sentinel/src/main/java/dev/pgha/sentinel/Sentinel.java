@@ -62,6 +62,7 @@ public final class Sentinel implements AutoCloseable {
     private Subscription session;
     private volatile Election election;
     private String lastReason;
+    private final ReasonHold reasonHold = new ReasonHold();
     private ClusterSpec.Pause lastPause;
     private String lastSettingsNote = "";
     private final List<ScheduledBackup> backupSchedule;
@@ -161,6 +162,7 @@ public final class Sentinel implements AutoCloseable {
         if (!isLeader()) {
             goneSince = Map.of();
             observations.restart();
+            reasonHold.forget();
             return;
         }
         ClusterSnapshot s = removeDeadMembers(ensureSpec(store.snapshot()));
@@ -178,11 +180,20 @@ public final class Sentinel implements AutoCloseable {
         if (!isLeader()) {
             return; // lost the election while reading; the compare-and-set would catch it too
         }
+        long now = System.nanoTime();
+        Duration hold = reasonHold.holdFor(s.storedView().isPresent() ? view : null, next, now);
+        if (!hold.isZero()) {
+            logReason(next, s);
+            loop.triggerAfter(hold);
+            return;
+        }
         if (!store.compareAndSetView(next, s.storedView().map(Versioned::version))) {
             log.debug("view changed under us; evaluating again");
+            reasonHold.forget();
             loop.trigger();
             return;
         }
+        reasonHold.written(now);
         if (next.generation() != view.generation()) {
             log.info(
                     "view generation {}: leader {}, phase {} ({})",
@@ -190,19 +201,28 @@ public final class Sentinel implements AutoCloseable {
                     next.leader() == null ? "none" : next.leader(),
                     next.phase(),
                     next.explanation());
-        } else if (!Objects.equals(next.explanation(), lastReason)) {
-            if (needsAttention(next, s)) {
-                log.warn("{}", next.explanation());
-            } else {
-                log.info("{}", next.explanation());
-            }
+            lastReason = next.explanation();
+        } else {
+            logReason(next, s);
         }
-        lastReason = next.explanation();
         if (next.phase() == Phase.NORMAL
                 && next.leader() != null
                 && (view.phase() != Phase.NORMAL || !next.leader().equals(view.leader()))) {
             recordLeaderChange(next, s.keepers().get(next.leader()));
         }
+    }
+
+    /** Logs the view's reason once, when it changed (a warning when it needs an operator's attention). */
+    private void logReason(ClusterView next, ClusterSnapshot s) {
+        if (Objects.equals(next.explanation(), lastReason)) {
+            return;
+        }
+        if (needsAttention(next, s)) {
+            log.warn("{}", next.explanation());
+        } else {
+            log.info("{}", next.explanation());
+        }
+        lastReason = next.explanation();
     }
 
     private void logPause(ClusterSpec.Pause pause) {

@@ -138,7 +138,6 @@ public final class Keeper implements AutoCloseable {
                     backups.ifPresent(BackupUpkeep::jobChanged);
                     loop.trigger();
                 });
-
         loop.runEvery(config.keeperHeartbeat());
     }
 

@@ -1,10 +1,8 @@
 package dev.pgha.keeper;
 
 import dev.pgha.common.PghaException;
-import java.io.BufferedReader;
+import dev.pgha.common.concurrent.LineTail;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +17,9 @@ import java.util.function.Consumer;
  * environment (which may hold passwords) leaks into children.
  */
 public final class ProcessRunner {
-    /** The only environment children get. */
     private static final int KEPT_LINES = 1000;
 
+    /** The only environment children get. */
     public static final Map<String, String> CHILD_ENV = Map.of(
             "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "LANG", "C.UTF-8");
@@ -72,43 +70,27 @@ public final class ProcessRunner {
         } catch (IOException e) {
             throw new PghaException("cannot run " + command.get(0) + ": " + e.getMessage());
         }
-        List<String> output = new ArrayList<>();
-        Thread reader = new Thread(
-                () -> {
-                    try (BufferedReader r = new BufferedReader(
-                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                        String line;
-                        while ((line = r.readLine()) != null) {
-                            onLine.accept(line);
-                            synchronized (output) {
-                                if (output.size() == KEPT_LINES) {
-                                    output.remove(0);
-                                }
-                                output.add(line);
-                            }
-                        }
-                    } catch (IOException ignored) {
-                        // the process closed its output; what was read is kept
-                    }
+        LineTail output = LineTail.follow(
+                process.getInputStream(),
+                KEPT_LINES,
+                line -> {
+                    onLine.accept(line);
+                    return true;
                 },
                 "output-" + command.get(0));
-        reader.setDaemon(true);
-        reader.start();
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 kill(process);
                 process.waitFor(5, TimeUnit.SECONDS);
                 throw new PghaException(command.get(0) + " did not finish within " + timeout.toSeconds() + " s");
             }
-            reader.join(2000);
+            output.awaitEnd(Duration.ofSeconds(2));
         } catch (InterruptedException e) {
             awaitExit(kill(process)); // the caller may delete what they write: they are gone when this returns
             Thread.currentThread().interrupt();
             throw new PghaException(command.get(0) + " was interrupted");
         }
-        synchronized (output) {
-            return new Result(process.exitValue(), List.copyOf(output));
-        }
+        return new Result(process.exitValue(), output.lines());
     }
 
     /** Kills a process and every process it started that is still its descendant (a shell script's sleep, say). */

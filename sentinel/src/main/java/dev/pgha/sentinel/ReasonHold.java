@@ -5,14 +5,15 @@ import java.time.Duration;
 
 /**
  * When a view that differs from the stored one only in what it shows (its reason, and the standbys following the
- * leader, which only status reads) is written. Every write of the view wakes every
- * keeper and proxy, each of which reads the whole cluster again; in a leader change the reason changes two or three
- * times in a few hundred milliseconds ("waiting for the proxies …", "waiting for leader … to shut down cleanly", "…
- * to report where its WAL ends"), and those wake-ups took the machine's cores while the keepers that had to act next
- * waited for them. So such a change is written no sooner than {@link #HOLD} after the sentinel's last write of
- * the view: a step that passes sooner is never written (the sentinel's log still says it at once), one that lasts is
- * shown by {@code pgha status} at most {@link #HOLD} late. Anything else (generation, leader, phase, cause,
- * synchronous standbys) is written at once. Decisions read types, never the reason, so nothing waits on it.
+ * leader, which only status reads) is written. Every write of the view wakes every keeper and proxy, each of which
+ * reads the whole cluster again; in a leader change the reason changes two or three times in a few hundred
+ * milliseconds ("waiting for the proxies …", "waiting for leader … to shut down cleanly", "… to report where its WAL
+ * ends"), and those wake-ups took the machine's cores while the keepers that had to act next waited for them. So such
+ * a change is written no sooner than {@link #HOLD} after the sentinel's last write of the view: a step that passes
+ * sooner is never written (the sentinel's log still says it at once), one that lasts is shown by {@code pgha status}
+ * at most {@link #HOLD} late. Anything else (generation, leader, phase, cause, synchronous standbys) is written at
+ * once. Decisions read types, never the reason; and no keeper waits for such a write to wake it: one whose report a
+ * step waits for reports on its own ({@code KeeperPlanner.reportsAgainSoon}, the failover's final positions).
  */
 final class ReasonHold {
     static final Duration HOLD = Duration.ofMillis(500);

@@ -1,6 +1,7 @@
 package dev.pgha.app.cli;
 
 import dev.pgha.common.PghaException;
+import dev.pgha.common.concurrent.LineTail;
 import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.health.Formats;
 import dev.pgha.common.model.MemberInfo;
@@ -18,12 +19,14 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +48,9 @@ import picocli.CommandLine.Parameters;
 public final class ImportCommand extends AdminCommand {
     /** The exit code of a tool killed by SIGPIPE. */
     private static final int SIGPIPE = 128 + 13;
+
+    /** How long the rest of a tool's stderr is waited for once it exited (a child it left could hold the pipe). */
+    private static final Duration STDERR_DRAIN = Duration.ofSeconds(5);
 
     /** What the two tools keep of the caller's environment. */
     private static final List<String> KEPT_ENV = List.of("PATH", "LANG", "LC_ALL", "PGSSLROOTCERT", "HOME");
@@ -158,8 +164,8 @@ public final class ImportCommand extends AdminCommand {
         try {
             dump = start(dumpCommand(tools, "--format=custom"), passfile);
             restore = start(restoreCommand(tools, leader, config), passfile);
-            ToolStderr dumpErrors = tail(dump.getErrorStream(), null);
-            ToolStderr restoreErrors = tail(restore.getErrorStream(), progress);
+            LineTail dumpErrors = tail(dump.getErrorStream(), null);
+            LineTail restoreErrors = tail(restore.getErrorStream(), progress);
             ProgressLine line = json() ? null : ProgressLine.of(out);
             long last = System.nanoTime();
             byte[] buffer = new byte[1 << 16];
@@ -184,14 +190,14 @@ public final class ImportCommand extends AdminCommand {
             int restored = restore.waitFor();
             // pg_dump killed by SIGPIPE (141) only says that pg_restore stopped reading: pg_restore says why
             if (dumped != 0 && dumped != SIGPIPE) {
-                throw new PghaException("pg_dump failed (exit " + dumped + "): " + dumpErrors.lastLines()
-                        + "; database " + database + " was dropped again");
+                throw new PghaException("pg_dump failed (exit " + dumped + "): " + lastLines(dumpErrors) + "; database "
+                        + database + " was dropped again");
             }
             if (restored != 0 || dumped != 0) {
-                throw new PghaException("pg_restore failed (exit " + restored + "): " + restoreErrors.lastLines()
+                throw new PghaException("pg_restore failed (exit " + restored + "): " + lastLines(restoreErrors)
                         + "; database " + database + " was dropped again");
             }
-            restoreErrors.drain(); // the objects counted from its last lines
+            restoreErrors.awaitEnd(STDERR_DRAIN); // the objects counted from its last lines
             return progress;
         } catch (IOException e) {
             throw new PghaException("cannot run pg_dump and pg_restore: " + e.getMessage());
@@ -220,7 +226,7 @@ public final class ImportCommand extends AdminCommand {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path dir = work.resolve("dump");
             p = start(dumpCommand(tools, "--format=directory", "--jobs=" + jobs, "--file=" + dir), passfile);
-            ToolStderr dumpErrors = tail(p.getErrorStream(), null);
+            LineTail dumpErrors = tail(p.getErrorStream(), null);
             while (!p.waitFor(1, TimeUnit.SECONDS)) {
                 progress.bytes.set(sizeOf(dir));
                 if (line != null) {
@@ -230,11 +236,11 @@ public final class ImportCommand extends AdminCommand {
             }
             progress.bytes.set(sizeOf(dir));
             if (p.exitValue() != 0) {
-                throw new PghaException("pg_dump failed (exit " + p.exitValue() + "): " + dumpErrors.lastLines()
+                throw new PghaException("pg_dump failed (exit " + p.exitValue() + "): " + lastLines(dumpErrors)
                         + "; database " + database + " was dropped again");
             }
             p = start(restoreCommand(tools, leader, config, "--jobs=" + jobs, dir.toString()), passfile);
-            ToolStderr restoreErrors = tail(p.getErrorStream(), progress);
+            LineTail restoreErrors = tail(p.getErrorStream(), progress);
             while (!p.waitFor(1, TimeUnit.SECONDS)) {
                 if (line != null) {
                     line.show("importing: restoring with " + jobs + " connections, " + progress.objects.get()
@@ -242,10 +248,10 @@ public final class ImportCommand extends AdminCommand {
                 }
             }
             if (p.exitValue() != 0) {
-                throw new PghaException("pg_restore failed (exit " + p.exitValue() + "): " + restoreErrors.lastLines()
+                throw new PghaException("pg_restore failed (exit " + p.exitValue() + "): " + lastLines(restoreErrors)
                         + "; database " + database + " was dropped again");
             }
-            restoreErrors.drain(); // the objects counted from its last lines
+            restoreErrors.awaitEnd(STDERR_DRAIN); // the objects counted from its last lines
             return progress;
         } catch (IOException e) {
             throw new PghaException("cannot run pg_dump and pg_restore: " + e.getMessage());
@@ -315,14 +321,24 @@ public final class ImportCommand extends AdminCommand {
     }
 
     /** Follows a tool's stderr; with {@code progress}, pg_restore's verbose lines count objects and are not kept. */
-    private static ToolStderr tail(InputStream stderr, Progress progress) {
-        return ToolStderr.follow(stderr, line -> {
-            if (progress != null && line.startsWith("pg_restore: creating ")) {
-                progress.objects.incrementAndGet();
-                return true;
-            }
-            return progress != null && line.startsWith("pg_restore: processing ");
-        });
+    private static LineTail tail(InputStream stderr, Progress progress) {
+        return LineTail.follow(
+                stderr,
+                5,
+                line -> {
+                    if (progress != null && line.startsWith("pg_restore: creating ")) {
+                        progress.objects.incrementAndGet();
+                        return false;
+                    }
+                    return progress == null || !line.startsWith("pg_restore: processing ");
+                },
+                "import-stderr");
+    }
+
+    /** The last lines a tool wrote, once its stderr is read to the end (its reason comes last), for a message. */
+    private static String lastLines(LineTail stderr) throws InterruptedException {
+        stderr.awaitEnd(STDERR_DRAIN);
+        return stderr.lines().stream().map(String::strip).collect(Collectors.joining(" | "));
     }
 
     private static final class Progress {

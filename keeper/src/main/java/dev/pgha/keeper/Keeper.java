@@ -445,7 +445,7 @@ public final class Keeper implements AutoCloseable {
                         stopping));
     }
 
-    /** The status this keeper last reported (empty before its first heartbeat); readable from any thread. */
+    /** The status made at the last heartbeat, written to the store or not (StatusRefresh); readable from any thread. */
     public Optional<KeeperStatus> status() {
         StatusReport r = report;
         return r == null ? Optional.empty() : r.last();

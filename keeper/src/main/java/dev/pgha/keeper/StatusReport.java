@@ -11,8 +11,9 @@ import java.util.Optional;
 
 /**
  * The status a keeper publishes, from what postgres reported and what the keeper knows, and what follows from the
- * last one: since when the member is unhealthy, and whether it serves clients as the leader. Published from the
- * keeper's loop; {@link #last()} and {@link #serving()} are readable from any thread.
+ * last one: since when the member is unhealthy, and whether it serves clients as the leader. Made every heartbeat
+ * by the keeper's loop and written to the store when {@link StatusRefresh} says so; {@link #last()} (the newest,
+ * written or not) and {@link #serving()} are readable from any thread.
  */
 final class StatusReport implements AutoCloseable {
     private final String memberId;
@@ -22,7 +23,8 @@ final class StatusReport implements AutoCloseable {
     private final Published<KeeperStatus> published;
     private final OperatorTags operatorTags = new OperatorTags();
     private Instant unhealthySince = Instant.now();
-    private volatile KeeperStatus last; // what was last published (also while the store is unreachable)
+    private volatile KeeperStatus last; // the newest status, written or not (also while the store is unreachable)
+    private StatusRefresh.Written written; // what was last written to the store (StatusRefresh)
     private volatile boolean serving;
 
     /** @param onServing runs each time the member starts serving as the leader */
@@ -78,10 +80,14 @@ final class StatusReport implements AutoCloseable {
         KeeperStatus next =
                 of(memberId, region, tags, data, state, facts, seen.view().generation(), unhealthySince);
         last = next;
-        published.publish(next);
+        long nanos = System.nanoTime();
+        if (StatusRefresh.due(written, next, seen.session(), nanos, seen.spec().failTimeout())) {
+            published.publish(next);
+            written = new StatusRefresh.Written(next, seen.session(), nanos);
+        }
     }
 
-    /** The status last published (empty before the first). */
+    /** The newest status, whether or not it was written to the store (empty before the first). */
     Optional<KeeperStatus> last() {
         return Optional.ofNullable(last);
     }

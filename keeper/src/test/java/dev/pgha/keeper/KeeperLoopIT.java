@@ -234,6 +234,32 @@ class KeeperLoopIT {
     }
 
     /**
+     * An idle leader's status changes only in its time: it goes to the store again every {@link StatusRefresh#MOST}
+     * (often enough for the sentinel, which fails a leader over after cluster.failTimeout without a fresh one), not
+     * every heartbeat, each write being a ZooKeeper transaction that wakes every member.
+     */
+    @Test
+    void anIdleLeaderWritesItsUnchangedStatusAgainEveryFewSecondsNotEveryHeartbeat() throws Exception {
+        startServingLeader();
+        int before = cluster.statusHistory("k1").size();
+        Thread.sleep(6000); // twelve heartbeats
+        List<KeeperStatus> history = cluster.statusHistory("k1");
+        List<KeeperStatus> window = history.subList(before - 1, history.size());
+        assertThat(window.size())
+                .as("the status was written again while nothing changed")
+                .isGreaterThan(1);
+        for (int i = 1; i < window.size(); i++) {
+            KeeperStatus previous = window.get(i - 1);
+            KeeperStatus next = window.get(i);
+            if (next.withUpdatedAt(previous.updatedAt()).equals(previous)) {
+                assertThat(Duration.between(previous.updatedAt(), next.updatedAt()))
+                        .as("an unchanged status written again (%s after %s)", next.updatedAt(), previous.updatedAt())
+                        .isGreaterThanOrEqualTo(StatusRefresh.MOST.minusMillis(50));
+            }
+        }
+    }
+
+    /**
      * A leader sets pgha's roles' passwords as configured once per start or promotion; when the roles already have
      * them (a restart, a promoted standby) nothing is written.
      */

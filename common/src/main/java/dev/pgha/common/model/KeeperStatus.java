@@ -75,6 +75,34 @@ public record KeeperStatus(
         tags = Objects.requireNonNullElse(tags, MemberTags.NONE);
     }
 
+    /** The same status, stamped {@code at}. */
+    public KeeperStatus withUpdatedAt(Instant at) {
+        return new KeeperStatus(
+                memberId,
+                region,
+                initialized,
+                systemId,
+                pgUp,
+                role,
+                timeline,
+                writtenLsn,
+                receivedLsn,
+                replayedLsn,
+                healthy,
+                problem,
+                appliedGeneration,
+                at,
+                unhealthySince,
+                following,
+                streaming,
+                synchronousNames,
+                walFinalGeneration,
+                synchronousConfirmed,
+                leaderWalEnd,
+                tags,
+                stopping);
+    }
+
     /** Its WAL positions can no longer move, and it knew of view generation {@code generation} when it said so. */
     public boolean walFinalSince(long generation) {
         return walFinalGeneration > 0 && walFinalGeneration >= generation;

@@ -4,8 +4,8 @@
 # archive (written first by a single-node run when this build has none, as the image's is trained at build time).
 # Prints each daemon's RSS (goal: <= 128 MB for an idle member, all roles) next to its postgres's memory (PSS summed
 # over the postmaster and its children, so shared buffers count once). Waits SETTLE seconds (default 30) after the
-# cluster is healthy, then reads each daemon's CPU time over CPU_WINDOW more seconds (default 30: what an idle member
-# costs, in CPU seconds per minute) and its memory. Asserts nothing.
+# cluster is healthy, then reads each daemon's and its postgres's CPU time over CPU_WINDOW more seconds (default 30:
+# what an idle member costs, in CPU seconds per minute) and their memory. Asserts nothing.
 #   PGHA_JAVA_OPTS adds flags (e.g. to compare); PGHA_CDS=0 measures without the archive; PGHA_PG_MEMORY (default
 #   256MB) is what postgres is tuned for; NMT=1 adds each daemon's memory by JVM area (Native Memory Tracking, MB
 #   committed) and what its RSS holds outside them (the JVM's code, the C library's free lists).
@@ -34,14 +34,29 @@ PGHA_JAVA_OPTS="${nmt[*]} ${PGHA_JAVA_OPTS:-}" bench_start_cluster3
 sleep "$settle"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, in clock ticks
-window=${CPU_WINDOW:-30}
-cpu_before=()
-for p in "${cluster_pids[@]}"; do cpu_before+=("$(cpu_ticks "$p")"); done
-sleep "$window"
-cpu_s_per_min() { # CPU seconds per minute of daemon $1 (its index) over the window
-  awk -v a="${cpu_before[$1]}" -v b="$(cpu_ticks "${cluster_pids[$1]}")" -v hz="$(getconf CLK_TCK)" -v w="$window" \
-    'BEGIN { printf "%.2f", (b - a) / hz * 60 / w }'
+pg_ticks() { # of every process whose working directory is node $1's PGDATA (backends that ended meanwhile are lost)
+  local dir="$work/node-$1/postgres" total=0 p
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/cwd" 2>/dev/null)" = "$dir" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
 }
+window=${CPU_WINDOW:-30}
+cpu_before=() pg_before=()
+for i in 1 2 3; do
+  cpu_before+=("$(cpu_ticks "${cluster_pids[$((i - 1))]}")")
+  pg_before+=("$(pg_ticks "$i")")
+done
+sleep "$window"
+per_min() { # CPU seconds per minute over the window, from ticks $1 and $2
+  awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v w="$window" 'BEGIN { printf "%.2f", (b - a) / hz * 60 / w }'
+}
+cpu_after=() pg_after=()
+for i in 1 2 3; do
+  cpu_after+=("$(cpu_ticks "${cluster_pids[$((i - 1))]}")")
+  pg_after+=("$(pg_ticks "$i")")
+done
 
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 pg_pss_mb() { # PSS of every process whose working directory is the node's PGDATA (postgres chdirs there)
@@ -56,12 +71,14 @@ cds="with"
 [ "${PGHA_CDS:-1}" = 0 ] && cds="without"
 printf 'pgha memory and idle CPU, 3-node cluster idle for %ss + %ss (ops/jvm-daemon.args%s, %s class-data archive, postgres tuned for %s, %s cores)\n' \
   "$settle" "$window" "${PGHA_JAVA_OPTS:+ + $PGHA_JAVA_OPTS}" "$cds" "${PGHA_PG_MEMORY:-256MB}" "$(nproc)"
-printf '  %-8s %-8s %14s %18s %22s\n' member role "daemon RSS MB" "postgres PSS MB" "daemon CPU s/min idle"
+printf '  %-8s %-8s %14s %18s %16s %18s\n' member role "daemon RSS MB" "postgres PSS MB" "daemon CPU s/min" \
+  "postgres CPU s/min"
 for i in 1 2 3; do
   role=replica
   grep -q "serving as the cluster's leader" "$work/node-$i.log" && role=leader
-  printf '  %-8s %-8s %14s %18s %22s\n' "node-$i" "$role" "$(rss_mb "${cluster_pids[$((i - 1))]}")" \
-    "$(pg_pss_mb "$work/node-$i/postgres")" "$(cpu_s_per_min $((i - 1)))"
+  printf '  %-8s %-8s %14s %18s %16s %18s\n' "node-$i" "$role" "$(rss_mb "${cluster_pids[$((i - 1))]}")" \
+    "$(pg_pss_mb "$work/node-$i/postgres")" "$(per_min "${cpu_before[$((i - 1))]}" "${cpu_after[$((i - 1))]}")" \
+    "$(per_min "${pg_before[$((i - 1))]}" "${pg_after[$((i - 1))]}")"
 done
 if [ -n "${NMT:-}" ]; then # where each daemon's memory goes (MB committed, from Native Memory Tracking)
   printf '  %-8s' member

@@ -252,9 +252,12 @@ class KeeperLoopIT {
             KeeperStatus previous = window.get(i - 1);
             KeeperStatus next = window.get(i);
             if (next.withUpdatedAt(previous.updatedAt()).equals(previous)) {
+                // half the interval: the stamps are wall-clock times taken a moment before the keeper times the
+                // interval on the monotonic clock, and a busy machine may pause it in between (every heartbeat,
+                // 500 ms, without StatusRefresh)
                 assertThat(Duration.between(previous.updatedAt(), next.updatedAt()))
                         .as("an unchanged status written again (%s after %s)", next.updatedAt(), previous.updatedAt())
-                        .isGreaterThanOrEqualTo(StatusRefresh.MOST.minusMillis(50));
+                        .isGreaterThanOrEqualTo(StatusRefresh.MOST.dividedBy(2));
             }
         }
     }

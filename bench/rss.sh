@@ -34,10 +34,16 @@ PGHA_JAVA_OPTS="${nmt[*]} ${PGHA_JAVA_OPTS:-}" bench_start_cluster3
 sleep "$settle"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, in clock ticks
-pg_ticks() { # of every process whose working directory is node $1's PGDATA (backends that ended meanwhile are lost)
-  local dir="$work/node-$1/postgres" total=0 p
+pg_procs() { # /proc entries of every process whose working directory is PGDATA $1 (postgres chdirs there)
+  local p
   for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/cwd" 2>/dev/null)" = "$dir" ] || continue
+    [ "$(readlink "$p/cwd" 2>/dev/null)" = "$1" ] && echo "$p"
+  done
+  return 0
+}
+pg_ticks() { # of node $1's postgres processes (backends that ended meanwhile are lost)
+  local total=0 p
+  for p in $(pg_procs "$work/node-$1/postgres"); do
     total=$((total + $(awk '{print $14 + $15}' "$p/stat" 2>/dev/null || echo 0)))
   done
   echo "$total"
@@ -59,10 +65,9 @@ for i in 1 2 3; do
 done
 
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
-pg_pss_mb() { # PSS of every process whose working directory is the node's PGDATA (postgres chdirs there)
-  local dir=$1 total=0 p
-  for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/cwd" 2>/dev/null)" = "$dir" ] || continue
+pg_pss_mb() { # PSS of the postgres processes of PGDATA $1
+  local total=0 p
+  for p in $(pg_procs "$1"); do
     total=$((total + $(awk '/^Pss:/ {print $2}' "$p/smaps_rollup" 2>/dev/null || echo 0)))
   done
   echo $((total / 1024))

@@ -8,7 +8,7 @@ import java.time.Duration;
  * quorum's fsync) that wakes each member's watch on the keepers and the elected sentinel's evaluation, and an idle
  * member's status changes only in its time: at the 500 ms heartbeat that was two writes a second per member for
  * nothing. So a status that says something new is written at once; one that differs from the last written only in
- * {@link KeeperStatus#updatedAt()} is written again once {@link #interval} has passed, which is what the sentinel
+ * {@link KeeperStatus#updatedAt()} is written again once {@link #intervalNanos} has passed, which is what the sentinel
  * needs: it fails a leader over whose status it has not seen rewritten for {@code cluster.failTimeout}. A status is
  * also written at once on a new store session: the store put the last one back, stamped before, and the sentinel counts
  * a status as fresh only when its stamp moves. Pure; the keeper's loop keeps the {@link Written} record.
@@ -37,12 +37,14 @@ final class StatusRefresh {
                 || session == 0
                 || session != last.session()
                 || !next.withUpdatedAt(last.status().updatedAt()).equals(last.status())
-                || nanos - last.atNanos() >= interval(failTimeout).toNanos();
+                || nanos - last.atNanos() >= intervalNanos(failTimeout);
     }
 
-    /** An unchanged status is written again this often: {@link #MOST}, or a fifth of the fail timeout if shorter. */
-    static Duration interval(Duration failTimeout) {
-        Duration fifth = failTimeout.dividedBy(5);
-        return fifth.compareTo(MOST) < 0 ? fifth : MOST;
+    /**
+     * An unchanged status is written again this often: {@link #MOST}, or a fifth of the fail timeout if shorter. In
+     * nanoseconds: asked at most idle heartbeats, and Duration's division goes through BigDecimal.
+     */
+    static long intervalNanos(Duration failTimeout) {
+        return Math.min(MOST.toNanos(), failTimeout.toNanos() / 5);
     }
 }

@@ -76,6 +76,10 @@ public class FailoverBench {
                 env.put("PGHA_CALLBACK_TIMEOUT", "1h");
             }
             env.put("PATH", System.getenv("PATH"));
+            String javaOpts = System.getenv("PGHA_JAVA_OPTS"); // flags to compare (the launcher adds them)
+            if (javaOpts != null) {
+                env.put("PGHA_JAVA_OPTS", javaOpts);
+            }
             env.put("PGHA_NODE_ID", "node-" + i);
             env.put("PGHA_DATA_DIR", base.resolve("node-" + i).toString());
             env.put("PGHA_ZK_ENSEMBLE", String.join(",", entries));

@@ -6,7 +6,7 @@
 # view, the proxy's new route, first write). Asserts nothing.
 # MODE=switchover (bench/switchover.sh) runs `pgha switchover` instead of the kill (its phases: hold, clean shutdown,
 # promotion, NORMAL view, route, first write). CALLBACK=hang gives every node callbacks (cluster.callbacks) that never
-# end, to compare: a failover must not wait for them.
+# end, to compare: a failover must not wait for them. PGHA_JAVA_OPTS adds JVM flags to every node (to compare).
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cycles=${CYCLES:-10}

@@ -5,7 +5,9 @@
 # Prints each daemon's RSS (goal: <= 128 MB for an idle member, all roles) next to its postgres's memory (PSS summed
 # over the postmaster and its children, so shared buffers count once). Waits SETTLE seconds (default 30) after the
 # cluster is healthy, then reads each daemon's and its postgres's CPU time over CPU_WINDOW more seconds (default 30:
-# what an idle member costs, in CPU seconds per minute) and their memory. Asserts nothing.
+# what an idle member costs, in CPU seconds per minute) and their memory. The daemon's CPU is printed whole and
+# without its JIT compiler threads, which still compile minutes after the start (how much of that a window catches
+# varies from run to run: compare the second figure); the last row sums the members. Asserts nothing.
 #   PGHA_JAVA_OPTS adds flags (e.g. to compare); PGHA_CDS=0 measures without the archive; PGHA_PG_MEMORY (default
 #   256MB) is what postgres is tuned for; NMT=1 adds each daemon's memory by JVM area (Native Memory Tracking, MB
 #   committed) and what its RSS holds outside them (the JVM's code, the C library's free lists).
@@ -34,6 +36,15 @@ PGHA_JAVA_OPTS="${nmt[*]} ${PGHA_JAVA_OPTS:-}" bench_start_cluster3
 sleep "$settle"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, in clock ticks
+jit_ticks() { # of daemon $1's JIT compiler threads: warming up, they still work minutes after the start
+  local total=0 t
+  for t in /proc/"$1"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      "C1 CompilerThre"* | "C2 CompilerThre"*) total=$((total + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$total"
+}
 pg_procs() { # /proc entries of every process whose working directory is PGDATA $1 (postgres chdirs there)
   local p
   for p in /proc/[0-9]*; do
@@ -49,18 +60,20 @@ pg_ticks() { # of node $1's postgres processes (backends that ended meanwhile ar
   echo "$total"
 }
 window=${CPU_WINDOW:-30}
-cpu_before=() pg_before=()
+cpu_before=() pg_before=() jit_before=()
 for i in 1 2 3; do
   cpu_before+=("$(cpu_ticks "${cluster_pids[$((i - 1))]}")")
+  jit_before+=("$(jit_ticks "${cluster_pids[$((i - 1))]}")")
   pg_before+=("$(pg_ticks "$i")")
 done
 sleep "$window"
 per_min() { # CPU seconds per minute over the window, from ticks $1 and $2
   awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v w="$window" 'BEGIN { printf "%.2f", (b - a) / hz * 60 / w }'
 }
-cpu_after=() pg_after=()
+cpu_after=() pg_after=() jit_after=()
 for i in 1 2 3; do
   cpu_after+=("$(cpu_ticks "${cluster_pids[$((i - 1))]}")")
+  jit_after+=("$(jit_ticks "${cluster_pids[$((i - 1))]}")")
   pg_after+=("$(pg_ticks "$i")")
 done
 
@@ -76,15 +89,22 @@ cds="with"
 [ "${PGHA_CDS:-1}" = 0 ] && cds="without"
 printf 'pgha memory and idle CPU, 3-node cluster idle for %ss + %ss (ops/jvm-daemon.args%s, %s class-data archive, postgres tuned for %s, %s cores)\n' \
   "$settle" "$window" "${PGHA_JAVA_OPTS:+ + $PGHA_JAVA_OPTS}" "$cds" "${PGHA_PG_MEMORY:-256MB}" "$(nproc)"
-printf '  %-8s %-8s %14s %18s %16s %18s\n' member role "daemon RSS MB" "postgres PSS MB" "daemon CPU s/min" \
-  "postgres CPU s/min"
+# The daemon's CPU apart from its JIT compilers too: what it costs once warm, and a figure that compares between runs
+# (how much compiling a window catches varies from run to run).
+printf '  %-8s %-8s %14s %18s %16s %16s %18s\n' member role "daemon RSS MB" "postgres PSS MB" "daemon CPU s/min" \
+  "but JIT s/min" "postgres CPU s/min"
+sum_cpu=0 sum_warm=0 sum_pg=0
 for i in 1 2 3; do
   role=replica
   grep -q "serving as the cluster's leader" "$work/node-$i.log" && role=leader
-  printf '  %-8s %-8s %14s %18s %16s %18s\n' "node-$i" "$role" "$(rss_mb "${cluster_pids[$((i - 1))]}")" \
-    "$(pg_pss_mb "$work/node-$i/postgres")" "$(per_min "${cpu_before[$((i - 1))]}" "${cpu_after[$((i - 1))]}")" \
-    "$(per_min "${pg_before[$((i - 1))]}" "${pg_after[$((i - 1))]}")"
+  k=$((i - 1))
+  cpu=$((cpu_after[k] - cpu_before[k])) jit=$((jit_after[k] - jit_before[k])) pg=$((pg_after[k] - pg_before[k]))
+  sum_cpu=$((sum_cpu + cpu)) sum_warm=$((sum_warm + cpu - jit)) sum_pg=$((sum_pg + pg))
+  printf '  %-8s %-8s %14s %18s %16s %16s %18s\n' "node-$i" "$role" "$(rss_mb "${cluster_pids[$k]}")" \
+    "$(pg_pss_mb "$work/node-$i/postgres")" "$(per_min 0 "$cpu")" "$(per_min 0 $((cpu - jit)))" "$(per_min 0 "$pg")"
 done
+printf '  %-8s %-8s %14s %18s %16s %16s %18s\n' "all" "" "" "" "$(per_min 0 "$sum_cpu")" "$(per_min 0 "$sum_warm")" \
+  "$(per_min 0 "$sum_pg")"
 if [ -n "${NMT:-}" ]; then # where each daemon's memory goes (MB committed, from Native Memory Tracking)
   printf '  %-8s' member
   cats=("Java Heap" "Shared class space" "Metaspace" "Class" "Symbol" "Code" "Thread" "Arena Chunk")

@@ -59,6 +59,7 @@ public final class ZooKeeperStore implements ClusterStore {
     private final TopicWatches watches;
     private final Removals removals;
     private final List<EphemeralValue<?>> published = new CopyOnWriteArrayList<>();
+    private final SessionClock sessionClock;
 
     private ZooKeeperStore(CuratorFramework client, String cluster, Duration sessionTimeout) {
         this.client = client;
@@ -67,6 +68,7 @@ public final class ZooKeeperStore implements ClusterStore {
         this.reader = new SnapshotReader(client, paths);
         this.watches = new TopicWatches(client, paths);
         this.removals = new Removals(client, paths);
+        this.sessionClock = new SessionClock(client, paths.view(), sessionTimeout);
     }
 
     /**
@@ -382,7 +384,7 @@ public final class ZooKeeperStore implements ClusterStore {
 
     @Override
     public SessionLease lease(Consumer<Boolean> onChange) {
-        return new ZooKeeperSessionLease(client, paths.view(), sessionTimeout, onChange).start();
+        return sessionClock.lease(onChange);
     }
 
     @Override
@@ -399,6 +401,7 @@ public final class ZooKeeperStore implements ClusterStore {
         // recursing until the event thread's stack overflows: every value goes before the client does.
         published.forEach(EphemeralValue::close);
         watches.close();
+        sessionClock.close();
         client.close();
     }
 

@@ -27,12 +27,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -350,6 +353,47 @@ class ZooKeeperStoreIT {
             lease.adopt(fresh);
             assertThat(lease.valid()).isTrue();
         }
+    }
+
+    @Test
+    void aMembersLeasesShareOneHeartbeatAndEachHoldsOnlyTheSessionItAdopted() throws Exception {
+        Set<Thread> before = heartbeatThreads();
+        AtomicBoolean keeperValid = new AtomicBoolean();
+        AtomicBoolean proxyValid = new AtomicBoolean();
+        try (SessionLease keeper = store.lease(keeperValid::set);
+                SessionLease proxy = store.lease(proxyValid::set)) {
+            ClusterSnapshot old = store.snapshot();
+            keeper.adopt(old);
+            await().atMost(WAIT).untilTrue(keeperValid);
+            assertThat(proxy.valid()).as("the proxy adopted nothing yet").isFalse();
+            proxy.adopt(old);
+            await().atMost(WAIT).untilTrue(proxyValid);
+            // a few heartbeats (every 250 ms): one request per beat for both leases, not one per lease
+            Thread.sleep(600);
+            Set<Thread> started = heartbeatThreads();
+            started.removeAll(before);
+            assertThat(started).as("session heartbeats this store started").hasSize(1);
+
+            store.client().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+            ClusterSnapshot fresh = await().atMost(WAIT)
+                    .ignoreExceptions()
+                    .until(store::snapshot, x -> x.session() != 0 && x.session() != old.session());
+            await().atMost(WAIT).untilFalse(keeperValid);
+            await().atMost(WAIT).untilFalse(proxyValid);
+            keeper.adopt(fresh);
+            assertThat(keeper.valid()).isTrue();
+            assertThat(proxy.valid())
+                    .as("the proxy still acts for the ended session")
+                    .isFalse();
+            proxy.adopt(fresh);
+            assertThat(proxy.valid()).isTrue();
+        }
+    }
+
+    private static Set<Thread> heartbeatThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("session-lease") && t.isAlive())
+                .collect(Collectors.toCollection(HashSet::new));
     }
 
     @Test

@@ -59,23 +59,23 @@ pg_ticks() { # of node $1's postgres processes (backends that ended meanwhile ar
   done
   echo "$total"
 }
+sample() { # sample WHEN: each node's daemon, JIT and postgres ticks into cpu_WHEN, jit_WHEN and pg_WHEN
+  local -n cpu=cpu_$1 jit=jit_$1 pg=pg_$1
+  local i
+  for i in 1 2 3; do
+    cpu+=("$(cpu_ticks "${cluster_pids[$((i - 1))]}")")
+    jit+=("$(jit_ticks "${cluster_pids[$((i - 1))]}")")
+    pg+=("$(pg_ticks "$i")")
+  done
+}
 window=${CPU_WINDOW:-30}
-cpu_before=() pg_before=() jit_before=()
-for i in 1 2 3; do
-  cpu_before+=("$(cpu_ticks "${cluster_pids[$((i - 1))]}")")
-  jit_before+=("$(jit_ticks "${cluster_pids[$((i - 1))]}")")
-  pg_before+=("$(pg_ticks "$i")")
-done
+cpu_before=() jit_before=() pg_before=() cpu_after=() jit_after=() pg_after=()
+sample before
 sleep "$window"
+sample after
 per_min() { # CPU seconds per minute over the window, from ticks $1 and $2
   awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v w="$window" 'BEGIN { printf "%.2f", (b - a) / hz * 60 / w }'
 }
-cpu_after=() pg_after=() jit_after=()
-for i in 1 2 3; do
-  cpu_after+=("$(cpu_ticks "${cluster_pids[$((i - 1))]}")")
-  jit_after+=("$(jit_ticks "${cluster_pids[$((i - 1))]}")")
-  pg_after+=("$(pg_ticks "$i")")
-done
 
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 pg_pss_mb() { # PSS of the postgres processes of PGDATA $1

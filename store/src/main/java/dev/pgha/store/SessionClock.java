@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * How long the store's ZooKeeper session certainly lives: a request that succeeded on the session renews it to one
  * session timeout (the smaller of the configured and the negotiated) from the moment it was sent; a heartbeat sends
  * one 8 times per timeout. One per store connection, shared by every {@link ZooKeeperSessionLease} on it (a member's
- * keeper and proxy): the session is the connection's, only which session an owner acts for is the owner's. Two
- * heartbeats on one session had cost an idle 3-node cluster a fifth of its daemons' CPU (bench/rss.sh).
+ * keeper and proxy): the session is the connection's, only which session an owner acts for is the owner's. A
+ * heartbeat per lease had sent each member's session twice the requests, on two threads.
  */
 final class SessionClock implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SessionClock.class);

@@ -4,6 +4,7 @@ import dev.pgha.common.PghaException;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
+import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.Versioned;
 import java.time.Duration;
@@ -40,7 +41,7 @@ public final class LeaderRequest {
                     store.snapshot().request().map(v -> describe(v.value())).orElse("one");
             throw new PghaException("another request is under way (" + pending + "); wait for it to finish");
         }
-        OperatorRequest answered = awaitAnswer(store, request);
+        OperatorRequest answered = awaitAnswer(store, request, before);
         if (answered.state() == OperatorRequest.State.REFUSED) {
             withdraw(store, request);
             throw new PghaException(kind.word() + " refused: " + answered.reason());
@@ -68,12 +69,17 @@ public final class LeaderRequest {
                 + (now.reason() == null ? "" : ": " + now.explanation()));
     }
 
-    private static OperatorRequest awaitAnswer(ClusterStore store, OperatorRequest request) {
+    private static OperatorRequest awaitAnswer(ClusterStore store, OperatorRequest request, ClusterView before) {
         Instant deadline = Instant.now().plus(RequestTimeouts.ANSWER);
         while (Instant.now().isBefore(deadline)) {
-            Optional<Versioned<OperatorRequest>> v = store.snapshot().request();
+            ClusterSnapshot s = store.snapshot();
+            Optional<Versioned<OperatorRequest>> v = s.request();
             if (v.isEmpty() || !v.get().value().id().equals(request.id())) {
-                throw new PghaException("the request disappeared before the sentinel answered it");
+                // The sentinel removes an accepted request once the cluster is NORMAL again: a quick hand-over can
+                // end between two looks (a requester slowed down, a leaderless cluster's forced failover).
+                return carriedOut(request, before, s.view())
+                        .orElseThrow(
+                                () -> new PghaException("the request disappeared before the sentinel answered it"));
             }
             if (v.get().value().state() != OperatorRequest.State.PENDING) {
                 return v.get().value();
@@ -83,6 +89,21 @@ public final class LeaderRequest {
         withdraw(store, request);
         throw new PghaException("no sentinel answered within " + RequestTimeouts.ANSWER.toSeconds()
                 + " s: is pgha running on the members (pgha status)?");
+    }
+
+    /**
+     * The request as accepted, if the view shows it carried out although it is gone: a newer NORMAL generation than
+     * {@code before} in which its target (for a switchover without one: another member than before) leads.
+     */
+    static Optional<OperatorRequest> carriedOut(OperatorRequest request, ClusterView before, ClusterView now) {
+        boolean done = now != null
+                && now.generation() > before.generation()
+                && now.phase() == Phase.NORMAL
+                && now.leader() != null
+                && (request.target() != null
+                        ? request.target().equals(now.leader())
+                        : !now.leader().equals(before.leader()));
+        return done ? Optional.of(request.accept(now.leader(), "carried out", before.generation())) : Optional.empty();
     }
 
     /** Removes {@code request} if it is still the stored one. */

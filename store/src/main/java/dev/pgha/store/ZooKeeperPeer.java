@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import javax.security.sasl.SaslException;
 import org.apache.zookeeper.common.X509Util;
+import org.apache.zookeeper.metrics.impl.NullMetricsProvider;
 import org.apache.zookeeper.server.ZooKeeperServer;
 import org.apache.zookeeper.server.auth.KerberosName;
 import org.apache.zookeeper.server.quorum.Election;
@@ -251,6 +252,9 @@ public final class ZooKeeperPeer implements Closeable {
         p.setProperty("dataDir", dir.toString());
         p.setProperty("maxClientCnxns", "200");
         p.setProperty("admin.enableServer", "false");
+        // ZooKeeper's default metrics provider keeps 46 latency reservoirs of 4 096 samples (1.5 MB of heap, a fifth
+        // of an idle member's live set) and updates them on every request; nothing reads them (pgha exports its own).
+        p.setProperty("metricsProvider.className", NullMetricsProvider.class.getName());
         p.setProperty("reconfigEnabled", "true");
         p.setProperty("standaloneEnabled", "false");
         p.setProperty("autopurge.snapRetainCount", "3");

@@ -14,12 +14,16 @@ import dev.pgha.common.store.Versioned;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
@@ -51,6 +55,14 @@ final class SnapshotReader {
     private volatile boolean oneByOne; // the server has no multi-read
     /** What the last read found (a guess for the next: it is checked against the lists read with it). */
     private volatile Children known = Children.NONE;
+    /**
+     * The values the last reads parsed, by path, with the bytes they were parsed from: the same bytes are not parsed
+     * again. Each member's keeper and sentinel read a snapshot several times a second, and most of it (the view, the
+     * spec, every member's record) changes only now and then; the records are immutable, so snapshots share them.
+     */
+    private final ConcurrentHashMap<String, Parsed> parsed = new ConcurrentHashMap<>();
+
+    private record Parsed(byte[] data, Object value) {}
 
     SnapshotReader(CuratorFramework client, StorePaths paths) {
         this.client = client;
@@ -103,19 +115,24 @@ final class SnapshotReader {
         }
         known = found;
         Optional<Versioned<Map<String, String>>> parameters = value(paths.parameters(), first.get(3), PARAMETERS);
-        return new ClusterSnapshot(
+        ClusterSnapshot snapshot = new ClusterSnapshot(
                 value(paths.view(), first.get(0), VIEW),
                 value(paths.spec(), first.get(1), SPEC),
-                parseChildren(paths.members(), found.members(), id -> values.get(paths.member(id)), MemberInfo.class),
-                parseChildren(paths.keepers(), found.keepers(), id -> values.get(paths.keeper(id)), KeeperStatus.class),
-                parseChildren(paths.proxies(), found.proxies(), id -> values.get(paths.proxy(id)), ProxyStatus.class),
-                parseChildren(paths.witnesses(), found.witnesses(), id -> values.get(paths.witness(id)), Instant.class),
+                parseChildren(paths.members(), found.members(), paths::member, values, MemberInfo.class),
+                parseChildren(paths.keepers(), found.keepers(), paths::keeper, values, KeeperStatus.class),
+                parseChildren(paths.proxies(), found.proxies(), paths::proxy, values, ProxyStatus.class),
+                parseChildren(paths.witnesses(), found.witnesses(), paths::witness, values, Instant.class),
                 value(paths.request(), first.get(2), REQUEST),
                 parameters.map(Versioned::value).orElse(Map.of()),
                 new TreeSet<>(children(first.get(8))),
                 new TreeSet<>(children(first.get(9))),
                 session.getAsLong() == sessionBefore ? sessionBefore : 0,
                 sent);
+        // what is gone from the store (a removed member's records) is forgotten
+        Set<String> read = new HashSet<>(values.keySet());
+        ops.subList(0, 4).forEach(op -> read.add(op.getPath()));
+        parsed.keySet().retainAll(read);
+        return snapshot;
     }
 
     /** The registered members, keepers, proxies and witnesses one read found. */
@@ -186,9 +203,10 @@ final class SnapshotReader {
         return r instanceof OpResult.GetChildrenResult c ? c.getChildren() : List.of();
     }
 
-    private static <T> Optional<Versioned<T>> value(String path, OpResult r, JavaType type) {
+    private <T> Optional<Versioned<T>> value(String path, OpResult r, JavaType type) {
         if (r instanceof OpResult.GetDataResult d) {
-            return Optional.of(ZooKeeperStore.versioned(ZooKeeperStore.parse(path, d.getData(), type), d.getStat()));
+            T value = parsed(path, d.getData(), data -> ZooKeeperStore.parse(path, data, type));
+            return Optional.of(ZooKeeperStore.versioned(value, d.getStat()));
         }
         if (r instanceof OpResult.ErrorResult e && e.getErr() != KeeperException.Code.NONODE.intValue()) {
             throw new StoreException(
@@ -198,13 +216,18 @@ final class SnapshotReader {
     }
 
     /** Children that vanished between the two reads are left out; an unreadable one is skipped with a warning. */
-    private static <T> Map<String, T> parseChildren(
-            String parent, List<String> names, Function<String, OpResult> resultOf, Class<T> type) {
+    private <T> Map<String, T> parseChildren(
+            String parent,
+            List<String> names,
+            Function<String, String> pathOf,
+            Map<String, OpResult> values,
+            Class<T> type) {
         Map<String, T> map = new TreeMap<>();
         for (String name : names) {
-            if (resultOf.apply(name) instanceof OpResult.GetDataResult d) {
+            String path = pathOf.apply(name);
+            if (values.get(path) instanceof OpResult.GetDataResult d) {
                 try {
-                    map.put(name, Json.read(d.getData(), type));
+                    map.put(name, parsed(path, d.getData(), data -> Json.read(data, type)));
                 } catch (UncheckedIOException e) {
                     log.warn(
                             "ignoring unreadable {}/{}: {}",
@@ -215,5 +238,17 @@ final class SnapshotReader {
             }
         }
         return map;
+    }
+
+    /** The value {@code data} at {@code path} parses to: the one parsed before when the bytes are the same. */
+    @SuppressWarnings("unchecked") // a path holds one type of value
+    private <T> T parsed(String path, byte[] data, Function<byte[], T> parse) {
+        Parsed before = parsed.get(path);
+        if (before != null && Arrays.equals(before.data(), data)) {
+            return (T) before.value();
+        }
+        T value = parse.apply(data);
+        parsed.put(path, new Parsed(data, value));
+        return value;
     }
 }

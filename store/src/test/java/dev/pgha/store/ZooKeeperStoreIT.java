@@ -204,6 +204,24 @@ class ZooKeeperStoreIT {
         assertThat(s.members().get("b").host()).isEqualTo("10.0.0.2");
     }
 
+    /** A value whose bytes did not change is not parsed again (snapshots share it); one that changed is read anew. */
+    @Test
+    void successiveSnapshotsShareWhatDidNotChangeAndReadWhatDid() {
+        store.compareAndSetView(view(4, "a"), Optional.empty());
+        store.register(new MemberInfo("a", null, "10.0.0.1", 5433, 5432, 5500, Instant.EPOCH));
+        store.register(new MemberInfo("b", null, "10.0.0.2", 5433, 5432, 5500, Instant.EPOCH));
+        ClusterSnapshot first = store.snapshot();
+        store.register(new MemberInfo("b", null, "10.0.0.3", 5433, 5432, 5500, Instant.EPOCH));
+        store.register(new MemberInfo("a", null, "10.0.0.1", 5433, 5432, 5500, Instant.EPOCH)); // written, same bytes
+        ClusterSnapshot second = store.snapshot();
+        assertThat(second.view()).isSameAs(first.view());
+        assertThat(second.members().get("a")).isSameAs(first.members().get("a"));
+        assertThat(second.members().get("b").host()).isEqualTo("10.0.0.3");
+        store.compareAndSetView(
+                view(5, "b"), Optional.of(second.storedView().orElseThrow().version()));
+        assertThat(store.snapshot().view().leader()).isEqualTo("b");
+    }
+
     @Test
     void aPublishedStatusVanishesWithItsSession() {
         ZooKeeperStore other = connect(cluster);

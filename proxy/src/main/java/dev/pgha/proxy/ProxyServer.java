@@ -1,12 +1,9 @@
 package dev.pgha.proxy;
 
 import dev.pgha.net.Transport;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -17,7 +14,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.Closeable;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -49,7 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
-    private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("pgha.connection");
+    private static final AttributeKey<ClientConnection> CONNECTION = AttributeKey.valueOf("pgha.connection");
     /**
      * How soon a client held because the leader refused its connection tries again while the routing stays: a refusal
      * is most often a leader that just died (the next routing connects it), but can be a moment's trouble of a healthy
@@ -173,7 +169,7 @@ public final class ProxyServer implements Closeable {
         int closed = 0;
         List<Future<?>> closing = new ArrayList<>();
         for (Channel ch : settings.keepOnReroute() ? List.<Channel>of() : clients) {
-            Connection c = ch.attr(CONNECTION).get();
+            ClientConnection c = ch.attr(CONNECTION).get();
             if (c != null && c.route != null && now.stream().noneMatch(c.route::sameLeader)) {
                 closing.add(ch.eventLoop().submit(() -> c.closeForRouteChange(ch)));
                 closed++;
@@ -270,7 +266,7 @@ public final class ProxyServer implements Closeable {
     private void redispatchHeld() {
         for (Channel ch : held) {
             ch.eventLoop().execute(() -> {
-                Connection c = ch.attr(CONNECTION).get();
+                ClientConnection c = ch.attr(CONNECTION).get();
                 if (c != null && held.remove(ch)) {
                     c.dispatch(ch);
                 }
@@ -278,192 +274,54 @@ public final class ProxyServer implements Closeable {
         }
     }
 
-    /** One client connection's state, owned by its event loop. */
-    private final class Connection {
-        final MessageFraming framing = new MessageFraming();
-        Route route;
-        Relay toClient; // the backend channel's handler
-        Channel backend;
-        ScheduledFuture<?> holdTimer;
-        String unreachable; // why the last connect attempt failed, while held because of it
-        boolean authenticated; // released from the per-address count of unauthenticated connections
+    // What a client connection reads and changes of its server's state (ClientConnection, on the client's loop).
 
-        /** Once the session is authenticated, it no longer counts against its address. */
-        void countedAuthenticated(Channel client) {
-            if (!authenticated && framing.authenticated()) {
-                authenticated = true;
-                preAuth.release(client);
-            }
-        }
+    Routing routing() {
+        return routing.get();
+    }
 
-        /** Acts on the current routing: connect, hold, or refuse. */
-        void dispatch(Channel client) {
-            unreachable = null;
-            Routing r = routing.get();
-            if (r instanceof Routing.To && !routeTrusted.getAsBoolean()) {
-                hold(client); // until the routing is trusted again (or the hold timeout)
-            } else if (r instanceof Routing.To to) {
-                connect(
-                        client,
-                        to.routes()
-                                .get(Math.floorMod(
-                                        roundRobin.getAndIncrement(),
-                                        to.routes().size())));
-            } else if (r instanceof Routing.Refuse refuse) {
-                refuse(client, PgWire.CANNOT_CONNECT_NOW, refuse.reason());
-            } else if (held.size() >= settings.maxHeld()) {
-                refuse(
-                        client,
-                        PgWire.CANNOT_CONNECT_NOW,
-                        ((Routing.Hold) r).reason() + " (and " + settings.maxHeld()
-                                + " connections are already waiting)");
-            } else {
-                hold(client);
-            }
-        }
+    boolean routeTrusted() {
+        return routeTrusted.getAsBoolean();
+    }
 
-        private void hold(Channel client) {
-            if (holdTimer != null && holdTimer.isDone()) { // its hold timeout passed while it tried to connect again
-                refuse(client, PgWire.CANNOT_CONNECT_NOW, unreachable != null ? unreachable : "no leader available");
-                return;
-            }
-            held.add(client);
-            if (holdTimer == null) {
-                holdTimer = client.eventLoop()
-                        .schedule(
-                                () -> {
-                                    if (held.remove(client)) {
-                                        Routing r = routing.get();
-                                        String reason = r instanceof Routing.Hold h
-                                                ? h.reason()
-                                                : r instanceof Routing.Refuse f
-                                                        ? f.reason()
-                                                        : unreachable != null
-                                                                ? unreachable
-                                                                : !routeTrusted.getAsBoolean()
-                                                                        ? UNTRUSTED
-                                                                        : "no leader available";
-                                        refuse(client, PgWire.CANNOT_CONNECT_NOW, reason);
-                                    }
-                                },
-                                holdTimeout.toMillis(),
-                                TimeUnit.MILLISECONDS);
-            }
-            // The routing may have changed between reading it and joining the held set: look again.
-            if (!(routing.get() instanceof Routing.Hold)
-                    && unreachable == null
-                    && routeTrusted.getAsBoolean()
-                    && held.remove(client)) {
-                dispatch(client);
-            }
-        }
+    ProxySettings settings() {
+        return settings;
+    }
 
-        /**
-         * The destination did not accept the connection: most likely the leader just died and the cluster has not
-         * noticed yet. The client waits, unread, for the next routing (bounded by the hold timeout).
-         */
-        private void holdAfterFailedConnect(Channel client, Route r, Throwable cause) {
-            route = null;
-            toClient = null;
-            backend = null;
-            client.pipeline().get(Frontend.class).peer = null;
-            unreachable = "no leader available: cannot reach " + r.leader() + " at " + r.host() + ":" + r.port() + " ("
-                    + (cause == null ? "closed" : cause.getMessage()) + ")";
-            hold(client);
-            client.eventLoop()
-                    .schedule(
-                            () -> {
-                                if (routing.get() instanceof Routing.To
-                                        && routeTrusted.getAsBoolean()
-                                        && held.remove(client)) {
-                                    dispatch(client);
-                                }
-                            },
-                            RECONNECT_DELAY.toMillis(),
-                            TimeUnit.MILLISECONDS);
-        }
+    Duration holdTimeout() {
+        return holdTimeout;
+    }
 
-        void refuse(Channel client, String sqlState, String message) {
-            cancelHold();
-            counters.refused();
-            client.pipeline().replace(Frontend.class, "refusal", new StartupRefusal(sqlState, message, refusalTls));
-        }
+    Transport transport() {
+        return transport;
+    }
 
-        private void cancelHold() {
-            if (holdTimer != null) {
-                holdTimer.cancel(false);
-            }
-        }
+    PreAuthentication preAuthentication() {
+        return preAuth;
+    }
 
-        private void connect(Channel client, Route r) {
-            route = r;
-            toClient = new Relay(client) {
-                @Override
-                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    if (msg instanceof ByteBuf buf) {
-                        counters.toClient(buf.readableBytes());
-                        framing.fromServer(buf);
-                        countedAuthenticated(client);
-                    }
-                    super.channelRead(ctx, msg);
-                }
-            };
-            Bootstrap b = new Bootstrap()
-                    .group(client.eventLoop())
-                    .channel(transport.socketChannel())
-                    .option(ChannelOption.AUTO_READ, false)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
-                            settings.connectTimeout().toMillis())
-                    .handler(toClient);
-            transport.keepalive(b, false);
-            ChannelFuture connect = b.connect(r.host(), r.port());
-            backend = connect.channel();
-            client.pipeline().get(Frontend.class).peer = backend;
-            Channel attempt = backend;
-            Relay attemptRelay = toClient;
-            connect.addListener(f -> {
-                if (f.isSuccess() && client.isActive()) {
-                    cancelHold();
-                    client.config().setAutoRead(true);
-                    attempt.config().setAutoRead(true);
-                } else {
-                    attemptRelay.peer = null; // closing the failed attempt must not close the client with it
-                    attempt.close();
-                    if (!f.isSuccess() && client.isActive()) {
-                        log.debug("cannot reach {}: {}", r, f.cause().toString());
-                        holdAfterFailedConnect(client, r, f.cause());
-                    } else {
-                        client.close();
-                    }
-                }
-            });
-        }
+    RefusalTls refusalTls() {
+        return refusalTls;
+    }
 
-        /** Ends a connection whose destination is no longer routed to: 57P01 between messages, else a plain close. */
-        void closeForRouteChange(Channel client) {
-            closeWith(client, "terminating connection: the leader changed");
-        }
+    /** The next of {@code routes}, in turn. */
+    Route nextRoute(List<Route> routes) {
+        return routes.get(Math.floorMod(roundRobin.getAndIncrement(), routes.size()));
+    }
 
-        void closeWith(Channel client, String message) {
-            if (toClient != null) {
-                toClient.peer = null; // nothing more from the old leader reaches the client
-            }
-            if (backend != null) {
-                backend.close();
-            }
-            if (client.isActive() && framing.atServerMessageBoundary()) {
-                client.writeAndFlush(PgWire.fatal(client.alloc(), PgWire.ADMIN_SHUTDOWN, message))
-                        .addListener(ChannelFutureListener.CLOSE);
-            } else {
-                client.close();
-            }
-        }
+    /** {@code client} waits for a routing. */
+    void held(Channel client) {
+        held.add(client);
+    }
+
+    /** Whether {@code client} was waiting (it no longer is). */
+    boolean released(Channel client) {
+        return held.remove(client);
     }
 
     /** Client side of a pair: admission, then routing; afterwards relays client bytes to postgres. */
     private final class Frontend extends Relay {
-        private Connection connection;
+        private ClientConnection connection;
         private boolean first = true; // nothing read yet: a CancelRequest comes alone, as the first bytes
 
         Frontend() {
@@ -474,7 +332,7 @@ public final class ProxyServer implements Closeable {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel client = ctx.channel();
             counters.accepted();
-            connection = new Connection();
+            connection = new ClientConnection(ProxyServer.this, this);
             client.attr(CONNECTION).set(connection);
             clients.add(client); // before reading the routing: a change after this point will see it
             if (clients.size() > settings.maxConnections()) {

@@ -130,7 +130,7 @@ final class SnapshotReader {
                 sent);
         // what is gone from the store (a removed member's records) is forgotten
         Set<String> read = new HashSet<>(values.keySet());
-        ops.subList(0, 4).forEach(op -> read.add(op.getPath()));
+        ops.forEach(op -> read.add(op.getPath()));
         parsed.keySet().retainAll(read);
         return snapshot;
     }

@@ -45,7 +45,7 @@ class LauncherIT {
         Run run = start("17.0.8");
         assertThat(run.code()).as(run.stderr()).isZero();
         assertThat(run.args())
-                .contains("-XX:+UseSerialGC", "-Xmn16m", "-XX:+ExitOnOutOfMemoryError", "start")
+                .contains("-XX:+UseSerialGC", "-Xmn8m", "-XX:+ExitOnOutOfMemoryError", "start")
                 .noneMatch(a -> a.contains("TrimNativeHeapInterval") || a.startsWith("@") || a.startsWith("#"));
         assertThat(run.stderr())
                 .contains("Java 17.0.8 cannot return the daemon's unused native memory")

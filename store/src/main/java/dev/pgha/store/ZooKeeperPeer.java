@@ -252,7 +252,7 @@ public final class ZooKeeperPeer implements Closeable {
         p.setProperty("dataDir", dir.toString());
         p.setProperty("maxClientCnxns", "200");
         p.setProperty("admin.enableServer", "false");
-        // ZooKeeper's default metrics provider keeps 46 latency reservoirs of 4 096 samples (1.5 MB of heap, a fifth
+        // ZooKeeper's default metrics provider keeps 46 latency reservoirs of 4 096 samples (1.5 MB of heap, a tenth
         // of an idle member's live set) and updates them on every request; nothing reads them (pgha exports its own).
         p.setProperty("metricsProvider.className", NullMetricsProvider.class.getName());
         p.setProperty("reconfigEnabled", "true");

@@ -8,7 +8,6 @@ import dev.pgha.common.config.PghaConfig;
 import dev.pgha.common.failsafe.Failsafe;
 import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
-import dev.pgha.common.model.Phase;
 import dev.pgha.common.secret.Credentials;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.ClusterStore;
@@ -37,8 +36,6 @@ public final class Keeper implements AutoCloseable {
 
     /** How long stopping waits for an action in progress (an initdb, a clone) before stopping postgres anyway. */
     private static final Duration ACTION_STOP_TIMEOUT = Duration.ofSeconds(30);
-    /** How soon a detached standby looks again whether postgres has settled (stopped receiving, replayed all). */
-    private static final Duration SETTLE_POLL = Duration.ofMillis(20);
 
     private final PghaConfig config;
     private final String memberId;
@@ -161,32 +158,8 @@ public final class Keeper implements AutoCloseable {
         if (closing) {
             return;
         }
-        String cutOff = contact.cutOff();
-        boolean primary = postgres.alive() && !postgres.standbyConfigured();
-        Duration standing = failsafeMode.standingLeft(); // failsafe: every other member promised not to promote
-        if (cutOff != null && primary) {
-            if (standing.isZero()) {
-                // Fencing of a leader cut off from the store: the sentinel may already have promoted another member.
-                // It never promotes itself, and a fenced primary is never restarted from a cached "you lead".
-                act(KeeperAction.Kind.FENCE, "stopping postgres", p -> postgres.fence(cutOff));
-                return;
-            }
-            // serving on promises; the failsafe thread wakes this loop (and stops postgres itself) when they run out
-        }
-        if (contact.sessionLost()) {
-            if (!primary || standing.isZero()) {
-                publish(query(), KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the store to come back"));
-            }
-            return;
-        }
-        lastSnapshot = contact.read(lastSnapshot);
-        ClusterSnapshot s = lastSnapshot;
-        if (!contact.adopt(s)) {
-            // read too slowly, or on a session that may have expired since: acting on it could undo a failover; a
-            // primary serving on failsafe promises stays as it is (the next tick fences it if they run out)
-            if (!primary || failsafeMode.standingLeft().isZero()) {
-                publish(query(), KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the cluster store to answer"));
-            }
+        ClusterSnapshot s = readCluster();
+        if (s == null) {
             return;
         }
         ClusterView view = s.view();
@@ -205,15 +178,7 @@ public final class Keeper implements AutoCloseable {
         }
         access.apply(s, memberId, postgres);
         PgClient.PgState state = query();
-        standby.track(
-                view,
-                state,
-                postgres.upstream(),
-                postgres.upstream() == null
-                        ? 0
-                        : s.keeper(postgres.upstream())
-                                .map(KeeperStatus::writtenLsn)
-                                .orElse(0L));
+        standby.track(s, state, postgres.upstream());
         KeeperPlanner.Local local =
                 postgres.facts(PgClient.roleOf(state), standby.stuck(postgres), failsafeMode.promisedTo());
         KeeperAction action =
@@ -222,7 +187,83 @@ public final class Keeper implements AutoCloseable {
             failsafeMode.notChosen(); // a promise held back: the next heartbeat after it runs out promotes
         }
         account.decided(action);
-        boolean waiting = false; // a START held back by the restart backoff
+        carryOut(action, s, local, state);
+        if (actions.busy()) {
+            publishBusy();
+            return;
+        }
+        if (postgres.running() && action.kind() != KeeperAction.Kind.NONE) {
+            state = query(); // it may have just changed
+        }
+        if (state != null) {
+            parameters.apply(s.parameters(), postgres.client());
+            disk.guard(state, postgres.client(), postgres);
+        }
+        Optional<OperatorRequests.Work> restart = requests.restart(s);
+        if (restart.isPresent()) {
+            actions.submit(restart.get().description(), restart.get().action());
+            publishBusy();
+            return;
+        }
+        publish(state, action);
+        if (action.kind() == KeeperAction.Kind.NONE && report.serving()) {
+            postgres.dropStandbySettings(); // after the status that lets the sentinel end the failover
+        }
+        Duration next = KeeperPlanner.nextLook(
+                        memberId,
+                        action.kind(),
+                        view,
+                        state,
+                        postgres.upstream(),
+                        s.request().map(Versioned::value).orElse(null),
+                        view.formerLeader() == null
+                                ? null
+                                : s.keeper(view.formerLeader()).orElse(null))
+                .after();
+        if (next != null) {
+            loop.triggerAfter(next);
+        }
+    }
+
+    /**
+     * The cluster as the store has it now, when it may be acted on; null when this tick ends here (cut off from the
+     * store, or a read that came too late to be trusted): a primary cut off without failsafe standing is fenced, and
+     * the status says what the keeper waits for.
+     */
+    private ClusterSnapshot readCluster() {
+        String cutOff = contact.cutOff();
+        boolean primary = postgres.alive() && !postgres.standbyConfigured();
+        Duration standing = failsafeMode.standingLeft(); // failsafe: every other member promised not to promote
+        if (cutOff != null && primary) {
+            if (standing.isZero()) {
+                // Fencing of a leader cut off from the store: the sentinel may already have promoted another member.
+                // It never promotes itself, and a fenced primary is never restarted from a cached "you lead".
+                act(KeeperAction.Kind.FENCE, "stopping postgres", p -> postgres.fence(cutOff));
+                return null;
+            }
+            // serving on promises; the failsafe thread wakes this loop (and stops postgres itself) when they run out
+        }
+        if (contact.sessionLost()) {
+            if (!primary || standing.isZero()) {
+                publish(query(), KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the store to come back"));
+            }
+            return null;
+        }
+        lastSnapshot = contact.read(lastSnapshot);
+        if (!contact.adopt(lastSnapshot)) {
+            // read too slowly, or on a session that may have expired since: acting on it could undo a failover; a
+            // primary serving on failsafe promises stays as it is (the next tick fences it if they run out)
+            if (!primary || failsafeMode.standingLeft().isZero()) {
+                publish(query(), KeeperAction.of(KeeperAction.Kind.WAIT, "waiting for the cluster store to answer"));
+            }
+            return null;
+        }
+        return lastSnapshot;
+    }
+
+    /** Does what the planner decided: a long action goes to the action thread, the rest happens here. */
+    private void carryOut(KeeperAction action, ClusterSnapshot s, KeeperPlanner.Local local, PgClient.PgState state) {
+        ClusterView view = s.view();
         switch (action.kind()) {
             case INITIALIZE ->
                 act(action.kind(), config.backup().restore().isPresent() ? "restoring" : "running initdb", p -> {
@@ -240,8 +281,7 @@ public final class Keeper implements AutoCloseable {
                 });
             }
             case START -> {
-                waiting = !postgres.startDue();
-                if (!waiting) {
+                if (postgres.startDue()) { // else held back by the restart backoff
                     // as the leader, or following it; with no leader, a standby starts without an upstream
                     Upstream leader = view.leader() == null || memberId.equals(view.leader())
                             ? null
@@ -293,49 +333,6 @@ public final class Keeper implements AutoCloseable {
                 // the sentinel moves next
             }
         }
-        if (actions.busy()) {
-            publishBusy();
-            return;
-        }
-        if (postgres.running() && action.kind() != KeeperAction.Kind.NONE) {
-            state = query(); // it may have just changed
-        }
-        if (state != null) {
-            parameters.apply(s.parameters(), postgres.client());
-            disk.guard(state, postgres.client(), postgres);
-        }
-        Optional<OperatorRequests.Work> restart = requests.restart(s);
-        if (restart.isPresent()) {
-            actions.submit(restart.get().description(), restart.get().action());
-            publishBusy();
-            return;
-        }
-        publish(state, action);
-        if (action.kind() == KeeperAction.Kind.NONE && report.serving()) {
-            postgres.dropStandbySettings(); // after the status that lets the sentinel end the failover
-        }
-        if (!waiting && action.kind() == KeeperAction.Kind.FOLLOW) {
-            loop.trigger(); // something changed: converge further at once instead of a heartbeat later
-        } else if (view.phase() == Phase.FAILOVER_FENCING
-                && state != null
-                && state.inRecovery()
-                && postgres.upstream() == null
-                && !state.walSettled()) {
-            // The sentinel waits for this standby's final WAL position: report it as soon as postgres settles.
-            loop.triggerAfter(SETTLE_POLL);
-        } else if (state != null
-                && state.inRecovery()
-                && KeeperPlanner.reportsAgainSoon(
-                        memberId,
-                        view,
-                        s.request().map(Versioned::value).orElse(null),
-                        view.formerLeader() == null
-                                ? null
-                                : s.keeper(view.formerLeader()).orElse(null),
-                        state.receivedLsn())) {
-            // The sentinel waits for this switchover target's report that it received all of the former leader's WAL.
-            loop.triggerAfter(SETTLE_POLL);
-        }
     }
 
     /** Runs a long action on the action thread; the loop publishes its progress until it ends. */
@@ -376,11 +373,8 @@ public final class Keeper implements AutoCloseable {
         try {
             return postgres.query();
         } catch (SQLException e) {
-            // a connection lost or ended by a shutdown (class 08, 57P01, 57P02): postgres may be going down, and if it
-            // is, its exit is the problem to report (not 57P03, "not accepting connections yet": it is starting)
-            String state = e.getSQLState() == null ? "" : e.getSQLState();
-            boolean ended = state.startsWith("08") || state.equals("57P01") || state.equals("57P02");
-            String exited = ended ? postgres.reapExited(EXIT_GRACE) : null;
+            // postgres may be going down, and if it is, its exit is the problem to report
+            String exited = PgClient.connectionEnded(e) ? postgres.reapExited(EXIT_GRACE) : null;
             if (exited != null) {
                 account.problemSaid(exited);
             } else {
@@ -398,14 +392,8 @@ public final class Keeper implements AutoCloseable {
     // ---- status ---------------------------------------------------------------------------------------------
 
     private void publish(PgClient.PgState state, KeeperAction action) {
-        boolean pgUp = state != null;
-        // Healthy means converged: postgres answers, plays the role the view gives it, and its roles are set up. A
-        // standby waiting out a failover is healthy too: it is what the sentinel may promote.
-        boolean converged = action.kind() == KeeperAction.Kind.NONE
-                || (action.kind() == KeeperAction.Kind.WAIT || action.kind() == KeeperAction.Kind.DETACH)
-                        && pgUp
-                        && state.inRecovery();
-        boolean healthy = pgUp && converged && (state.inRecovery() || leading.rolesEnsured(postgres));
+        boolean healthy =
+                KeeperPlanner.converged(action.kind(), state) && (state.inRecovery() || leading.rolesEnsured(postgres));
         if (healthy) {
             account.healthy();
         }

@@ -6,6 +6,7 @@ import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
 import dev.pgha.common.model.Role;
+import java.time.Duration;
 import java.util.Objects;
 
 /** The keeper's decision as a pure function of the view and the local postgres, tested by tables. */
@@ -74,6 +75,71 @@ public final class KeeperPlanner {
     }
 
     /**
+     * Whether postgres has converged to what the tick decided, which its status calls healthy (for a leader, once its
+     * roles are set up too): it answers and plays the role the view gives it. A standby waiting out a failover (WAIT,
+     * DETACH) has converged too: it is what the sentinel may promote.
+     *
+     * @param state what postgres reported (null when it is not up)
+     */
+    public static boolean converged(KeeperAction.Kind action, PgClient.PgState state) {
+        return state != null
+                && (action == KeeperAction.Kind.NONE
+                        || (action == KeeperAction.Kind.WAIT || action == KeeperAction.Kind.DETACH)
+                                && state.inRecovery());
+    }
+
+    /** When the keeper's loop looks again after a tick, besides its heartbeat and the store's change events. */
+    public enum NextLook {
+        HEARTBEAT(null),
+        /** At once: the standby configuration just changed, and the next look converges further. */
+        NOW(Duration.ZERO),
+        /** Within 20 ms: the sentinel waits for this member's next report, and nothing else wakes it. */
+        SOON(Duration.ofMillis(20));
+
+        private final Duration after;
+
+        NextLook(Duration after) {
+            this.after = after;
+        }
+
+        /** How soon the loop looks again; null: at its heartbeat (or the store's next change event). */
+        public Duration after() {
+            return after;
+        }
+    }
+
+    /**
+     * When to look again after a tick that decided {@code action}. A FOLLOW converges further at once instead of a
+     * heartbeat later. A standby reports again within milliseconds while the sentinel waits for it: in a failover's
+     * fencing, a detached standby until postgres has settled (its final WAL position); in a switchover's hand-over,
+     * the target until it received all of the former leader's WAL ({@link #reportsAgainSoon}).
+     *
+     * @param state    what postgres reported (null when it is not up)
+     * @param upstream the member the standby configuration points at (null when none)
+     * @param request  the operator's request as last read (null when none)
+     * @param former   the view's former leader's status as last read (null when none)
+     */
+    public static NextLook nextLook(
+            String me,
+            KeeperAction.Kind action,
+            ClusterView view,
+            PgClient.PgState state,
+            String upstream,
+            OperatorRequest request,
+            KeeperStatus former) {
+        if (action == KeeperAction.Kind.FOLLOW) {
+            return NextLook.NOW;
+        }
+        if (state == null || !state.inRecovery()) {
+            return NextLook.HEARTBEAT;
+        }
+        boolean settling = view.phase() == Phase.FAILOVER_FENCING && upstream == null && !state.walSettled();
+        return settling || reportsAgainSoon(me, view, request, former, state.receivedLsn())
+                ? NextLook.SOON
+                : NextLook.HEARTBEAT;
+    }
+
+    /**
      * Whether this member reports again within a few milliseconds instead of a heartbeat later: in a switchover's
      * hand-over (phase SWITCHOVER), the target of the accepted request, until the sentinel can see that it received
      * all of the former leader's WAL (the former leader reported where its WAL ends, and this member received past
@@ -82,7 +148,7 @@ public final class KeeperPlanner {
      * @param former      the former leader's status as last read (null when it has none)
      * @param receivedLsn where this standby's received WAL ends now
      */
-    public static boolean reportsAgainSoon(
+    static boolean reportsAgainSoon(
             String me, ClusterView view, OperatorRequest request, KeeperStatus former, long receivedLsn) {
         boolean target = view.phase() == Phase.SWITCHOVER
                 && request != null

@@ -102,6 +102,15 @@ public final class PgClient implements AutoCloseable {
             boolean walSettled,
             long upstreamWalEnd) {}
 
+    /**
+     * The connection was lost or ended by a shutdown (class 08, 57P01, 57P02); not 57P03, "not accepting connections
+     * yet" (postgres is starting).
+     */
+    static boolean connectionEnded(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return state.startsWith("08") || state.equals("57P01") || state.equals("57P02");
+    }
+
     /** The role a postgres that reported {@code state} plays (NONE when it does not answer). */
     static Role roleOf(PgState state) {
         return state == null ? Role.NONE : state.inRecovery() ? Role.STANDBY : Role.PRIMARY;

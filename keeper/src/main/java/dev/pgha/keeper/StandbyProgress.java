@@ -1,6 +1,8 @@
 package dev.pgha.keeper;
 
 import dev.pgha.common.model.ClusterView;
+import dev.pgha.common.model.KeeperStatus;
+import dev.pgha.common.store.ClusterSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -22,8 +24,12 @@ final class StandbyProgress {
     private String walEndOf;
     private long leaderWalEnd;
 
-    /** Looks at the standby once per heartbeat; {@code leaderWrittenLsn} from the leader's latest status. */
-    void track(ClusterView view, PgClient.PgState state, String upstream, long leaderWrittenLsn) {
+    /** Looks at the standby once per heartbeat: at what postgres reported, and at its upstream's latest status. */
+    void track(ClusterSnapshot s, PgClient.PgState state, String upstream) {
+        ClusterView view = s.view();
+        long leaderWrittenLsn = upstream == null
+                ? 0
+                : s.keeper(upstream).map(KeeperStatus::writtenLsn).orElse(0L);
         if (view.leader() != null && !view.leader().equals(walEndOf)) {
             walEndOf = view.leader(); // a new leader: what the last one had says nothing about it
             leaderWalEnd = 0;

@@ -325,4 +325,93 @@ class KeeperPlannerTest {
                 new KeeperPlanner.Local(true, running, role, false, null, false, clean));
         assertThat(action.kind()).isEqualTo(expected);
     }
+
+    /** What postgres reports: "down", "primary", "standby" (WAL still arriving) or "settled" (a detached standby). */
+    private static PgClient.PgState postgres(String kind, long receivedLsn) {
+        return switch (kind) {
+            case "down" -> null;
+            case "primary" -> new PgClient.PgState(false, receivedLsn, 0, 0, 1, false, "", List.of(), false, false, 0);
+            default ->
+                new PgClient.PgState(
+                        true, 0, receivedLsn, receivedLsn, 1, true, "", List.of(), false, kind.equals("settled"), 0);
+        };
+    }
+
+    /**
+     * Each row: the action the tick decided; the view's phase; what postgres reports and where its received WAL ends;
+     * its upstream ("-" none); whether "me" is the target of an accepted switchover whose former leader "old" stopped
+     * with its WAL ending at 1000; when the keeper looks again.
+     */
+    @ParameterizedTest(name = "{0} in {1}, postgres {2} at {3}, upstream {4}, target {5} -> {6}")
+    @CsvSource({
+        // a standby configuration just changed: converge further at once
+        "FOLLOW, NORMAL,             standby, 900,  leader, false, NOW",
+        "FOLLOW, NORMAL,             down,    0,    -,      false, NOW",
+        // converged: the heartbeat
+        "NONE,   NORMAL,             primary, 900,  -,      false, HEARTBEAT",
+        "NONE,   NORMAL,             standby, 900,  leader, false, HEARTBEAT",
+        // a failover's fencing waits for each detached standby's final WAL position: report it once postgres settles
+        "DETACH, FAILOVER_FENCING,   standby, 900,  -,      false, SOON",
+        "WAIT,   FAILOVER_FENCING,   standby, 900,  -,      false, SOON",
+        "WAIT,   FAILOVER_FENCING,   settled, 900,  -,      false, HEARTBEAT",
+        "WAIT,   FAILOVER_FENCING,   standby, 900,  leader, false, HEARTBEAT",
+        "WAIT,   FAILOVER_FENCING,   down,    0,    -,      false, HEARTBEAT",
+        "WAIT,   FAILOVER_PROMOTING, standby, 900,  -,      false, HEARTBEAT",
+        // a switchover's target reports until it has received all of the former leader's WAL
+        "WAIT,   SWITCHOVER,         standby, 900,  leader, true,  SOON",
+        "WAIT,   SWITCHOVER,         standby, 1001, leader, true,  HEARTBEAT",
+        "WAIT,   SWITCHOVER,         standby, 900,  leader, false, HEARTBEAT",
+        "FENCE,  SWITCHOVER,         primary, 900,  -,      true,  HEARTBEAT",
+    })
+    void theKeeperLooksAgainAtOnceOrWithinMillisecondsOnlyWhenSomethingWaitsForIt(
+            KeeperAction.Kind action,
+            Phase phase,
+            String pg,
+            long received,
+            String upstream,
+            boolean target,
+            KeeperPlanner.NextLook expected) {
+        OperatorRequest request = target
+                ? new OperatorRequest(
+                        "r1",
+                        OperatorRequest.Kind.SWITCHOVER,
+                        "me",
+                        OperatorRequest.State.ACCEPTED,
+                        "",
+                        0,
+                        Instant.EPOCH)
+                : null;
+        KeeperStatus former = Statuses.down("old", "stopped").walEndsAt(1000).build();
+        assertThat(KeeperPlanner.nextLook(
+                        "me",
+                        action,
+                        view(9, "-", phase, Cause.SWITCHOVER, "old"),
+                        postgres(pg, received),
+                        upstream.equals("-") ? null : upstream,
+                        request,
+                        former))
+                .isEqualTo(expected);
+    }
+
+    /** Each row: the action the tick decided; what postgres reports; whether it has converged (its status: healthy). */
+    @ParameterizedTest(name = "{0}, postgres {1} -> {2}")
+    @CsvSource({
+        "NONE,    primary, true",
+        "NONE,    standby, true",
+        "NONE,    down,    false",
+        // a standby waiting out a failover is what the sentinel may promote
+        "WAIT,    standby, true",
+        "DETACH,  settled, true",
+        "WAIT,    primary, false",
+        "WAIT,    down,    false",
+        // anything still to do has not converged
+        "FOLLOW,  standby, false",
+        "PROMOTE, standby, false",
+        "START,   down,    false",
+        "FENCE,   primary, false",
+    })
+    void postgresHasConvergedWhenItAnswersInTheRoleTheTickLeftItIn(
+            KeeperAction.Kind action, String pg, boolean expected) {
+        assertThat(KeeperPlanner.converged(action, postgres(pg, 900))).isEqualTo(expected);
+    }
 }

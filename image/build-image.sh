@@ -24,6 +24,7 @@ java.security.jgss,java.security.sasl,java.sql,jdk.jfr,jdk.management,jdk.net,jd
   --strip-debug --no-header-files --no-man-pages --compress=2 --generate-cds-archive --output "$context/runtime"
 cp "$jar" "$context/pgha.jar"
 "$context/runtime/bin/java" -jar "$jar" completion bash >"$context/pgha.bash"
-cp "$here/Dockerfile" "$here/pgha-container" "$here/train-daemon-archive.sh" "$root/ops/jvm-daemon.args" "$context/"
+cp "$here/Dockerfile" "$here/pgha-container" "$here/train-daemon-archive.sh" "$root/ops/jvm-daemon.args" \
+  "$root/ops/jit-directives.json" "$context/"
 podman build -q --format docker --build-arg BASE="$base" -t "$image" "$context" >/dev/null
 echo "build-image: $image built on $base"

@@ -36,8 +36,36 @@ class LauncherIT {
     void aJvmWithNativeHeapTrimmingGetsTheWholeDaemonProfile() throws Exception {
         Run run = start("17.0.15");
         assertThat(run.code()).as(run.stderr()).isZero();
-        assertThat(run.args()).contains("@" + LAUNCHER.resolveSibling("ops/jvm-daemon.args"));
+        assertThat(run.args())
+                .contains(
+                        "@" + LAUNCHER.resolveSibling("ops/jvm-daemon.args"),
+                        "-XX:CompilerDirectivesFile=" + LAUNCHER.resolveSibling("ops/jit-directives.json"));
         assertThat(run.stderr()).doesNotContain("TrimNativeHeapInterval");
+    }
+
+    /**
+     * The daemon's profile as a real JVM takes it: a malformed directives file, or one the profile does not unlock,
+     * would keep the daemon from starting. The JVM's word that it read the file goes to stderr, so that stdout holds
+     * nothing but the daemon's log lines.
+     */
+    @Test
+    void theRealJvmAcceptsTheDaemonProfileAndItsCompilerDirectives() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path out = dir.resolve("jvm-out");
+        Path err = dir.resolve("jvm-err");
+        Process p = new ProcessBuilder(
+                        java,
+                        "@" + LAUNCHER.resolveSibling("ops/jvm-daemon.args"),
+                        "-XX:CompilerDirectivesFile=" + LAUNCHER.resolveSibling("ops/jit-directives.json"),
+                        "-version")
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("java -version finished").isTrue();
+        String stderr = Files.readString(err, StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(stderr).isZero();
+        assertThat(stderr).contains("2 compiler directives added");
+        assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEmpty();
     }
 
     @Test

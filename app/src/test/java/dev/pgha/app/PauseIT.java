@@ -80,6 +80,14 @@ class PauseIT {
         assertThat(paused.code()).as(paused.toString()).isZero();
         assertThat(paused.out()).startsWith("paused cluster pgha since ");
         assertThat(PghaCli.run(leader, "status").out()).contains("PAUSED since ");
+        // every member's metrics follow the spec, which changed while the view did not
+        for (PghaNode n : List.of(leader, standby)) {
+            String labels = "\\{cluster=\"pgha\",member=\"" + n.memberId() + "\"\\}";
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(
+                                    HttpProbe.get(n.metricsPort(), "/metrics").body())
+                            .containsPattern("(?m)^pgha_cluster_paused" + labels + " 1\\.0$"));
+        }
 
         // the standby's postgres dies: paused, its keeper leaves it stopped and says so; the operator starts it
         OptionalLong postmaster = standby.postmasterPid();

@@ -9,6 +9,7 @@ import dev.pgha.common.store.ClusterStore;
 import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.Subscription;
 import dev.pgha.common.store.Topic;
+import dev.pgha.common.store.Versioned;
 import dev.pgha.keeper.Keeper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -16,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * pgha's own series, as this member sees the cluster: pgha_is_leader, pgha_cluster_generation,
  * pgha_leader_changes_total, pgha_failover_duration_seconds (from the view leaving NORMAL to NORMAL again under a
  * new leader, by the sentinel's timestamps), pgha_keeper_healthy, pgha_store_connected, pgha_sync_standbys and
- * pgha_synchronous_mode, pgha_cluster_paused and pgha_cluster_paused_since_seconds. Every change of the view, the spec or the membership is read (on this class's own thread), so
- * leader changes between two scrapes are counted too.
+ * pgha_synchronous_mode, pgha_cluster_paused and pgha_cluster_paused_since_seconds. Every change of the view, the
+ * spec or the membership is read (on this class's own thread), so leader changes between two scrapes are counted too. A
+ * change of the view alone reads the view alone: the view changes several times in every failover and switchover,
+ * on every member at once, and a whole snapshot (every keeper's status, every proxy's, the members ...) then competed
+ * with the keepers' own reads for the store and the CPU, for nothing these series use.
  */
 public final class ClusterMetrics implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -38,7 +43,9 @@ public final class ClusterMetrics implements AutoCloseable {
     private final Timer failovers;
     private final LeaderChanges changes = new LeaderChanges(); // owned by the loop
     private final OwnerLoop loop = new OwnerLoop("cluster-metrics", log, this::onChange);
-    private final Subscription subscription;
+    private final Subscription viewChanges;
+    private final Subscription specChanges;
+    private final AtomicBoolean specChanged = new AtomicBoolean(true); // the spec or the membership: read them too
     private volatile boolean synchronousExpected; // written by the loop, read by scrapes
     private volatile Instant pausedSince; // likewise; null while not paused
 
@@ -87,7 +94,11 @@ public final class ClusterMetrics implements AutoCloseable {
         failovers = Timer.builder("pgha.failover.duration")
                 .description("From the leader's loss to a new leader serving")
                 .register(registry);
-        subscription = store.onChange(EnumSet.of(Topic.VIEW, Topic.SPEC, Topic.MEMBERS), loop::trigger);
+        viewChanges = store.onChange(EnumSet.of(Topic.VIEW), loop::trigger);
+        specChanges = store.onChange(EnumSet.of(Topic.SPEC, Topic.MEMBERS), () -> {
+            specChanged.set(true);
+            loop.trigger();
+        });
         loop.trigger();
     }
 
@@ -96,18 +107,25 @@ public final class ClusterMetrics implements AutoCloseable {
     }
 
     private void onChange() {
-        ClusterSnapshot snapshot;
+        Optional<Versioned<ClusterView>> stored;
         try {
-            snapshot = store.snapshot();
+            if (specChanged.getAndSet(false)) {
+                ClusterSnapshot snapshot = store.snapshot();
+                synchronousExpected =
+                        snapshot.spec().synchronous(snapshot.members().size());
+                pausedSince = snapshot.spec().paused() ? snapshot.spec().pause().since() : null;
+                stored = snapshot.storedView();
+            } else {
+                stored = store.view();
+            }
         } catch (StoreException e) {
+            specChanged.set(true); // read everything once the store is back: a change may have been missed
             return; // the next change is seen once the store is back
         }
-        synchronousExpected = snapshot.spec().synchronous(snapshot.members().size());
-        pausedSince = snapshot.spec().paused() ? snapshot.spec().pause().since() : null;
-        if (snapshot.storedView().isEmpty()) {
+        if (stored.isEmpty()) {
             return;
         }
-        ClusterView view = snapshot.storedView().get().value();
+        ClusterView view = stored.get().value();
         changes.observe(view).ifPresent(c -> {
             leaderChanges.increment();
             c.failover().ifPresent(failovers::record);
@@ -119,7 +137,8 @@ public final class ClusterMetrics implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return; // closed already
         }
-        Closeables.closeQuietly(subscription);
+        Closeables.closeQuietly(viewChanges);
+        Closeables.closeQuietly(specChanges);
         loop.close();
     }
 }

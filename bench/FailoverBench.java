@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +88,7 @@ public class FailoverBench {
             for (String v : List.of("PG_PORT", "PG_PROXY_PORT", "PGHA_HTTP_PORT", "PGHA_METRICS_PORT")) {
                 env.put(v, Integer.toString(freePort()));
             }
-            env.put("PGHA_PG_MEMORY", "256MB");
+            env.put("PGHA_PG_MEMORY", Objects.requireNonNullElse(System.getenv("PG_MEMORY"), "256MB"));
             env.put("SU_PASSWORD", "bench-su-password");
             env.put("REPL_PASSWORD", "bench-repl-password");
             env.put("OPERATOR_PASSWORD", PASSWORD);
@@ -120,6 +121,11 @@ public class FailoverBench {
         System.out.printf("failover bench: %d cycles of kill -9 of the leader node, 3 nodes, default settings%s, %d cores%n",
                 cycles, hanging ? ", every callback hanging" : "", Runtime.getRuntime().availableProcessors());
         boolean archived = false;
+        int dirtyMb = Integer.parseInt(Objects.requireNonNullElse(System.getenv("DIRTY_MB"), "0"));
+        Dirtier dirtier = null;
+        int dirtySeconds = Integer.parseInt(Objects.requireNonNullElse(System.getenv("DIRTY_SECONDS"), "20"));
+        List<Double> holdCheckpoints = new ArrayList<>(); // the old leader's CHECKPOINT before the hold
+        List<Double> shutdownCheckpoints = new ArrayList<>(); // its shutdown checkpoint, in the hold
         for (int c = 1; c <= cycles; c++) {
             String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
             Node leader = node(leaderId);
@@ -127,6 +133,11 @@ public class FailoverBench {
             if (!archived) { // the first command that talks to the cluster writes the launcher's class-data archive
                 command(via, "status");
                 archived = true;
+            }
+            if (dirtyMb > 0 && dirtier == null) {
+                // no checkpoint between switchovers (wal or time): dirty buffers pile up as over a longer busy run
+                command(via, "config", "set", "max_wal_size=8GB", "checkpoint_timeout=1h");
+                dirtier = Dirtier.startedVia(via, dirtyMb);
             }
             Writer w = Writer.startedVia(via);
             long killWall = System.currentTimeMillis();
@@ -165,6 +176,11 @@ public class FailoverBench {
         List<Double> commands = new ArrayList<>();
         List<Phases> phases = new ArrayList<>();
         boolean archived = false;
+        int dirtyMb = Integer.parseInt(Objects.requireNonNullElse(System.getenv("DIRTY_MB"), "0"));
+        Dirtier dirtier = null;
+        int dirtySeconds = Integer.parseInt(Objects.requireNonNullElse(System.getenv("DIRTY_SECONDS"), "20"));
+        List<Double> holdCheckpoints = new ArrayList<>(); // the old leader's CHECKPOINT before the hold
+        List<Double> shutdownCheckpoints = new ArrayList<>(); // its shutdown checkpoint, in the hold
         for (int c = 1; c <= cycles; c++) {
             String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
             Node leader = node(leaderId);
@@ -172,6 +188,14 @@ public class FailoverBench {
             if (!archived) { // the first command that talks to the cluster writes the launcher's class-data archive
                 command(via, "status");
                 archived = true;
+            }
+            if (dirtyMb > 0 && dirtier == null) {
+                // no checkpoint between switchovers (wal or time): dirty buffers pile up as over a longer busy run
+                command(via, "config", "set", "max_wal_size=8GB", "checkpoint_timeout=1h");
+                dirtier = Dirtier.startedVia(via, dirtyMb);
+            }
+            if (dirtier != null) {
+                Thread.sleep(dirtySeconds * 1000L); // the new leader's buffers fill with dirty pages
             }
             Writer w = Writer.startedVia(via);
             long startWall = System.currentTimeMillis();
@@ -190,9 +214,34 @@ public class FailoverBench {
             gaps.add(gap);
             commands.add(command);
             System.out.printf("  cycle %2d: %s; write gap %.3f s, command %.2f s%n", c, output, gap, command);
+            String[] checkpoints = checkpoints(leader, startWall);
+            if (dirtier != null) {
+                System.out.printf("            old leader's checkpoints: before the hold %s; shutdown, in the hold %s%n",
+                        Objects.requireNonNullElse(checkpoints[0], "none"), Objects.requireNonNullElse(checkpoints[1], "none"));
+            }
+            for (int k = 0; k < 2; k++) {
+                java.util.regex.Matcher took = java.util.regex.Pattern.compile("in ([0-9.]+) s")
+                        .matcher(Objects.requireNonNullElse(checkpoints[k], ""));
+                if (took.find()) {
+                    (k == 0 ? holdCheckpoints : shutdownCheckpoints).add(Double.parseDouble(took.group(1)));
+                }
+            }
             Phases steps = Phases.fromLogs(SWITCHOVER, startWall, Math.round((first - start) / 1e6), leader, via, false);
             phases.add(steps);
             System.out.println("            " + steps);
+        }
+        if (dirtier != null) {
+            dirtier.stop();
+            System.out.printf("dirtying load: %d MB table, %d updates of %d rows each, %d failed%n",
+                    dirtyMb, dirtier.updates.get(), Dirtier.RANGE, dirtier.errors.get());
+        }
+        if (!holdCheckpoints.isEmpty()) {
+            System.out.printf("old leader's checkpoint before the hold:  median %.3f s, p95 %.3f s (clients not held)%n",
+                    pct(holdCheckpoints, 50), pct(holdCheckpoints, 95));
+        }
+        if (!shutdownCheckpoints.isEmpty()) {
+            System.out.printf("its shutdown checkpoint, in the hold:     median %.3f s, p95 %.3f s%n",
+                    pct(shutdownCheckpoints, 50), pct(shutdownCheckpoints, 95));
         }
         System.out.printf("client-visible write gap:                median %.3f s, p95 %.3f s%n", pct(gaps, 50), pct(gaps, 95));
         System.out.printf("pgha switchover command (JVM start incl.): median %.2f s, p95 %.2f s%n",
@@ -559,6 +608,96 @@ public class FailoverBench {
         long lastAckBefore(long t) {
             synchronized (acks) {
                 return acks.stream().filter(a -> a[0] <= t).mapToLong(a -> a[0]).max().orElse(t);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(30_000);
+        }
+    }
+
+    /**
+     * The old leader's checkpoints in this cycle, as its postgres logged them ("wrote N buffers ... total=T s"): the
+     * CHECKPOINT the switchover runs before its hold (cli.CheckpointFirst) and the shutdown checkpoint inside the hold,
+     * which clients wait for; null when its log has neither.
+     */
+    static String[] checkpoints(Node leader, long startWall) throws IOException {
+        String[] found = new String[2]; // {before the hold, shutdown}
+        int kind = -1;
+        for (String line : Files.readAllLines(Path.of(leader.dir + ".log"))) {
+            java.util.regex.Matcher m = Phases.LINE.matcher(line);
+            if (!m.matches() || java.time.Instant.parse(m.group(1)).toEpochMilli() < startWall) {
+                continue;
+            }
+            if (line.contains("checkpoint starting: immediate force wait")) {
+                kind = 0;
+            } else if (line.contains("checkpoint starting: shutdown")) {
+                kind = 1;
+            } else if (kind >= 0 && line.contains("checkpoint complete: wrote")) {
+                java.util.regex.Matcher w = java.util.regex.Pattern.compile("wrote (\\d+) buffers").matcher(line);
+                java.util.regex.Matcher t = java.util.regex.Pattern.compile("total=([0-9.]+) s").matcher(line);
+                found[kind] = (w.find() ? w.group(1) : "?") + " buffers in " + (t.find() ? t.group(1) : "?") + " s";
+                kind = -1;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * DIRTY_MB: a second client that keeps updating random ranges of a table of that size through the writer's proxy
+     * (reconnecting after each switchover), so that the leader's shared buffers hold dirty pages when a switchover
+     * begins, as under a real write load: what its clean shutdown has to write.
+     */
+    static final class Dirtier {
+        static final int RANGE = 2000; // rows per update: about 125 pages at fillfactor 50
+        final Node via;
+        final int rows;
+        volatile boolean running = true;
+        final java.util.concurrent.atomic.AtomicLong updates = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
+        final Thread thread = new Thread(this::run);
+
+        Dirtier(Node via, int mb) {
+            this.via = via;
+            this.rows = mb * 2048; // about 512 bytes of page per row at fillfactor 50
+        }
+
+        static Dirtier startedVia(Node via, int mb) throws SQLException {
+            Dirtier d = new Dirtier(via, mb);
+            try (Connection c = connect(via.port("PG_PROXY_PORT")); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE IF NOT EXISTS bench_dirty (id int PRIMARY KEY, v bigint NOT NULL, pad text)"
+                        + " WITH (fillfactor = 50)");
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO bench_dirty SELECT g, 0, repeat('x', 200)"
+                        + " FROM generate_series(1, ?) g ON CONFLICT DO NOTHING")) {
+                    ps.setInt(1, d.rows);
+                    ps.execute();
+                }
+                st.execute("VACUUM bench_dirty");
+            }
+            System.out.printf("dirtying load: updating %d-row ranges of a %d MB table (%d rows) without pause;"
+                    + " max_wal_size 8GB, checkpoint_timeout 1h; each switchover after DIRTY_SECONDS of it%n",
+                    RANGE, mb, d.rows);
+            d.thread.start();
+            return d;
+        }
+
+        void run() {
+            Random random = new Random();
+            while (running) {
+                try (Connection c = connect(via.port("PG_PROXY_PORT"));
+                     PreparedStatement ps = c.prepareStatement("UPDATE bench_dirty SET v = v + 1 WHERE id BETWEEN ? AND ?")) {
+                    while (running) {
+                        int from = 1 + random.nextInt(Math.max(1, rows - RANGE));
+                        ps.setInt(1, from);
+                        ps.setInt(2, from + RANGE - 1);
+                        ps.executeUpdate();
+                        updates.incrementAndGet();
+                    }
+                } catch (SQLException e) {
+                    errors.incrementAndGet();
+                    sleep(10);
+                }
             }
         }
 

@@ -34,8 +34,9 @@ pgbench=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pgbench
 
 bench_workdir proxy
 mkdir -p "$PGHA_DATA_DIR"
-# Room for the idle sessions: postgres's own limit, above the proxy's.
-echo "postgres.maxConnections = $((idle + 100))" >"$PGHA_DATA_DIR/pgha.conf"
+# Room for the idle sessions and for the 256-client point: postgres's own limit, above the proxy's.
+room=$idle; [ "$room" -lt 256 ] && room=256
+echo "postgres.maxConnections = $((room + 100))" >"$PGHA_DATA_DIR/pgha.conf"
 echo "proxy.maxUnauthenticatedPerAddress = $((idle + 100))" >>"$PGHA_DATA_DIR/pgha.conf"
 [ -n "${PROXY_THREADS:-}" ] && echo "proxy.threads = $PROXY_THREADS" >>"$PGHA_DATA_DIR/pgha.conf"
 haproxy_pid="" idle_pid=""

@@ -120,12 +120,17 @@ public class FailoverBench {
         }
         System.out.printf("failover bench: %d cycles of kill -9 of the leader node, 3 nodes, default settings%s, %d cores%n",
                 cycles, hanging ? ", every callback hanging" : "", Runtime.getRuntime().availableProcessors());
+        String zkLeader = System.getenv("ZK_LEADER");
+        if (zkLeader != null && !zkLeader.isBlank()) {
+            moveEnsembleLeader(store, clients, node(zkLeader.strip()));
+        }
         boolean archived = false;
         int dirtyMb = Integer.parseInt(Objects.requireNonNullElse(System.getenv("DIRTY_MB"), "0"));
         Dirtier dirtier = null;
         int dirtySeconds = Integer.parseInt(Objects.requireNonNullElse(System.getenv("DIRTY_SECONDS"), "20"));
         List<Double> holdCheckpoints = new ArrayList<>(); // the old leader's CHECKPOINT before the hold
         List<Double> shutdownCheckpoints = new ArrayList<>(); // its shutdown checkpoint, in the hold
+        int ensembleLeaderKilled = 0; // cycles whose killed node's ZooKeeper server led the ensemble
         for (int c = 1; c <= cycles; c++) {
             String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
             Node leader = node(leaderId);
@@ -140,6 +145,10 @@ public class FailoverBench {
                 dirtier = Dirtier.startedVia(via, dirtyMb);
             }
             Writer w = Writer.startedVia(via);
+            boolean ledEnsemble = zooKeeperMode(clients.get(nodes.indexOf(leader))).equals("leader");
+            if (ledEnsemble) {
+                ensembleLeaderKilled++;
+            }
             long killWall = System.currentTimeMillis();
             long kill = System.nanoTime();
             killNode(leader);
@@ -149,8 +158,9 @@ public class FailoverBench {
             double gap = (first - w.lastAckBefore(kill)) / 1e9;
             toFirstWrite.add(a);
             gaps.add(gap);
-            System.out.printf("  cycle %2d: killed %s, new leader %s: first write after %.2f s, write gap %.2f s%n",
-                    c, leaderId, store.view().map(Versioned::value).map(ClusterView::leader).orElse("?"), a, gap);
+            System.out.printf("  cycle %2d: killed %s%s, new leader %s: first write after %.2f s, write gap %.2f s%n",
+                    c, leaderId, ledEnsemble ? " (its ZooKeeper server led the ensemble)" : "",
+                    store.view().map(Versioned::value).map(ClusterView::leader).orElse("?"), a, gap);
             Phases p = Phases.fromLogs(FAILOVER, killWall, Math.round((first - kill) / 1e6), leader, via, true);
             phases.add(p);
             System.out.println("            " + p);
@@ -160,6 +170,8 @@ public class FailoverBench {
                 pct(toFirstWrite, 50), pct(toFirstWrite, 95));
         System.out.printf("client-visible write gap:                           median %.2f s, p95 %.2f s%n",
                 pct(gaps, 50), pct(gaps, 95));
+        System.out.printf("cycles whose killed node's ZooKeeper server led the ensemble (its failover adds a"
+                + " ZooKeeper election and a whole session timeout): %d of %d%n", ensembleLeaderKilled, cycles);
         Phases.printTable("failover phases, after the kill", phases);
         store.close();
     }
@@ -319,6 +331,40 @@ public class FailoverBench {
         System.out.printf("sessions lost on surviving nodes: %d in %d restarts; unplanned leader changes: %d;"
                 + " write gap median %.2f s, max %.2f s%n", lostTotal, cycles, extraChanges, pct(gaps, 50),
                 pct(gaps, 100));
+    }
+
+    /**
+     * ZK_LEADER=node-N: restarts (SIGTERM, start) whichever node's ZooKeeper server leads the ensemble until node-N's
+     * does, so that the cycles begin from a known placement of the ensemble's leader (by default the highest server id
+     * leads a new ensemble, node-3, which the first failovers of this bench never pick).
+     */
+    static void moveEnsembleLeader(ClusterStore store, List<String> clients, Node wanted) throws Exception {
+        for (int attempt = 1; attempt <= 6; attempt++) {
+            awaitHealthy(store, Duration.ofSeconds(180));
+            int leading = -1;
+            for (int i = 0; i < clients.size() && leading < 0; i++) {
+                if (zooKeeperMode(clients.get(i)).equals("leader")) {
+                    leading = i;
+                }
+            }
+            if (leading < 0) {
+                Thread.sleep(500);
+                continue;
+            }
+            Node current = nodes.get(leading);
+            if (current == wanted) {
+                System.out.printf("  the ZooKeeper ensemble's leader is %s's server%n", wanted.id);
+                awaitHealthy(store, Duration.ofSeconds(180));
+                return;
+            }
+            Process p = processes.get(current.id);
+            p.destroy(); // SIGTERM: its server hands over nothing, the others elect
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(current.id + " did not stop within 300 s");
+            }
+            start(current);
+        }
+        throw new IllegalStateException("could not make " + wanted.id + "'s ZooKeeper server lead the ensemble");
     }
 
     /** A ZooKeeper server's mode ("leader", "follower", ...) from its srvr command; "" when it does not answer. */

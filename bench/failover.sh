@@ -7,6 +7,9 @@
 # MODE=switchover (bench/switchover.sh) runs `pgha switchover` instead of the kill (its phases: hold, clean shutdown,
 # promotion, NORMAL view, route, first write). CALLBACK=hang gives every node callbacks (cluster.callbacks) that never
 # end, to compare: a failover must not wait for them. PGHA_JAVA_OPTS adds JVM flags to every node (to compare).
+# Each cycle says whether the killed node's ZooKeeper server led the ensemble (that failover waits for a ZooKeeper
+# election and a whole session timeout more); ZK_LEADER=node-N first restarts nodes until node-N's server leads, so
+# that the cycles begin from a known placement (a new ensemble's leader is node-3, which the first cycles never pick).
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cycles=${CYCLES:-10}

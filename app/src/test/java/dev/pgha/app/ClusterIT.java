@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgha.common.model.Cause;
+import dev.pgha.common.model.KeeperStatus;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -85,6 +90,27 @@ class ClusterIT {
                 .startsWith("[✓] replication: currently leader (")
                 .contains("replication lag of " + survivor.memberId() + ": ")
                 .contains("replication lag of " + third.memberId() + ": ");
+
+        // The member whose node runs the ZooKeeper ensemble's leader says so in its status, and no other: failovers
+        // prefer the others, whose loss costs no store election.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<String> leading = new ArrayList<>();
+            List<String> modes = new ArrayList<>();
+            String[] clientAddresses = cluster.zkConnect.split(","); // the ensemble's servers, in the nodes' order
+            for (int i = 0; i < cluster.nodes.size(); i++) {
+                PghaNode n = cluster.nodes.get(i);
+                String mode = zooKeeperMode(clientAddresses[i]);
+                modes.add(n.memberId() + ": " + mode);
+                if (mode.equals("leader")) {
+                    leading.add(n.memberId());
+                }
+            }
+            assertThat(leading).as("the ZooKeeper servers' modes: %s", modes).hasSize(1);
+            assertThat(cluster.snapshot().keepers().values().stream()
+                            .filter(KeeperStatus::hostsStoreLeader)
+                            .map(KeeperStatus::memberId))
+                    .containsExactlyElementsOf(leading);
+        });
 
         // A client connected through a proxy before the failover.
         Connection before = survivor.connect(survivor.proxyPort(), "postgres", PghaCluster.PASSWORD);
@@ -327,6 +353,23 @@ class ClusterIT {
                 .ignoreExceptions()
                 .untilAsserted(() -> assertThat(HttpProbe.get(node.httpPort(), "/flycheck/role"))
                         .isEqualTo(new HttpProbe.Reply(200, role + "\n")));
+    }
+
+    /** What a ZooKeeper server (host:port) says it is (srvr: "leader", "follower"), or why it does not answer. */
+    private static String zooKeeperMode(String address) {
+        int colon = address.lastIndexOf(':');
+        try (Socket socket = new Socket(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("srvr".getBytes(StandardCharsets.US_ASCII));
+            String reply = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            return reply.lines()
+                    .filter(l -> l.startsWith("Mode: "))
+                    .map(l -> l.substring(6).strip())
+                    .findFirst()
+                    .orElse("");
+        } catch (IOException | RuntimeException e) {
+            return e.toString();
+        }
     }
 
     private static void query(Connection c, String sql) throws SQLException {

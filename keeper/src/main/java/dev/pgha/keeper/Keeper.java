@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,7 @@ public final class Keeper implements AutoCloseable {
     private final Optional<BackupUpkeep> backups;
     private volatile boolean closing;
     private volatile boolean stopping; // the daemon is stopping: said in the status
+    private volatile BooleanSupplier hostsStoreLeader = () -> false; // said in the status
     private volatile ClusterSnapshot lastSnapshot = ClusterSnapshot.empty();
     private Subscription changes;
     private StoreContact contact;
@@ -384,6 +386,14 @@ public final class Keeper implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells whether this node runs the server that leads the store's ensemble (an embedded ZooKeeper that leads); the
+     * status says so, for the sentinel's choice of a candidate. Call before {@link #start}.
+     */
+    public void tellStoreLeadership(BooleanSupplier leads) {
+        hostsStoreLeader = leads;
+    }
+
     /** Runs cluster.callbacks on what the keeper sees of postgres from now on; call before {@link #start}. */
     public void tellRoleChanges(RoleCallbacks callbacks) {
         postgres.tellRunState(callbacks::observe);
@@ -430,7 +440,8 @@ public final class Keeper implements AutoCloseable {
                         stoppedLsn,
                         leading.synchronousConfirmed(),
                         standby.leaderWalEnd(),
-                        stopping));
+                        stopping,
+                        hostsStoreLeader.getAsBoolean()));
     }
 
     /** The status made at the last heartbeat, written to the store or not (StatusRefresh); readable from any thread. */

@@ -48,6 +48,7 @@ final class StatusReport implements AutoCloseable {
      *                          once postgres waited for that set
      * @param leaderWalEnd      standby: the furthest WAL position it knows the view's last leader had (0: unknown)
      * @param stopping          the daemon is stopping
+     * @param hostsStoreLeader  this node runs the store ensemble's leader
      */
     record Facts(
             boolean healthy,
@@ -57,7 +58,8 @@ final class StatusReport implements AutoCloseable {
             long stoppedLsn,
             boolean synchronousConfirmed,
             long leaderWalEnd,
-            boolean stopping) {}
+            boolean stopping,
+            boolean hostsStoreLeader) {}
 
     /**
      * Publishes what postgres reported ({@code state}; null when it is not up, or not to be asked) with {@code facts},
@@ -137,6 +139,7 @@ final class StatusReport implements AutoCloseable {
                 primary && facts.synchronousConfirmed(),
                 primary ? 0 : facts.leaderWalEnd(),
                 tags,
-                facts.stopping());
+                facts.stopping(),
+                facts.hostsStoreLeader());
     }
 }

@@ -82,8 +82,13 @@ public final class ViewPlanner {
         return view.formerLeader() == null ? "the former leader" : "member " + view.formerLeader();
     }
 
-    /** The most WAL first; among equals the highest failoverPriority tag, then by id. */
+    /**
+     * The most WAL first; among equals the highest failoverPriority tag, then a member whose node does not run the
+     * store ensemble's leader (losing that node costs a store election and a whole session timeout before its failover
+     * even begins: every session's timeout starts again under the new store leader), then by id.
+     */
     static final Comparator<KeeperStatus> MOST_WAL = Comparator.comparingLong((KeeperStatus k) -> -k.lsn())
             .thenComparingInt(k -> -k.tags().failoverPriority())
+            .thenComparing(KeeperStatus::hostsStoreLeader)
             .thenComparing(KeeperStatus::memberId);
 }

@@ -71,6 +71,11 @@ public final class ZooKeeperPeer implements Closeable {
             }
         }
 
+        boolean leading() {
+            QuorumPeer q = quorumPeer;
+            return q != null && q.getPeerState() == QuorumPeer.ServerState.LEADING;
+        }
+
         boolean serving() {
             QuorumPeer q = quorumPeer;
             ZooKeeperServer server = q == null ? null : q.getActiveServer();
@@ -281,6 +286,11 @@ public final class ZooKeeperPeer implements Closeable {
             }
         }
         return true;
+    }
+
+    /** This server leads its ensemble now (it is the one every write goes through). */
+    public boolean leads() {
+        return main.leading();
     }
 
     /** How many servers the ensemble had as this one started. */

@@ -37,7 +37,7 @@ final class StoreConnection {
      */
     record Node(String id, boolean witness, boolean fresh) {}
 
-    private ZooKeeperPeer server; // the embedded ZooKeeper, if this node runs one
+    private volatile ZooKeeperPeer server; // the embedded ZooKeeper, if this node runs one (read by the keeper too)
     private ClusterStore store;
 
     /** Fails with a message naming the setting when a port the embedded ZooKeeper needs is taken. */
@@ -162,6 +162,12 @@ final class StoreConnection {
     /** This node's server id in its embedded ensemble; 0 without one. */
     int serverId() {
         return server == null ? 0 : server.id();
+    }
+
+    /** This node's embedded ZooKeeper leads its ensemble now; false without one. */
+    boolean leadsEnsemble() {
+        ZooKeeperPeer s = server;
+        return s != null && s.leads();
     }
 
     /** Something was started (the daemon has something to stop). */

@@ -211,6 +211,7 @@ final class Supervisor {
         sentinel.start();
         keeper =
                 new Keeper(config, memberId, credentials, store, pgEnv, env, this::onFatal, readiness::check, failsafe);
+        keeper.tellStoreLeadership(storeConnection::leadsEnsemble);
         if (config.cluster().callbacks().any()) {
             callbacks = new RoleCallbacks(config, memberId);
             keeper.tellRoleChanges(callbacks);

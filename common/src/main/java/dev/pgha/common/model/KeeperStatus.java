@@ -43,6 +43,9 @@ import java.util.Objects;
  * @param stopping           its daemon is stopping (SIGTERM): a leader that is stopping will not serve on, so the
  *                           sentinel does not let it go on alone (an emptied synchronous set would leave its standbys
  *                           unpromotable once it is gone)
+ * @param hostsStoreLeader   this member's node runs the server that leads the cluster store's ensemble (its embedded
+ *                           ZooKeeper leads): a failover chooses another candidate where that is as good, because the
+ *                           loss of this node would cost a store election and a whole session timeout on top
  */
 public record KeeperStatus(
         String memberId,
@@ -67,7 +70,8 @@ public record KeeperStatus(
         boolean synchronousConfirmed,
         long leaderWalEnd,
         MemberTags tags,
-        boolean stopping) {
+        boolean stopping,
+        boolean hostsStoreLeader) {
 
     public KeeperStatus {
         streaming = List.copyOf(Objects.requireNonNullElse(streaming, List.of()));
@@ -100,7 +104,8 @@ public record KeeperStatus(
                 synchronousConfirmed,
                 leaderWalEnd,
                 tags,
-                stopping);
+                stopping,
+                hostsStoreLeader);
     }
 
     /** Its WAL positions can no longer move, and it knew of view generation {@code generation} when it said so. */

@@ -66,6 +66,7 @@ public final class Statuses {
         private long leaderWalEnd;
         private MemberTags tags = MemberTags.NONE;
         private boolean stopping;
+        private boolean hostsStoreLeader;
 
         private Builder(String id, Role role) {
             this.id = id;
@@ -179,6 +180,12 @@ public final class Statuses {
             return this;
         }
 
+        /** Its node runs the store ensemble's leader. */
+        public Builder hostsStoreLeader() {
+            hostsStoreLeader = true;
+            return this;
+        }
+
         public Builder tags(String text) {
             tags = MemberTags.parse(text);
             return this;
@@ -218,7 +225,8 @@ public final class Statuses {
                     confirmed,
                     leaderWalEnd,
                     tags,
-                    stopping);
+                    stopping,
+                    hostsStoreLeader);
         }
     }
 }

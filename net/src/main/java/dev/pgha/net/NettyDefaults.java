@@ -15,11 +15,25 @@ public final class NettyDefaults {
      */
     static final String JFR_EVENTS = "io.netty.jfr.enabled";
 
+    /**
+     * A thread waiting in io_uring_enter counts as waiting for I/O unless the ring asks otherwise
+     * (IORING_ENTER_NO_IOWAIT, where the kernel has it), and Netty does not ask by default. Then the proxy's idle
+     * event loops keep the machine's I/O pressure (/proc/pressure/io) near 100%: pgha's own vm check
+     * (health.maxPressurePercent) failed on every member of a test cluster, and any monitoring of I/O wait is misled.
+     * {@link Transport#best} takes io_uring only where this is in force.
+     */
+    static final String IO_URING_NO_IOWAIT = "io.netty.iouring.enterNoIoWaitEnabled";
+
     private NettyDefaults() {}
 
     public static void apply() {
-        if (System.getProperty(JFR_EVENTS) == null) {
-            System.setProperty(JFR_EVENTS, "false");
+        setUnlessSet(JFR_EVENTS, "false");
+        setUnlessSet(IO_URING_NO_IOWAIT, "true");
+    }
+
+    private static void setUnlessSet(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
         }
     }
 }

@@ -7,20 +7,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class NettyDefaultsTest {
-    private String before;
+    private SavedProperties saved;
 
     @BeforeEach
     void remember() {
-        before = System.getProperty(NettyDefaults.JFR_EVENTS);
+        saved = new SavedProperties(NettyDefaults.JFR_EVENTS, NettyDefaults.IO_URING_NO_IOWAIT);
     }
 
     @AfterEach
     void restore() {
-        if (before == null) {
-            System.clearProperty(NettyDefaults.JFR_EVENTS);
-        } else {
-            System.setProperty(NettyDefaults.JFR_EVENTS, before);
-        }
+        saved.restore();
     }
 
     @Test
@@ -32,5 +28,16 @@ class NettyDefaultsTest {
         System.setProperty(NettyDefaults.JFR_EVENTS, "true"); // -Dio.netty.jfr.enabled=true in PGHA_JAVA_OPTS
         NettyDefaults.apply();
         assertThat(System.getProperty(NettyDefaults.JFR_EVENTS)).isEqualTo("true");
+    }
+
+    @Test
+    void ioUringWaitsAreNotIoWaitUnlessTheOperatorSaysOtherwise() {
+        System.clearProperty(NettyDefaults.IO_URING_NO_IOWAIT);
+        NettyDefaults.apply();
+        assertThat(System.getProperty(NettyDefaults.IO_URING_NO_IOWAIT)).isEqualTo("true");
+
+        System.setProperty(NettyDefaults.IO_URING_NO_IOWAIT, "false");
+        NettyDefaults.apply();
+        assertThat(System.getProperty(NettyDefaults.IO_URING_NO_IOWAIT)).isEqualTo("false");
     }
 }

@@ -19,6 +19,7 @@ import dev.pgha.keeper.InitDbAhead;
 import dev.pgha.keeper.Keeper;
 import dev.pgha.keeper.PostgresEnvironment;
 import dev.pgha.keeper.RoleCallbacks;
+import dev.pgha.net.Transport;
 import dev.pgha.proxy.ProxyRouter;
 import dev.pgha.proxy.ProxyServer;
 import dev.pgha.proxy.ProxySettings;
@@ -135,6 +136,7 @@ final class Supervisor {
         memberId = NodeIdentity.resolve(config.stateDir(), config.nodeId(), NodeSetup.hostname(env));
         PostgresEnvironment pgEnv = witness ? null : PostgresEnvironment.preflight(config, env);
         if (!witness) {
+            Transport.best(); // a -Dpgha.transport this machine cannot run stops the start here, before anything runs
             requireFree(config.proxy().port(), "proxy.port");
             if (config.proxy().readOnlyPort() != 0) {
                 requireFree(config.proxy().readOnlyPort(), "proxy.readOnlyPort");

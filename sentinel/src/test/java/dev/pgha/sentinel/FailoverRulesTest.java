@@ -1,5 +1,7 @@
 package dev.pgha.sentinel;
 
+import static dev.pgha.sentinel.Plans.keepers;
+import static dev.pgha.sentinel.Plans.proxies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgha.common.model.Cause;
@@ -11,7 +13,6 @@ import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.model.Statuses;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,18 +71,6 @@ class FailoverRulesTest {
 
     private static KeeperStatus stopped(String id) {
         return Statuses.down(id, "waiting").applied(0).build();
-    }
-
-    private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
-        Map<String, KeeperStatus> m = new LinkedHashMap<>();
-        Arrays.stream(ks).forEach(k -> m.put(k.memberId(), k));
-        return m;
-    }
-
-    private static Map<String, ProxyStatus> proxies(long generation, String... ids) {
-        Map<String, ProxyStatus> m = new LinkedHashMap<>();
-        Arrays.stream(ids).forEach(id -> m.put(id, new ProxyStatus(id, generation, NOW)));
-        return m;
     }
 
     private static ClusterView normal(long gen, String leader, List<String> sync, List<String> requested) {

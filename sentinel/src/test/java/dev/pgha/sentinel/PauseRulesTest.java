@@ -1,5 +1,6 @@
 package dev.pgha.sentinel;
 
+import static dev.pgha.sentinel.Plans.keepers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgha.common.model.Cause;
@@ -30,14 +31,6 @@ class PauseRulesTest {
             new ClusterView(5, "a", List.of("b", "c"), List.of("b"), List.of("b"), Phase.NORMAL, null, "r", null, NOW);
     private static final ClusterView FENCING = new ClusterView(
             6, null, List.of("b", "c"), List.of("b"), List.of(), Phase.FAILOVER_FENCING, null, "r", "a", NOW);
-
-    private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
-        Map<String, KeeperStatus> m = new LinkedHashMap<>();
-        for (KeeperStatus k : ks) {
-            m.put(k.memberId(), k);
-        }
-        return m;
-    }
 
     private static Map<String, ProxyStatus> proxies(long generation, String... ids) {
         Map<String, ProxyStatus> m = new LinkedHashMap<>();

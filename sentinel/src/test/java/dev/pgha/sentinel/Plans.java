@@ -6,9 +6,11 @@ import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.MemberInfo;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.ProxyStatus;
+import dev.pgha.common.model.Statuses;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.Versioned;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -82,5 +84,23 @@ final class Plans {
             Set<String> members,
             ClusterSpec spec) {
         return RequestRules.check(request, snapshot(view, keepers, Map.of(), members, spec));
+    }
+
+    /** Statuses by member id, in the order given. */
+    static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
+        Map<String, KeeperStatus> m = new LinkedHashMap<>();
+        for (KeeperStatus k : ks) {
+            m.put(k.memberId(), k);
+        }
+        return m;
+    }
+
+    /** Every proxy in {@code ids} has acknowledged {@code generation}. */
+    static Map<String, ProxyStatus> proxies(long generation, String... ids) {
+        Map<String, ProxyStatus> m = new LinkedHashMap<>();
+        for (String id : ids) {
+            m.put(id, new ProxyStatus(id, generation, Statuses.NOW));
+        }
+        return m;
     }
 }

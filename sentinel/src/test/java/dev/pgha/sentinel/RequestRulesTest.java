@@ -1,5 +1,6 @@
 package dev.pgha.sentinel;
 
+import static dev.pgha.sentinel.Plans.keepers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgha.common.model.Cause;
@@ -12,7 +13,6 @@ import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.model.Statuses;
 import dev.pgha.common.request.RequestTimeouts;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,12 +41,6 @@ class RequestRulesTest {
     /** A former primary shut down cleanly: its WAL ends at {@code endLsn}. */
     private static KeeperStatus stoppedAt(String id, long endLsn) {
         return Statuses.down(id, "stopped").walEndsAt(endLsn).build();
-    }
-
-    private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
-        Map<String, KeeperStatus> m = new LinkedHashMap<>();
-        Arrays.stream(ks).forEach(k -> m.put(k.memberId(), k));
-        return m;
     }
 
     private static Map<String, ProxyStatus> proxies(long generation) {

@@ -1,5 +1,7 @@
 package dev.pgha.sentinel;
 
+import static dev.pgha.sentinel.Plans.keepers;
+import static dev.pgha.sentinel.Plans.proxies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgha.common.model.ClusterSpec;
@@ -7,13 +9,10 @@ import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
-import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.model.Statuses;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,18 +28,6 @@ class StoreLeaderRulesTest {
     private static final ClusterSpec ASYNC =
             new ClusterSpec(null, ClusterSpec.SyncMode.OFF, false, Duration.ofSeconds(10));
     private static final ClusterSpec SYNC = ClusterSpec.of(null);
-
-    private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
-        Map<String, KeeperStatus> m = new LinkedHashMap<>();
-        for (KeeperStatus k : ks) {
-            m.put(k.memberId(), k);
-        }
-        return m;
-    }
-
-    private static Map<String, ProxyStatus> proxies(long generation) {
-        return Map.of("b", new ProxyStatus("b", generation, NOW), "c", new ProxyStatus("c", generation, NOW));
-    }
 
     /** A standby with final WAL positions (a failover compares those); "*" in {@code what}: it hosts the store leader. */
     private static KeeperStatus settled(String id, long lsn, String what) {
@@ -69,12 +56,14 @@ class StoreLeaderRulesTest {
         var ks = keepers(settled("b", bWal, b), settled("c", cWal, c));
         ClusterView async = new ClusterView(
                 6, null, List.of("b", "c"), List.of(), List.of(), Phase.FAILOVER_FENCING, null, "r", "a", NOW);
-        assertThat(Plans.next(async, ks, proxies(6), MEMBERS, ASYNC, NOW).leader())
+        assertThat(Plans.next(async, ks, proxies(6, "b", "c"), MEMBERS, ASYNC, NOW)
+                        .leader())
                 .as("asynchronous")
                 .isEqualTo(expected);
         ClusterView sync = new ClusterView(
                 6, null, List.of("b", "c"), List.of("b", "c"), List.of(), Phase.FAILOVER_FENCING, null, "r", "a", NOW);
-        assertThat(Plans.next(sync, ks, proxies(6), MEMBERS, SYNC, NOW).leader())
+        assertThat(Plans.next(sync, ks, proxies(6, "b", "c"), MEMBERS, SYNC, NOW)
+                        .leader())
                 .as("synchronous")
                 .isEqualTo(expected);
     }

@@ -1,5 +1,7 @@
 package dev.pgha.sentinel;
 
+import static dev.pgha.sentinel.Plans.keepers;
+import static dev.pgha.sentinel.Plans.proxies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgha.common.model.Cause;
@@ -8,11 +10,9 @@ import dev.pgha.common.model.ClusterView;
 import dev.pgha.common.model.KeeperStatus;
 import dev.pgha.common.model.OperatorRequest;
 import dev.pgha.common.model.Phase;
-import dev.pgha.common.model.ProxyStatus;
 import dev.pgha.common.model.Statuses;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,18 +29,6 @@ class TagRulesTest {
     private static final ClusterSpec SYNC = ClusterSpec.of(null);
     private static final ClusterView FENCING = new ClusterView(
             6, null, List.of("b", "c"), List.of(), List.of(), Phase.FAILOVER_FENCING, null, "r", "a", NOW);
-
-    private static Map<String, KeeperStatus> keepers(KeeperStatus... ks) {
-        Map<String, KeeperStatus> m = new LinkedHashMap<>();
-        for (KeeperStatus k : ks) {
-            m.put(k.memberId(), k);
-        }
-        return m;
-    }
-
-    private static Map<String, ProxyStatus> proxies(long generation) {
-        return Map.of("b", new ProxyStatus("b", generation, NOW), "c", new ProxyStatus("c", generation, NOW));
-    }
 
     /** Settled (final WAL positions), not following anyone: what a failover compares. */
     private static KeeperStatus settled(String id, long lsn, String tags) {
@@ -67,7 +55,7 @@ class TagRulesTest {
     })
     void whoIsPromoted(long bWal, String bTags, long cWal, String cTags, String expected) {
         var ks = keepers(settled("b", bWal, bTags), settled("c", cWal, cTags));
-        ClusterView next = Plans.next(FENCING, ks, proxies(6), MEMBERS, ASYNC, NOW);
+        ClusterView next = Plans.next(FENCING, ks, proxies(6, "b", "c"), MEMBERS, ASYNC, NOW);
         if (expected.equals("-")) {
             assertThat(next.leader()).isNull();
             assertThat(next.cause()).isEqualTo(Cause.NO_CANDIDATE);

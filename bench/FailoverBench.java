@@ -276,12 +276,7 @@ public class FailoverBench {
         List<Double> gaps = new ArrayList<>();
         for (int c = 1; c <= cycles; c++) {
             String leaderId = awaitHealthy(store, Duration.ofSeconds(180));
-            int zkLeader = -1;
-            for (int i = 0; i < clients.size() && zkLeader < 0; i++) {
-                if (zooKeeperMode(clients.get(i)).equals("leader")) {
-                    zkLeader = i;
-                }
-            }
+            int zkLeader = ensembleLeader(clients);
             if (zkLeader < 0) {
                 throw new IllegalStateException("no embedded ZooKeeper server says it leads");
             }
@@ -295,12 +290,7 @@ public class FailoverBench {
             int historyBefore = store.history().size();
             Writer w = Writer.startedVia(via);
             long start = System.nanoTime();
-            Process p = processes.get(stopped.id);
-            p.destroy(); // SIGTERM: a clean stop, as a rolling restart does
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(stopped.id + " did not stop within 300 s");
-            }
-            start(stopped);
+            restart(stopped);
             awaitHealthy(store, Duration.ofSeconds(180));
             Thread.sleep(3000); // sessions that were to expire have by now
             long end = System.nanoTime();
@@ -341,12 +331,7 @@ public class FailoverBench {
     static void moveEnsembleLeader(ClusterStore store, List<String> clients, Node wanted) throws Exception {
         for (int attempt = 1; attempt <= 6; attempt++) {
             awaitHealthy(store, Duration.ofSeconds(180));
-            int leading = -1;
-            for (int i = 0; i < clients.size() && leading < 0; i++) {
-                if (zooKeeperMode(clients.get(i)).equals("leader")) {
-                    leading = i;
-                }
-            }
+            int leading = ensembleLeader(clients);
             if (leading < 0) {
                 Thread.sleep(500);
                 continue;
@@ -357,14 +342,29 @@ public class FailoverBench {
                 awaitHealthy(store, Duration.ofSeconds(180));
                 return;
             }
-            Process p = processes.get(current.id);
-            p.destroy(); // SIGTERM: its server hands over nothing, the others elect
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(current.id + " did not stop within 300 s");
-            }
-            start(current);
+            restart(current);
         }
         throw new IllegalStateException("could not make " + wanted.id + "'s ZooKeeper server lead the ensemble");
+    }
+
+    /** The index (in the nodes' order) of the node whose ZooKeeper server says it leads; -1 when none does. */
+    static int ensembleLeader(List<String> clients) {
+        for (int i = 0; i < clients.size(); i++) {
+            if (zooKeeperMode(clients.get(i)).equals("leader")) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** SIGTERM (a clean stop, as a rolling restart does), then a start of the same node. */
+    static void restart(Node n) throws Exception {
+        Process p = processes.get(n.id);
+        p.destroy();
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(n.id + " did not stop within 300 s");
+        }
+        start(n);
     }
 
     /** A ZooKeeper server's mode ("leader", "follower", ...) from its srvr command; "" when it does not answer. */

@@ -12,6 +12,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /** A single-node cluster run as a container runs it: {@code pgha start} with only PGHA_DATA_DIR set. */
 class SingleNodeIT {
+    private static final int SCHED_OTHER = 0;
+    private static final int SCHED_RR = 2;
     private static final Duration READY = Duration.ofSeconds(60);
     private static final Duration STOP = Duration.ofSeconds(60);
 
@@ -76,6 +82,26 @@ class SingleNodeIT {
         long postmaster = node.postmasterPid().orElseThrow();
         assertThat(commandLine(node.pid())).doesNotContain(password);
         assertThat(commandLine(postmaster)).doesNotContain(password).contains("postgres");
+
+        // The threads the store session rides on run at real-time priority (root has CAP_SYS_NICE); the proxy's
+        // event loops, the rest of the JVM and postgres at normal priority.
+        if ("root".equals(System.getProperty("user.name"))) {
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(threadPolicies(node.pid()))
+                            .containsEntry("keeper", Set.of(SCHED_RR))
+                            .containsEntry("session-lease", Set.of(SCHED_RR))
+                            .containsEntry("SessionTracker", Set.of(SCHED_RR))
+                            .containsEntry("main-SendThread", Set.of(SCHED_RR))
+                            .containsEntry("VM Thread", Set.of(SCHED_RR))
+                            .containsEntry("realtime-thread", Set.of(SCHED_RR)));
+            Map<String, Set<Integer>> policies = threadPolicies(node.pid());
+            assertThat(policies).containsEntry("Finalizer", Set.of(SCHED_OTHER));
+            assertThat(policies.keySet().stream().filter(n -> n.matches("proxy-[0-9]+-[0-9]+")))
+                    .isNotEmpty()
+                    .allSatisfy(n -> assertThat(policies.get(n)).containsOnly(SCHED_OTHER));
+            assertThat(policy(Path.of("/proc", Long.toString(postmaster), "stat")))
+                    .isEqualTo(SCHED_OTHER);
+        }
 
         // SIGTERM: exit 0 and no postgres left behind.
         assertThat(node.stop(STOP)).as(node.log()).isZero();
@@ -175,5 +201,27 @@ class SingleNodeIT {
                 return false;
             }
         });
+    }
+
+    /** Each thread name (as Linux keeps it) of process {@code pid}, with the scheduling policies its threads have. */
+    private static Map<String, Set<Integer>> threadPolicies(long pid) throws IOException {
+        Map<String, Set<Integer>> policies = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String comm = Files.readString(task.resolve("comm")).strip();
+                    policies.computeIfAbsent(comm, c -> new HashSet<>()).add(policy(task.resolve("stat")));
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return policies;
+    }
+
+    /** The scheduling policy in a stat file (field 41 of proc(5)). */
+    private static int policy(Path stat) throws IOException {
+        String line = Files.readString(stat);
+        return Integer.parseInt(line.substring(line.lastIndexOf(')') + 2).split(" ")[41 - 3]);
     }
 }

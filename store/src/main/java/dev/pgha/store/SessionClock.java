@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SessionClock implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SessionClock.class);
+    static final String THREAD_NAME = "session-lease";
 
     private final CuratorFramework client;
     private final String probePath;
@@ -50,7 +51,7 @@ final class SessionClock implements AutoCloseable {
             leases.add(lease);
             if (heartbeat == null) {
                 heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "session-lease");
+                    Thread t = new Thread(r, THREAD_NAME);
                     t.setDaemon(true);
                     return t;
                 });

@@ -25,6 +25,7 @@ import dev.pgha.proxy.ProxyServer;
 import dev.pgha.proxy.ProxySettings;
 import dev.pgha.proxy.RefusalTls;
 import dev.pgha.sentinel.Sentinel;
+import dev.pgha.store.StoreThreads;
 import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperPeer;
 import java.net.BindException;
@@ -35,6 +36,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,6 +54,8 @@ import sun.misc.Signal;
  */
 final class Supervisor {
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
+    // The loops that act on the store's word: the keeper fences on it, the sentinel and the proxy's router follow it.
+    private static final Set<String> STORE_LOOPS = Set.of("keeper", "sentinel", "proxy-router");
 
     private final Optional<Path> configFile;
     private final Map<String, String> env;
@@ -76,6 +80,7 @@ final class Supervisor {
     private RoleCallbacks callbacks;
     private Endpoints endpoints;
     private ScheduledExecutorService idleWatch;
+    private RealtimeThreads realtimeThreads;
 
     Supervisor(Optional<Path> configFile, Map<String, String> env, boolean witness) {
         this.configFile = configFile;
@@ -165,6 +170,10 @@ final class Supervisor {
             }
         }
         boolean freshNode = RemovalWatch.freshNode(config);
+        if (config.store().realtimeThreads()) {
+            realtimeThreads =
+                    RealtimeThreads.start(name -> StoreThreads.carriesSession(name) || STORE_LOOPS.contains(name));
+        }
         store = storeConnection.open(
                 config,
                 storeAuth,
@@ -333,6 +342,7 @@ final class Supervisor {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
+        close(realtimeThreads);
         if (!storeConnection.started()) {
             close(initDbAhead);
             return; // nothing else was started (a preflight check failed): the error says it all

@@ -208,7 +208,8 @@ public final class ConfigLoader {
                         .orElse(""),
                 s.duration("store.embedded.tickTime", Duration.ofMillis(10), Duration.ofSeconds(5)),
                 s.optionalMatching("store.join", JOIN, 300, "a member's ZooKeeper address, host or host:port"),
-                voters(s));
+                voters(s),
+                s.bool("store.realtimeThreads"));
         Duration heartbeat = s.duration("keeper.heartbeat", Duration.ofMillis(50), Duration.ofSeconds(10));
         Duration sentinelInterval = s.duration("sentinel.interval", Duration.ofMillis(50), Duration.ofSeconds(10));
         String syncMode = RuntimeSettings.synchronousMode(s);

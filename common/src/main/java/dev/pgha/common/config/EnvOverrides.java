@@ -52,6 +52,7 @@ public final class EnvOverrides {
         m.put("PGHA_MAXIMUM_LAG_ON_FAILOVER", "cluster.maximumLagOnFailover");
         m.put("PGHA_DEAD_MEMBER_REMOVAL", "cluster.deadMemberRemovalInterval");
         m.put("PGHA_FAILSAFE", "cluster.failsafe");
+        m.put("PGHA_STORE_REALTIME", "store.realtimeThreads");
         m.put("PGHA_CALLBACK_ON_START", "cluster.callbacks.onStart");
         m.put("PGHA_CALLBACK_ON_STOP", "cluster.callbacks.onStop");
         m.put("PGHA_CALLBACK_ON_ROLE_CHANGE", "cluster.callbacks.onRoleChange");

@@ -102,6 +102,7 @@ public record PghaConfig(
      * @param embeddedHost   the address the embedded ZooKeeper listens on; empty: this node's advertised address
      *                       when one is known, else loopback
      * @param voters         how many voters a growing embedded ensemble gets; nodes that join beyond it observe
+     * @param realtimeThreads the threads the store session rides on run at real-time CPU priority
      */
     public record Store(
             Optional<String> connect,
@@ -115,7 +116,8 @@ public record PghaConfig(
             String embeddedHost,
             Duration embeddedTickTime,
             Optional<String> join,
-            int voters) {
+            int voters,
+            boolean realtimeThreads) {
 
         public Store {
             ensemble = List.copyOf(ensemble);

@@ -9,6 +9,7 @@ import dev.pgha.common.secret.Secret;
 import dev.pgha.common.secret.SecretStore;
 import dev.pgha.common.store.ClusterSnapshot;
 import dev.pgha.common.store.StoreEnsemble;
+import dev.pgha.common.store.StoreException;
 import dev.pgha.common.store.Versioned;
 import dev.pgha.store.ZooKeeperAuth;
 import dev.pgha.store.ZooKeeperStore;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -149,12 +151,26 @@ final class PghaCluster implements AutoCloseable {
 
     /** The view as the sentinel wrote it. */
     ClusterView view() {
-        return observer().view().map(Versioned::value).orElse(ClusterView.initial());
+        return read(() -> observer().view().map(Versioned::value).orElse(ClusterView.initial()));
     }
 
     /** Leader changes as the sentinels recorded them, oldest first. */
     List<HistoryEntry> history() {
-        return observer().history();
+        return read(() -> observer().history());
+    }
+
+    /**
+     * One read by this test's own client, tried again while the store cannot answer it: when a node stops, a client
+     * connected to its ZooKeeper server gets ConnectionLoss until it has reconnected to another one (after a random
+     * pause of up to a second, and an election when that server led), which a loaded machine can stretch past the
+     * client's retries. What a read returns is never waited for.
+     */
+    private static <T> T read(Callable<T> read) {
+        return await().atMost(Duration.ofSeconds(30))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(200))
+                .ignoreException(StoreException.class)
+                .until(read, value -> true);
     }
 
     /** The running node whose sentinel says it is the elected one (exactly one must). */

@@ -151,12 +151,14 @@ final class PghaCluster implements AutoCloseable {
 
     /** The view as the sentinel wrote it. */
     ClusterView view() {
-        return read(() -> observer().view().map(Versioned::value).orElse(ClusterView.initial()));
+        ZooKeeperStore store = observer(); // connecting is not retried: a refusal is what some tests expect
+        return read(() -> store.view().map(Versioned::value).orElse(ClusterView.initial()));
     }
 
     /** Leader changes as the sentinels recorded them, oldest first. */
     List<HistoryEntry> history() {
-        return read(() -> observer().history());
+        ZooKeeperStore store = observer();
+        return read(store::history);
     }
 
     /**

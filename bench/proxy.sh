@@ -6,7 +6,8 @@
 #     minimum of the rounds' ratios (proxy/haproxy, proxy/direct); then direct and proxy with sslmode=require once
 #     (the proxy relays TLS untouched);
 #  2. CPU per transaction: the proxy process's utime+stime (from /proc) over a fixed pgbench -t run at each client
-#     count, minus what it spends idle for as long (pgha's JVM also runs ZooKeeper and the keeper);
+#     count, minus what it spends idle for as long (pgha's JVM also runs ZooKeeper and the keeper), in ROUNDS
+#     alternating rounds: each target's median, and the median and max of the rounds' proxy/haproxy ratios;
 #  3. idle sessions: the process's RSS and CPU with IDLE_POINTS (default "1000 3000") authenticated, idle sessions
 #     through each proxy: RSS per connection, and CPU seconds per minute at idle. (Each session through either proxy is
 #     a postgres backend of a few MB: 10 000 of them do not fit this machine's memory.)
@@ -121,24 +122,37 @@ for c in 1 32; do
 done
 
 # CPU per transaction: a fixed number of transactions through each proxy, its CPU time then, minus its idle CPU
-# over as long a time.
-echo "CPU per 1000 transactions (the proxy process's utime+stime, idle CPU over the same time subtracted):"
+# over as long a time; ROUNDS alternating rounds per client count (one run's 10 ms ticks and its neighbours' noise
+# moved a single figure by a tenth and more), each round's pgha/HAProxy ratio kept.
+# cpu_per_1000 TARGET CLIENTS TRANSACTIONS_PER_CLIENT -> ms of the proxy's CPU per 1000 transactions
+cpu_per_1000() {
+  local pid i0 i1 t0 t1 idle_rate c0 c1 s0 s1
+  pid=$(pid_of "$1")
+  i0=$(cpu_ms "$pid"); t0=$(now); sleep 3; i1=$(cpu_ms "$pid"); t1=$(now)
+  idle_rate=$(awk -v a="$i0" -v b="$i1" -v s="$t0" -v e="$t1" 'BEGIN { print (b - a) / (e - s) }') # ms per s
+  c0=$(cpu_ms "$pid"); s0=$(now)
+  PGSSLMODE=disable "$pgbench" -h 127.0.0.1 -p "$(port_of "$1")" -U postgres -S -n -c "$2" \
+    -j "$(( $2 < 2 ? 1 : 2 ))" -t "$3" postgres >/dev/null 2>&1
+  c1=$(cpu_ms "$pid"); s1=$(now)
+  awk -v a="$c0" -v b="$c1" -v r="$idle_rate" -v s="$s0" -v e="$s1" -v n=$(($2 * $3)) \
+    'BEGIN { v = (b - a - r * (e - s)) * 1000 / n; printf "%.1f", v < 0 ? 0 : v }'
+}
+echo "CPU per 1000 transactions (the proxy process's utime+stime, idle CPU over the same time subtracted), $rounds rounds:"
 for c in 1 32 256; do
-  per_client=$(( c == 1 ? 20000 : c == 32 ? 2000 : 400 ))
+  per_client=$(( c == 1 ? 30000 : c == 32 ? 3000 : 200 ))
+  : >"$work/cpu-proxy-$c"; : >"$work/cpu-haproxy-$c"; : >"$work/cpu-ratio-$c"
   line=""
-  for target in proxy haproxy; do
-    pid=$(pid_of $target)
-    i0=$(cpu_ms "$pid"); t0=$(now); sleep 3; i1=$(cpu_ms "$pid"); t1=$(now)
-    idle_rate=$(awk -v a="$i0" -v b="$i1" -v s="$t0" -v e="$t1" 'BEGIN { print (b - a) / (e - s) }') # ms per s
-    c0=$(cpu_ms "$pid"); s0=$(now)
-    PGSSLMODE=disable "$pgbench" -h 127.0.0.1 -p "$(port_of $target)" -U postgres -S -n -c "$c" \
-      -j "$(( c < 2 ? 1 : 2 ))" -t "$per_client" postgres >/dev/null 2>&1
-    c1=$(cpu_ms "$pid"); s1=$(now)
-    ms=$(awk -v a="$c0" -v b="$c1" -v r="$idle_rate" -v s="$s0" -v e="$s1" -v n=$((c * per_client)) \
-      'BEGIN { v = (b - a - r * (e - s)) * 1000 / n; printf "%.1f", v < 0 ? 0 : v }')
-    line+=$(printf '%s %s ms' "$target" "$ms")"; "
+  for ((r = 1; r <= rounds; r++)); do
+    p=$(cpu_per_1000 proxy "$c" "$per_client")
+    h=$(cpu_per_1000 haproxy "$c" "$per_client")
+    echo "$p" >>"$work/cpu-proxy-$c"; echo "$h" >>"$work/cpu-haproxy-$c"
+    awk -v p="$p" -v h="$h" 'BEGIN { print (h > 0) ? p / h : 0 }' >>"$work/cpu-ratio-$c"
+    line+="$p/$h "
   done
-  printf '%4d clients (%d transactions): %s\n' "$c" $((c * per_client)) "${line%; }"
+  printf '%4d clients (%d transactions a round): proxy %s ms, haproxy %s ms (medians); proxy/haproxy median %.2f' \
+    "$c" $((c * per_client)) "$(median <"$work/cpu-proxy-$c")" "$(median <"$work/cpu-haproxy-$c")" \
+    "$(median <"$work/cpu-ratio-$c")"
+  printf ' (max %.2f; rounds proxy/haproxy ms: %s)\n' "$(sort -g "$work/cpu-ratio-$c" | tail -1)" "${line% }"
 done
 
 # Idle sessions through each proxy: RSS and CPU at idle, at each point.

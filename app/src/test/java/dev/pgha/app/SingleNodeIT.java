@@ -3,6 +3,9 @@ package dev.pgha.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pgha.keeper.Keeper;
+import dev.pgha.proxy.ProxyRouter;
+import dev.pgha.sentinel.Sentinel;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -88,7 +91,9 @@ class SingleNodeIT {
         if ("root".equals(System.getProperty("user.name"))) {
             await().atMost(Duration.ofSeconds(30))
                     .untilAsserted(() -> assertThat(threadPolicies(node.pid()))
-                            .containsEntry("keeper", Set.of(SCHED_RR))
+                            .containsEntry(Keeper.THREAD, Set.of(SCHED_RR))
+                            .containsEntry(Sentinel.THREAD, Set.of(SCHED_RR))
+                            .containsEntry(ProxyRouter.THREAD, Set.of(SCHED_RR))
                             .containsEntry("session-lease", Set.of(SCHED_RR))
                             .containsEntry("SessionTracker", Set.of(SCHED_RR))
                             .containsEntry("main-SendThread", Set.of(SCHED_RR))

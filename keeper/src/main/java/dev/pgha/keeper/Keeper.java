@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Keeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Keeper.class);
+    /** Its loop thread's name: the supervisor raises that thread to real-time CPU priority by it. */
+    public static final String THREAD = "keeper";
     /** How long a failed query waits for postgres to end before it is reported as the problem. */
     private static final Duration EXIT_GRACE = Duration.ofMillis(500);
 
@@ -90,7 +92,7 @@ public final class Keeper implements AutoCloseable {
         this.onServing = onServing;
         this.memory = MemoryProbe.detect(config.postgres().memoryBytes(), processEnv);
         this.postgres = new LocalPostgres(config, memberId, credentials, env, memory, () -> closing);
-        this.loop = new OwnerLoop("keeper", log, this::tickSafely);
+        this.loop = new OwnerLoop(THREAD, log, this::tickSafely);
         this.actions = new ActionRunner(loop::trigger);
         this.disk = new DiskGuard(config.pgData(), config.postgres().diskFullPercent());
         this.leading = new LeaderUpkeep(memberId, credentials);

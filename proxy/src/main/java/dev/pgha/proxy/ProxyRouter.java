@@ -38,13 +38,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyRouter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyRouter.class);
+    /** Its loop thread's name: the supervisor raises that thread to real-time CPU priority by it. */
+    public static final String THREAD = "proxy-router";
 
     private final ClusterStore store;
     private final String memberId;
     private final ProxyServer server;
     private final ProxyServer readOnly; // null when off
     private final long readOnlyMaxLagBytes;
-    private final OwnerLoop loop = new OwnerLoop("proxy-router", log, this::refresh);
+    private final OwnerLoop loop = new OwnerLoop(THREAD, log, this::refresh);
     private final Lifecycle lifecycle = new Lifecycle();
     private SessionLease lease;
     private Subscription changes;

@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sentinel implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Sentinel.class);
+    /** Its loop thread's name: the supervisor raises that thread to real-time CPU priority by it. */
+    public static final String THREAD = "sentinel";
+
     private static final int HISTORY_LIMIT = 100;
 
     private final ClusterStore store;
@@ -104,7 +107,7 @@ public final class Sentinel implements AutoCloseable {
         this.desiredSpec = desiredSpec;
         this.interval = interval;
         this.deadMemberRemoval = deadMemberRemoval;
-        this.loop = new OwnerLoop("sentinel", log, this::evaluateSafely);
+        this.loop = new OwnerLoop(THREAD, log, this::evaluateSafely);
     }
 
     public void start() {

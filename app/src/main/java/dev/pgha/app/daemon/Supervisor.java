@@ -55,7 +55,7 @@ import sun.misc.Signal;
 final class Supervisor {
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
     // The loops that act on the store's word: the keeper fences on it, the sentinel and the proxy's router follow it.
-    private static final Set<String> STORE_LOOPS = Set.of("keeper", "sentinel", "proxy-router");
+    private static final Set<String> STORE_LOOPS = Set.of(Keeper.THREAD, Sentinel.THREAD, ProxyRouter.THREAD);
 
     private final Optional<Path> configFile;
     private final Map<String, String> env;

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,10 @@ final class ClientConnection {
     }
 
     private void hold(Channel client) {
+        if (server.routing() instanceof Routing.Refuse f) { // refused since its connect attempt began
+            refuse(client, PgWire.CANNOT_CONNECT_NOW, f.reason());
+            return;
+        }
         if (holdTimer != null && holdTimer.isDone()) { // its hold timeout passed while it tried to connect again
             refuse(client, PgWire.CANNOT_CONNECT_NOW, unreachable != null ? unreachable : "no leader available");
             return;
@@ -112,7 +117,7 @@ final class ClientConnection {
         backend = null;
         frontend.peer = null;
         unreachable = "no leader available: cannot reach " + r.leader() + " at " + r.host() + ":" + r.port() + " ("
-                + (cause == null ? "closed" : cause.getMessage()) + ")";
+                + (cause == null || cause.getMessage() == null ? "closed" : cause.getMessage()) + ")";
         hold(client);
         client.eventLoop()
                 .schedule(
@@ -184,9 +189,23 @@ final class ClientConnection {
         });
     }
 
-    /** Ends a connection whose destination is no longer routed to: 57P01 between messages, else a plain close. */
-    void closeForRouteChange(Channel client) {
+    /**
+     * After a change of routing to {@code routed}: a connection to a destination no longer among them ends (57P01
+     * between messages, else a plain close). One still connecting there has relayed nothing and its client is unread,
+     * so only the attempt is dropped: its failure holds the client for the next routing, as when a leader refuses.
+     * Decided here on the client's loop, never from a read on another thread: the attempt may have failed (the client
+     * held) or begun towards the new destination since. True when the connection was ended.
+     */
+    boolean leaveFormerDestination(Channel client, List<Route> routed) {
+        if (route == null || routed.stream().anyMatch(route::sameLeader)) {
+            return false;
+        }
+        if (backend != null && !backend.isActive() && backend.isOpen()) {
+            backend.close(); // the connect fails: holdAfterFailedConnect
+            return false;
+        }
         closeWith(client, "terminating connection: the leader changed");
+        return true;
     }
 
     void closeWith(Channel client, String message) {

@@ -166,16 +166,15 @@ public final class ProxyServer implements Closeable {
             return;
         }
         List<Route> now = next instanceof Routing.To to ? to.routes() : List.of();
-        int closed = 0;
-        List<Future<?>> closing = new ArrayList<>();
+        List<Future<Boolean>> closing = new ArrayList<>();
         for (Channel ch : settings.keepOnReroute() ? List.<Channel>of() : clients) {
             ClientConnection c = ch.attr(CONNECTION).get();
-            if (c != null && c.route != null && now.stream().noneMatch(c.route::sameLeader)) {
-                closing.add(ch.eventLoop().submit(() -> c.closeForRouteChange(ch)));
-                closed++;
+            if (c != null) {
+                closing.add(ch.eventLoop().submit(() -> c.leaveFormerDestination(ch, now)));
             }
         }
-        awaitQuietly(closing); // the router acknowledges the generation after this: the old leader's clients are gone
+        // the router acknowledges the generation after this: the old leader's clients are gone
+        int closed = awaitQuietly(closing);
         if (!(next instanceof Routing.Hold)) {
             redispatchHeld();
         }
@@ -203,19 +202,26 @@ public final class ProxyServer implements Closeable {
         }
     }
 
-    /** Waits (bounded) for work on the event loops; never called from one of them. */
-    private static void awaitQuietly(List<Future<?>> work) {
+    /**
+     * Waits (bounded) for the event loops to act on a routing change; never called from one of them. Returns how
+     * many connections they ended.
+     */
+    private static int awaitQuietly(List<Future<Boolean>> work) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        for (Future<?> f : work) {
+        int ended = 0;
+        for (Future<Boolean> f : work) {
             try {
-                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    ended++;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return ended;
             } catch (ExecutionException | TimeoutException e) {
                 log.debug("closing a client connection: {}", e.toString());
             }
         }
+        return ended;
     }
 
     /** The (first) destination, while there is one. */

@@ -7,9 +7,11 @@ import static org.awaitility.Awaitility.await;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -113,6 +115,47 @@ class ProxyServerIT {
             assertThat(Wire.greeting(s)).isEqualTo("B");
         }
         assertThat(proxy.heldConnections()).isZero();
+    }
+
+    @Test
+    void aClientStillConnectingToTheFormerLeaderIsHeldForTheNextOneNotClosed() throws Exception {
+        // A leader that does not answer: its accept queue is full, so the proxy's connect waits for a SYN-ACK that
+        // never comes (as when the leader's node has just died), up to the 2 s connect timeout.
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> queued = fillAcceptQueue(silent.getLocalPort());
+            try {
+                proxy.update(Routing.to(new Route(1, "a", "127.0.0.1", silent.getLocalPort())));
+                try (Socket s = client()) {
+                    Wire.startup(s.getOutputStream());
+                    Thread.sleep(300); // the proxy's connect to the silent leader is in flight
+                    assertThat(proxy.heldConnections()).isZero();
+                    // The cluster fails over meanwhile: the client has sent nothing anywhere, so it is not ended
+                    // (before: closed without a word, which a driver reports as 08001) but connected to the new one.
+                    proxy.update(Routing.to(to(b, "b", 2)));
+                    assertThat(Wire.greeting(s)).isEqualTo("B");
+                }
+            } finally {
+                for (Socket q : queued) {
+                    q.close();
+                }
+            }
+        }
+    }
+
+    /** Connects to {@code port} until its listener's accept queue is full (the last connect times out). */
+    private static List<Socket> fillAcceptQueue(int port) throws IOException {
+        List<Socket> queued = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            Socket q = new Socket();
+            try {
+                q.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                queued.add(q);
+            } catch (SocketTimeoutException full) {
+                q.close();
+                return queued;
+            }
+        }
+        throw new IllegalStateException("the accept queue of port " + port + " never filled");
     }
 
     @Test
